@@ -1,0 +1,110 @@
+"""The ``curate`` command: a thin shell over the library, one call per command.
+
+Errors the library raises on purpose (``CurateError``) are printed as red lines, without a
+traceback; the exit code is 2 for an invalid pipeline file and 1 for other failures.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from curate.errors import CurateError
+
+
+def _fail(exc: CurateError) -> None:
+    from rich.console import Console
+
+    console = Console(file=sys.stderr, highlight=False)
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+    raise SystemExit(exc.exit_code)
+
+
+class CurateGroup(click.Group):
+    """Turns ``CurateError`` into one red line per problem and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CurateError as exc:
+            _fail(exc)
+
+
+@click.group(cls=CurateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="curate")
+def cli() -> None:
+    """Turn raw chat logs into license-annotated preference pairs for DPO training."""
+
+
+@cli.command()
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--out", "output_dir", type=click.Path(file_okay=False), help="Output folder (overrides output.dir)."
+)
+@click.option("--strict", is_flag=True, help="Stop at the first record that cannot be read.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary table.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes for parallel stages (default: cores).")
+def run(pipeline: str, output_dir: str | None, strict: bool, quiet: bool, workers: int | None) -> None:
+    """Run a pipeline file and write its output folder.
+
+    Example: curate run pipelines/demo.yaml
+    """
+    from curate.runner import Pipeline
+
+    result = Pipeline.from_yaml(pipeline).run(
+        output_dir=output_dir, strict=strict, quiet=quiet, workers=workers
+    )
+    if not quiet:
+        click.echo(f"wrote {result.output.height:,} {result.kind} to {result.output_dir}", err=True)
+
+
+@cli.command()
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
+def validate(pipeline: str) -> None:
+    """Check a pipeline file without reading any data.
+
+    Example: curate validate pipelines/demo.yaml
+    """
+    from curate.config import load_pipeline
+
+    config = load_pipeline(pipeline)
+    stages = " -> ".join(spec.name for spec in config.stages) or "(no stages)"
+    click.echo(f"{pipeline}: valid ({len(config.inputs)} inputs; {stages})")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of pipeline files, for editors to autocomplete.
+
+    Example: curate schema > pipeline.schema.json
+    """
+    from curate.config import pipeline_json_schema
+
+    click.echo(json.dumps(pipeline_json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--format", "fmt", default="auto", show_default=True, help="Source format of an input file.")
+@click.option("--rows", "-n", default=3, show_default=True, help="Rows to show.")
+def inspect(path: str, fmt: str, rows: int) -> None:
+    """Show how curate reads an input file, or summarise an output folder.
+
+    Example: curate inspect data/wildchat.jsonl
+    """
+    from curate.inspect import inspect_path
+
+    click.echo(inspect_path(Path(path), fmt, rows))
+
+
+def main() -> None:
+    cli(prog_name="curate")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""The pipeline file: pydantic models, loading, and errors that point at the line.
+
+A pipeline file is validated completely before any data is read. Every problem found is
+reported at once, each naming the file, the line and the YAML path
+(``stages[2].dedup.threshold``), with a hint where one helps.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+
+from curate import registry
+from curate.errors import ConfigError, ConfigIssue
+from curate.options import ResolvedPath, StageOptions, StrictModel, base_dir
+from curate.registry import RegistryError
+from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
+
+Consent = Literal["granted", "withheld", "unknown"]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class InputConfig(StrictModel):
+    """One input: a file, glob or folder in one source format."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Becomes the `source` column.")
+    path: str = Field(description="A file, glob or folder, relative to the pipeline file.")
+    format: str = Field(
+        "auto", description="sharegpt | wildchat | lmsys | arena | oasst | openai | preference | auto"
+    )
+    license: str | None = Field(
+        None, description="License key for records that carry none; `auto` for a known dataset."
+    )
+    dataset: str | None = Field(
+        None, description="Key of a known dataset in licenses/sources.yaml (for `license: auto`)."
+    )
+    consent: Consent = Field("unknown", description="Consent for records that carry none.")
+    consent_field: str | None = Field(
+        None, description="Where records carry consent, as `meta.<path>` (dots between keys)."
+    )
+    consent_values: dict[str, Consent] = Field(
+        default_factory=dict, description="Maps the values found at `consent_field` to consent."
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description="Options of the format's reader.")
+    max_record_bytes: int = Field(
+        8 * 1024 * 1024, gt=0, description="Records larger than this are rejected as too_large."
+    )
+    limit: int | None = Field(None, gt=0, description="Read at most this many records.")
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value != "auto" and value not in registry.readers:
+            raise ValueError(registry.readers.unknown_message(value))
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path_exists(cls, value: str, info: ValidationInfo) -> str:
+        if not files_of(value, base_dir(info)):
+            raise ValueError(f"no file matches {value!r} (relative to {base_dir(info)})")
+        return value
+
+    @field_validator("consent_field")
+    @classmethod
+    def _meta_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("meta."):
+            raise ValueError("must start with 'meta.' (for example meta.consent)")
+        return value
+
+
+def files_of(pattern: str, folder: Path) -> list[Path]:
+    """The files an input's ``path`` names, sorted so that runs are reproducible.
+
+    A folder written by ``datasets.save_to_disk`` is one item; any other folder stands for
+    the data files under it.
+    """
+    path = Path(pattern).expanduser()
+    if not path.is_absolute():
+        path = folder / path
+    if glob.has_magic(str(path)):
+        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    if path.is_dir():
+        if is_saved_dataset(path):
+            return [path]
+        return sorted(p for p in path.rglob("*") if p.is_file() and is_data_file(p))
+    return [path] if path.exists() else []
+
+
+DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet")
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
+
+
+def is_data_file(path: Path) -> bool:
+    name = path.name
+    for suffix in COMPRESSION_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name.endswith(DATA_SUFFIXES)
+
+
+def is_saved_dataset(path: Path) -> bool:
+    """True for a folder written by ``Dataset.save_to_disk`` or ``DatasetDict.save_to_disk``."""
+    return (path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists()
+
+
+class OutputConfig(StrictModel):
+    """Where and how the result is written."""
+
+    dir: ResolvedPath | None = Field(None, description="Output folder; default out/<name>.")
+    formats: list[Literal["parquet", "jsonl"]] = Field(
+        default_factory=lambda: ["parquet"], min_length=1, description="Files written per split."
+    )
+    card: bool = Field(True, description="Write a dataset card (README.md).")
+    shard_rows: int = Field(500_000, gt=0, description="Rows per data file.")
+
+
+class PipelineFile(StrictModel):
+    """The pipeline file as written; `stages` entries are checked against each stage."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Name of the dataset and the run.")
+    description: str | None = Field(None, description="One paragraph for the dataset card.")
+    seed: int = Field(0, description="Default seed of every stage that draws at random.")
+    inputs: list[InputConfig] = Field(min_length=1, description="The sources to read.")
+    stages: list[Any] = Field(
+        default_factory=list, description="Stages, in order; each is `- name: {options}`."
+    )
+    output: OutputConfig = Field(default_factory=OutputConfig)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One validated ``- name: {options}`` entry."""
+
+    name: str
+    options: StageOptions
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A validated pipeline, with where it came from and a hash of what it says."""
+
+    name: str
+    description: str | None
+    seed: int
+    inputs: tuple[InputConfig, ...]
+    stages: tuple[StageSpec, ...]
+    output: OutputConfig
+    base_dir: Path
+    raw: dict[str, Any] = field(repr=False)
+    file: Path | None = None
+
+    @property
+    def output_dir(self) -> Path:
+        return self.output.dir or (self.base_dir / "out" / self.name)
+
+    @property
+    def config_hash(self) -> str:
+        canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def text(self) -> str:
+        """The pipeline file's text (or its YAML rendering when built from a dict)."""
+        if self.file is not None:
+            return self.file.read_text(encoding="utf-8")
+        import yaml
+
+        return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
+
+
+def load_pipeline(path: str | Path) -> PipelineConfig:
+    """Read and validate a pipeline file; raise ``ConfigError`` naming every problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigIssue("", f"cannot read the pipeline file: {exc}")], str(file)) from exc
+    document = load_yaml(text, str(file))
+    return parse_pipeline(document, base=file.resolve().parent, file=file)
+
+
+def parse_pipeline(
+    document: YamlDocument | dict[str, Any], base: Path | None = None, file: Path | None = None
+) -> PipelineConfig:
+    """Validate parsed pipeline data (from YAML or a dict built in Python)."""
+    if not isinstance(document, YamlDocument):
+        document = YamlDocument(document)
+    base = (base or Path.cwd()).resolve()
+    label = str(file) if file else None
+    issues = [
+        ConfigIssue(render_loc(loc), "duplicate key; the later value would silently win", line)
+        for loc, line in document.duplicates
+    ]
+    data = document.data
+    if not isinstance(data, dict):
+        issues.append(
+            ConfigIssue("", "a pipeline file must be a mapping with name, inputs, stages, output", 1)
+        )
+        raise ConfigError(issues, label)
+    context = {"base_dir": base}
+    try:
+        top = PipelineFile.model_validate(data, context=context)
+    except ValidationError as exc:
+        issues += _issues(exc, (), PipelineFile, document)
+        top = None
+    stages = _parse_stages(data.get("stages"), document, context, issues)
+    if issues or top is None:
+        raise ConfigError(issues, label)
+    _check_stage_order(stages, document, issues)
+    if issues:
+        raise ConfigError(issues, label)
+    return PipelineConfig(
+        name=top.name,
+        description=top.description,
+        seed=top.seed,
+        inputs=tuple(top.inputs),
+        stages=tuple(stages),
+        output=top.output,
+        base_dir=base,
+        raw=data,
+        file=file.resolve() if file else None,
+    )
+
+
+def _parse_stages(
+    entries: Any, document: YamlDocument, context: dict[str, Any], issues: list[ConfigIssue]
+) -> list[StageSpec]:
+    if not isinstance(entries, list):
+        return []
+    specs = []
+    for index, entry in enumerate(entries):
+        loc: Loc = ("stages", index)
+        if isinstance(entry, str):
+            entry = {entry: None}
+        if not isinstance(entry, dict) or len(entry) != 1:
+            issues.append(
+                ConfigIssue(
+                    render_loc(loc), "each stage is one `name: {options}` mapping", document.line_of(loc)
+                )
+            )
+            continue
+        ((name, options),) = entry.items()
+        loc = (*loc, str(name))
+        try:
+            stage_class = registry.stages.get(str(name))
+        except RegistryError:
+            suggestion = registry.stages.suggest(str(name))
+            hint = (
+                f"did you mean {suggestion!r}?"
+                if suggestion
+                else f"known: {', '.join(registry.stages.names())}"
+            )
+            issues.append(
+                ConfigIssue(render_loc(loc), f"unknown stage {name!r}", document.line_of(loc), hint)
+            )
+            continue
+        if options is None:
+            options = {}
+        if not isinstance(options, dict):
+            issues.append(
+                ConfigIssue(render_loc(loc), "stage options must be a mapping (or {})", document.line_of(loc))
+            )
+            continue
+        try:
+            validated = stage_class.Options.model_validate(options, context=context)
+        except ValidationError as exc:
+            issues += _issues(exc, loc, stage_class.Options, document)
+            continue
+        specs.append(StageSpec(str(name), validated))
+    return specs
+
+
+def _check_stage_order(stages: list[StageSpec], document: YamlDocument, issues: list[ConfigIssue]) -> None:
+    """Each stage must accept the kind of rows the stages before it produce."""
+    kind = "conversations"
+    for index, spec in enumerate(stages):
+        stage_class = registry.stages.get(spec.name)
+        if kind not in stage_class.accepts:
+            loc: Loc = ("stages", index, spec.name)
+            wants = " or ".join(stage_class.accepts)
+            issues.append(
+                ConfigIssue(
+                    render_loc(loc),
+                    f"stage {spec.name!r} takes {wants} but gets {kind} here",
+                    document.line_of(loc),
+                    "move it before the `pairs` stage" if kind == "pairs" else "move it after `pairs`",
+                )
+            )
+        kind = stage_class.produces or kind
+
+
+def _issues(
+    exc: ValidationError, prefix: Loc, model: type[BaseModel], document: YamlDocument
+) -> list[ConfigIssue]:
+    issues = []
+    for error in exc.errors(include_url=False):
+        loc: Loc = (*prefix, *error["loc"])
+        message, hint = _describe(error, model, tuple(error["loc"]))
+        issues.append(ConfigIssue(render_loc(loc), message, document.line_of(loc), hint))
+    return issues
+
+
+def _describe(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str | None]:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _fields_at(model, loc[:-1])
+        import difflib
+
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else None)
+        )
+        return f"unknown key {key!r}", hint
+    if kind == "missing":
+        return f"missing required key {str(loc[-1])!r}", None
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) and kind != "value_error":
+        message += f" (got {value!r})"
+    return message, None
+
+
+def _fields_at(model: Any, loc: Loc) -> list[str]:
+    """The keys a model accepts at ``loc``, for 'did you mean' hints."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``X | None`` down to ``X``."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return options[0] if len(options) == 1 else annotation
+    return annotation
+
+
+def pipeline_json_schema() -> dict[str, Any]:
+    """JSON Schema of the pipeline file, with one entry per registered stage."""
+    schema = PipelineFile.model_json_schema()
+    definitions = schema.setdefault("$defs", {})
+    choices = []
+    for name in registry.stages.names():
+        options_schema = registry.stages.get(name).Options.model_json_schema(ref_template="#/$defs/{model}")
+        definitions.update(options_schema.pop("$defs", {}))
+        choices.append(
+            {
+                "type": "object",
+                "properties": {name: {"anyOf": [options_schema, {"type": "null"}]}},
+                "required": [name],
+                "additionalProperties": False,
+            }
+        )
+    schema["properties"]["stages"]["items"] = {"oneOf": choices}
+    schema["title"] = "curate pipeline"
+    return schema

@@ -1,0 +1,69 @@
+"""The exceptions curate raises.
+
+Every error the library raises on purpose derives from one root, so a caller (and the CLI)
+can catch ``CurateError`` and print one line instead of a traceback::
+
+    CurateError
+    ├── ConfigError          the pipeline file is invalid (exit code 2, nothing written)
+    ├── InputError           an input file cannot be read at all, or a record under --strict
+    ├── StageError           a stage cannot run with the data or options it was given
+    ├── LicenseError         a license key is unknown, or licenses of the output conflict
+    └── PublishError         publishing was refused or failed
+
+Messages say what was expected and how to fix it; they never quote record text, so a PII
+value cannot leak through an error message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CurateError(Exception):
+    """Root of every error curate raises on purpose."""
+
+    exit_code: int = 1
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a pipeline file, located by YAML path and line."""
+
+    path: str
+    message: str
+    line: int | None = None
+    hint: str | None = None
+
+    def render(self, file: str | None) -> str:
+        where = f"{file}:{self.line}" if file and self.line else (file or "<pipeline>")
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class ConfigError(CurateError):
+    """The pipeline file is invalid; raised before any data is read."""
+
+    exit_code = 2
+
+    def __init__(self, issues: list[ConfigIssue], file: str | None = None) -> None:
+        self.issues = issues
+        self.file = file
+        super().__init__("\n".join(issue.render(file) for issue in issues))
+
+
+class InputError(CurateError):
+    """An input cannot be read, or (under ``--strict``) one of its records is malformed."""
+
+
+class StageError(CurateError):
+    """A stage cannot run with the data or the options it was given."""
+
+
+class LicenseError(CurateError):
+    """A license key is unknown, or the licenses of the output rows cannot be combined."""
+
+    exit_code = 2
+
+
+class PublishError(CurateError):
+    """Publishing to the Hugging Face Hub was refused by a check, or failed."""

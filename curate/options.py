@@ -1,0 +1,48 @@
+"""Building blocks for option models: the strict base class and path types.
+
+Paths in a pipeline file are relative to the file's own folder. The loader passes that
+folder to pydantic as validation context, and the path types below resolve against it, so
+an option declared as ``ExistingPath`` arrives as an absolute path that exists, or the file
+is rejected before any data is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+
+
+class StrictModel(BaseModel):
+    """A pydantic model that refuses unknown keys (typos are errors, not silent defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class StageOptions(StrictModel):
+    """Base class of every stage's options."""
+
+
+def base_dir(info: ValidationInfo) -> Path:
+    context: Any = info.context or {}
+    return Path(context.get("base_dir", Path.cwd()))
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    path = value.expanduser()
+    return path if path.is_absolute() else (base_dir(info) / path).resolve()
+
+
+def _resolve_existing(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve(value, info)
+    if not path.exists():
+        raise ValueError(f"no such file or folder: {path}")
+    return path
+
+
+ResolvedPath = Annotated[Path, AfterValidator(_resolve)]
+"""A path resolved against the pipeline file's folder."""
+
+ExistingPath = Annotated[Path, AfterValidator(_resolve_existing)]
+"""A path resolved against the pipeline file's folder that must exist when validated."""

@@ -1,0 +1,28 @@
+"""``format: auto``: choose a reader by looking at the first records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from curate import registry
+from curate.errors import InputError
+from curate.readers.base import Reader
+
+
+def detect_format(sample: list[Mapping[str, Any]], input_name: str) -> type[Reader]:
+    """The reader whose ``sniff`` accepts every sampled record, most specific first."""
+    if not sample:
+        raise InputError(f"input {input_name!r}: format auto found no readable record to look at")
+    candidates = sorted(
+        (registry.readers.get(name) for name in registry.readers.names()),
+        key=lambda reader: (reader.sniff_priority, reader.format),
+    )
+    for reader in candidates:
+        if all(reader.sniff(record) for record in sample):
+            return reader
+    keys = sorted({key for record in sample for key in record})[:12]
+    raise InputError(
+        f"input {input_name!r}: format auto recognised none of {', '.join(c.format for c in candidates)} "
+        f"(first records have keys {', '.join(keys)}); set `format:` explicitly"
+    )

@@ -1,0 +1,184 @@
+"""What a reader is, and the small helpers every reader shares.
+
+A reader turns one parsed source record (a dict) into zero or more canonical conversation
+rows (see ``curate.schema.CONVERSATION``). It does not open files, count, or fill the
+input-level defaults: ``curate.readers.load`` does that for every format alike.
+
+A record that does not fit the format raises ``RecordError`` naming the field; the loader
+turns it into a row of ``rejects/read.parquet``. Messages name fields and types, never the
+values, so a PII value cannot leak into an error.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+import orjson
+import xxhash
+
+from curate import registry
+from curate.options import StrictModel
+
+R = TypeVar("R", bound="type[Reader]")
+
+
+class RecordError(ValueError):
+    """A record does not fit its format; ``field`` says where (``conversation[2].role``)."""
+
+    def __init__(self, reason: str, field: str, message: str) -> None:
+        self.reason = reason
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class ReaderOptions(StrictModel):
+    """Base class of a reader's options (an input's ``options:`` mapping)."""
+
+
+class Reader(ABC):
+    """Base class of every reader. Register a subclass with ``@register_reader("name")``."""
+
+    format: ClassVar[str]
+    Options: ClassVar[type[ReaderOptions]] = ReaderOptions
+    sniff_priority: ClassVar[int] = 100
+    """Lower is tried first by ``format: auto``; specific formats go before generic ones."""
+
+    def __init__(self, options: ReaderOptions | None = None) -> None:
+        self.options = options or self.Options()
+
+    @classmethod
+    def sniff(cls, record: Mapping[str, Any]) -> bool:
+        """True when ``record`` looks like this format (used by ``format: auto``)."""
+        return False
+
+    @abstractmethod
+    def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Canonical rows for one record; ``meta`` may be left as a dict of unmapped fields."""
+
+
+def register_reader(name: str) -> Callable[[R], R]:
+    """Register a reader class under the format ``name``."""
+
+    def decorate(cls: R) -> R:
+        cls.format = name
+        registry.readers.add(name, cls)
+        return cls
+
+    return decorate
+
+
+# -- helpers shared by readers ---------------------------------------------------------------
+
+ROLE_ALIASES: dict[str, str] = {
+    "human": "user",
+    "user": "user",
+    "prompter": "user",
+    "gpt": "assistant",
+    "chatgpt": "assistant",
+    "bard": "assistant",
+    "bing": "assistant",
+    "assistant": "assistant",
+    "model": "assistant",
+    "bot": "assistant",
+    "system": "system",
+}
+
+
+def canonical_role(value: Any, field: str) -> str:
+    """Map a source's role name onto ``system`` / ``user`` / ``assistant``."""
+    if not isinstance(value, str):
+        raise RecordError("wrong_type", field, f"expected a role name, got {type(value).__name__}")
+    role = ROLE_ALIASES.get(value.strip().lower())
+    if role is None:
+        known = ", ".join(sorted(ROLE_ALIASES))
+        raise RecordError("invalid_value", field, f"unknown role (known: {known})")
+    return role
+
+
+def require(
+    record: Mapping[str, Any], key: str, kind: type | tuple[type, ...], field: str | None = None
+) -> Any:
+    """``record[key]``, checked for presence and type."""
+    where = field or key
+    if key not in record or record[key] is None:
+        raise RecordError("missing_field", where, "missing")
+    value = record[key]
+    if not isinstance(value, kind):
+        raise RecordError("wrong_type", where, f"expected {_names(kind)}, got {type(value).__name__}")
+    return value
+
+
+def optional(
+    record: Mapping[str, Any], key: str, kind: type | tuple[type, ...], field: str | None = None
+) -> Any:
+    """``record[key]`` when present and not null, checked for type; else ``None``."""
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind):
+        raise RecordError("wrong_type", field or key, f"expected {_names(kind)}, got {type(value).__name__}")
+    return value
+
+
+def text_of(value: Any, field: str) -> str:
+    """Message content as a string; a list of ``{type: text, text}`` parts is joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, dict) for part in value):
+        texts = [part.get("text") for part in value if part.get("type", "text") == "text"]
+        if all(isinstance(text, str) for text in texts):
+            return "\n".join(texts)  # type: ignore[arg-type]
+    if value is None:
+        raise RecordError("missing_field", field, "missing")
+    raise RecordError("wrong_type", field, f"expected a string, got {type(value).__name__}")
+
+
+def timestamp(value: Any, field: str) -> datetime | None:
+    """A UTC datetime from epoch seconds (or milliseconds) or an ISO 8601 string."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, int | float):
+            seconds = value / 1000 if value > 1e11 else value
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        pass
+    raise RecordError("invalid_value", field, "expected epoch seconds or an ISO 8601 timestamp")
+
+
+def content_id(messages: list[dict[str, str]], *extra: str) -> str:
+    """A stable id for a record that has none: a hash of its messages."""
+    digest = xxhash.xxh3_128()
+    digest.update(orjson.dumps(messages))
+    for part in extra:
+        digest.update(part.encode())
+    return digest.hexdigest()[:24]
+
+
+def unmapped(record: Mapping[str, Any], mapped: set[str] | frozenset[str]) -> dict[str, Any]:
+    """The fields of ``record`` a reader did not map, for ``meta``."""
+    return {key: value for key, value in record.items() if key not in mapped}
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    words = {
+        "str": "a string",
+        "list": "a list",
+        "dict": "an object",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "a boolean",
+    }
+    return " or ".join(words.get(k.__name__, k.__name__) for k in kinds)

@@ -1,0 +1,262 @@
+"""Raw records out of files: JSON arrays, JSON Lines, Parquet, saved datasets, compressed.
+
+Each record comes with the file and the line it starts on (the row number for Parquet and
+saved datasets), so that a record that cannot be used can be named precisely. A record that
+cannot even be parsed comes out as a ``RawRecord`` with ``error`` set instead of ``value``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from curate.config import is_saved_dataset
+from curate.errors import InputError
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as found in a file: a parsed value, or the reason it could not be parsed."""
+
+    file: str
+    line: int
+    raw: str | None
+    value: Any = None
+    reason: str | None = None
+    detail: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading bytes, decompressing by suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return gzip.open(path, "rb")
+    if suffix in (".zst", ".zstd"):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True)
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix == ".xz":
+        return lzma.open(path, "rb")
+    return path.open("rb")
+
+
+def layout_of(path: Path) -> str:
+    """``json``, ``jsonl``, ``parquet`` or ``saved_dataset``, from the name after decompression."""
+    if path.is_dir():
+        return "saved_dataset" if is_saved_dataset(path) else "folder"
+    name = path.name.lower()
+    for suffix in (".gz", ".zst", ".zstd", ".bz2", ".xz"):
+        name = name.removesuffix(suffix)
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".json"):
+        return "json"
+    raise InputError(f"{path}: unknown file type; expected .json, .jsonl, .parquet (optionally .gz/.zst)")
+
+
+def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    """Every record of one file or saved-dataset folder, in file order."""
+    layout = layout_of(path)
+    try:
+        if layout == "jsonl":
+            yield from _jsonl(path, label, max_bytes)
+        elif layout == "json":
+            yield from _json(path, label, max_bytes)
+        elif layout == "parquet":
+            yield from _parquet(path, label, max_bytes)
+        else:
+            yield from _saved_dataset(path, label, max_bytes)
+    except (OSError, EOFError, ValueError) as exc:
+        # The file itself is broken (truncated archive, not Parquet, ...): one reject says so.
+        yield RawRecord(label, 0, None, reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}")
+
+
+def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    with open_binary(path) as handle:
+        stream = handle if isinstance(handle, io.BufferedIOBase) else io.BufferedReader(handle)  # type: ignore[arg-type]
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            yield _parse_line(line, label, number, max_bytes)
+
+
+def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord:
+    if len(data) > max_bytes:
+        return RawRecord(
+            label,
+            line,
+            _preview(data),
+            reason="too_large",
+            detail=f"{len(data)} bytes > max_record_bytes {max_bytes}",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RawRecord(
+            label,
+            line,
+            data.decode("utf-8", "replace"),
+            reason="invalid_utf8",
+            detail=f"invalid UTF-8 at byte {exc.start}",
+        )
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return RawRecord(label, line, text.rstrip("\r\n"), reason="invalid_json", detail=_json_problem(exc))
+    return _checked(RawRecord(label, line, text.rstrip("\r\n"), value))
+
+
+def _json(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    with open_binary(path) as handle:
+        data = handle.read()
+    if not data.strip():
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # One bad byte must not cost a whole file of records: decode line by line instead.
+        yield from _lines_of_bytes(data, label, max_bytes)
+        return
+    start = len(text) - len(text.lstrip())
+    if text[start] != "[":
+        # A single object, or JSON Lines saved under a .json name.
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1 and lines[0].lstrip().startswith("{") and lines[0].rstrip().endswith("}"):
+            yield from _lines_of_bytes(data, label, max_bytes)
+            return
+        yield _parse_line(data, label, text.count("\n", 0, start) + 1, max_bytes)
+        return
+    yield from _json_array(text, label, max_bytes, start + 1)
+
+
+def _lines_of_bytes(data: bytes, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            yield _parse_line(line, label, number, max_bytes)
+
+
+def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterator[RawRecord]:
+    """Elements of a top-level JSON array, each with the line it starts on."""
+    import json
+
+    decoder = json.JSONDecoder()
+    line = 1 + text.count("\n", 0, position)
+    counted = position
+    length = len(text)
+    while True:
+        position = _skip_space(text, position)
+        if position >= length:
+            yield RawRecord(label, line, None, reason="invalid_json", detail="the JSON array is not closed")
+            return
+        if text[position] == "]":
+            return
+        if text[position] == ",":
+            position += 1
+            continue
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            yield RawRecord(
+                label,
+                exc.lineno,
+                text[position : position + 2000],
+                reason="invalid_json",
+                detail=f"{exc.msg} at line {exc.lineno} column {exc.colno}; nothing after it can be read",
+            )
+            return
+        raw = text[position:end]
+        if len(raw.encode("utf-8")) > max_bytes:
+            yield RawRecord(
+                label,
+                line,
+                _preview(raw.encode()),
+                reason="too_large",
+                detail=f"record > max_record_bytes {max_bytes}",
+            )
+        else:
+            yield _checked(RawRecord(label, line, raw, value))
+        position = end
+
+
+def _skip_space(text: str, position: int) -> int:
+    length = len(text)
+    while position < length and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _parquet(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    import pyarrow.parquet as pq
+
+    with open_binary(path) as handle:
+        source = handle if path.suffix.lower() == ".parquet" else io.BytesIO(handle.read())
+        parquet = pq.ParquetFile(source)
+        row = 0
+        for batch in parquet.iter_batches(batch_size=4096):
+            for value in batch.to_pylist():
+                row += 1
+                yield _record_from_row(value, label, row, max_bytes)
+
+
+def _saved_dataset(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    import datasets
+
+    loaded = datasets.load_from_disk(str(path))
+    parts = loaded.items() if isinstance(loaded, datasets.DatasetDict) else [(None, loaded)]
+    for split, dataset in parts:
+        where = f"{label}[{split}]" if split else label
+        for row, value in enumerate(dataset, start=1):
+            yield _record_from_row(value, where, row, max_bytes)
+
+
+def _record_from_row(value: Any, label: str, row: int, max_bytes: int) -> RawRecord:
+    raw = orjson.dumps(value, default=str).decode()
+    if len(raw) > max_bytes:
+        return RawRecord(
+            label,
+            row,
+            _preview(raw.encode()),
+            reason="too_large",
+            detail=f"record > max_record_bytes {max_bytes}",
+        )
+    return _checked(RawRecord(label, row, raw, value))
+
+
+def _checked(record: RawRecord) -> RawRecord:
+    if isinstance(record.value, dict):
+        return record
+    kind = type(record.value).__name__
+    return RawRecord(
+        record.file,
+        record.line,
+        record.raw,
+        reason="wrong_type",
+        detail=f"expected a JSON object, got {kind}",
+    )
+
+
+def _json_problem(exc: orjson.JSONDecodeError) -> str:
+    message = str(exc).split(":", 1)[0]
+    return f"{message} at column {exc.colno}" if getattr(exc, "colno", None) else message
+
+
+def _preview(data: bytes, limit: int = 1000) -> str:
+    return data[:limit].decode("utf-8", "replace") + " ...[truncated]"

@@ -1,0 +1,150 @@
+"""What a run returns: the output, the rejects, and the figures of every stage."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from curate import schema
+
+if TYPE_CHECKING:
+    from curate.config import PipelineConfig
+    from curate.readers.load import InputRead
+
+
+@dataclass
+class StageStats:
+    """Counts and time of one stage (or of reading, as the pseudo-stage ``read``)."""
+
+    name: str
+    rows_in: int
+    rows_out: int
+    rows_rejected: int
+    seconds: float
+    reasons: dict[str, int] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    unit_in: str = "conversations"
+    unit_out: str = "conversations"
+    consumed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_rejected": self.rows_rejected,
+            "seconds": round(self.seconds, 3),
+            "unit_in": self.unit_in,
+            "unit_out": self.unit_out,
+            "reasons": self.reasons,
+        }
+        if self.consumed is not None:
+            data["rows_consumed"] = self.consumed
+        if self.report:
+            data["report"] = self.report
+        return data
+
+
+@dataclass
+class RunResult:
+    """The outcome of ``Pipeline.run``: explore it in a notebook without touching files.
+
+    ``output`` holds the published rows (pairs, or conversations when the pipeline has no
+    ``pairs`` stage), with a ``_split`` column when a ``split`` stage ran. ``conversations``
+    holds the conversations as they entered the ``pairs`` stage (the output, if none ran),
+    so that a pair can be traced back to its sources.
+    """
+
+    config: PipelineConfig
+    output: pl.DataFrame
+    conversations: pl.DataFrame
+    rejects_by_stage: dict[str, pl.DataFrame]
+    stats: list[StageStats]
+    inputs: list[InputRead]
+    manifest: dict[str, Any] = field(default_factory=dict)
+    output_dir: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        return schema.kind_of(self.output)
+
+    @property
+    def rejects(self) -> pl.DataFrame:
+        """Every rejected row of every stage (columns differ by stage; absent ones are null)."""
+        frames = [frame for frame in self.rejects_by_stage.values() if frame.height]
+        if not frames:
+            return pl.DataFrame(schema=schema.REJECT_COLUMNS)
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def rejects_of(self, stage: str) -> pl.DataFrame:
+        """The rejects of one stage (``read`` for records that could not be read)."""
+        return self.rejects_by_stage[stage]
+
+    def splits(self) -> dict[str, pl.DataFrame]:
+        """The output by split (``train`` only when no ``split`` stage ran)."""
+        if "_split" not in self.output.columns:
+            return {"train": self.output.select(schema.public_columns(self.output))}
+        names = sorted(self.output["_split"].unique().to_list(), key=split_order)
+        return {
+            name: self.output.filter(pl.col("_split") == name).select(schema.public_columns(self.output))
+            for name in names
+        }
+
+    def funnel(self) -> pl.DataFrame:
+        """Rows into and out of every stage, reading first."""
+        return pl.DataFrame(
+            [
+                {
+                    "stage": s.name,
+                    "rows_in": s.rows_in,
+                    "rows_out": s.rows_out,
+                    "rows_rejected": s.rows_rejected,
+                    "unit_out": s.unit_out,
+                }
+                for s in self.stats
+            ]
+        )
+
+    def reasons(self) -> pl.DataFrame:
+        """How many rows each stage rejected, by reason, most frequent first."""
+        rows = [
+            {"stage": s.name, "reason": reason, "rows": count}
+            for s in self.stats
+            for reason, count in s.reasons.items()
+        ]
+        frame = pl.DataFrame(rows, schema={"stage": pl.String, "reason": pl.String, "rows": pl.Int64})
+        return frame.sort(["rows", "stage", "reason"], descending=[True, False, False])
+
+    def _repr_html_(self) -> str:
+        funnel = "".join(
+            f"<tr><td>{html.escape(s.name)}</td><td>{s.rows_in:,}</td><td>{s.rows_out:,}</td>"
+            f"<td>{s.rows_rejected:,}</td><td>{html.escape(_top_reasons(s))}</td></tr>"
+            for s in self.stats
+        )
+        splits = ", ".join(f"{name}: {frame.height:,}" for name, frame in self.splits().items())
+        where = f" written to <code>{html.escape(str(self.output_dir))}</code>" if self.output_dir else ""
+        return (
+            f"<div><b>curate run {html.escape(self.config.name)}</b>: {self.output.height:,} {self.kind}"
+            f" ({splits}){where}"
+            "<table><thead><tr><th>stage</th><th>in</th><th>out</th><th>rejected</th>"
+            f"<th>top reasons</th></tr></thead><tbody>{funnel}</tbody></table></div>"
+        )
+
+    def __repr__(self) -> str:
+        rejected = self.rejects.height
+        return f"<RunResult {self.config.name!r}: {self.output.height} {self.kind}, {rejected} rejected>"
+
+
+def split_order(name: str) -> tuple[int, str]:
+    """``train`` first, then ``validation``, then ``test``, then anything else by name."""
+    order = {"train": 0, "validation": 1, "test": 2}
+    return (order.get(name, 3), name)
+
+
+def _top_reasons(stats: StageStats, limit: int = 3) -> str:
+    ranked = sorted(stats.reasons.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return ", ".join(f"{reason} ({count:,})" for reason, count in ranked)

@@ -1,0 +1,219 @@
+"""Run a pipeline: read the inputs, apply the stages in order, account for every row.
+
+The runner owns what stages must not do: batching, counting, timing, checking that each
+stage's rows balance and its reasons are declared, progress, and (through
+``curate.writers.output``) the files of the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate import registry, schema
+from curate.config import PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.errors import StageError
+from curate.progress import QuietReporter, Reporter, RichReporter
+from curate.readers.load import InputRead, read_input
+from curate.result import RunResult, StageStats
+from curate.stages.base import RunContext, Stage, StageOutput
+
+BATCH_ROWS = 5_000
+
+
+class Pipeline:
+    """A validated pipeline, ready to run.
+
+    >>> pipeline = Pipeline.from_yaml("pipelines/demo.yaml")  # doctest: +SKIP
+    >>> result = pipeline.run(write=False)                   # doctest: +SKIP
+    >>> result.funnel()                                       # doctest: +SKIP
+    """
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Pipeline:
+        """Load and validate a pipeline file (``ConfigError`` names every problem)."""
+        return cls(load_pipeline(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base_dir: str | Path | None = None) -> Pipeline:
+        """Validate a pipeline given as a dict; relative paths resolve against ``base_dir``."""
+        return cls(parse_pipeline(data, base=Path(base_dir) if base_dir else None))
+
+    def run(
+        self,
+        *,
+        write: bool = True,
+        output_dir: str | Path | None = None,
+        strict: bool = False,
+        quiet: bool = True,
+        reporter: Reporter | None = None,
+        workers: int | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> RunResult:
+        """Run every stage; write the output folder unless ``write=False``."""
+        config = self.config
+        reporter = reporter or (QuietReporter() if quiet else RichReporter())
+        target = Path(output_dir).resolve() if output_dir else config.output_dir
+        context = RunContext(
+            pipeline_dir=config.base_dir,
+            output_dir=target,
+            seed=config.seed,
+            strict=strict,
+            inputs=config.inputs,
+            workers=workers or max(1, min(os.cpu_count() or 1, 8)),
+        )
+        reads, read_stats = _read_inputs(config, strict, reporter)
+        frame = pl.concat([read.frame for read in reads], how="vertical") if reads else schema.empty()
+        rejects: dict[str, pl.DataFrame] = {"read": pl.concat([read.rejects for read in reads])}
+        stats = [read_stats]
+        stages: list[Stage[Any]] = []
+        conversations = frame
+        for spec in config.stages:
+            stage = _build(spec, context)
+            if schema.kind_of(frame) == "conversations":
+                conversations = frame
+            frame, rejected, stage_stats = _run_stage(stage, frame, reporter, batch_rows)
+            rejects[_unique_key(spec.name, rejects)] = rejected
+            stats.append(stage_stats)
+            stages.append(stage)
+        if schema.kind_of(frame) == "conversations":
+            conversations = frame
+        result = RunResult(
+            config=config,
+            output=frame,
+            conversations=conversations,
+            rejects_by_stage=rejects,
+            stats=stats,
+            inputs=reads,
+        )
+        from curate.manifest import build_manifest
+
+        result.manifest = build_manifest(result)
+        if write:
+            from curate.writers.output import write_output
+
+            write_output(result, target, stages)
+            result.output_dir = target
+        reporter.summary(stats)
+        return result
+
+
+def run(path: str | Path, **options: Any) -> RunResult:
+    """Load the pipeline file at ``path`` and run it (``Pipeline.run`` options apply)."""
+    return Pipeline.from_yaml(path).run(**options)
+
+
+def _read_inputs(
+    config: PipelineConfig, strict: bool, reporter: Reporter
+) -> tuple[list[InputRead], StageStats]:
+    started = time.perf_counter()
+    reads = []
+    reasons: Counter[str] = Counter()
+    for spec in config.inputs:
+        reporter.start(f"read {spec.name}", None)
+        read = read_input(spec, config.base_dir, strict=strict, on_records=reporter.advance)
+        reporter.finish()
+        if read.detected:
+            reporter.message(f"input {spec.name}: format auto chose {read.format}")
+        reasons.update(read.reasons)
+        reads.append(read)
+    records = sum(read.records for read in reads)
+    rejected = sum(read.rejects.height for read in reads)
+    stats = StageStats(
+        name="read",
+        rows_in=records,
+        rows_out=sum(read.frame.height for read in reads),
+        rows_rejected=rejected,
+        seconds=time.perf_counter() - started,
+        reasons=dict(sorted(reasons.items())),
+        unit_in="records",
+        consumed=records - rejected,
+    )
+    return reads, stats
+
+
+def _build(spec: StageSpec, context: RunContext) -> Stage[Any]:
+    stage_class = registry.stages.get(spec.name)
+    return stage_class(spec.options, context)
+
+
+def _run_stage(
+    stage: Stage[Any], frame: pl.DataFrame, reporter: Reporter, batch_rows: int
+) -> tuple[pl.DataFrame, pl.DataFrame, StageStats]:
+    unit_in = schema.kind_of(frame)
+    started = time.perf_counter()
+    reporter.start(stage.name, frame.height)
+    stage.setup()
+    try:
+        if stage.whole_data or frame.height <= batch_rows:
+            output = stage.process(frame)
+            reporter.advance(frame.height)
+        else:
+            output = _in_batches(stage, frame, reporter, batch_rows)
+    finally:
+        stage.teardown()
+    reporter.finish()
+    seconds = time.perf_counter() - started
+    _check(stage, frame, output)
+    rejected = output.rejected.with_columns(stage=pl.lit(stage.name)).select(
+        [c for c in output.rejected.columns if c not in ("reason", "detail")] + ["stage", "reason", "detail"]
+    )
+    reasons = Counter(rejected["reason"].to_list())
+    stats = StageStats(
+        name=stage.name,
+        rows_in=frame.height,
+        rows_out=output.kept.height,
+        rows_rejected=rejected.height,
+        seconds=seconds,
+        reasons=dict(sorted(reasons.items())),
+        report=stage.report(),
+        unit_in=unit_in,
+        unit_out=schema.kind_of(output.kept),
+        consumed=output.consumed,
+    )
+    return output.kept, rejected, stats
+
+
+def _in_batches(stage: Stage[Any], frame: pl.DataFrame, reporter: Reporter, batch_rows: int) -> StageOutput:
+    kept, rejected = [], []
+    for batch in frame.iter_slices(batch_rows):
+        output = stage.process(batch)
+        kept.append(output.kept)
+        rejected.append(output.rejected)
+        reporter.advance(batch.height)
+    return StageOutput(kept=pl.concat(kept, how="vertical"), rejected=pl.concat(rejected, how="vertical"))
+
+
+def _check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:
+    """A stage must account for every row and give only the reasons it declared."""
+    accounted = (
+        output.consumed if output.consumed is not None else output.kept.height
+    ) + output.rejected.height
+    if accounted != frame.height:
+        raise StageError(
+            f"stage {stage.name!r} lost rows: {frame.height} in, "
+            f"{output.kept.height} kept, {output.rejected.height} rejected"
+        )
+    if "reason" not in output.rejected.columns or output.rejected["reason"].null_count():
+        raise StageError(f"stage {stage.name!r} rejected rows without a reason")
+    codes = set(output.rejected["reason"].str.split(":").list.first().unique().to_list())
+    undeclared = codes - set(stage.reasons)
+    if undeclared:
+        raise StageError(f"stage {stage.name!r} gave undeclared reasons: {', '.join(sorted(undeclared))}")
+
+
+def _unique_key(name: str, taken: dict[str, Any]) -> str:
+    if name not in taken:
+        return name
+    index = 2
+    while f"{name}-{index}" in taken:
+        index += 1
+    return f"{name}-{index}"

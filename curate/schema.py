@@ -1,0 +1,133 @@
+"""The canonical columns and their polars dtypes, in one place.
+
+Readers produce **conversations**; the ``pairs`` stage produces **pairs**. Columns whose
+name starts with an underscore are working columns shared between stages (for example
+``_split``); writers drop them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Literal
+
+import polars as pl
+
+ROLES: Final = ("system", "user", "assistant")
+CONSENT_VALUES: Final = ("granted", "withheld", "unknown")
+OUTCOMES: Final = ("win", "loss", "tie", "both_bad")
+LABELS: Final = ("chosen", "rejected")
+THUMBS: Final = ("up", "down")
+
+MESSAGE: Final = pl.Struct({"role": pl.String, "content": pl.String})
+MESSAGES: Final = pl.List(MESSAGE)
+SIGNAL: Final = pl.Struct(
+    {
+        "outcome": pl.String,
+        "rank": pl.Int64,
+        "score": pl.Float64,
+        "thumbs": pl.String,
+        "label": pl.String,
+    }
+)
+TIMESTAMP: Final = pl.Datetime("us", "UTC")
+
+CONVERSATION: Final[dict[str, pl.DataType]] = {
+    "id": pl.String(),
+    "source": pl.String(),
+    "messages": MESSAGES,
+    "model": pl.String(),
+    "language": pl.String(),
+    "license": pl.String(),
+    "consent": pl.String(),
+    "user": pl.String(),
+    "created_at": TIMESTAMP,
+    "group": pl.String(),
+    "prompt_cluster": pl.String(),
+    "signal": SIGNAL,
+    "meta": pl.String(),
+}
+
+PAIR: Final[dict[str, pl.DataType]] = {
+    "prompt": MESSAGES,
+    "chosen": MESSAGES,
+    "rejected": MESSAGES,
+    "score_chosen": pl.Float64(),
+    "score_rejected": pl.Float64(),
+    "strategy": pl.String(),
+    "source": pl.String(),
+    "license": pl.String(),
+    "language": pl.String(),
+    "chosen_id": pl.String(),
+    "rejected_id": pl.String(),
+    "id": pl.String(),
+}
+
+REJECT_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "stage": pl.String(),
+    "reason": pl.String(),
+    "detail": pl.String(),
+}
+
+READ_REJECT: Final[dict[str, pl.DataType]] = {
+    "source": pl.String(),
+    "file": pl.String(),
+    "line": pl.Int64(),
+    "stage": pl.String(),
+    "reason": pl.String(),
+    "detail": pl.String(),
+    "raw": pl.String(),
+}
+
+Kind = Literal["conversations", "pairs"]
+
+
+def kind_of(frame: pl.DataFrame) -> Kind:
+    """Tell whether ``frame`` holds conversations or pairs, by its columns."""
+    return "pairs" if "chosen" in frame.columns and "rejected" in frame.columns else "conversations"
+
+
+def columns_for(kind: Kind) -> dict[str, pl.DataType]:
+    return dict(CONVERSATION if kind == "conversations" else PAIR)
+
+
+def empty(kind: Kind = "conversations") -> pl.DataFrame:
+    """An empty frame with the canonical columns of ``kind``."""
+    return pl.DataFrame(schema=columns_for(kind))
+
+
+def conversations(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Build a conversations frame from row dicts; missing keys become null.
+
+    >>> conversations([{"id": "a", "source": "s", "messages": [{"role": "user", "content": "hi"}]}]).shape
+    (1, 13)
+    """
+    return pl.DataFrame(list(rows), schema=CONVERSATION, strict=False)
+
+
+def pairs(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Build a pairs frame from row dicts; missing keys become null."""
+    return pl.DataFrame(list(rows), schema=PAIR, strict=False)
+
+
+def conform(frame: pl.DataFrame, kind: Kind | None = None) -> pl.DataFrame:
+    """Cast ``frame`` to the canonical columns of its kind, in canonical order.
+
+    Missing canonical columns are added as nulls; working columns (``_name``) and any
+    other extra columns are kept after the canonical ones.
+    """
+    columns = columns_for(kind or kind_of(frame))
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in columns.items() if name not in frame.columns
+    ]
+    if missing:
+        frame = frame.with_columns(missing)
+    casts = [pl.col(name).cast(dtype) for name, dtype in columns.items() if frame.schema[name] != dtype]
+    if casts:
+        frame = frame.with_columns(casts)
+    extra = [name for name in frame.columns if name not in columns]
+    return frame.select([*columns, *extra])
+
+
+def public_columns(frame: pl.DataFrame) -> list[str]:
+    """The columns a writer publishes: everything but the ``_working`` ones."""
+    return [name for name in frame.columns if not name.startswith("_")]

@@ -1,0 +1,145 @@
+"""What a stage is: options, a vocabulary of reasons, and one method.
+
+A stage takes a polars frame and returns the rows it keeps and the rows it drops, each
+dropped row with a ``reason`` from the stage's declared vocabulary and a ``detail``. The
+runner owns everything else: batching, counting, timing, progress, rejects files and the
+manifest. Stages never print.
+
+Most stages only decide, row by row, whether to drop: they subclass ``FilterStage`` and
+implement ``judge``, which returns the frame with ``reason`` and ``detail`` columns (null
+``reason`` means keep). Stages that reshape the data (``pairs``) implement ``process``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import polars as pl
+
+from curate import registry
+from curate.options import StageOptions
+from curate.schema import Kind
+
+if TYPE_CHECKING:
+    from curate.config import InputConfig
+
+OptionsT = TypeVar("OptionsT", bound=StageOptions)
+S = TypeVar("S", bound="type[Stage[Any]]")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a stage may know about the run it is part of."""
+
+    pipeline_dir: Path = field(default_factory=Path.cwd)
+    output_dir: Path | None = None
+    seed: int = 0
+    strict: bool = False
+    inputs: tuple[InputConfig, ...] = ()
+    workers: int = 1
+
+
+@dataclass
+class StageOutput:
+    """What ``Stage.process`` returns.
+
+    ``rejected`` has the input's columns plus ``reason`` and ``detail``. ``consumed`` is
+    for stages whose output rows are a new unit (pairs): the number of input rows that went
+    into the output; the runner checks ``rows_in == consumed + rows_rejected``.
+    """
+
+    kept: pl.DataFrame
+    rejected: pl.DataFrame
+    consumed: int | None = None
+
+
+class Stage(ABC, Generic[OptionsT]):
+    """Base class of every stage. Register a subclass with ``@register("name")``."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[StageOptions]] = StageOptions
+    reasons: ClassVar[tuple[str, ...]] = ()
+    """Reason codes this stage may give; a reason is a code or ``code:argument``."""
+    whole_data: ClassVar[bool] = False
+    """True when the stage must see every row at once (dedup, pairs, split)."""
+    accepts: ClassVar[tuple[Kind, ...]] = ("conversations",)
+    produces: ClassVar[Kind | None] = None
+    """The kind of rows the stage emits; ``None`` means the kind it was given."""
+
+    def __init__(self, options: OptionsT, context: RunContext | None = None) -> None:
+        self.options = options
+        self.context = context or RunContext()
+
+    @classmethod
+    def from_options(cls, context: RunContext | None = None, **options: Any) -> Stage[Any]:
+        """Build the stage from keyword options, validated as in a pipeline file."""
+        return cls(cls.Options.model_validate(options), context)
+
+    def setup(self) -> None:
+        """Load heavy resources (models, indexes) once, before the first batch."""
+
+    def teardown(self) -> None:
+        """Release what ``setup`` took (process pools, files)."""
+
+    @abstractmethod
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        """Return the rows kept and the rows dropped, with their reasons."""
+
+    def write_artifacts(self, folder: Path) -> None:
+        """Write files a later run may use (a signature index, say) into the output folder."""
+
+    def report(self) -> dict[str, Any]:
+        """Stage-specific figures for the manifest and the card, accumulated over batches.
+
+        Only counts and settings: never a value taken from a record.
+        """
+        return {}
+
+    @property
+    def seed(self) -> int:
+        own = getattr(self.options, "seed", None)
+        return int(own) if own is not None else self.context.seed
+
+
+class FilterStage(Stage[OptionsT]):
+    """A stage that keeps or drops rows, and may fill columns on the way."""
+
+    @abstractmethod
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Return ``frame`` with ``reason`` and ``detail`` columns added; null reason keeps."""
+
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        return split_by_reason(self.judge(frame))
+
+
+def split_by_reason(judged: pl.DataFrame) -> StageOutput:
+    """Split a frame that carries ``reason`` / ``detail`` into kept and rejected rows."""
+    if "detail" not in judged.columns:
+        judged = judged.with_columns(detail=pl.lit(None, dtype=pl.String))
+    judged = judged.with_columns(pl.col("reason").cast(pl.String), pl.col("detail").cast(pl.String))
+    dropped = pl.col("reason").is_not_null()
+    kept = judged.filter(~dropped).drop("reason", "detail")
+    rejected = judged.filter(dropped)
+    return StageOutput(kept=kept, rejected=rejected)
+
+
+def no_rejects(frame: pl.DataFrame) -> pl.DataFrame:
+    """An empty rejects frame with the columns of ``frame``."""
+    return frame.clear().with_columns(
+        reason=pl.lit(None, dtype=pl.String), detail=pl.lit(None, dtype=pl.String)
+    )
+
+
+def register(name: str) -> Callable[[S], S]:
+    """Register a stage class under ``name`` (the key used in pipeline files)."""
+
+    def decorate(cls: S) -> S:
+        cls.name = name
+        registry.stages.add(name, cls)
+        return cls
+
+    return decorate

@@ -1,0 +1,1 @@
+"""The `consent` stage (not yet built)."""

@@ -1,0 +1,1 @@
+"""The `license` stage (not yet built)."""

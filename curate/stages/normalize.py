@@ -1,0 +1,1 @@
+"""The `normalize` stage (not yet built)."""

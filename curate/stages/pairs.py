@@ -1,0 +1,1 @@
+"""The `pairs` stage (not yet built)."""

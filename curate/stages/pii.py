@@ -1,0 +1,1 @@
+"""The `pii` stage (not yet built)."""

@@ -1,0 +1,1 @@
+"""The `split` stage (not yet built)."""
