@@ -47,6 +47,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "curate_version": package_versions().get("curate", "unknown"),
         "config_hash": config.config_hash,
         "config": config.raw,
+        "pipeline_text": config.text,
         "seed": config.seed,
         "inputs": [
             {
