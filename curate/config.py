@@ -66,7 +66,7 @@ class InputConfig(StrictModel):
     @classmethod
     def _path_exists(cls, value: str, info: ValidationInfo) -> str:
         if not files_of(value, base_dir(info)):
-            raise ValueError(f"no file matches {value!r} (relative to {base_dir(info)})")
+            raise ValueError(f"no file matches {value!r} (relative paths start at the pipeline file's folder)")
         return value
 
     @field_validator("consent_field")
