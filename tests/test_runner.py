@@ -1,0 +1,176 @@
+"""The runner: rows balance, reasons are declared, outputs appear whole, runs repeat exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+import pytest
+
+import curate
+from curate.errors import StageError
+from curate.progress import QuietReporter
+from curate.registry import Registry, RegistryError
+from curate.runner import _run_stage
+from curate.stages.base import FilterStage, Stage, StageOptions, StageOutput, no_rejects
+from tests.helpers import conversation, frame, run_pipeline
+
+CHATS = (
+    "\n".join(
+        json.dumps(
+            {
+                "id": f"c{i}",
+                "messages": [
+                    {"role": "user", "content": f"question {i}"},
+                    {"role": "assistant", "content": f"answer {i}"},
+                ],
+            }
+        )
+        for i in range(12)
+    )
+    + "\n"
+)
+
+
+class DropOdd(FilterStage[StageOptions]):
+    name = "drop_odd"
+    reasons: ClassVar[tuple[str, ...]] = ("odd",)
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        odd = pl.col("id").str.extract(r"(\d+)$").cast(pl.Int64) % 2 == 1
+        return frame.with_columns(
+            reason=pl.when(odd).then(pl.lit("odd:number")), detail=pl.when(odd).then(pl.col("id"))
+        )
+
+
+class LosesRows(Stage[StageOptions]):
+    name = "loses_rows"
+
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        return StageOutput(kept=frame.head(1), rejected=no_rejects(frame))
+
+
+class UndeclaredReason(FilterStage[StageOptions]):
+    name = "undeclared"
+    reasons: ClassVar[tuple[str, ...]] = ("declared",)
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(reason=pl.lit("surprise"), detail=pl.lit(None, dtype=pl.String))
+
+
+def _run(stage: Stage[StageOptions], rows: pl.DataFrame, batch_rows: int = 5) -> tuple:
+    return _run_stage(stage, rows, QuietReporter(), batch_rows)
+
+
+def test_filter_stage_routes_rows_and_counts_reasons_across_batches() -> None:
+    rows = frame(*(conversation(f"c{i}") for i in range(12)))
+    kept, rejected, stats = _run(DropOdd(StageOptions()), rows)
+    assert kept["id"].to_list() == [f"c{i}" for i in range(0, 12, 2)]
+    assert rejected["reason"].unique().to_list() == ["odd:number"]
+    assert rejected.columns[-3:] == ["stage", "reason", "detail"]
+    assert (stats.rows_in, stats.rows_out, stats.rows_rejected) == (12, 6, 6)
+    assert stats.reasons == {"odd:number": 6}
+
+
+def test_a_stage_that_loses_rows_is_an_error() -> None:
+    with pytest.raises(StageError, match="lost rows: 3 in, 1 kept, 0 rejected"):
+        _run(LosesRows(StageOptions()), frame(*(conversation(f"c{i}") for i in range(3))))
+
+
+def test_a_reason_outside_the_vocabulary_is_an_error() -> None:
+    with pytest.raises(StageError, match="undeclared reasons: surprise"):
+        _run(UndeclaredReason(StageOptions()), frame(conversation("c1")))
+
+
+def test_run_writes_the_output_folder_contract(tmp_path: Path) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS)
+    result = run_pipeline(
+        tmp_path,
+        """
+        name: contract
+        inputs:
+          - {name: chats, path: chats.jsonl, format: openai, license: MIT}
+        output: {dir: out, formats: [parquet, jsonl], card: false}
+        """,
+    )
+    out = tmp_path / "out"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "data/train-00000-of-00001.jsonl",
+        "data/train-00000-of-00001.parquet",
+        "manifest.json",
+        "rejects/read.parquet",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["output"] == {
+        "kind": "conversations",
+        "rows": 12,
+        "splits": {"train": 12},
+        "formats": ["parquet", "jsonl"],
+        "files": ["data/train-00000-of-00001.parquet", "data/train-00000-of-00001.jsonl"],
+    }
+    assert manifest["inputs"][0]["files"][0]["sha256"] == hashlib.sha256(CHATS.encode()).hexdigest()
+    assert manifest["config_hash"].startswith("sha256:")
+    written = pl.read_parquet(out / "data" / "train-00000-of-00001.parquet")
+    assert written.columns == list(curate.schema.CONVERSATION)
+    assert written.equals(result.output)
+
+
+def test_run_without_write_touches_no_file(tmp_path: Path) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS)
+    result = run_pipeline(
+        tmp_path, "name: dry\ninputs: [{name: chats, path: chats.jsonl}]\noutput: {dir: out}\n", write=False
+    )
+    assert result.output.height == 12
+    assert not (tmp_path / "out").exists()
+    assert result.output_dir is None
+
+
+def test_runs_are_byte_identical(tmp_path: Path) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS + "not json\n")
+    text = """
+        name: twice
+        inputs: [{name: chats, path: chats.jsonl}]
+        output: {dir: out, formats: [parquet, jsonl], card: false}
+        """
+
+    def digests() -> dict[str, str]:
+        run_pipeline(tmp_path, text)
+        out = tmp_path / "out"
+        return {
+            p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"
+        }
+
+    assert digests() == digests()
+
+
+def test_a_failed_run_leaves_the_previous_output_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS)
+    text = "name: keep\ninputs: [{name: chats, path: chats.jsonl}]\noutput: {dir: out, card: false}\n"
+    run_pipeline(tmp_path, text)
+    before = (tmp_path / "out" / "manifest.json").read_bytes()
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("curate.writers.output.write_manifest", explode)
+    with pytest.raises(OSError, match="disk full"):
+        run_pipeline(tmp_path, text)
+    assert (tmp_path / "out" / "manifest.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_registry_refuses_a_second_class_under_one_name() -> None:
+    registry: Registry[type] = Registry("thing")
+    registry.add("a", int)
+    registry.add("a", int)  # the same class again is harmless (re-import)
+    with pytest.raises(RegistryError, match="'a' is already registered"):
+        registry.add("a", str)
+    with pytest.raises(RegistryError, match="did you mean 'a'"):
+        registry.get("aa")
