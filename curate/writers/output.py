@@ -27,6 +27,10 @@ def write_output(result: RunResult, target: Path, stages: list[Stage[Any]]) -> N
             stage.write_artifacts(folder)
         result.manifest["output"]["files"] = files
         write_manifest(folder, result.manifest)
+        if config.output.card:
+            from curate.card import write_card
+
+            write_card(folder)
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:

@@ -1,0 +1,89 @@
+"""Example rows for the card, taken only from the published (scrubbed) output.
+
+Rows are shown only when the run had a ``pii`` stage, and a row is skipped when the residual
+scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in it. Rejects are
+never read. Each message is cut short; the rows are the first of the first split, one per
+strategy first, so the choice is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import polars as pl
+
+from curate.card.markdown import code, fenced
+
+Scanner = Callable[[Iterable[str]], dict[str, int]]
+EXAMPLES = 3
+CANDIDATES = 50
+MAX_CHARS = 400
+MESSAGE_COLUMNS = {"pairs": ("prompt", "chosen", "rejected"), "conversations": ("messages",)}
+LABELS = ("id", "strategy", "source", "license", "language", "model")
+
+
+def default_scanner() -> Scanner | None:
+    """The pii module's residual scanner, or None when this install has none."""
+    try:
+        from curate.pii.scan import scan_structured
+    except ImportError:
+        return None
+    return scan_structured
+
+
+def pick_examples(
+    head: pl.DataFrame, kind: str, scanner: Scanner, count: int = EXAMPLES
+) -> tuple[list[dict[str, Any]], int]:
+    """Up to ``count`` rows of ``head`` in which the scanner finds nothing; also how many it flagged."""
+    clean = []
+    for row in head.to_dicts():
+        texts = [m["content"] or "" for column in MESSAGE_COLUMNS[kind] for m in row.get(column) or []]
+        if not any(scanner(texts).values()):
+            clean.append(row)
+    flagged = head.height - len(clean)
+    if "strategy" in head.columns:
+        seen: set[Any] = set()
+        first, rest = [], []
+        for row in clean:
+            (rest if row["strategy"] in seen else first).append(row)
+            seen.add(row["strategy"])
+        clean = first + rest
+    return clean[:count], flagged
+
+
+def examples_section(head: pl.DataFrame, kind: str, scrubbed: bool, scanner: Scanner | None) -> str:
+    """The body of the Examples section."""
+    if not scrubbed:
+        return (
+            "No example rows are shown: the run had no `pii` stage, so the rows were not scrubbed of"
+            " personal data."
+        )
+    if scanner is None:
+        return "No example rows are shown: this install has no residual PII scanner to check them with."
+    if head.is_empty():
+        return "The output is empty."
+    rows, flagged = pick_examples(head, kind, scanner)
+    blocks = [
+        f"The first rows of the first split{', one per strategy' if 'strategy' in head.columns else ''};"
+        f" each message is cut at {MAX_CHARS} characters."
+    ]
+    if flagged:
+        blocks.append(f"{flagged} candidate rows were passed over: the residual PII scan flagged them.")
+    for number, row in enumerate(rows, start=1):
+        blocks.append(_render(number, row, kind))
+    return "\n\n".join(blocks)
+
+
+def _render(number: int, row: dict[str, Any], kind: str) -> str:
+    labels = ", ".join(f"{name} {code(str(row[name]))}" for name in LABELS if row.get(name) is not None)
+    parts = [f"**Example {number}** ({labels})"]
+    for column in MESSAGE_COLUMNS[kind]:
+        messages = row.get(column) or []
+        text = "\n\n".join(f"[{m['role']}] {_cut(m['content'] or '')}" for m in messages)
+        parts.append(f"{column}:\n\n{fenced(text, 'text')}")
+    return "\n\n".join(parts)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS].rstrip() + " [...]"

@@ -1,0 +1,127 @@
+"""The card's opening: what the dataset is, its columns and splits, and how to load and train on it."""
+
+from __future__ import annotations
+
+from curate.card.markdown import code, fenced, plural, table
+from curate.card.source import CardSource
+
+COLUMNS = {
+    "pairs": {
+        "prompt": "the conversation before the answers: a list of `{role, content}`, ending with a user turn",
+        "chosen": "the preferred assistant turn(s)",
+        "rejected": "the dispreferred assistant turn(s)",
+        "score_chosen": "the chosen side's score, when the source rated it",
+        "score_rejected": "the rejected side's score, when the source rated it",
+        "strategy": "how the pair was made (see the pairs report)",
+        "source": "the input the pair came from",
+        "license": "the license of the pair: both sides' licenses combined",
+        "language": "ISO 639-1 code of the prompt",
+        "chosen_id": "`id` of the source conversation of the chosen side",
+        "rejected_id": "`id` of the source conversation of the rejected side",
+        "id": "stable pair id",
+    },
+    "conversations": {
+        "id": "stable id: the source's own, else a content hash",
+        "source": "the input the conversation came from",
+        "messages": "the turns: a list of `{role, content}`, roles system/user/assistant",
+        "model": "the model that wrote the assistant turns, when known",
+        "language": "ISO 639-1 code",
+        "license": "the license of the row",
+        "consent": "granted, withheld or unknown",
+        "user": "a pseudonymous user key, when the source has one",
+        "created_at": "when the conversation took place, when known",
+        "group": "rows answering the same prompt share it",
+        "prompt_cluster": "rows whose prompts are near-duplicates share it",
+        "signal": "the source's preference evidence (outcome, rank, score, thumbs, label)",
+        "meta": "every other field of the source record, as JSON",
+    },
+}
+MODEL_PLACEHOLDER = "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+def title(source: CardSource) -> str:
+    description = source.manifest.get("description")
+    rows = int(source.manifest.get("output", {}).get("rows", 0))
+    splits = ", ".join(f"{name}: {count:,}" for name, count in source.splits.items())
+    read = source.stage("read") or {}
+    inputs = source.manifest.get("inputs", [])
+    unit = "preference pairs" if source.kind == "pairs" else "conversations"
+    version = source.manifest.get("curate_version", "unknown")
+    made = (
+        f"This dataset holds {rows:,} {unit} ({splits}), made by curate {version} from"
+        f" {plural(int(read.get('rows_in', 0)), 'record')} read from {plural(len(inputs), 'input')}"
+        f" ({', '.join(code(str(i['name'])) for i in inputs)})."
+    )
+    use = (
+        " Each row is a prompt with a chosen and a rejected answer, in the format TRL's `DPOTrainer`"
+        " takes as it is."
+        if source.kind == "pairs"
+        else " Each row is one conversation in the chat `messages` format."
+    )
+    closing = (
+        " Every figure below comes from `manifest.json` beside this card, which also records how"
+        " long each stage took."
+    )
+    paragraphs = [f"# {source.name}"]
+    if description:
+        paragraphs.append(" ".join(str(description).split()))
+    paragraphs.append(made + use + closing)
+    return "\n\n".join(paragraphs)
+
+
+def structure(source: CardSource) -> str:
+    described = COLUMNS.get(source.kind, {})
+    names = [name for split in source.rows.values() for name in split.collect_schema().names()]
+    columns = list(dict.fromkeys(names)) or list(described)
+    rows = [(code(name), described.get(name, "")) for name in columns]
+    splits = [(name, count) for name, count in source.splits.items()]
+    files = source.manifest.get("output", {}).get("files") or []
+    lines = [
+        "## Dataset structure",
+        table(["column", "meaning"], rows, align="ll"),
+        table(["split", "rows"], splits),
+    ]
+    if files:
+        lines.append("Files: " + ", ".join(code(str(f)) for f in files) + ".")
+    return "\n\n".join(lines)
+
+
+def loading(source: CardSource, repo_id: str | None) -> str:
+    where = repo_id or f"ORG/{source.name}"
+    note = "" if repo_id else "  # ORG/... is where you publish it; a local copy's path works too"
+    blocks = [
+        "## How to load it",
+        fenced(f'from datasets import load_dataset\n\ndataset = load_dataset("{where}"){note}', "python"),
+    ]
+    if source.kind == "pairs":
+        evaluation = ',\n    eval_dataset=dataset["test"]' if "test" in source.splits else ""
+        snippet = (
+            "from datasets import load_dataset\n"
+            "from trl import DPOConfig, DPOTrainer\n\n"
+            f'dataset = load_dataset("{where}")\n'
+            "trainer = DPOTrainer(\n"
+            f'    model="{MODEL_PLACEHOLDER}",  # any causal LM with a chat template\n'
+            '    args=DPOConfig(output_dir="dpo-model"),\n'
+            f'    train_dataset=dataset["train"]{evaluation},\n'
+            ")\n"
+            "trainer.train()"
+        )
+        blocks.append(
+            "Train with TRL: the `prompt`, `chosen` and `rejected` columns are in the conversational"
+            " format `DPOTrainer` expects, and it ignores the other columns."
+        )
+    else:
+        snippet = (
+            "from datasets import load_dataset\n"
+            "from trl import SFTConfig, SFTTrainer\n\n"
+            f'dataset = load_dataset("{where}")\n'
+            "trainer = SFTTrainer(\n"
+            f'    model="{MODEL_PLACEHOLDER}",  # any causal LM with a chat template\n'
+            '    args=SFTConfig(output_dir="sft-model"),\n'
+            '    train_dataset=dataset["train"],\n'
+            ")\n"
+            "trainer.train()"
+        )
+        blocks.append("Fine-tune with TRL: the `messages` column is in the conversational format it expects.")
+    blocks.append(fenced(snippet, "python"))
+    return "\n\n".join(blocks)

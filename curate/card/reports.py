@@ -1,0 +1,132 @@
+"""Stage reports in the card: known stages get prose and tables, any other report a generic table.
+
+A report holds counts and settings only (the stage contract), so whatever keys a stage adds
+render without a change here: scalars in a figure/value table, mappings in tables of their
+own, lists of mappings in tables with one column per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from curate.card.markdown import cell, plural, table, words
+
+Renderer = Callable[[dict[str, Any]], str]
+
+
+def report_section(stage: Mapping[str, Any], heading: str) -> str | None:
+    """The ``###`` section of one stage's report, or None when it reported nothing."""
+    report = dict(stage.get("report") or {})
+    if not report:
+        return None
+    body = RENDERERS.get(str(stage.get("name")), generic)(report)
+    return f"### {heading}\n\n{body}" if body else None
+
+
+def generic(report: Mapping[str, Any]) -> str:
+    """Scalars (and lists of scalars) in one table; every mapping or list of mappings in its own."""
+    scalars = [(words(key), value) for key, value in report.items() if _flat(value)]
+    blocks = [table(["figure", "value"], scalars, align="lr")] if scalars else []
+    for key, value in report.items():
+        if isinstance(value, Mapping):
+            blocks.append(f"**{cell(words(key))}**\n\n{mapping_table(value)}")
+        elif isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+            columns = list(dict.fromkeys(name for item in value for name in item))
+            rows = [[_value(item.get(name)) for name in columns] for item in value]
+            blocks.append(f"**{cell(words(key))}**\n\n{table([words(c) for c in columns], rows)}")
+    return "\n\n".join(blocks)
+
+
+def mapping_table(mapping: Mapping[str, Any], key: str = "key", value: str = "value") -> str:
+    """A two-column table; counts sort largest first, nested mappings flatten to ``a.b`` keys."""
+    flat = _flatten(mapping)
+    if flat and all(isinstance(v, int) and not isinstance(v, bool) for _, v in flat):
+        flat.sort(key=lambda item: (-item[1], item[0]))
+    return table([key, value], flat, align="lr")
+
+
+def dedup(report: dict[str, Any]) -> str:
+    sentences = []
+    if "exact_duplicates" in report or "near_duplicates" in report:
+        exact, near = int(report.pop("exact_duplicates", 0)), int(report.pop("near_duplicates", 0))
+        sentences.append(f"Removed {plural(exact, 'exact duplicate')} and {plural(near, 'near duplicate')}.")
+    method = []
+    if "threshold" in report:
+        method.append(f"estimated Jaccard similarity at least {report.pop('threshold')}")
+    if "num_perm" in report:
+        method.append(f"MinHash with {report.pop('num_perm')} permutations")
+    if "ngram" in report:
+        method.append(f"word {report.pop('ngram')}-grams")
+    if "bands" in report and "rows" in report:
+        method.append(f"LSH with {report.pop('bands')} bands of {report.pop('rows')} rows")
+    if method:
+        sentences.append("Near duplicates: " + ", ".join(method) + ".")
+    if "prompt_clusters" in report:
+        sentences.append(
+            f"Prompts fell into {plural(int(report.pop('prompt_clusters')), 'cluster')} of near-duplicates"
+            " (the `split` stage keeps a cluster on one side)."
+        )
+    sizes = report.pop("largest_clusters", None)
+    if sizes:
+        sentences.append(f"Largest clusters: {', '.join(f'{int(size):,}' for size in sizes)} rows.")
+    rest = generic(report)
+    return "\n\n".join(filter(None, [" ".join(sentences), rest]))
+
+
+def pii(report: dict[str, Any]) -> str:
+    blocks = []
+    entities = report.pop("entities", None)
+    found = report.pop("conversations_with_pii", None)
+    ner = report.pop("ner_on", None)
+    lead = []
+    if found is not None:
+        lead.append(f"{plural(int(found), 'conversation')} held personal data that was scrubbed.")
+    if ner is not None:
+        lead.append(
+            "Detection used presidio's pattern recognizers and spaCy named-entity recognition."
+            if ner
+            else "Detection used presidio's pattern recognizers only (named-entity recognition was off)."
+        )
+    if lead:
+        blocks.append(" ".join(lead))
+    if isinstance(entities, Mapping):
+        blocks.append(
+            "Entities found, by type (counts only: no value is ever recorded):\n\n"
+            + mapping_table(entities, "entity type", "found")
+        )
+    actions = report.pop("actions", None)
+    if isinstance(actions, Mapping):
+        blocks.append("What was done with them:\n\n" + mapping_table(actions, "action", "entities"))
+    blocks.append(generic(report))
+    return "\n\n".join(filter(None, blocks))
+
+
+def language(report: dict[str, Any]) -> str:
+    if report and all(isinstance(v, int) and not isinstance(v, bool) for v in report.values()):
+        return "Rows by detected language:\n\n" + mapping_table(report, "language", "rows")
+    return generic(report)
+
+
+RENDERERS: dict[str, Renderer] = {"dedup": dedup, "pii": pii, "language": language}
+
+
+def _flat(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(not isinstance(item, Mapping | list) for item in value)
+    return not isinstance(value, Mapping)
+
+
+def _value(value: Any) -> Any:
+    return value if _flat(value) else str(value)
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            items += _flatten(value, f"{name}.")
+        else:
+            items.append((name, _value(value)))
+    return items

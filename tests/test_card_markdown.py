@@ -1,0 +1,60 @@
+"""Markdown helpers of the card: no value can break a table or close a fenced block early."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from curate.card.markdown import cell, code, fenced, table
+
+
+@given(st.lists(st.text(), min_size=1, max_size=4))
+def test_a_table_row_keeps_its_columns_whatever_the_text(values: list[str]) -> None:
+    rendered = table([f"c{i}" for i in range(len(values))], [values]).splitlines()
+    assert len(rendered) == 3
+    unescaped_pipes = re.findall(r"(?<!\\)\|", rendered[2])
+    assert len(unescaped_pipes) == len(values) + 1
+    assert "<" not in rendered[2] and ">" not in rendered[2]
+
+
+@given(st.text())
+def test_a_fenced_block_cannot_be_closed_by_its_content(text: str) -> None:
+    block = fenced(text, "text").splitlines()
+    fence = block[0].removesuffix("text")
+    assert set(fence) == {"`"} and len(fence) >= 3
+    inner = [line for line in block[1:-1] if line.strip().startswith(fence)]
+    assert not inner
+    assert block[-1] == fence
+
+
+@given(st.text(min_size=1))
+def test_inline_code_outlasts_backticks_inside(text: str) -> None:
+    rendered = code(text)
+    ticks = len(rendered) - len(rendered.lstrip("`"))
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    assert all(run != ticks for run in runs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (True, "yes"),
+        (False, "no"),
+        (12345, "12,345"),
+        (0.8, "0.8"),
+        (["a", 2], "a, 2"),
+        ("a|b", "a\\|b"),
+        ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+        ("two\nlines", "two lines"),
+    ],
+)
+def test_cell(value: object, expected: str) -> None:
+    assert cell(value) == expected
+
+
+def test_numbers_align_right_and_words_left() -> None:
+    assert table(["name", "rows"], [["a", 1]]).splitlines()[1] == "| --- | ---: |"
