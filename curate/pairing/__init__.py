@@ -1,0 +1,25 @@
+"""Preference pairs out of conversations: strategies that read the evidence, and helpers.
+
+Importing this package registers the built-in strategies (``battle``, ``ranked``,
+``rated``, ``thumbs``, ``model_rank``, ``given``) in ``STRATEGIES``.
+"""
+
+from curate.pairing import battle, given, model_rank, ranked, rated, thumbs  # noqa: F401
+from curate.pairing.base import STRATEGIES, Candidate, Strategy, StrategyOptions, Verdict, strategy
+from curate.pairing.pairer import REASONS, Pair, Pairing, make_pairs
+from curate.pairing.sides import Side, read_sides
+
+__all__ = [
+    "REASONS",
+    "STRATEGIES",
+    "Candidate",
+    "Pair",
+    "Pairing",
+    "Side",
+    "Strategy",
+    "StrategyOptions",
+    "Verdict",
+    "make_pairs",
+    "read_sides",
+    "strategy",
+]

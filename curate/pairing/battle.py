@@ -1,0 +1,36 @@
+"""``battle``: an arena vote between the sides of one battle; the winner is chosen."""
+
+from __future__ import annotations
+
+from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.sides import Side
+
+OUTCOME_VALUE = {"win": 1.0, "loss": 0.0}
+
+
+@strategy("battle")
+class Battle(Strategy):
+    """Winners against losers; a tie or a both-bad vote gives no pair."""
+
+    def applies(self, sides: list[Side]) -> bool:
+        return any(side.outcome is not None for side in sides)
+
+    def pair(self, sides: list[Side]) -> Verdict:
+        ties = [side for side in sides if side.outcome == "tie"]
+        both_bad = [side for side in sides if side.outcome == "both_bad"]
+        voted = [side for side in sides if side not in ties and side not in both_bad]
+        if not voted:
+            return (
+                Verdict()
+                .leave_out(both_bad, "both_bad", "the vote found both replies bad")
+                .leave_out(ties, "tie", "the vote was a tie")
+            )
+        verdict = pair_by_value(
+            voted,
+            {side.index: OUTCOME_VALUE.get(side.outcome or "") for side in voted},
+            pairing="all",
+            missing="no win/loss outcome",
+            describe="outcome",
+        )
+        verdict.leave_out(both_bad, "both_bad", "the vote found both replies bad")
+        return verdict.leave_out(ties, "tie", "the vote was a tie")

@@ -1,0 +1,23 @@
+"""``given``: records that arrived as chosen and rejected (``signal.label``)."""
+
+from __future__ import annotations
+
+from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.sides import Side
+
+LABEL_VALUE = {"chosen": 1.0, "rejected": 0.0}
+
+
+@strategy("given")
+class Given(Strategy):
+    def applies(self, sides: list[Side]) -> bool:
+        return any(side.label is not None for side in sides)
+
+    def pair(self, sides: list[Side]) -> Verdict:
+        return pair_by_value(
+            sides,
+            {side.index: LABEL_VALUE.get(side.label or "") for side in sides},
+            pairing="all",
+            missing="no chosen/rejected label",
+            describe="label",
+        )

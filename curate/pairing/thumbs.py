@@ -1,0 +1,23 @@
+"""``thumbs``: a thumbs-up reply against a thumbs-down reply to the same prompt."""
+
+from __future__ import annotations
+
+from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.sides import Side
+
+THUMB_VALUE = {"up": 1.0, "down": 0.0}
+
+
+@strategy("thumbs")
+class Thumbs(Strategy):
+    def applies(self, sides: list[Side]) -> bool:
+        return any(side.thumbs is not None for side in sides)
+
+    def pair(self, sides: list[Side]) -> Verdict:
+        return pair_by_value(
+            sides,
+            {side.index: THUMB_VALUE.get(side.thumbs or "") for side in sides},
+            pairing="all",
+            missing="no thumbs up or down",
+            describe="thumb",
+        )
