@@ -1,1 +1,91 @@
-"""The `split` stage (not yet built)."""
+"""``split``: assign rows to ``train`` / ``test`` by prompt cluster, reproducibly for a seed.
+
+Rows that share a prompt cluster (from ``dedup`` or ``pairs``), a source group or an exact
+prompt are one unit and land in one split, so no prompt or near-duplicate of it is in both.
+The result is a ``_split`` column, which the writer turns into ``data/train-*`` and
+``data/test-*`` files. Nothing is rejected.
+
+>>> from curate.stages.split import Split
+>>> Split.from_options(test_size=0.1, seed=3).options.test_size
+0.1
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import polars as pl
+from pydantic import Field, model_validator
+
+from curate import schema
+from curate.options import StageOptions
+from curate.pairing.clusters import choose_test, components, conversation_keys, pair_keys
+from curate.stages.base import RunContext, Stage, StageOutput, no_rejects, register
+
+
+class SplitOptions(StageOptions):
+    test_size: float | int = Field(
+        description="The test split: a fraction of the rows (0 < x < 1) or a number of rows (>= 1)."
+    )
+    seed: int | None = Field(None, description="Seed of the assignment; default the pipeline's seed.")
+
+    @model_validator(mode="after")
+    def _size(self) -> Self:
+        size = self.test_size
+        if isinstance(size, float) and not 0 < size < 1:
+            raise ValueError(
+                "test_size as a fraction must be between 0 and 1 (exclusive); use an integer for rows"
+            )
+        if isinstance(size, int) and size < 1:
+            raise ValueError("test_size as a number of rows must be at least 1")
+        return self
+
+    def target(self, rows: int) -> int:
+        if isinstance(self.test_size, int):
+            return min(self.test_size, rows)
+        return round(self.test_size * rows)
+
+
+@register("split")
+class Split(Stage[SplitOptions]):
+    """Train and test splits that never share a prompt cluster."""
+
+    Options = SplitOptions
+    whole_data = True
+    accepts = ("conversations", "pairs")
+
+    def __init__(self, options: SplitOptions, context: RunContext | None = None) -> None:
+        super().__init__(options, context)
+        self._report: dict[str, Any] = {}
+
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        row_component, names = components(_keys(frame))
+        sizes = [0] * len(names)
+        for component in row_component:
+            sizes[component] += 1
+        target = self.options.target(frame.height)
+        test = choose_test(sizes, names, target, self.seed)
+        labels = ["test" if component in test else "train" for component in row_component]
+        kept = frame.with_columns(_split=pl.Series(labels, dtype=pl.String))
+        self._report = {
+            "test_size": self.options.test_size,
+            "target_test_rows": target,
+            "seed": self.seed,
+            "train": {"rows": frame.height - labels.count("test"), "clusters": len(names) - len(test)},
+            "test": {"rows": labels.count("test"), "clusters": len(test)},
+        }
+        return StageOutput(kept=kept, rejected=no_rejects(frame))
+
+    def report(self) -> dict[str, Any]:
+        return self._report
+
+
+def _keys(frame: pl.DataFrame) -> list[list[str]]:
+    if schema.kind_of(frame) == "pairs":
+        clusters = frame["_prompt_cluster"] if "_prompt_cluster" in frame.columns else None
+        return [
+            pair_keys(prompt, clusters[index] if clusters is not None else None)
+            for index, prompt in enumerate(frame["prompt"].to_list())
+        ]
+    columns = frame.select("messages", "prompt_cluster", "source", "group")
+    return [conversation_keys(*row) for row in columns.iter_rows()]
