@@ -1,0 +1,280 @@
+"""Publish an output folder to the Hugging Face Hub, after checks that can refuse it.
+
+Only the card (``README.md``), the funnel chart, ``manifest.json`` and the files under
+``data/`` are uploaded; ``rejects/`` (which holds the raw text of every dropped record) and
+stage artifacts such as ``dedup/`` never are. Publishing is refused when:
+
+- the run had no ``pii`` stage (unless ``allow_unscrubbed``);
+- a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
+  card, SSN and IP patterns) finds anything;
+- the run derived no license (``manifest["license"]``, written by the ``license`` stage).
+
+Every check runs every time, so one attempt names every problem. A refusal names counts and
+entity types, never a value. The Hub client is a parameter, so tests never touch the network.
+
+>>> plan = publish("out/demo-dpo", "acme/demo-dpo", dry_run=True)  # doctest: +SKIP
+>>> print(plan.render())                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import polars as pl
+from huggingface_hub.errors import HfHubHTTPError
+
+from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png, write_card
+from curate.card.markdown import plural
+from curate.card.source import DATA_FILE
+from curate.errors import CurateError, PublishError
+
+Scanner = Callable[[Iterable[str]], dict[str, int]]
+MANIFEST_FILE = "manifest.json"
+DATA_DIR = "data"
+NEVER_UPLOADED = ("rejects/*", "dedup/*")
+"""Also passed to ``upload_folder`` as ``ignore_patterns``, in case a pattern above ever widens."""
+REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SCANNED_COLUMNS = ("meta",)
+"""Plain-text columns scanned besides every message's content; the rest are machine-made keys."""
+
+
+class HubClient(Protocol):
+    """The part of ``huggingface_hub.HfApi`` that publishing uses."""
+
+    def create_repo(
+        self, repo_id: str, *, repo_type: str | None = ..., private: bool | None = ..., exist_ok: bool = ...
+    ) -> Any: ...
+
+    def upload_folder(
+        self,
+        *,
+        repo_id: str,
+        folder_path: str | Path,
+        repo_type: str | None = ...,
+        commit_message: str | None = ...,
+        allow_patterns: list[str] | str | None = ...,
+        ignore_patterns: list[str] | str | None = ...,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Check:
+    """One publishing check and its outcome."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class PublishPlan:
+    """What publishing uploads (or would), where to, and what the checks said."""
+
+    folder: Path
+    repo_id: str
+    private: bool
+    files: dict[str, int]
+    """Paths relative to ``folder`` -> bytes (the card and chart as they will be written)."""
+    withheld: dict[str, int]
+    """Top-level folders and files that stay local -> how many files they hold."""
+    checks: list[Check] = field(default_factory=list)
+    url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def refusals(self) -> list[str]:
+        return [f"{check.name}: {check.message}" for check in self.checks if not check.ok]
+
+    def render(self) -> str:
+        """A plain-text account: destination, checks, files to upload and files kept back."""
+        visibility = "private" if self.private else "public"
+        lines = [f"publish {self.folder} -> {self.repo_id} (dataset, {visibility})", "checks:"]
+        lines += [f"  {'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.message}" for c in self.checks]
+        total = sum(self.files.values())
+        lines.append(f"files to upload ({len(self.files)}, {total:,} bytes):")
+        width = max((len(path) for path in self.files), default=0)
+        lines += [f"  {path:<{width}}  {size:>12,} bytes" for path, size in self.files.items()]
+        if self.withheld:
+            kept = ", ".join(f"{name} ({plural(count, 'file')})" for name, count in self.withheld.items())
+            lines.append(f"not uploaded: {kept}")
+        if self.url:
+            lines.append(f"published: {self.url}")
+        return "\n".join(lines)
+
+
+def plan_publish(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    allow_unscrubbed: bool = False,
+    scanner: Scanner | None = None,
+) -> PublishPlan:
+    """Run the checks and list the files, without writing or uploading anything."""
+    folder = Path(folder)
+    if not REPO_ID.match(repo_id):
+        raise PublishError(f"repo id {repo_id!r} is not of the form ORG/NAME (letters, digits, - _ .)")
+    try:
+        source = CardSource.from_folder(folder)
+    except CurateError as exc:
+        raise PublishError(str(exc)) from exc
+    card = build_card(source, repo_id, scanner).encode("utf-8")
+    chart = funnel_png(source.name, source.stages)
+    files = {
+        CARD_FILE: len(card),
+        CHART_FILE: len(chart),
+        MANIFEST_FILE: (folder / MANIFEST_FILE).stat().st_size,
+    }
+    data = _data_files(folder)
+    files |= {path: (folder / path).stat().st_size for path in data}
+    checks = [
+        _pii_stage_check(source, allow_unscrubbed),
+        _residual_check(folder, _one_format(data), scanner),
+        _license_check(source),
+    ]
+    return PublishPlan(folder, repo_id, private, files, _withheld(folder, set(files)), checks)
+
+
+def publish(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    dry_run: bool = False,
+    allow_unscrubbed: bool = False,
+    api: HubClient | None = None,
+    scanner: Scanner | None = None,
+) -> PublishPlan:
+    """Check ``folder`` and upload it to the dataset repo ``repo_id``; raise ``PublishError`` if refused.
+
+    The card is regenerated for ``repo_id`` (its loading snippets name the repo) before the
+    upload. ``dry_run`` returns the plan with the checks' outcomes and touches nothing. The
+    token comes from ``HF_TOKEN`` or the user's login unless an ``api`` client is given.
+    """
+    plan = plan_publish(folder, repo_id, private=private, allow_unscrubbed=allow_unscrubbed, scanner=scanner)
+    if dry_run:
+        return plan
+    if not plan.ok:
+        raise PublishError("\n".join(["publishing refused:", *plan.refusals]))
+    client = api or _default_client()
+    write_card(plan.folder, repo_id, scanner)
+    name = CardSource.from_folder(plan.folder).name
+    try:
+        url = client.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        client.upload_folder(
+            repo_id=repo_id,
+            folder_path=plan.folder,
+            repo_type="dataset",
+            commit_message=f"curate: publish {name}",
+            allow_patterns=sorted(plan.files),
+            ignore_patterns=list(NEVER_UPLOADED),
+        )
+    except (HfHubHTTPError, httpx.HTTPError, OSError, ValueError) as exc:
+        raise PublishError(f"upload to {repo_id} failed: {exc}") from exc
+    plan.url = str(url) if url else f"https://huggingface.co/datasets/{repo_id}"
+    return plan
+
+
+def residual_texts(folder: Path, data: Iterable[str]) -> Iterator[str]:
+    """Every message's content (and the ``meta`` JSON) of the data files, file by file."""
+    for path in data:
+        target = folder / path
+        frame = pl.read_parquet(target) if target.suffix == ".parquet" else pl.read_ndjson(target)
+        for name, dtype in frame.schema.items():
+            column = frame.get_column(name)
+            if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+                if "content" in {f.name for f in dtype.inner.fields}:
+                    yield from column.explode().struct.field("content").drop_nulls().to_list()
+            elif name in SCANNED_COLUMNS and dtype == pl.String:
+                yield from column.drop_nulls().to_list()
+
+
+def _pii_stage_check(source: CardSource, allow_unscrubbed: bool) -> Check:
+    name = "pii stage"
+    if source.stage("pii") is not None:
+        return Check(name, True, "the run scrubbed personal data")
+    if allow_unscrubbed:
+        return Check(name, True, "the run had no pii stage; publishing unscrubbed rows as asked")
+    return Check(
+        name,
+        False,
+        "the run had no `pii` stage, so its rows were not scrubbed of personal data; add `- pii: {}`"
+        " to the pipeline's stages and run it again (or pass --allow-unscrubbed if the data holds none)",
+    )
+
+
+def _residual_check(folder: Path, data: list[str], scanner: Scanner | None) -> Check:
+    name = "residual PII scan"
+    if scanner is None:
+        try:
+            from curate.pii.scan import scan_structured
+        except ImportError:
+            return Check(name, False, "unavailable: this install has no curate.pii.scan to check the output")
+        scanner = scan_structured
+    found = Counter({kind: count for kind, count in scanner(residual_texts(folder, data)).items() if count})
+    if not found:
+        return Check(
+            name, True, f"no e-mail, phone, card, SSN or IP pattern in {plural(len(data), 'data file')}"
+        )
+    counts = ", ".join(f"{kind} {count:,}" for kind, count in sorted(found.items()))
+    return Check(
+        name,
+        False,
+        f"structured PII remains in the output ({counts}; counts only); scrub it with the `pii` stage"
+        " (action replace or redact) and run again",
+    )
+
+
+def _license_check(source: CardSource) -> Check:
+    name = "license"
+    derived = source.license
+    if derived is None:
+        return Check(
+            name,
+            False,
+            "derived license is missing: the manifest has no license record; add a `license` stage to"
+            " the pipeline and run it again",
+        )
+    return Check(name, True, f"{derived['id']} ({derived.get('expression') or derived['id']})")
+
+
+def _data_files(folder: Path) -> list[str]:
+    root = folder / DATA_DIR
+    if not root.is_dir():
+        return []
+    return [f"{DATA_DIR}/{p.name}" for p in sorted(root.iterdir()) if p.is_file() and DATA_FILE.match(p.name)]
+
+
+def _one_format(data: list[str]) -> list[str]:
+    """The Parquet files when there are any (the JSON Lines beside them hold the same rows)."""
+    parquet = [path for path in data if path.endswith(".parquet")]
+    return parquet or data
+
+
+def _withheld(folder: Path, uploaded: set[str]) -> dict[str, int]:
+    """Top-level entries of ``folder`` not uploaded, with the number of files in each."""
+    kept: dict[str, int] = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and relative not in uploaded:
+            top = relative.split("/", 1)[0] + ("/" if "/" in relative else "")
+            kept[top] = kept.get(top, 0) + 1
+    return kept
+
+
+def _default_client() -> HubClient:
+    from huggingface_hub import HfApi, get_token
+
+    token = get_token()
+    if not token:
+        raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login`, then try again")
+    return HfApi(token=token)
