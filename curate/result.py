@@ -13,6 +13,7 @@ from curate import schema
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
+    from curate.explain import Explanation
     from curate.readers.load import InputRead
 
 
@@ -119,19 +120,45 @@ class RunResult:
         frame = pl.DataFrame(rows, schema={"stage": pl.String, "reason": pl.String, "rows": pl.Int64})
         return frame.sort(["rows", "stage", "reason"], descending=[True, False, False])
 
+    def explain(self, pair_id: str) -> Explanation:
+        """Trace an output row (a pair, or a conversation) back to its source records and licenses.
+
+        >>> result.explain(result.output["id"][0])  # doctest: +SKIP
+        """
+        from curate.explain import explain
+
+        return explain(self, pair_id)
+
+    def card(self, repo_id: str | None = None) -> str:
+        """The dataset card (Markdown) this run writes as ``README.md``, built in memory."""
+        from curate.card import CardSource, build_card
+
+        return build_card(CardSource.from_result(self), repo_id)
+
     def _repr_html_(self) -> str:
+        escape = html.escape
+        widest = max((s.rows_in for s in self.stats), default=0) or 1
         funnel = "".join(
-            f"<tr><td>{html.escape(s.name)}</td><td>{s.rows_in:,}</td><td>{s.rows_out:,}</td>"
-            f"<td>{s.rows_rejected:,}</td><td>{html.escape(_top_reasons(s))}</td></tr>"
+            f"<tr><td>{escape(s.name)}</td><td>{s.rows_in:,} {escape(s.unit_in)}</td>"
+            f"<td>{_bar(s, widest)}</td><td>{s.rows_rejected:,}</td>"
+            f"<td>{s.rows_out:,} {escape(s.unit_out)}</td><td>{escape(_top_reasons(s))}</td></tr>"
             for s in self.stats
         )
         splits = ", ".join(f"{name}: {frame.height:,}" for name, frame in self.splits().items())
-        where = f" written to <code>{html.escape(str(self.output_dir))}</code>" if self.output_dir else ""
+        where = (
+            f" written to <code>{escape(str(self.output_dir))}</code>"
+            if self.output_dir
+            else " (not written)"
+        )
+        staged = [name for name, frame in self.rejects_by_stage.items() if frame.height]
+        hints = [f"<code>result.rejects_of({escape(repr(name))})</code>" for name in staged[:3]]
+        hints += ["<code>result.reasons()</code>", "<code>result.explain(result.output['id'][0])</code>"]
         return (
-            f"<div><b>curate run {html.escape(self.config.name)}</b>: {self.output.height:,} {self.kind}"
-            f" ({splits}){where}"
-            "<table><thead><tr><th>stage</th><th>in</th><th>out</th><th>rejected</th>"
-            f"<th>top reasons</th></tr></thead><tbody>{funnel}</tbody></table></div>"
+            f"<div><p><b>curate run {escape(self.config.name)}</b>: {self.output.height:,} {self.kind}"
+            f" ({splits}){where}</p><p>License: {escape(_license_line(self.manifest))}</p>"
+            "<table><thead><tr><th>stage</th><th>in</th><th>passed on / rejected</th><th>rejected</th>"
+            f"<th>out</th><th>top reasons</th></tr></thead><tbody>{funnel}</tbody></table>"
+            f"<p>{self.rejects.height:,} rejected rows in all. Explore: {', '.join(hints)}</p></div>"
         )
 
     def __repr__(self) -> str:
@@ -143,6 +170,23 @@ def split_order(name: str) -> tuple[int, str]:
     """``train`` first, then ``validation``, then ``test``, then anything else by name."""
     order = {"train": 0, "validation": 1, "test": 2}
     return (order.get(name, 3), name)
+
+
+def _bar(stats: StageStats, widest: int, pixels: int = 160) -> str:
+    """An inline bar: rows passed on in blue, rejected in red, scaled to the largest stage."""
+    rejected = round(pixels * stats.rows_rejected / widest)
+    passed = round(pixels * (stats.rows_in - stats.rows_rejected) / widest)
+    return (
+        f'<span style="display:inline-block;height:0.8em;width:{passed}px;background:#4c78a8"></span>'
+        f'<span style="display:inline-block;height:0.8em;width:{rejected}px;background:#e45756"></span>'
+    )
+
+
+def _license_line(manifest: dict[str, Any]) -> str:
+    derived = manifest.get("license")
+    if not isinstance(derived, dict) or not derived.get("id"):
+        return "none derived (the run had no license stage)"
+    return f"{derived.get('expression') or derived['id']} (use {derived.get('use', 'unknown')})"
 
 
 def _top_reasons(stats: StageStats, limit: int = 3) -> str:
