@@ -1,0 +1,1 @@
+"""Text helpers shared by stages: Unicode cleaning, language identification, meta flags."""
