@@ -7,12 +7,19 @@ input-level defaults: ``curate.readers.load`` does that for every format alike.
 A record that does not fit the format raises ``RecordError`` naming the field; the loader
 turns it into a row of ``rejects/read.parquet``. Messages name fields and types, never the
 values, so a PII value cannot leak into an error.
+
+Most formats convert record by record. A format whose rows need other records (the flat
+OpenAssistant layout, where a reply's conversation is the chain of its ancestors) overrides
+``read`` to keep what it needs with the record's ``Origin`` and builds its rows in
+``finish``, which the loader calls once after the last record of the input.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -23,6 +30,23 @@ from curate import registry
 from curate.options import StrictModel
 
 R = TypeVar("R", bound="type[Reader]")
+
+READ_REASONS: dict[str, str] = {
+    "invalid_json": "the line or element is not valid JSON",
+    "invalid_utf8": "the bytes are not valid UTF-8",
+    "too_large": "the record is larger than the input's max_record_bytes",
+    "empty_line": "a blank line between JSON Lines records",
+    "unreadable_file": "the file cannot be opened or decompressed at all",
+    "wrong_type": "a field (or the record itself) has the wrong JSON type",
+    "missing_field": "a field the format requires is absent or null",
+    "invalid_value": "a field has a value the format does not allow",
+    "no_messages": "the record holds no message",
+    "no_shared_prompt": "the two sides of a preference record do not start with the same prompt",
+    "orphan": "a message whose parent (or an ancestor) is not in the input",
+    "unanswered": "a prompt message that no reply in the input answers",
+    "invalid_record": "the reader failed on the record in an unexpected way",
+}
+"""Every reason a read reject can carry, with what it means."""
 
 
 class RecordError(ValueError):
@@ -37,6 +61,23 @@ class RecordError(ValueError):
 
 class ReaderOptions(StrictModel):
     """Base class of a reader's options (an input's ``options:`` mapping)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was found: file label, line (row for Parquet) and its raw text."""
+
+    file: str
+    line: int
+    raw: str | None = None
+
+
+@dataclass
+class Finished:
+    """What ``Reader.finish`` returns: rows built from kept records, and records refused."""
+
+    rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    rejects: list[tuple[Origin, RecordError]] = dataclasses.field(default_factory=list)
 
 
 class Reader(ABC):
@@ -58,6 +99,14 @@ class Reader(ABC):
     @abstractmethod
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Canonical rows for one record; ``meta`` may be left as a dict of unmapped fields."""
+
+    def read(self, record: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:
+        """Rows for one record found at ``origin``; a deferring reader keeps it for ``finish``."""
+        return self.convert(record)
+
+    def finish(self) -> Finished:
+        """Rows and rejects of records kept back by ``read``; called once, after the last record."""
+        return Finished()
 
 
 def register_reader(name: str) -> Callable[[R], R]:
@@ -155,6 +204,70 @@ def timestamp(value: Any, field: str) -> datetime | None:
     except (TypeError, ValueError, OverflowError, OSError):
         pass
     raise RecordError("invalid_value", field, "expected epoch seconds or an ISO 8601 timestamp")
+
+
+def messages_of(
+    value: Any,
+    field: str,
+    role_key: str = "role",
+    content_key: str = "content",
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """Canonical messages from a list of message objects, and each one's other keys.
+
+    The second list has one dict per message (empty when the message has nothing else), so
+    per-turn fields can be kept in ``meta`` aligned with the messages.
+    """
+    if value is None:
+        raise RecordError("missing_field", field, "missing")
+    if not isinstance(value, list):
+        raise RecordError("wrong_type", field, f"expected a list, got {type(value).__name__}")
+    if not value:
+        raise RecordError("no_messages", field, "the list of messages is empty")
+    messages: list[dict[str, str]] = []
+    extras: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        where = f"{field}[{index}]"
+        if not isinstance(item, dict):
+            raise RecordError("wrong_type", where, f"expected an object, got {type(item).__name__}")
+        messages.append(
+            {
+                "role": canonical_role(item.get(role_key), f"{where}.{role_key}"),
+                "content": text_of(item.get(content_key), f"{where}.{content_key}"),
+            }
+        )
+        extras.append({key: item[key] for key in item if key not in (role_key, content_key)})
+    return messages, extras
+
+
+def turn_extras(extras: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"turns": extras}`` for ``meta`` when any message had other keys, else nothing."""
+    return {"turns": extras} if any(extras) else {}
+
+
+def signal(
+    outcome: str | None = None,
+    rank: int | None = None,
+    score: float | None = None,
+    thumbs: str | None = None,
+    label: str | None = None,
+) -> dict[str, Any]:
+    """A ``signal`` struct with every field present."""
+    return {"outcome": outcome, "rank": rank, "score": score, "thumbs": thumbs, "label": label}
+
+
+def number(value: Any, field: str) -> float | None:
+    """A finite float from a JSON number (or a numeric string); null stays null."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError("wrong_type", field, "expected a number, got bool")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise RecordError("wrong_type", field, f"expected a number, got {type(value).__name__}") from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise RecordError("invalid_value", field, "expected a finite number")
+    return result
 
 
 def content_id(messages: list[dict[str, str]], *extra: str) -> str:

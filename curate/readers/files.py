@@ -11,7 +11,7 @@ import bz2
 import gzip
 import io
 import lzma
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +20,8 @@ import orjson
 
 from curate.config import is_saved_dataset
 from curate.errors import InputError
+
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,26 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
 def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
         stream = handle if isinstance(handle, io.BufferedIOBase) else io.BufferedReader(handle)  # type: ignore[arg-type]
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            yield _parse_line(line, label, number, max_bytes)
+        yield from _lines(stream, label, max_bytes)
+
+
+def _lines(lines: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRecord]:
+    """JSON Lines records; a blank line before a later record is a reject, trailing ones are not."""
+    blank: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix(BOM)
+        if not line.strip():
+            blank.append(number)
+            continue
+        for empty in blank:
+            yield RawRecord(label, empty, "", reason="empty_line", detail="blank line between records")
+        blank.clear()
+        yield _parse_line(line, label, number, max_bytes)
 
 
 def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord:
+    data = data.rstrip(b"\r\n")
     if len(data) > max_bytes:
         return RawRecord(
             label,
@@ -118,37 +133,39 @@ def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return RawRecord(label, line, text.rstrip("\r\n"), reason="invalid_json", detail=_json_problem(exc))
-    return _checked(RawRecord(label, line, text.rstrip("\r\n"), value))
+        return RawRecord(label, line, text, reason="invalid_json", detail=_json_problem(exc))
+    return _checked(RawRecord(label, line, text, value))
 
 
 def _json(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
-        data = handle.read()
+        data = handle.read().removeprefix(BOM)
     if not data.strip():
         return
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        # One bad byte must not cost a whole file of records: decode line by line instead.
-        yield from _lines_of_bytes(data, label, max_bytes)
-        return
+    # surrogateescape keeps one bad byte from costing the whole file: only the element
+    # holding it is rejected (see _json_array).
+    text = data.decode("utf-8", "surrogateescape")
     start = len(text) - len(text.lstrip())
-    if text[start] != "[":
-        # A single object, or JSON Lines saved under a .json name.
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) > 1 and lines[0].lstrip().startswith("{") and lines[0].rstrip().endswith("}"):
-            yield from _lines_of_bytes(data, label, max_bytes)
-            return
+    if text[start] == "[":
+        yield from _json_array(text, label, max_bytes, start + 1)
+    elif _holds_lines(data):
+        yield from _lines(data.split(b"\n"), label, max_bytes)
+    else:
         yield _parse_line(data, label, text.count("\n", 0, start) + 1, max_bytes)
-        return
-    yield from _json_array(text, label, max_bytes, start + 1)
 
 
-def _lines_of_bytes(data: bytes, label: str, max_bytes: int) -> Iterator[RawRecord]:
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            yield _parse_line(line, label, number, max_bytes)
+def _holds_lines(data: bytes) -> bool:
+    """True for JSON Lines saved under a ``.json`` name: one complete object per line."""
+    lines = [line.strip() for line in data.split(b"\n", 2)[:2]]
+    if len(lines) < 2 or not all(lines):
+        return False
+    first = lines[0]
+    if first.startswith(b"{") and first.endswith(b"}"):
+        return True
+    try:
+        return isinstance(orjson.loads(first), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterator[RawRecord]:
@@ -162,7 +179,10 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
     while True:
         position = _skip_space(text, position)
         if position >= length:
-            yield RawRecord(label, line, None, reason="invalid_json", detail="the JSON array is not closed")
+            end_line = line + text.count("\n", counted, length)
+            yield RawRecord(
+                label, end_line, None, reason="invalid_json", detail="the JSON array is not closed"
+            )
             return
         if text[position] == "]":
             return
@@ -183,16 +203,27 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
             )
             return
         raw = text[position:end]
-        if len(raw.encode("utf-8")) > max_bytes:
+        try:
+            size = len(raw.encode("utf-8"))
+        except UnicodeEncodeError as exc:
             yield RawRecord(
                 label,
                 line,
-                _preview(raw.encode()),
-                reason="too_large",
-                detail=f"record > max_record_bytes {max_bytes}",
+                raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                reason="invalid_utf8",
+                detail=f"invalid UTF-8 at character {exc.start} of the element",
             )
         else:
-            yield _checked(RawRecord(label, line, raw, value))
+            if size > max_bytes:
+                yield RawRecord(
+                    label,
+                    line,
+                    _preview(raw.encode()),
+                    reason="too_large",
+                    detail=f"{size} bytes > max_record_bytes {max_bytes}",
+                )
+            else:
+                yield _checked(RawRecord(label, line, raw, value))
         position = end
 
 
@@ -223,8 +254,11 @@ def _saved_dataset(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord
     parts = loaded.items() if isinstance(loaded, datasets.DatasetDict) else [(None, loaded)]
     for split, dataset in parts:
         where = f"{label}[{split}]" if split else label
-        for row, value in enumerate(dataset, start=1):
-            yield _record_from_row(value, where, row, max_bytes)
+        row = 0
+        for batch in dataset.with_format("arrow").iter(batch_size=4096):
+            for value in batch.to_pylist():
+                row += 1
+                yield _record_from_row(value, where, row, max_bytes)
 
 
 def _record_from_row(value: Any, label: str, row: int, max_bytes: int) -> RawRecord:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ import polars as pl
 from curate import registry, schema
 from curate.config import InputConfig, files_of
 from curate.errors import InputError
-from curate.readers.base import Reader, RecordError
+from curate.readers.base import Origin, RecordError
 from curate.readers.files import RawRecord, iter_raw_records
 
 SNIFF_RECORDS = 20
@@ -39,6 +40,28 @@ class InputRead:
         return dict(sorted(Counter(self.rejects["reason"].to_list()).items()))
 
 
+def read(
+    path: str | Path,
+    format: str = "auto",
+    *,
+    name: str = "input",
+    strict: bool = False,
+    **settings: Any,
+) -> InputRead:
+    """Read a file, glob or folder as a pipeline input would, from a notebook or a script.
+
+    ``settings`` are the other keys of a pipeline input (``license``, ``consent``,
+    ``options``, ``limit``, ``max_record_bytes``...); relative paths are taken from the
+    current folder.
+
+    >>> read("data/sharegpt.json", "sharegpt", license="CC-BY-4.0").frame  # doctest: +SKIP
+    """
+    spec = InputConfig.model_validate(
+        {"name": name, "path": str(path), "format": format, **settings}, context={"base_dir": Path.cwd()}
+    )
+    return read_input(spec, Path.cwd(), strict=strict)
+
+
 def read_input(
     spec: InputConfig,
     base_dir: Path,
@@ -51,57 +74,48 @@ def read_input(
     if not paths:
         raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
     labels = {path: _label(path, base_dir) for path in paths}
-    reader_class, detected = _reader_class(spec, paths, labels)
+    raws = _records(paths, labels, spec)
+    if spec.format == "auto":
+        from curate.readers.auto import detect_format
+
+        sample, raws = _sample(raws)
+        reader_class = detect_format([raw.value for raw in sample if raw.ok], spec.name)
+    else:
+        reader_class = registry.readers.get(spec.format)
     reader = reader_class(reader_class.Options.model_validate(spec.options))
     builder = _RowBuilder(spec)
-    rejects: list[dict[str, Any]] = []
+    rejects = _Rejects(spec.name, strict)
     records = 0
-    for raw in _records(paths, labels, spec):
+    for raw in raws:
         records += 1
         if on_records and records % 1000 == 0:
             on_records(1000)
-        if raw.ok:
-            try:
-                builder.add(reader.convert(raw.value))
-                continue
-            except RecordError as exc:
-                raw = RawRecord(
-                    raw.file, raw.line, raw.raw, reason=exc.reason, detail=f"{exc.field}: {exc.message}"
-                )
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                # Foreign messages may quote record text; name only the kind of failure.
-                raw = RawRecord(
-                    raw.file,
-                    raw.line,
-                    raw.raw,
-                    reason="invalid_record",
-                    detail=f"{type(exc).__name__} while reading a {reader_class.format} record",
-                )
-        if strict:
-            raise InputError(
-                f"{raw.file}:{raw.line}: {raw.reason}: {raw.detail} (run without --strict to skip it)"
-            )
-        rejects.append(
-            {
-                "source": spec.name,
-                "file": raw.file,
-                "line": raw.line,
-                "stage": "read",
-                "reason": raw.reason,
-                "detail": raw.detail,
-                "raw": raw.raw,
-            }
-        )
+        if not raw.ok:
+            rejects.add(Origin(raw.file, raw.line, raw.raw), raw.reason or "invalid_record", raw.detail)
+            continue
+        origin = Origin(raw.file, raw.line, raw.raw)
+        try:
+            builder.add(reader.read(raw.value, origin))
+        except RecordError as exc:
+            rejects.add(origin, exc.reason, f"{exc.field}: {exc.message}")
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # Foreign messages may quote record text; name only the kind of failure.
+            detail = f"{type(exc).__name__} while reading a {reader_class.format} record"
+            rejects.add(origin, "invalid_record", detail)
+    finished = reader.finish()
+    for origin, error in finished.rejects:
+        rejects.add(origin, error.reason, f"{error.field}: {error.message}")
+    builder.add(finished.rows)
     if on_records:
         on_records(records % 1000)
     return InputRead(
         name=spec.name,
         format=reader_class.format,
         frame=builder.frame(),
-        rejects=pl.DataFrame(rejects, schema=schema.READ_REJECT),
+        rejects=rejects.frame(),
         records=records,
         files=[fingerprint(path, labels[path]) for path in paths],
-        detected=detected,
+        detected=spec.format == "auto",
     )
 
 
@@ -115,21 +129,45 @@ def _records(paths: list[Path], labels: dict[Path, str], spec: InputConfig) -> I
             yield raw
 
 
-def _reader_class(spec: InputConfig, paths: list[Path], labels: dict[Path, str]) -> tuple[type[Reader], bool]:
-    if spec.format != "auto":
-        return registry.readers.get(spec.format), False
-    from curate.readers.auto import detect_format
-
-    sample: list[dict[str, Any]] = []
-    for path in paths:
-        for raw in iter_raw_records(path, labels[path], spec.max_record_bytes):
-            if raw.ok:
-                sample.append(raw.value)
-            if len(sample) >= SNIFF_RECORDS:
-                break
-        if len(sample) >= SNIFF_RECORDS:
+def _sample(raws: Iterator[RawRecord]) -> tuple[list[RawRecord], Iterator[RawRecord]]:
+    """The records read until ``SNIFF_RECORDS`` parsed ones, and all records again after them."""
+    sample: list[RawRecord] = []
+    parsed = 0
+    for raw in raws:
+        sample.append(raw)
+        parsed += raw.ok
+        if parsed >= SNIFF_RECORDS:
             break
-    return detect_format(sample, spec.name), True
+    return sample, itertools.chain(sample, raws)
+
+
+class _Rejects:
+    """Read rejects of one input; under ``strict`` the first one raises ``InputError``."""
+
+    def __init__(self, source: str, strict: bool) -> None:
+        self.source = source
+        self.strict = strict
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, origin: Origin, reason: str, detail: str | None) -> None:
+        if self.strict:
+            raise InputError(
+                f"{origin.file}:{origin.line}: {reason}: {detail} (run without --strict to skip it)"
+            )
+        self.rows.append(
+            {
+                "source": self.source,
+                "file": origin.file,
+                "line": origin.line,
+                "stage": "read",
+                "reason": reason,
+                "detail": detail,
+                "raw": origin.raw,
+            }
+        )
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(self.rows, schema=schema.READ_REJECT)
 
 
 class _RowBuilder:
@@ -142,20 +180,27 @@ class _RowBuilder:
         self.license = spec.license if spec.license not in (None, "auto") else "unspecified"
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            row["source"] = self.spec.name
-            row.setdefault("license", None)
-            row["license"] = row["license"] or self.license
-            meta = row.get("meta")
-            row["consent"] = row.get("consent") or self._consent(meta)
-            if isinstance(meta, dict):
-                row["meta"] = orjson.dumps(meta, default=str).decode() if meta else None
+        """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
+        done = [self._complete(row) for row in rows]
+        for row in done:
             identifier = str(row["id"])
             self.seen[identifier] += 1
             if self.seen[identifier] > 1:
                 identifier = f"{identifier}#{self.seen[identifier]}"
             row["id"] = identifier
             self.rows.append(row)
+
+    def _complete(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["source"] = self.spec.name
+        row["license"] = row.get("license") or self.license
+        meta = row.get("meta")
+        row["consent"] = row.get("consent") or self._consent(meta)
+        if isinstance(meta, dict):
+            try:
+                row["meta"] = orjson.dumps(meta, default=str).decode() if meta else None
+            except orjson.JSONEncodeError as exc:
+                raise RecordError("invalid_value", "meta", f"cannot be stored as JSON ({exc})") from None
+        return row
 
     def _consent(self, meta: Any) -> str:
         if self.spec.consent_field is None or not isinstance(meta, dict):
