@@ -1,7 +1,9 @@
 """``openai``: chat-completions style records, ``{"messages": [{role, content}], ...}``.
 
 Every other top-level field (``model``, ``id``, ``metadata``...) is read where the schema has
-a column for it and kept in ``meta`` otherwise.
+a column for it and kept in ``meta`` otherwise. Feedback on the conversation, when present at
+the top level or inside a ``metadata`` object, becomes the signal: ``thumbs`` (``up`` /
+``down``, a boolean, or ``1`` / ``-1``) and ``rating`` or ``score`` (a number).
 """
 
 from __future__ import annotations
@@ -11,17 +13,30 @@ from typing import Any, ClassVar
 
 from curate.readers.base import (
     Reader,
-    canonical_role,
+    RecordError,
     content_id,
+    messages_of,
+    number,
     optional,
     register_reader,
-    require,
-    text_of,
+    signal,
     timestamp,
+    turn_extras,
     unmapped,
 )
+from curate.readers.languages import take_language
 
-MAPPED = frozenset({"messages", "id", "model", "language", "created_at", "created", "user", "license"})
+MAPPED = frozenset(
+    {"messages", "id", "model", "created_at", "created", "user", "license", "thumbs", "rating", "score"}
+)
+THUMBS: dict[Any, str] = {
+    "up": "up",
+    "down": "down",
+    "thumbs_up": "up",
+    "thumbs_down": "down",
+    1: "up",
+    -1: "down",
+}
 
 
 @register_reader("openai")
@@ -39,30 +54,45 @@ class OpenAIReader(Reader):
         )
 
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        raw_messages = require(record, "messages", list)
-        messages = []
-        for index, message in enumerate(raw_messages):
-            where = f"messages[{index}]"
-            if not isinstance(message, dict):
-                from curate.readers.base import RecordError
-
-                raise RecordError("wrong_type", where, f"expected an object, got {type(message).__name__}")
-            messages.append(
-                {
-                    "role": canonical_role(message.get("role"), f"{where}.role"),
-                    "content": text_of(message.get("content"), f"{where}.content"),
-                }
-            )
+        messages, extras = messages_of(record.get("messages"), "messages")
         identifier = optional(record, "id", (str, int))
+        meta = unmapped(record, MAPPED) | turn_extras(extras)
         return [
             {
                 "id": str(identifier) if identifier is not None else content_id(messages),
                 "messages": messages,
                 "model": optional(record, "model", str),
-                "language": optional(record, "language", str),
+                "language": take_language(meta, "language"),
                 "user": optional(record, "user", str),
                 "license": optional(record, "license", str),
                 "created_at": timestamp(record.get("created_at", record.get("created")), "created_at"),
-                "meta": unmapped(record, MAPPED),
+                "signal": _feedback(record),
+                "meta": meta,
             }
         ]
+
+
+def _feedback(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The signal from ``thumbs`` / ``rating`` / ``score``, top level first, then ``metadata``."""
+    places = [("", record)]
+    if isinstance(record.get("metadata"), dict):
+        places.append(("metadata.", record["metadata"]))
+    thumbs = score = None
+    for prefix, place in places:
+        if thumbs is None and place.get("thumbs") is not None:
+            thumbs = _thumbs(place["thumbs"], f"{prefix}thumbs")
+        for key in ("rating", "score"):
+            if score is None and place.get(key) is not None:
+                score = number(place[key], f"{prefix}{key}")
+    if thumbs is None and score is None:
+        return None
+    return signal(thumbs=thumbs, score=score)
+
+
+def _thumbs(value: Any, field: str) -> str:
+    if isinstance(value, bool):
+        return "up" if value else "down"
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, str | int) and key in THUMBS:
+        return THUMBS[key]
+    raise RecordError("invalid_value", field, "expected up, down, true, false, 1 or -1")
