@@ -1,0 +1,163 @@
+"""File layouts: every way a record can arrive, each record keeping its file and line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+import zstandard
+
+from curate.readers.files import iter_raw_records
+from tests.reader_helpers import read_path, rejects, write_json, write_jsonl
+
+RECORDS = [
+    {"id": f"c{i}", "messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]}
+    for i in range(3)
+]
+
+
+SMALL = [{"id": f"c{i}"} for i in range(3)]
+
+
+def lines_of(path: Path) -> list[tuple[int, str | None, str | None]]:
+    return [
+        (r.line, r.reason, r.value.get("id") if r.ok else None) for r in iter_raw_records(path, "f", 1 << 20)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A pretty-printed array: each element's line is where it starts.
+        (json.dumps(SMALL, indent=1), [(2, None, "c0"), (5, None, "c1"), (8, None, "c2")]),
+        (
+            "[" + ",".join(json.dumps(r) for r in SMALL) + "]",
+            [(1, None, "c0"), (1, None, "c1"), (1, None, "c2")],
+        ),
+        # A single object, pretty-printed.
+        ("\n" + json.dumps(RECORDS[0], indent=2), [(2, None, "c0")]),
+        # JSON Lines under a .json name.
+        (
+            "\n".join(json.dumps(r) for r in RECORDS) + "\n",
+            [(1, None, "c0"), (2, None, "c1"), (3, None, "c2")],
+        ),
+        # A byte order mark is not part of the data.
+        ("\ufeff" + json.dumps(RECORDS[:1]), [(1, None, "c0")]),
+        ("[]", []),
+        ("   \n", []),
+        ('[1, {"id": "c0"}]', [(1, "wrong_type", None), (1, None, "c0")]),
+        # A broken element ends the array: nothing after it can be read reliably.
+        ('[{"id": "c0"},\n {"id": ]', [(1, None, "c0"), (2, "invalid_json", None)]),
+        ('[{"id": "c0"},\n', [(1, None, "c0"), (2, "invalid_json", None)]),
+    ],
+    ids=[
+        "array",
+        "one-line-array",
+        "object",
+        "jsonl-as-json",
+        "bom",
+        "empty-array",
+        "blank",
+        "non-object",
+        "bad",
+        "unclosed",
+    ],
+)
+def test_json_layouts(tmp_path: Path, text: str, expected: list[tuple[int, str | None, str | None]]) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(text, encoding="utf-8")
+    assert lines_of(path) == expected
+
+
+def test_invalid_utf8_in_an_array_costs_only_its_element(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(b'[{"id": "c0"},\n{"id": "c1", "x": "\xff"},\n{"id": "c2"}]')
+    assert lines_of(path) == [(1, None, "c0"), (2, "invalid_utf8", None), (3, None, "c2")]
+
+
+def test_jsonl_blank_lines_between_records_are_rejects_trailing_ones_are_not(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "x.jsonl", [RECORDS[0], "", "  ", RECORDS[1], "", ""])
+    assert lines_of(path) == [
+        (1, None, "c0"),
+        (2, "empty_line", None),
+        (3, "empty_line", None),
+        (4, None, "c1"),
+    ]
+
+
+def write_compressed(path: Path, data: bytes) -> None:
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(data))
+    else:
+        path.write_bytes(zstandard.ZstdCompressor().compress(data))
+
+
+@pytest.mark.parametrize("name", ["x.jsonl.gz", "x.jsonl.zst", "x.json.gz", "x.json.zst"])
+def test_compressed_files(tmp_path: Path, name: str) -> None:
+    lines = "\n".join(json.dumps(r) for r in RECORDS) + "\n"
+    data = lines if ".jsonl" in name else json.dumps(RECORDS, indent=1)
+    write_compressed(tmp_path / name, data.encode())
+    read = read_path(tmp_path, name, "openai")
+    assert read.frame["id"].to_list() == ["c0", "c1", "c2"]
+    assert read.rejects.height == 0
+
+
+def test_truncated_archive_is_one_unreadable_file_reject(tmp_path: Path) -> None:
+    data = gzip.compress(("\n".join(json.dumps(r) for r in RECORDS * 50)).encode())
+    (tmp_path / "x.jsonl.gz").write_bytes(data[: len(data) // 2])
+    read = read_path(tmp_path, "x.jsonl.gz", "openai")
+    assert read.rejects["reason"].to_list()[-1] == "unreadable_file"
+    assert read.rejects["file"].to_list() == ["x.jsonl.gz"] * read.rejects.height
+
+
+def test_parquet_rows_are_numbered(tmp_path: Path) -> None:
+    frame = pl.DataFrame([*RECORDS, {"id": "c3", "messages": []}])
+    frame.write_parquet(tmp_path / "x.parquet")
+    read = read_path(tmp_path, "x.parquet", "openai")
+    assert read.frame["id"].to_list() == ["c0", "c1", "c2"]
+    assert rejects(read) == [(4, "no_messages", "messages: the list of messages is empty")]
+
+
+def test_glob_and_folder_read_files_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "parts" / "deep").mkdir(parents=True)
+    write_jsonl(tmp_path / "parts" / "b.jsonl", RECORDS[1:2])
+    write_jsonl(tmp_path / "parts" / "a.jsonl", RECORDS[:1])
+    write_json(tmp_path / "parts" / "deep" / "c.json", RECORDS[2:])
+    (tmp_path / "parts" / "notes.txt").write_text("not data")
+    by_glob = read_path(tmp_path, "parts/*.jsonl", "openai")
+    assert by_glob.frame["id"].to_list() == ["c0", "c1"]
+    assert [f["path"] for f in by_glob.files] == ["parts/a.jsonl", "parts/b.jsonl"]
+    by_folder = read_path(tmp_path, "parts", "openai")
+    assert by_folder.frame["id"].to_list() == ["c0", "c1", "c2"]
+    assert [f["path"] for f in by_folder.files] == ["parts/a.jsonl", "parts/b.jsonl", "parts/deep/c.json"]
+
+
+def test_saved_dataset_folders(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    one = datasets.Dataset.from_list(RECORDS)
+    one.save_to_disk(str(tmp_path / "one"))
+    read = read_path(tmp_path, "one", "openai")
+    assert read.frame["id"].to_list() == ["c0", "c1", "c2"]
+    splits = datasets.DatasetDict({"train": one.select([0, 1]), "test": one.select([2])})
+    splits.save_to_disk(str(tmp_path / "two"))
+    bad = datasets.Dataset.from_list([{"id": "c9", "messages": [{"role": "robot", "content": "x"}]}])
+    datasets.DatasetDict({"train": bad}).save_to_disk(str(tmp_path / "three"))
+    read = read_path(tmp_path, "two", "openai")
+    assert sorted(read.frame["id"].to_list()) == ["c0", "c1", "c2"]
+    read = read_path(tmp_path, "three", "openai")
+    assert list(read.rejects.select("file", "line", "reason").iter_rows()) == [
+        ("three[train]", 1, "invalid_value")
+    ]
+
+
+def test_records_over_the_limit_are_rejected_and_limit_stops_reading(tmp_path: Path) -> None:
+    big = {"messages": [{"role": "user", "content": "x" * 5000}]}
+    read = read_path(
+        tmp_path, write_jsonl(tmp_path / "x.jsonl", [RECORDS[0], big]).name, "openai", max_record_bytes=1000
+    )
+    assert [(line, reason) for line, reason, _ in rejects(read)] == [(2, "too_large")]
+    limited = read_path(tmp_path, "x.jsonl", "openai", limit=1)
+    assert (limited.records, limited.frame.height) == (1, 1)

@@ -1,0 +1,216 @@
+"""The preference reader: every layout gives rows that share the prompt and the group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reader_helpers import read_records, rejects, rows
+
+
+def user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+def bot(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
+
+
+def system(text: str) -> dict[str, str]:
+    return {"role": "system", "content": text}
+
+
+LAYOUTS = [
+    pytest.param({"prompt": "Q", "chosen": "good", "rejected": "bad"}, [user("Q")], None, id="trl-explicit"),
+    pytest.param(
+        {"prompt": [system("S"), user("Q")], "chosen": [bot("good")], "rejected": [bot("bad")]},
+        [system("S"), user("Q")],
+        None,
+        id="trl-explicit-messages",
+    ),
+    pytest.param(
+        {"chosen": [user("Q"), bot("good")], "rejected": [user("Q"), bot("bad")]},
+        [user("Q")],
+        None,
+        id="implicit",
+    ),
+    pytest.param(
+        {
+            "chosen": [user("Q"), bot("A"), user("Q2"), bot("good")],
+            "rejected": [user("Q"), bot("A"), user("Q2"), bot("bad")],
+        },
+        [user("Q"), bot("A"), user("Q2")],
+        None,
+        id="implicit-multi-turn",
+    ),
+    pytest.param(
+        {
+            "chosen": "\n\nHuman: Q\n\nAssistant: A\n\nHuman: Q2\n\nAssistant: good",
+            "rejected": "\n\nHuman: Q\n\nAssistant: A\n\nHuman: Q2\n\nAssistant: bad",
+        },
+        [user("Q"), bot("A"), user("Q2")],
+        None,
+        id="hh-rlhf",
+    ),
+    pytest.param(
+        {
+            "conversations": [{"from": "human", "value": "Q"}],
+            "chosen": {"from": "gpt", "value": "good"},
+            "rejected": {"from": "gpt", "value": "bad"},
+            "system": "S",
+        },
+        [system("S"), user("Q")],
+        None,
+        id="llama-factory",
+    ),
+    pytest.param(
+        {"instruction": "Q", "input": "ctx", "chosen": "good", "rejected": "bad"},
+        [user("Q\nctx")],
+        None,
+        id="llama-factory-alpaca",
+    ),
+    pytest.param(
+        {
+            "prompt": "Q",
+            "prompt_id": "p1",
+            "chosen": [user("Q"), bot("good")],
+            "rejected": [user("Q"), bot("bad")],
+            "score_chosen": 8.0,
+            "score_rejected": 3.5,
+        },
+        [user("Q")],
+        (8.0, 3.5),
+        id="ultrafeedback-binarized",
+    ),
+    pytest.param(
+        {
+            "input": {"messages": [user("Q")]},
+            "preferred_output": [bot("good")],
+            "non_preferred_output": [bot("bad")],
+        },
+        [user("Q")],
+        None,
+        id="openai-preference",
+    ),
+]
+
+
+@pytest.mark.parametrize(("record", "prompt", "scores"), LAYOUTS)
+def test_layouts(
+    tmp_path: Path, record: dict[str, Any], prompt: list[dict[str, str]], scores: tuple[float, float] | None
+) -> None:
+    read = read_records(tmp_path, [record], "auto")
+    assert read.format == "preference"
+    chosen, rejected = rows(read)
+    assert chosen["messages"] == [*prompt, bot("good")]
+    assert rejected["messages"] == [*prompt, bot("bad")]
+    assert chosen["group"] == rejected["group"]
+    assert (chosen["id"], rejected["id"]) == (f"{chosen['group']}:chosen", f"{chosen['group']}:rejected")
+    assert (chosen["signal"]["label"], rejected["signal"]["label"]) == ("chosen", "rejected")
+    assert (chosen["signal"]["score"], rejected["signal"]["score"]) == (scores or (None, None))
+
+
+def test_own_ids_models_and_meta(tmp_path: Path) -> None:
+    record = {
+        "id": 12,
+        "prompt": "Q",
+        "chosen": "good",
+        "rejected": "bad",
+        "chosen_model": "m1",
+        "rejected_model": "m2",
+        "source": "evol",
+    }
+    chosen, rejected = rows(read_records(tmp_path, [record], "preference"))
+    assert (chosen["id"], chosen["group"]) == ("12:chosen", "12")
+    assert (chosen["model"], rejected["model"]) == ("m1", "m2")
+    assert chosen["meta"] == rejected["meta"] == {"source": "evol"}
+
+
+def test_different_pairs_get_different_groups(tmp_path: Path) -> None:
+    records = [
+        {"prompt": "Q", "chosen": "good", "rejected": "bad"},
+        {"prompt": "Q", "chosen": "good", "rejected": "worse"},
+    ]
+    groups = [row["group"] for row in rows(read_records(tmp_path, records, "preference"))]
+    assert groups[0] == groups[1] != groups[2] == groups[3]
+
+
+def test_ultrafeedback_completions(tmp_path: Path) -> None:
+    record = {
+        "source": "evol_instruct",
+        "instruction": "Q",
+        "models": ["m1", "m2", "m3"],
+        "completions": [
+            {"model": "m1", "response": "r1", "overall_score": 7.5, "critique": "fine"},
+            {"model": "m2", "response": "r2", "fine-grained_score": 4.25},
+            {
+                "model": "m3",
+                "response": "r3",
+                "annotations": {
+                    "helpfulness": {"Rating": "4", "Rationale": "..."},
+                    "honesty": {"Rating": "N/A"},
+                    "truthfulness": {"Rating": "2"},
+                },
+            },
+        ],
+    }
+    read = read_records(tmp_path, [record], "auto")
+    assert read.format == "preference"
+    found = rows(read)
+    assert [row["messages"] for row in found] == [[user("Q"), bot(f"r{i}")] for i in (1, 2, 3)]
+    assert [row["signal"]["score"] for row in found] == [7.5, 4.25, 3.0]
+    assert [row["model"] for row in found] == ["m1", "m2", "m3"]
+    assert len({row["group"] for row in found}) == 1
+    assert [row["id"] for row in found] == [f"{found[0]['group']}:{i}" for i in range(3)]
+    assert found[0]["meta"] == {"source": "evol_instruct", "models": ["m1", "m2", "m3"], "critique": "fine"}
+    assert found[2]["meta"]["annotations"]["honesty"] == {"Rating": "N/A"}
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "detail"),
+    [
+        (
+            {"chosen": [user("A"), bot("x")], "rejected": [user("B"), bot("y")]},
+            "no_shared_prompt",
+            "chosen, rejected: no user turn starts both sides",
+        ),
+        (
+            {"chosen": [user("Q"), bot("x")], "rejected": [user("Q")]},
+            "invalid_value",
+            "rejected: no assistant turn after the shared prompt",
+        ),
+        (
+            {"chosen": "Preamble\n\nHuman: Q\n\nAssistant: x", "rejected": "\n\nHuman: Q\n\nAssistant: y"},
+            "invalid_value",
+            "chosen: text before the first Human:/Assistant: marker",
+        ),
+        (
+            {"prompt": "Q", "chosen": [bot("x")], "rejected": [user("y")]},
+            "invalid_value",
+            "rejected[0].role: an answer starts with an assistant turn",
+        ),
+        ({"prompt": "Q", "chosen": "x", "rejected": None}, "missing_field", "rejected: missing"),
+        ({"prompt": "Q", "chosen": 3, "rejected": "y"}, "wrong_type", "chosen: expected a list, got int"),
+        (
+            {"prompt": "Q", "chosen": "x", "rejected": "y", "score_chosen": "high"},
+            "wrong_type",
+            "score_chosen: expected a number, got str",
+        ),
+        (
+            {"instruction": "Q", "completions": []},
+            "no_messages",
+            "completions: the list of completions is empty",
+        ),
+        (
+            {"instruction": "Q", "completions": [{"model": "m", "response": None}]},
+            "missing_field",
+            "completions[0].response: missing",
+        ),
+    ],
+)
+def test_bad_records(tmp_path: Path, bad: dict[str, Any], reason: str, detail: str) -> None:
+    read = read_records(tmp_path, [bad], "preference")
+    assert read.frame.height == 0
+    assert rejects(read) == [(1, reason, detail)]
