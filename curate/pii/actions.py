@@ -1,0 +1,153 @@
+"""What happens to the values found: echo removal, overlap merging, presidio's anonymizer.
+
+A conversation is scrubbed as a whole. Every value found in any of its turns is also looked
+for in all its turns (an assistant that repeats "Emily Carter" or greets "Emily" leaks it as
+surely as the user did), so NER only has to run where people type. Overlapping spans are
+merged into one, labelled by the strongest; presidio-anonymizer then rewrites each text.
+
+Actions: ``replace`` writes ``<ENTITY>``; ``mask`` writes one ``*`` per character;
+``redact`` removes the value; ``hash`` writes ``<ENTITY_abcdefgh>``, a keyed BLAKE2b of the
+normalised value, so one value gets one token throughout a run (``(415) 555-0132`` and
+``415.555.0132`` alike) and a different key gives unrelated tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import regex
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+from curate.pii.entities import Finding, normalized_value
+
+Action = Literal["replace", "mask", "redact", "hash", "drop"]
+TOKEN_LETTERS: Final = 8
+MIN_NAME_PART: Final = 3
+
+
+@dataclass
+class Scrubbed:
+    """The rewritten texts of one conversation and what was done to them."""
+
+    texts: list[str]
+    entities: Counter[str] = field(default_factory=Counter)
+    """Spans per entity type (after merging), echoes included."""
+    echoes: int = 0
+    """Spans found only by looking for values found elsewhere in the conversation."""
+
+
+class Scrubber:
+    """Rewrites the texts of a conversation given each text's findings."""
+
+    def __init__(self, action: Action, key: bytes = b"") -> None:
+        self.action = action
+        self.key = key
+        self.engine = AnonymizerEngine()
+
+    def scrub(self, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Scrubbed:
+        spans = conversation_spans(texts, findings)
+        result = Scrubbed(texts=list(texts))
+        for index, (text, merged) in enumerate(zip(texts, spans, strict=True)):
+            if not merged:
+                continue
+            result.entities.update(span.entity for span in merged)
+            result.echoes += sum(span.echo for span in merged)
+            if self.action == "drop":
+                continue
+            results = [RecognizerResult(span.entity, span.start, span.end, span.score) for span in merged]
+            operators = {span.entity: self.operator(span.entity) for span in merged}
+            result.texts[index] = self.engine.anonymize(
+                text, results, operators=operators, merge_entities_with_spaces=False
+            ).text
+        return result
+
+    def operator(self, entity: str) -> OperatorConfig:
+        if self.action == "replace":
+            return OperatorConfig("replace", {"new_value": f"<{entity}>"})
+        if self.action == "mask":
+            return OperatorConfig("mask", {"masking_char": "*", "chars_to_mask": 1 << 30, "from_end": False})
+        if self.action == "redact":
+            return OperatorConfig("redact", {})
+        return OperatorConfig("custom", {"lambda": lambda value: self.token(entity, value)})
+
+    def token(self, entity: str, value: str) -> str:
+        """``<ENTITY_abcdefgh>``: the same for every spelling of a value under one key."""
+        digest = hashlib.blake2b(
+            f"{entity}\0{normalized_value(entity, value)}".encode(),
+            key=self.key[:64],
+            digest_size=TOKEN_LETTERS,
+        ).digest()
+        return f"<{entity}_{''.join(chr(ord('a') + byte % 26) for byte in digest)}>"
+
+
+@dataclass(frozen=True)
+class Span:
+    entity: str
+    start: int
+    end: int
+    score: float
+    echo: bool = False
+
+
+def conversation_spans(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> list[list[Span]]:
+    """For each text, its findings plus every echo of a value found anywhere, merged."""
+    values: dict[str, tuple[str, float]] = {}
+    for text, found in zip(texts, findings, strict=True):
+        for finding in found:
+            for variant in _variants(finding.entity, text[finding.start : finding.end]):
+                entity, score = values.get(variant, (finding.entity, -1.0))
+                if finding.score > score:
+                    values[variant] = (finding.entity, finding.score)
+    echo = _echo_pattern(values)
+    spans = []
+    for text, found in zip(texts, findings, strict=True):
+        own = [Span(f.entity, f.start, f.end, f.score) for f in found]
+        echoes = []
+        if echo is not None:
+            for match in echo.finditer(text):
+                entity, score = values[match.group()]
+                echoes.append(Span(entity, match.start(), match.end(), score, echo=True))
+        spans.append(merge([*own, *echoes]))
+    return spans
+
+
+def _variants(entity: str, value: str) -> set[str]:
+    """The spellings of a found value to look for elsewhere: a person's name parts too."""
+    value = value.strip()
+    if not value:
+        return set()
+    variants = {value}
+    if entity == "PERSON":
+        variants.add(value.title())
+        parts = regex.findall(r"[\p{L}'’-]+", value)
+        if len(parts) > 1:
+            variants.update(part.title() for part in parts if len(part) >= MIN_NAME_PART)
+    return variants
+
+
+def _echo_pattern(values: dict[str, tuple[str, float]]) -> regex.Pattern[str] | None:
+    if not values:
+        return None
+    alternatives = "|".join(regex.escape(value) for value in sorted(values, key=lambda v: (-len(v), v)))
+    return regex.compile(rf"(?<![\p{{L}}\p{{N}}_])(?:{alternatives})(?![\p{{L}}\p{{N}}_])")
+
+
+def merge(spans: Sequence[Span]) -> list[Span]:
+    """Overlapping spans become one, labelled by the strongest (then longest, then own over echo)."""
+    merged: list[list[Span]] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if merged and span.start < max(s.end for s in merged[-1]):
+            merged[-1].append(span)
+        else:
+            merged.append([span])
+    result = []
+    for group in merged:
+        best = min(group, key=lambda s: (-s.score, -(s.end - s.start), s.echo, s.entity))
+        start, end = min(s.start for s in group), max(s.end for s in group)
+        result.append(Span(best.entity, start, end, best.score, echo=all(s.echo for s in group)))
+    return result

@@ -1,0 +1,72 @@
+"""The entity types the ``pii`` stage knows, and what a finding is.
+
+The names are presidio's. ``KNOWN`` is checked against presidio's own recognizer registry by
+a test, so option validation stays cheap (no presidio import) without drifting from it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+DEFAULT_ENTITIES: Final = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IP_ADDRESS",
+    "IBAN_CODE",
+)
+
+NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})
+"""Entities that spaCy's named-entity recognizer finds (presidio's ``SpacyRecognizer``)."""
+
+STRUCTURED_ENTITIES: Final = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IP_ADDRESS")
+"""Entities with a fixed shape, found by pattern recognizers alone (``scan_structured``)."""
+
+PATTERN_ENTITIES: Final = frozenset(
+    {
+        "CREDIT_CARD",
+        "CRYPTO",
+        "DATE_TIME",
+        "EMAIL_ADDRESS",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "MAC_ADDRESS",
+        "MEDICAL_LICENSE",
+        "PHONE_NUMBER",
+        "UK_NHS",
+        "URL",
+        "US_BANK_NUMBER",
+        "US_DRIVER_LICENSE",
+        "US_ITIN",
+        "US_PASSPORT",
+        "US_SSN",
+        "UUID",
+    }
+)
+"""Entities of presidio's predefined English pattern recognizers."""
+
+KNOWN: Final = NER_ENTITIES | PATTERN_ENTITIES
+
+NUMERIC_ENTITIES: Final = frozenset(
+    {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "US_BANK_NUMBER", "US_ITIN", "UK_NHS"}
+)
+"""Entities whose value is its digits: ``(415) 555-0132`` and ``415.555.0132`` are one value."""
+
+
+class Finding(NamedTuple):
+    """One detected span of a text: ``text[start:end]`` is the value (never stored here)."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+
+
+def normalized_value(entity: str, value: str) -> str:
+    """The form under which two spellings of one value count as the same value."""
+    if entity in NUMERIC_ENTITIES:
+        digits = "".join(char for char in value if char.isdigit())
+        return digits or value
+    return " ".join(value.split()).casefold()

@@ -1,0 +1,289 @@
+"""Recognizers the stage adds to presidio's, and the rules that keep presidio's precise.
+
+Where presidio falls short on chat logs, and what is here to close the gap:
+
+- cards: its pattern skips 2-series Mastercard numbers (2221-2720); ``CardRecognizer`` adds
+  them, still Luhn-checked.
+- phones: ``phonenumbers`` rejects numbers that are not valid in one of eight regions (short
+  national numbers, extensions, odd groupings); ``GroupedPhoneRecognizer`` accepts any
+  grouped 7-15 digit number, at a score that only a context word ("call", "mobile", "fax"...)
+  lifts over the threshold.
+- people: the small spaCy model misses names after cues that leave no doubt (``Mr.``,
+  ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them.
+  It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
+  keeps only spans shaped like a name.
+- IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
+  addresses identify no one and fill code samples; ``PublicIpRecognizer`` skips them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Final
+
+import regex
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IpRecognizer, SpacyRecognizer
+
+PLACEHOLDER: Final = regex.compile(r"<[A-Z][A-Z0-9_]*(?:_[a-z]{8})?>")
+"""What the ``replace`` and ``hash`` actions write; never a finding itself."""
+
+
+class CardRecognizer(CreditCardRecognizer):
+    """presidio's card recognizer plus the 2-series Mastercard range, Luhn-checked like the rest."""
+
+    PATTERNS: Final = [  # type: ignore[misc]
+        *CreditCardRecognizer.PATTERNS,
+        Pattern(
+            "Mastercard 2-series (weak)",
+            r"\b2(?:2(?:2[1-9]|[3-9]\d)|[3-6]\d\d|7(?:[01]\d|20))[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b",
+            0.3,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(patterns=self.PATTERNS, name="CardRecognizer")
+
+
+GROUP: Final = r"\d{2,4}"
+PHONE_REGEX: Final = (
+    r"(?<![\w+.,/-])"
+    r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-])?"
+    r"(?:\(\d{1,4}\)[ .-]?)?"
+    rf"{GROUP}(?:[ .-]{GROUP}){{1,4}}"
+    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?"
+    r"(?![\w:/-]|[.,]\d)"
+)
+DATE_LIKE: Final = regex.compile(r"^(?:\d{4}[-. ]\d{1,2}[-. ]\d{1,2}|\d{1,2}[-. ]\d{1,2}[-. ]\d{2,4})$")
+EXTENSION: Final = regex.compile(r"[ ]?(?:x|ext\.?)[ ]?\d+$", regex.IGNORECASE)
+
+
+class GroupedPhoneRecognizer(PatternRecognizer):
+    """Grouped 7-15 digit numbers; below the default threshold unless a context word is near."""
+
+    CONTEXT: Final = [  # type: ignore[misc]
+        "phone",
+        "telephone",
+        "tel",
+        "mobile",
+        "cell",
+        "call",
+        "fax",
+        "number",
+        "contact",
+        "reach",
+        "text",
+        "sms",
+        "whatsapp",
+        "dial",
+        "office",
+        "desk",
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PHONE_NUMBER",
+            patterns=[Pattern("grouped digits", PHONE_REGEX, 0.3)],
+            context=self.CONTEXT,
+            name="GroupedPhoneRecognizer",
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        number = EXTENSION.sub("", pattern_text)
+        digits = sum(char.isdigit() for char in number)
+        if not 7 <= digits <= 15 or DATE_LIKE.match(number):
+            return True
+        try:
+            ipaddress.IPv4Address(number)
+        except ValueError:
+            return False
+        return True
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+NAME_WORD: Final = r"\p{Lu}[\p{L}'’-]*\p{Ll}"
+NAME: Final = rf"{NAME_WORD}(?:[ ]{NAME_WORD}){{0,2}}"
+NOT_NAMES: Final = _words(
+    "All Everyone Team Sir Madam Friend Friends World There Customer Customers Hiring Manager "
+    "Colleagues Folks Guys Sirs Reader Readers Professor Doctor Assistant Bot The This That It"
+)
+NOT_A_NAME: Final = rf"(?!(?:{'|'.join(NOT_NAMES)})\b)"
+RELATIONS: Final = _words(
+    "wife husband partner son daughter kid child mom mum mother dad father brother sister friend boss "
+    "colleague coworker girlfriend boyfriend fiance fiancee grandma grandmother grandpa grandfather "
+    "aunt uncle cousin neighbor neighbour teacher manager"
+)
+CUES: Final = {
+    "honorific": r"(?:(?i:\b(?:mr|mrs|ms|mx|dr|prof)\.)|\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Miss|Sir|Madam|Dame))[ ]+",
+    "name is": r"(?i:\bname(?:[ ]+is|'s|’s|:))[ ]+",
+    "call me": r"(?i:\b(?:call|calls|called)[ ]+me|\bgoes[ ]+by|\bnamed)[ ]+",
+    "greeting": r"(?i:\b(?:dear|hi|hello|hey))[ ]+",
+    "credit": r"(?i:\b(?:(?:directed|written|produced|composed|painted|authored|narrated|illustrated)[ ]+by"
+    r"|starring|featuring))[ ]+",
+    "sign-off": r"(?i:\b(?:regards|sincerely|thanks|cheers|best|yours)),?[ \t]*\n[ \t]*",
+    "relation": rf"(?i:\bmy[ ]+(?:{'|'.join(RELATIONS)})(?:'s[ ]+name[ ]+is)?,?)[ ]+",
+}
+
+
+KIN: Final = "|".join(
+    _words(
+        "wife husband son daughter kid kids child children mom mum mother dad father brother sister "
+        "girlfriend boyfriend fiance fiancee fiancé fiancée grandma grandmother grandpa grandfather aunt "
+        "uncle cousin"
+    )
+)
+REQUEST: Final = (
+    r"(?:can|could|would|will)[ ]+(?:i|you|we)|please|i[ ]+(?:need|want|would)"
+    r"|i'd[ ]+like|tell[ ]+me|help[ ]+me"
+)
+NOT_ADDRESSEES: Final = _words(
+    "yes no ok okay sure great thanks thank sorry hi hello hey please now so well also again next "
+    "then alright cool nice perfect good awesome excellent fine right wait hmm and but or however "
+    "actually honestly listen "
+    "look wow oh ah dear guys bro dude sir madam friend everyone anyway first second finally additionally "
+    "otherwise instead today tomorrow yesterday here there this that it what why how when where who which "
+    "chat chatgpt gpt assistant bot ai"
+)
+
+
+class PersonCueRecognizer(PatternRecognizer):
+    """A capitalised name right after a cue that announces one ("my name is", "Dr.", "Dear"),
+    before a kinship possessive ("Sumaya's kid"), or addressed at the start of a request
+    ("Marisca, can I ...")."""
+
+    def __init__(self) -> None:
+        addressee = rf"(?!(?i:(?:{'|'.join(NOT_ADDRESSEES)})\b)){NAME_WORD}"
+        patterns = [
+            Pattern(
+                cue,
+                rf"(?<={cue_regex}){NOT_A_NAME}{NAME}"
+                + (r"(?=[ ]*[,!:\n]|[ ]*$)" if cue == "greeting" else r"(?![\p{L}'’-])"),
+                0.7,
+            )
+            for cue, cue_regex in CUES.items()
+        ]
+        patterns.append(Pattern("kin possessive", rf"(?<![\p{{L}}'’-]){NAME}(?=['’]s[ ]+(?i:{KIN})\b)", 0.7))
+        patterns.append(
+            Pattern("addressee", rf"(?:^|(?<=[.!?][ ]+)){addressee}(?=,[ ]*(?i:{REQUEST})\b)", 0.6)
+        )
+        super().__init__(
+            supported_entity="PERSON",
+            patterns=patterns,
+            name="PersonCueRecognizer",
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        )
+
+
+NAME_SHAPE: Final = regex.compile(r"^[\p{L}][\p{L}\p{M}'’.-]*(?:[ ][\p{L}\p{M}'’.-]+)*$")
+CAMEL: Final = regex.compile(r"^\p{Ll}+\p{Lu}")
+STREET_WORDS: Final = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "drive",
+        "dr",
+        "lane",
+        "ln",
+        "boulevard",
+        "blvd",
+        "way",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "square",
+        "sq",
+        "terrace",
+        "highway",
+        "hwy",
+        "rue",
+        "strasse",
+        "straße",
+        "gasse",
+        "platz",
+        "weg",
+        "allee",
+        "via",
+        "calle",
+        "avenida",
+    ]
+)
+STREET_PREFIXES: Final = frozenset(["rue", "via", "calle", "avenida", "strada", "rua", "piazza"])
+POSSESSIVE: Final = regex.compile(r"['’]s?$")
+
+
+class ShapedSpacyRecognizer(SpacyRecognizer):
+    """presidio's spaCy recognizer, keeping only spans that could be what they are labelled.
+
+    Every entity needs a letter and no line break; a person also needs the shape of a name
+    (letters, spaces, apostrophes, hyphens, periods; no camelCase identifier) and must not end
+    in a street word. A trailing possessive is cut (``Ada's`` -> ``Ada``). Spans touching a
+    placeholder the stage wrote (``<PERSON>``) are skipped, so scrubbing twice is a no-op.
+    """
+
+    def __init__(self, supported_entities: list[str]) -> None:
+        super().__init__(supported_entities=supported_entities, name="ShapedSpacyRecognizer")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        placeholders = [match.span() for match in PLACEHOLDER.finditer(text)]
+        kept = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            if result.entity_type == "PERSON":
+                possessive = POSSESSIVE.search(text[result.start : result.end])
+                result.end -= len(possessive.group()) if possessive else 0
+                if not self._name_shaped(text[result.start : result.end]):
+                    continue
+            elif not self._word_shaped(text[result.start : result.end], result.entity_type):
+                continue
+            if any(start < result.end + 1 and result.start - 1 < end for start, end in placeholders):
+                continue
+            kept.append(result)
+        return kept
+
+    @staticmethod
+    def _name_shaped(value: str) -> bool:
+        if not NAME_SHAPE.match(value):
+            return False
+        words = value.split()
+        if any(CAMEL.match(word) for word in words) or words[-1].casefold() in STREET_WORDS:
+            return False
+        return words[0].casefold() not in STREET_PREFIXES
+
+    @staticmethod
+    def _word_shaped(value: str, entity: str) -> bool:
+        if "\n" in value or "\t" in value:
+            return False
+        return entity == "DATE_TIME" or any(char.isalpha() for char in value)
+
+
+NOT_PERSONAL_V4: Final = tuple(
+    ipaddress.IPv4Network(net)
+    for net in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+class PublicIpRecognizer(IpRecognizer):
+    """presidio's IP recognizer without addresses that cannot point at a person."""
+
+    def __init__(self) -> None:
+        super().__init__(name="PublicIpRecognizer")
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        if super().invalidate_result(pattern_text):
+            return True
+        try:
+            address = ipaddress.ip_interface(pattern_text).ip
+        except ValueError:
+            return True
+        if address.is_multicast or address.is_unspecified or address.is_loopback or address.is_link_local:
+            return True
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return isinstance(address, ipaddress.IPv4Address) and any(address in net for net in NOT_PERSONAL_V4)
