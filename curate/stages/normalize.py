@@ -12,7 +12,7 @@ For each conversation, in this order:
 5. assistant turns before the first user turn are kept (default) or dropped;
 6. a conversation left with no turn is rejected as ``empty_conversation``, one with no user
    turn as ``no_user_turn``, one with no assistant turn as ``no_assistant_turn``;
-7. a trailing user turn (a question nobody answered) is dropped (default), kept, or makes
+7. trailing user turns (questions nobody answered) are dropped (default), kept, or make
    the conversation rejected; a conversation whose only user turn had no answer is then
    rejected as ``no_user_turn``.
 
@@ -110,8 +110,9 @@ class Normalize(FilterStage[NormalizeOptions]):
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         results = [self.normalize(messages) for messages in frame["messages"].to_list()]
         for result in results:
-            self.counts.update(result.counts)
-            self.counts["conversations_changed"] += result.counts.total() > 0 and result.reason is None
+            if result.reason is None and result.counts:
+                self.counts.update(result.counts)
+                self.counts["conversations_changed"] += 1
         originals = frame["messages"].to_list()
         messages = [
             result.messages if result.reason is None else original
@@ -136,7 +137,8 @@ class Normalize(FilterStage[NormalizeOptions]):
         if late and options.late_system == "reject":
             return Normalized([], "late_system_turn", f"system turn at position {late[0]}")
         if late and options.late_system == "drop":
-            turns = [turn for i, turn in enumerate(turns) if i not in set(late)]
+            dropped = set(late)
+            turns = [turn for i, turn in enumerate(turns) if i not in dropped]
             counts["late_system_dropped"] += len(late)
         if options.merge_consecutive:
             turns = self._merged(turns, counts)
@@ -152,8 +154,11 @@ class Normalize(FilterStage[NormalizeOptions]):
         if turns[-1]["role"] == "user" and options.trailing_user != "keep":
             if options.trailing_user == "reject":
                 return Normalized([], "trailing_user_turn", "the last user turn has no reply")
-            turns = turns[:-1]
-            counts["trailing_user_dropped"] += 1
+            answered = len(turns)
+            while turns[answered - 1]["role"] == "user":  # stops: there is an assistant turn
+                answered -= 1
+            counts["trailing_user_dropped"] += len(turns) - answered
+            turns = turns[:answered]
             if not any(turn["role"] == "user" for turn in turns):
                 return Normalized([], "no_user_turn", "the only user turn has no reply")
         return Normalized(turns, counts=counts)
@@ -189,9 +194,11 @@ class Normalize(FilterStage[NormalizeOptions]):
 
 def _without_leading_assistant(turns: list[Message], counts: Counter[str]) -> list[Message]:
     first_user = next((i for i, turn in enumerate(turns) if turn["role"] == "user"), len(turns))
-    leading = [i for i in range(first_user) if turns[i]["role"] == "assistant"]
+    leading = {i for i in range(first_user) if turns[i]["role"] == "assistant"}
+    if not leading:
+        return turns
     counts["leading_assistant_dropped"] += len(leading)
-    return [turn for i, turn in enumerate(turns) if i not in set(leading)]
+    return [turn for i, turn in enumerate(turns) if i not in leading]
 
 
 _CHANGE_COUNTS = {

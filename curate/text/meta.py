@@ -1,7 +1,9 @@
 """Flags a source set on a record, read from the ``meta`` JSON column.
 
 Each flag is a top-level key of ``meta`` as the source wrote it. A value may also be a list
-(one entry per turn), and then any entry counts:
+(one entry per turn), and then any entry counts. A flag set on any entry of a ``turns``
+list counts too: the oasst reader keeps there the fields of every message on the path to
+the reply (a reply under a deleted prompt is as tainted as a deleted reply).
 
 =========== =================== =============================================================
 flag        key                 set when
@@ -53,7 +55,15 @@ def flags_of(meta: str | None, wanted: tuple[Flag, ...] = FLAGS) -> list[Flag]:
         raise UnreadableMetaError("meta is not valid JSON") from exc
     if not isinstance(data, dict):
         raise UnreadableMetaError("meta is not a JSON object")
-    return [flag for flag in FLAGS if flag in wanted and _any(data.get(KEYS[flag]), _TESTS[flag])]
+    turns = data.get("turns")
+    scopes = (
+        [data, *(turn for turn in turns if isinstance(turn, dict))] if isinstance(turns, list) else [data]
+    )
+    return [
+        flag
+        for flag in FLAGS
+        if flag in wanted and any(_any(scope.get(KEYS[flag]), _TESTS[flag]) for scope in scopes)
+    ]
 
 
 def _any(value: Any, test: Callable[[Any], bool]) -> bool:
