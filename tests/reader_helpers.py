@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from curate.config import InputConfig
-from curate.readers import InputRead, read_input
+from curate.readers import READ_REASONS, InputRead, read_input
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:
@@ -58,8 +58,11 @@ def rows(read: InputRead) -> list[dict[str, Any]]:
 
 
 def rejects(read: InputRead) -> list[tuple[int, str, str]]:
-    """``(line, reason, detail)`` of every read reject, in order."""
-    return list(read.rejects.select("line", "reason", "detail").iter_rows())
+    """``(line, reason, detail)`` of every read reject, in order; each reason must be declared."""
+    found = list(read.rejects.select("line", "reason", "detail").iter_rows())
+    undeclared = {reason for _, reason, _ in found} - set(READ_REASONS)
+    assert not undeclared, f"read reasons missing from READ_REASONS: {undeclared}"
+    return found
 
 
 def roles(row: dict[str, Any]) -> list[tuple[str, str]]:

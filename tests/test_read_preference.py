@@ -214,3 +214,47 @@ def test_bad_records(tmp_path: Path, bad: dict[str, Any], reason: str, detail: s
     read = read_records(tmp_path, [bad], "preference")
     assert read.frame.height == 0
     assert rejects(read) == [(1, reason, detail)]
+
+
+def test_single_rated_answers_and_kto_labels(tmp_path: Path) -> None:
+    records = [
+        {"prompt": "Q", "response": "r1", "helpfulness": 3, "correctness": 4},
+        {"prompt": "Q", "response": "r2", "helpfulness": 1, "correctness": 2},
+        {"prompt": [user("Q")], "completion": [bot("c1")], "label": True, "prompt_id": "p"},
+        {"prompt": "Q", "completion": "c2", "label": False, "score": 0.5, "id": "k2"},
+    ]
+    read = read_records(tmp_path, records, "auto")
+    assert read.format == "preference"
+    helpful, unhelpful, liked, disliked = rows(read)
+    assert helpful["messages"] == [user("Q"), bot("r1")]
+    assert helpful["meta"] == {"helpfulness": 3, "correctness": 4}
+    assert (helpful["group"], helpful["signal"]["score"]) == (None, None)
+    assert helpful["id"] != unhelpful["id"]
+    assert (liked["messages"], liked["group"], liked["signal"]["thumbs"]) == (
+        [user("Q"), bot("c1")],
+        "p",
+        "up",
+    )
+    assert (disliked["id"], disliked["signal"]["thumbs"], disliked["signal"]["score"]) == ("k2", "down", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "detail"),
+    [
+        ({"prompt": None, "response": "r"}, "missing_field", "prompt: missing"),
+        ({"prompt": "Q", "response": 5}, "wrong_type", "response: expected a string, got int"),
+        (
+            {"prompt": "Q", "completion": [user("x")], "label": True},
+            "invalid_value",
+            "completion[0].role: an answer starts with an assistant turn",
+        ),
+        (
+            {"prompt": "Q", "completion": "c", "label": "yes"},
+            "wrong_type",
+            "label: expected a boolean, got str",
+        ),
+    ],
+)
+def test_bad_single_answers(tmp_path: Path, bad: dict[str, Any], reason: str, detail: str) -> None:
+    read = read_records(tmp_path, [bad], "preference")
+    assert rejects(read) == [(1, reason, detail)]

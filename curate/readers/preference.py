@@ -16,7 +16,13 @@ UltraFeedback                  ``instruction`` / ``prompt`` + ``completions: [{m
                                overall_score | fine-grained_score | annotations}]``
 UltraFeedback binarized        implicit layout + ``score_chosen`` / ``score_rejected``
 OpenAI preference fine-tuning  ``input.messages`` + ``preferred_output`` / ``non_preferred_output``
+HelpSteer2 (one rated answer)  ``prompt`` + ``response`` + aspect ratings (kept in ``meta``)
+TRL unpaired (KTO)             ``prompt`` + ``completion`` + ``label`` (true: thumbs up)
 =============================  ===========================================================
+
+The last two give one row per record: answers to one prompt arrive as separate records, so
+their ``group`` is the record's ``prompt_id`` when it has one and null otherwise (the pairs
+stage then groups them by their prompt).
 
 Where the two sides are whole conversations, the prompt is their longest common prefix
 cut back to its last user turn; a record whose sides share no user turn is rejected as
@@ -67,6 +73,21 @@ PAIR_MAPPED = frozenset(
         *SCORE_KEYS["rejected"],
     }
 )
+SINGLE_MAPPED = frozenset(
+    {
+        "id",
+        "prompt_id",
+        "prompt",
+        "system",
+        "instruction",
+        "input",
+        "response",
+        "completion",
+        "label",
+        "model",
+    }
+    | {"score", "rating"}
+)
 COMPLETION_MAPPED = frozenset({"model", "response", "overall_score", "fine-grained_score"})
 
 
@@ -80,11 +101,16 @@ class PreferenceReader(Reader):
             return True
         if "preferred_output" in record and "non_preferred_output" in record:
             return True
+        if "prompt" in record and ("response" in record or isinstance(record.get("label"), bool)):
+            return True
         return isinstance(record.get("completions"), list) and ("instruction" in record or "prompt" in record)
 
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        if "completions" in record and "chosen" not in record:
-            return _rated(record)
+        if "chosen" not in record and "preferred_output" not in record:
+            if "completions" in record:
+                return _rated(record)
+            if "response" in record or "completion" in record:
+                return [_single(record)]
         prompt, answers = _pair(record)
         own = optional(record, "id", (str, int)) or optional(record, "prompt_id", (str, int))
         group = str(own) if own is not None else content_id(prompt, *(_text(a) for a in answers))
@@ -205,6 +231,32 @@ def _rated(record: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for index, (completion, response, score) in enumerate(answers)
     ]
+
+
+def _single(record: dict[str, Any]) -> dict[str, Any]:
+    """One answer with its own verdict: aspect ratings (HelpSteer2) or a KTO ``label``."""
+    prompt = _prompt(record)
+    if prompt is None:
+        raise RecordError("missing_field", "prompt", "missing")
+    key = "response" if "response" in record else "completion"
+    value = record.get(key)
+    if isinstance(value, list):
+        answer = messages_of(value, key)[0]
+        _checked_answers((answer, answer), (key, key))
+    else:
+        answer = [{"role": "assistant", "content": text_of(value, key)}]
+    label = optional(record, "label", bool)
+    score = next((number(record[k], k) for k in ("score", "rating") if record.get(k) is not None), None)
+    own = optional(record, "id", (str, int))
+    group = optional(record, "prompt_id", (str, int))
+    return {
+        "id": str(own) if own is not None else content_id(prompt + answer),
+        "messages": prompt + answer,
+        "model": optional(record, "model", str),
+        "group": str(group) if group is not None else None,
+        "signal": signal(score=score, thumbs=None if label is None else ("up" if label else "down")),
+        "meta": unmapped(record, SINGLE_MAPPED),
+    }
 
 
 def _completion_score(completion: dict[str, Any], where: str) -> float | None:
