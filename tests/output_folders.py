@@ -106,6 +106,7 @@ def default_stages(pairs: int, pii: bool = True) -> list[dict[str, Any]]:
     stages = [
         stage("read", 22, 21, {"invalid_json": 1}, unit_in="records", consumed=21),
         stage("normalize", 21, 21),
+        stage("language", 21, 21, report={"languages": {"en": 19, "de": 2}, "cache_hits": 4}),
         stage(
             "dedup",
             21,
@@ -129,7 +130,7 @@ def default_stages(pairs: int, pii: bool = True) -> list[dict[str, Any]]:
             "entities": {"EMAIL_ADDRESS": 2, "PHONE_NUMBER": 1, "PERSON": 3},
             "actions": {"replace": 6},
             "conversations_with_pii": 4,
-            "ner_on": True,
+            "ner_on": ["system", "user"],
         }
         stages.append(stage("pii", 19, 19, report=report))
     stages += [
@@ -139,12 +140,32 @@ def default_stages(pairs: int, pii: bool = True) -> list[dict[str, Any]]:
             19,
             pairs,
             {"no_pair:single_answer": 3},
-            {"strategies": {"battle": 6, "ranked": 2}},
+            {
+                "strategies": ["battle", "ranked"],
+                "conversations": 19,
+                "groups": 10,
+                "prompt_clusters": 9,
+                "pairs": pairs,
+                "pairs_by_strategy": {"battle": 6, "ranked": 2},
+                "groups_without_pair": {"single_reply": 2},
+                "max_per_prompt": 1,
+            },
             unit_out="pairs",
             consumed=16,
         ),
         stage(
-            "split", pairs, pairs, report={"rows": {"train": 6, "test": 2}}, unit_in="pairs", unit_out="pairs"
+            "split",
+            pairs,
+            pairs,
+            report={
+                "test_size": 0.25,
+                "target_test_rows": 2,
+                "seed": 0,
+                "train": {"rows": 6, "clusters": 5},
+                "test": {"rows": 2, "clusters": 2},
+            },
+            unit_in="pairs",
+            unit_out="pairs",
         ),
     ]
     return stages

@@ -217,8 +217,20 @@ def test_known_reports_render_as_prose(tmp_path: Path) -> None:
     assert "MinHash with 128 permutations, word 5-grams, LSH with 9 bands of 13 rows" in reports
     assert "Largest clusters: 3, 2 rows." in reports
     assert "| PERSON | 3 |\n| EMAIL_ADDRESS | 2 |\n| PHONE_NUMBER | 1 |" in reports
-    assert "named-entity recognition" in reports
-    assert "| battle | 6 |\n| ranked | 2 |" in reports
+    assert "spaCy named-entity recognition on system and user turns" in reports
+    assert "| language | rows |\n| --- | ---: |\n| en | 19 |\n| de | 2 |" in reports
+    assert (
+        "Made 8 pairs from 19 conversations in 10 groups of replies to one prompt (9 prompt clusters)."
+        in reports
+    )
+    assert "`battle`, `ranked`; at most 1 pair per prompt cluster." in reports
+    assert "| strategy | pairs |\n| --- | ---: |\n| battle | 6 |\n| ranked | 2 |" in reports
+    assert "| reason | groups |\n| --- | ---: |\n| single_reply | 2 |" in reports
+    assert (
+        "| split | rows | prompt clusters |\n| --- | ---: | ---: |\n| train | 6 | 5 |\n| test | 2 | 2 |"
+        in reports
+    )
+    assert "| test size | 0.25 |" in reports
 
 
 def test_unknown_report_keys_render_as_tables(tmp_path: Path) -> None:
@@ -234,10 +246,7 @@ def test_unknown_report_keys_render_as_tables(tmp_path: Path) -> None:
     assert "### quality" in text
     assert "| mean score | 0.5 |" in text
     assert "| rules | min_words, max_repeat |" in text
-    assert (
-        "**dropped by rule**\n\n| key | value |\n| --- | ---: |\n| max_repeat | 9 |\n| min_words | 4 |"
-        in text
-    )
+    assert "| dropped by rule | value |\n| --- | ---: |\n| max_repeat | 9 |\n| min_words | 4 |" in text
     assert "| words.min | 3 |" in text
     assert "| bucket | rows |\n| --- | ---: |\n| low | 2 |\n| high | 7 |" in text
 
@@ -305,3 +314,12 @@ def test_loading_snippets_name_the_repo_and_the_splits(tmp_path: Path) -> None:
 
 def test_chart_of_no_stages_still_draws() -> None:
     assert funnel_png("empty", []).startswith(b"\x89PNG")
+
+
+def test_an_empty_output_gets_an_honest_card(tmp_path: Path) -> None:
+    """A run whose last stage kept nothing writes no data file; the card declares no split."""
+    folder = make_folder(tmp_path, splits={})
+    card = card_of(folder, scanner=find_nothing)
+    assert "configs" not in DatasetCard(card).data.to_dict()
+    assert "This dataset holds 0 preference pairs, made by curate 0.1.0 from 22 records" in card
+    assert "The output is empty." in section(card, "Examples")

@@ -93,8 +93,9 @@ def hub_metadata(source: CardSource) -> dict[str, Any]:
         "task_categories": ["text-generation"],
         "tags": tags,
         "size_categories": [size_category(rows)],
-        "configs": [{"config_name": "default", "data_files": data_files(source)}],
     }
+    if source.splits:
+        metadata["configs"] = [{"config_name": "default", "data_files": data_files(source)}]
     return metadata
 
 

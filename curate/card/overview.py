@@ -48,7 +48,7 @@ def title(source: CardSource) -> str:
     unit = "preference pairs" if source.kind == "pairs" else "conversations"
     version = source.manifest.get("curate_version", "unknown")
     made = (
-        f"This dataset holds {rows:,} {unit} ({splits}), made by curate {version} from"
+        f"This dataset holds {rows:,} {unit}{f' ({splits})' if splits else ''}, made by curate {version} from"
         f" {plural(int(read.get('rows_in', 0)), 'record')} read from {plural(len(inputs), 'input')}"
         f" ({', '.join(code(str(i['name'])) for i in inputs)})."
     )

@@ -30,7 +30,7 @@ def generic(report: Mapping[str, Any]) -> str:
     blocks = [table(["figure", "value"], scalars, align="lr")] if scalars else []
     for key, value in report.items():
         if isinstance(value, Mapping):
-            blocks.append(f"**{cell(words(key))}**\n\n{mapping_table(value)}")
+            blocks.append(mapping_table(value, words(key)))
         elif isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
             columns = list(dict.fromkeys(name for item in value for name in item))
             rows = [[_value(item.get(name)) for name in columns] for item in value]
@@ -41,9 +41,9 @@ def generic(report: Mapping[str, Any]) -> str:
 def mapping_table(mapping: Mapping[str, Any], key: str = "key", value: str = "value") -> str:
     """A two-column table; counts sort largest first, nested mappings flatten to ``a.b`` keys."""
     flat = _flatten(mapping)
-    if flat and all(isinstance(v, int) and not isinstance(v, bool) for _, v in flat):
+    if flat and all(_count(v) for _, v in flat):
         flat.sort(key=lambda item: (-item[1], item[0]))
-    return table([key, value], flat, align="lr")
+    return table([key, value], flat)
 
 
 def dedup(report: dict[str, Any]) -> str:
@@ -82,7 +82,12 @@ def pii(report: dict[str, Any]) -> str:
     lead = []
     if found is not None:
         lead.append(f"{plural(int(found), 'conversation')} held personal data that was scrubbed.")
-    if ner is not None:
+    if isinstance(ner, list) and ner:
+        lead.append(
+            "Detection used presidio's pattern recognizers on every scanned turn and spaCy named-entity"
+            f" recognition on {' and '.join(str(role) for role in ner)} turns."
+        )
+    elif ner is not None:
         lead.append(
             "Detection used presidio's pattern recognizers and spaCy named-entity recognition."
             if ner
@@ -103,12 +108,74 @@ def pii(report: dict[str, Any]) -> str:
 
 
 def language(report: dict[str, Any]) -> str:
-    if report and all(isinstance(v, int) and not isinstance(v, bool) for v in report.values()):
+    if report and all(_count(v) for v in report.values()):
         return "Rows by detected language:\n\n" + mapping_table(report, "language", "rows")
-    return generic(report)
+    counts = report.pop("languages", None)
+    blocks = []
+    if isinstance(counts, Mapping):
+        blocks.append("Rows by detected language:\n\n" + mapping_table(counts, "language", "rows"))
+    blocks.append(generic(report))
+    return "\n\n".join(filter(None, blocks))
 
 
-RENDERERS: dict[str, Renderer] = {"dedup": dedup, "pii": pii, "language": language}
+def pairs(report: dict[str, Any]) -> str:
+    blocks = []
+    if "pairs" in report and "conversations" in report:
+        made_of = plural(int(report.pop("conversations")), "conversation")
+        made = f"Made {plural(int(report.pop('pairs')), 'pair')} from {made_of}"
+        if "groups" in report:
+            made += f" in {plural(int(report.pop('groups')), 'group')} of replies to one prompt"
+        if "prompt_clusters" in report:
+            made += f" ({plural(int(report.pop('prompt_clusters')), 'prompt cluster')})"
+        blocks.append(made + ".")
+    strategies = report.pop("strategies", None)
+    limit = report.pop("max_per_prompt", "unset")
+    if isinstance(strategies, list):
+        most = plural(limit, "pair") if _count(limit) else "any number of pairs"
+        blocks.append(
+            f"Strategies, tried in this order on each group: {', '.join(f'`{name}`' for name in strategies)};"
+            f" at most {most} per prompt cluster."
+        )
+    by_strategy = report.pop("pairs_by_strategy", None)
+    if isinstance(by_strategy, Mapping):
+        blocks.append(mapping_table(by_strategy, "strategy", "pairs"))
+    unpaired = report.pop("groups_without_pair", None)
+    if isinstance(unpaired, Mapping):
+        blocks.append(
+            "Groups that gave no pair, by reason:\n\n" + mapping_table(unpaired, "reason", "groups")
+        )
+    blocks.append(generic(report))
+    return "\n\n".join(filter(None, blocks))
+
+
+def split(report: dict[str, Any]) -> str:
+    sides = {
+        name: report.pop(name)
+        for name in list(report)
+        if isinstance(report[name], Mapping) and set(report[name]) <= {"rows", "clusters"}
+    }
+    blocks = []
+    if sides:
+        rows = [(name, value.get("rows"), value.get("clusters")) for name, value in sides.items()]
+        blocks.append(
+            "Whole prompt clusters (replies to one prompt, and near-duplicate prompts when `dedup` ran) go"
+            f" to one side.\n\n{table(['split', 'rows', 'prompt clusters'], rows, align='lrr')}"
+        )
+    blocks.append(generic(report))
+    return "\n\n".join(filter(None, blocks))
+
+
+RENDERERS: dict[str, Renderer] = {
+    "dedup": dedup,
+    "pii": pii,
+    "language": language,
+    "pairs": pairs,
+    "split": split,
+}
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _flat(value: Any) -> bool:
