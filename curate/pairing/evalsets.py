@@ -33,7 +33,7 @@ class EvalText:
 
 def read_eval_set(path: Path, text_field: str = "prompt") -> list[EvalText]:
     """Every text of the evaluation set at ``path``; ``StageError`` names a record it cannot use."""
-    texts = []
+    texts: list[EvalText] = []
     for raw in iter_raw_records(path, path.name, MAX_RECORD_BYTES):
         where = f"evaluation set {path.name}, line {raw.line}"
         if not raw.ok:

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from curate.pairing.evalsets import EvalText
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 TOKEN = r"\w+"
 CHUNK_ROWS = 20_000
@@ -182,7 +186,7 @@ class MinHashIndex:
             )
         return matches
 
-    def _signatures(self, texts: list[str]) -> list[object | None]:
+    def _signatures(self, texts: list[str]) -> list[LeanMinHash | None]:
         from datasketch import LeanMinHash, MinHash
 
         shingles = [_shingles(words, self.shingle) for words in tokenize(texts)]

@@ -91,7 +91,8 @@ class Decontaminate(FilterStage[DecontaminateOptions]):
         self.setup()
         assert self.index is not None
         matches = self.index.search(prompt_texts(frame))
-        reasons, details = [], []
+        reasons: list[str | None] = []
+        details: list[str | None] = []
         for match in matches:
             if match is None:
                 reasons.append(None)

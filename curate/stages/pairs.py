@@ -41,10 +41,10 @@ class PairsOptions(StageOptions):
             "aspect scores; thumbs: signal.thumbs; model_rank: model names; given: signal.label."
         ),
     )
-    ranked: OrderOptions = Field(default_factory=OrderOptions, description="Options of `ranked`.")  # type: ignore[arg-type]
-    rated: RatedOptions = Field(default_factory=RatedOptions, description="Options of `rated`.")  # type: ignore[arg-type]
+    ranked: OrderOptions = Field(default_factory=OrderOptions, description="Options of `ranked`.")
+    rated: RatedOptions = Field(default_factory=RatedOptions, description="Options of `rated`.")
     model_rank: ModelRankOptions = Field(
-        default_factory=ModelRankOptions,  # type: ignore[arg-type]
+        default_factory=ModelRankOptions,
         description="Options of `model_rank`; `ranking` is required when it is used.",
     )
     max_per_prompt: int | None = Field(
