@@ -36,6 +36,7 @@ _FENCED_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _SPACES = re.compile(r"\s+")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _WIDE_LETTER = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003ffff]")
 
@@ -76,13 +77,19 @@ class Detector:
         self.factory = _factory(seed)
 
     def detect(self, text: str) -> tuple[str, float]:
-        """The most probable language and its probability; ``("und", 0.0)`` with no features."""
+        """The most probable language and its probability; ``("und", 0.0)`` with no features.
+
+        langdetect takes short Chinese texts for Korean at times; Korean is written in Hangul,
+        so without Hangul the next language is taken.
+        """
         detector = self.factory.create()
         detector.append(text)
         try:
             ranked = detector.get_probabilities()
         except LangDetectException:  # no n-gram langdetect knows
             return UNDETERMINED, 0.0
+        if ranked and ranked[0].lang == "ko" and not _HANGUL.search(text):
+            ranked = ranked[1:]
         if not ranked:
             return UNDETERMINED, 0.0
         best = ranked[0]

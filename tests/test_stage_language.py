@@ -1,0 +1,233 @@
+"""The language stage: seeded langdetect, policies, exact reasons, accuracy on real sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langdetect import DetectorFactory, detect_langs
+
+from curate.stages import language as language_module
+from curate.stages.base import RunContext
+from curate.stages.language import Language, LanguageOptions
+from curate.text.langid import Detector, letter_weight, prepare
+from tests.helpers import conversation, frame
+
+U, A, S = "user", "assistant", "system"
+FRENCH = "Bonjour, pourriez-vous m'écrire un petit poème sur la mer et le ciel ?"
+ENGLISH = "Could you please write me a short poem about the sea and the sky?"
+GERMAN = "Könnten Sie mir bitte ein kurzes Gedicht über das Meer und den Himmel schreiben?"
+CHINESE = "请给我写一首关于大海和天空的短诗"  # 16 ideographs: weight 48
+
+
+def judge(*rows: dict[str, Any], **options: Any) -> list[tuple[str, str | None, str | None]]:
+    """(language, reason, detail) per row, in input order."""
+    stage = Language.from_options(**options)
+    judged = stage.judge(frame(*rows))
+    return list(zip(judged["language"], judged["reason"], judged["detail"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("turns", "columns", "options", "expected"),
+    [
+        ([(U, ENGLISH), (A, "Sure.")], {}, {}, ("en", None)),
+        ([(U, FRENCH), (A, "Sure.")], {}, {}, ("fr", None)),
+        ([(U, CHINESE), (A, "好的")], {}, {}, ("zh", None)),
+        ([(U, ENGLISH), (A, "Sure.")], {}, {"keep": ["en"]}, ("en", None)),
+        ([(U, FRENCH), (A, "Sure.")], {}, {"keep": ["en"]}, ("fr", "language:fr")),
+        ([(U, GERMAN), (A, "Sure.")], {}, {"keep": ["en", "fr"]}, ("de", "language:de")),
+        ([(U, CHINESE), (A, "好的")], {}, {"keep": ["zh"]}, ("zh", None)),
+        # whose turns are judged
+        ([(U, FRENCH), (A, ENGLISH)], {}, {"keep": ["en"], "roles": ["assistant"]}, ("en", None)),
+        ([(S, GERMAN), (U, FRENCH), (A, ENGLISH)], {}, {"roles": ["system"]}, ("de", None)),
+        # too short to judge
+        ([(U, "hi"), (A, "hello")], {}, {"keep": ["en"]}, ("und", None)),
+        ([(U, "hi"), (A, "hello")], {}, {"undetermined": "reject"}, ("und", "undetermined")),
+        ([(U, "12345 !!! ???"), (A, "ok")], {}, {"undetermined": "reject"}, ("und", "undetermined")),
+        (
+            [(U, ENGLISH), (A, "ok")],
+            {},
+            {"min_letters": 100, "undetermined": "reject"},
+            ("und", "undetermined"),
+        ),
+        ([(U, "```\nprint('hello world, this is code')\n```"), (A, "ok")], {}, {}, ("und", None)),
+        # confidence
+        ([(U, ENGLISH), (A, "ok")], {}, {"min_confidence": 0.9}, ("en", None)),
+        (
+            [(U, f"{ENGLISH} {FRENCH}"), (A, "ok")],
+            {},
+            {"min_confidence": 0.9999999},
+            ("fr", "low_confidence"),
+        ),
+        # a language the source gave
+        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {}, ("en", None)),
+        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {"trust_source": True}, ("de", None)),
+        (
+            [(U, ENGLISH), (A, "ok")],
+            {"language": "DE "},
+            {"trust_source": True, "keep": ["en"]},
+            ("de", "language:de"),
+        ),
+        ([(U, ENGLISH), (A, "ok")], {"language": "English"}, {"trust_source": True}, ("en", None)),
+    ],
+)
+def test_judge(
+    turns: list[tuple[str, str]],
+    columns: dict[str, Any],
+    options: dict[str, Any],
+    expected: tuple[str, str | None],
+) -> None:
+    ((language, reason, _),) = judge(conversation("c1", *turns, **columns), **options)
+    assert (language, reason) == expected
+
+
+def test_details_give_the_language_and_probability_only() -> None:
+    rows = judge(conversation("c1", (U, FRENCH), (A, "ok")), keep=["en"])
+    assert rows == [("fr", "language:fr", "detected fr (p=1.00)")]
+
+
+def test_rejected_rows_carry_the_language_too() -> None:
+    output = Language.from_options(keep=["en"]).process(
+        frame(conversation("c1", (U, FRENCH), (A, "ok")), conversation("c2", (U, ENGLISH), (A, "ok")))
+    )
+    assert output.kept.select("id", "language").rows() == [("c2", "en")]
+    assert output.rejected.select("id", "language", "reason").rows() == [("c1", "fr", "language:fr")]
+
+
+def test_report_counts_languages_and_judges_each_text_once() -> None:
+    stage = Language.from_options()
+    rows = [
+        conversation(f"c{i}", (U, text), (A, "ok")) for i, text in enumerate([ENGLISH, FRENCH, ENGLISH, "hi"])
+    ]
+    stage.process(frame(*rows))
+    stage.process(frame(*rows[:2]))
+    assert stage.report() == {
+        "languages": {"en": 3, "fr": 2, "und": 1},
+        "cache_hits": 3,
+        "texts_detected": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"keep": ["xx"]}, "not ISO 639-1 codes langdetect can name: xx"),
+        ({"keep": ["english"]}, "not ISO 639-1 codes langdetect can name: english"),
+        ({"keep": ["zh-cn"]}, "not ISO 639-1 codes langdetect can name: zh-cn"),
+        ({"min_confidence": 1.5}, "less than or equal to 1"),
+        ({"roles": []}, "at least 1 item"),
+        ({"roles": ["tool"]}, "Input should be 'system', 'user' or 'assistant'"),
+        ({"undetermined": "drop"}, "Input should be 'keep' or 'reject'"),
+        ({"max_chars": 5}, "greater than or equal to 20"),
+    ],
+)
+def test_invalid_options(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LanguageOptions.model_validate(options)
+
+
+def test_keep_codes_are_normalized() -> None:
+    assert LanguageOptions.model_validate({"keep": ["EN", " fr", "en"]}).keep == ["en", "fr"]
+
+
+@pytest.mark.parametrize(
+    ("text", "max_chars", "expected"),
+    [
+        ("plain   text\n\nhere", 300, "plain text here"),
+        ("before ```python\nx = 1\n``` after", 300, "before after"),
+        ("before ```unclosed fence\nx = 1", 300, "before"),
+        ("use `pip install x` now", 300, "use now"),
+        ("see https://example.com/a?b=c and www.example.org ok", 300, "see and ok"),
+        ("mail me at someone.else@example.co.uk today", 300, "mail me at today"),
+        ("a" * 500, 300, "a" * 300),
+    ],
+)
+def test_prepare(text: str, max_chars: int, expected: str) -> None:
+    assert prepare(text, max_chars) == expected
+
+
+def test_prepare_can_keep_code() -> None:
+    assert prepare("use `pip` now", 300, strip_code=False) == "use `pip` now"
+
+
+@pytest.mark.parametrize(
+    ("text", "weight"), [("", 0), ("abc de", 5), ("12 + 3!", 0), ("日本語", 9), ("한국어", 9), ("été", 3)]
+)
+def test_letter_weight(text: str, weight: int) -> None:
+    assert letter_weight(text) == weight
+
+
+def test_detection_is_seeded_and_independent_of_the_global_seed() -> None:
+    mixed = "Ciao, come stai? Bom dia, tudo bem? Hola, ¿qué tal?"
+    before = Detector(seed=0).detect(mixed)
+    saved = DetectorFactory.seed
+    try:
+        DetectorFactory.seed = 12345
+        detect_langs("warm up the global factory")
+        assert Detector(seed=0).detect(mixed) == before
+        assert [Detector(seed=0).detect(mixed) for _ in range(3)] == [before] * 3
+    finally:
+        DetectorFactory.seed = saved
+
+
+def test_detector_agrees_with_langdetect_with_the_same_seed() -> None:
+    saved = DetectorFactory.seed
+    try:
+        DetectorFactory.seed = 7
+        for text in (ENGLISH, FRENCH, GERMAN, "Ciao, come stai? Bom dia, tudo bem?"):
+            best = detect_langs(text)[0]
+            assert Detector(seed=7).detect(text) == (best.lang, best.prob)
+    finally:
+        DetectorFactory.seed = saved
+
+
+def test_chinese_variants_map_to_zh() -> None:
+    traditional = "請給我寫一首關於大海和天空的短詩，謝謝你們。"
+    assert Detector().detect(traditional)[0] == "zh"
+    assert Detector().detect(CHINESE)[0] == "zh"
+
+
+@pytest.mark.slow
+def test_process_pool_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language_module, "POOL_MIN_TEXTS", 2)
+    texts = [ENGLISH, FRENCH, GERMAN, CHINESE, f"{ENGLISH} {FRENCH}", "Ciao, come stai? Bom dia, tudo bem?"]
+    rows = frame(*(conversation(f"c{i}", (U, text), (A, "ok")) for i, text in enumerate(texts)))
+    pooled = Language(LanguageOptions(), RunContext(workers=2))
+    try:
+        with_pool = pooled.judge(rows)
+        assert pooled.pool is not None
+    finally:
+        pooled.teardown()
+    assert pooled.pool is None
+    serial = Language(LanguageOptions(), RunContext(workers=1)).judge(rows)
+    assert with_pool.equals(serial)
+
+
+def load_sentences(folder: Path) -> list[tuple[str, str]]:
+    return [
+        (path.stem, line)
+        for path in sorted(folder.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_accuracy_on_real_sentences(shared_data: Path) -> None:
+    sentences = load_sentences(shared_data / "langid")
+    assert len({code for code, _ in sentences}) == 10
+    rows = frame(*(conversation(f"s{i}", (U, text), (A, "ok")) for i, (_, text) in enumerate(sentences)))
+    judged = Language.from_options(min_letters=1).judge(rows)
+    correct = sum(got == want for got, (want, _) in zip(judged["language"], sentences, strict=True))
+    assert correct / len(sentences) >= 0.95
+
+
+def test_accuracy_with_the_default_short_text_policy(shared_data: Path) -> None:
+    """With the defaults, short sentences become ``und``; those judged must stay accurate."""
+    sentences = load_sentences(shared_data / "langid")
+    rows = frame(*(conversation(f"s{i}", (U, text), (A, "ok")) for i, (_, text) in enumerate(sentences)))
+    judged = Language.from_options().judge(rows)["language"].to_list()
+    decided = [(got, want) for got, (want, _) in zip(judged, sentences, strict=True) if got != "und"]
+    assert len(decided) / len(sentences) >= 0.9
+    assert sum(got == want for got, want in decided) / len(decided) >= 0.95
