@@ -134,6 +134,23 @@ def test_choice_among_candidates_is_seeded_and_independent_of_row_order() -> Non
         assert chosen(NEAR_DUPLICATES[::-1], seed) == picked
 
 
+@pytest.mark.parametrize(
+    ("strategies", "kept"), [(["battle", "model_rank"], "battle"), (["model_rank", "battle"], "model_rank")]
+)
+def test_the_limit_keeps_pairs_of_earlier_strategies_first(strategies: list[str], kept: str) -> None:
+    rows = [
+        battle("a", "win", "g1", ("user", "Same prompt"), ("assistant", "Voted best.")),
+        battle("b", "loss", "g1", ("user", "Same prompt"), ("assistant", "Voted worst.")),
+        conversation("c", ("user", "Same prompt"), ("assistant", "From gpt-4."), model="gpt-4"),
+        conversation("d", ("user", "Same prompt"), ("assistant", "From gpt-3.5."), model="gpt-3.5-turbo"),
+    ]
+    for seed in range(5):
+        pairs = pairs_of(
+            rows, strategies=strategies, model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]}, seed=seed
+        )
+        assert pairs["strategy"].to_list() == [kept]
+
+
 def test_pair_ids_are_stable_and_distinct() -> None:
     rows = [battle("a", "win", "g"), battle("b", "loss", "g")]
     first = pairs_of(rows, strategies=["battle"])["id"].item()

@@ -4,8 +4,9 @@ Sides are grouped by the source's ``group`` (a battle, an oasst parent, a prefer
 record), else by ``prompt_cluster``, else by the exact prompt. The first strategy whose
 evidence a group carries decides it: a tied battle stays a tie even when a later strategy
 could have ordered its replies. Candidates whose sides are too short or identical are
-dropped; then at most ``max_per_prompt`` pairs are kept per prompt cluster, chosen by a
-seeded hash of the pair id, so the choice does not depend on the order of the rows.
+dropped; then at most ``max_per_prompt`` pairs are kept per prompt cluster (across groups,
+sources and strategies): pairs of earlier strategies first, as the list is in order of trust,
+then by a seeded hash of the pair id, so the choice does not depend on the order of the rows.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def make_pairs(
 ) -> Pairing:
     """Pairs from ``sides`` by the first applicable strategy of each group."""
     result = Pairing()
+    trust = {strategy.name: position for position, strategy in enumerate(strategies)}
     groups: dict[tuple[str, ...], list[Side]] = {}
     for side in sides:
         if not side.prompt or not side.reply:
@@ -98,7 +100,9 @@ def make_pairs(
             viable.setdefault(cluster, []).append(pair)
     result.clusters = len({cluster_of(members) for members in groups.values()})
     for cluster_pairs in viable.values():
-        ranked = sorted(cluster_pairs, key=lambda pair: (seeded_order(seed, pair.id), pair.id))
+        ranked = sorted(
+            cluster_pairs, key=lambda pair: (trust[pair.strategy], seeded_order(seed, pair.id), pair.id)
+        )
         result.pairs.extend(ranked[:max_per_prompt] if max_per_prompt else ranked)
     result.pairs.sort(key=lambda pair: pair.order)
     used = result.used

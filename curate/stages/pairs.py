@@ -48,7 +48,12 @@ class PairsOptions(StageOptions):
         description="Options of `model_rank`; `ranking` is required when it is used.",
     )
     max_per_prompt: int | None = Field(
-        1, ge=1, description="At most this many pairs per prompt cluster; null for no limit."
+        1,
+        ge=1,
+        description=(
+            "At most this many pairs per prompt cluster, across sources; pairs of earlier strategies "
+            "are kept first, then a seeded choice. Null for no limit."
+        ),
     )
     min_chars: int = Field(
         1, ge=0, description="Chosen and rejected each need at least this many characters."
