@@ -14,6 +14,7 @@ path (``plain=True``) is presidio's own way: the full pipeline, one ``nlp(text)`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from presidio_analyzer import RecognizerResult
@@ -86,6 +87,12 @@ class Scanner:
     @staticmethod
     def _finding(result: RecognizerResult) -> Finding:
         return Finding(result.entity_type, result.start, result.end, round(float(result.score), 6))
+
+
+@lru_cache(maxsize=4)
+def shared_scanner(spec: EngineSpec, plain: bool = False) -> Scanner:
+    """One ``Scanner`` per spec in this process: stages and reruns reuse the loaded model."""
+    return Scanner(spec, plain=plain)
 
 
 def _outranked(finding: Finding, others: Sequence[Finding]) -> bool:

@@ -18,7 +18,7 @@ from typing import Final
 
 import xxhash
 
-from curate.pii.analysis import Scanner
+from curate.pii.analysis import Scanner, shared_scanner
 from curate.pii.engine import EngineSpec
 from curate.pii.entities import Finding
 
@@ -92,7 +92,7 @@ class Analyser:
 
     def _scanner(self) -> Scanner:
         if self._local is None:
-            self._local = Scanner(self.spec, plain=self.plain)
+            self._local = shared_scanner(self.spec, self.plain)
         return self._local
 
 
@@ -121,7 +121,7 @@ _worker_scanner: Scanner | None = None
 
 def _start_worker(spec: EngineSpec) -> None:
     global _worker_scanner
-    _worker_scanner = Scanner(spec)
+    _worker_scanner = shared_scanner(spec)
 
 
 def _work(requests: list[Request]) -> list[Findings]:
