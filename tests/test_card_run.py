@@ -105,3 +105,46 @@ def test_load_dataset_reads_the_splits_the_card_declares(tmp_path: Path, formats
     assert list(loaded) == [item["split"] for item in declared]
     assert {split: loaded[split].num_rows for split in loaded} == manifest["output"]["splits"]
     assert {"prompt", "chosen", "rejected"} <= set(loaded["train"].column_names)
+
+
+PLANTED_RECORDS = [
+    {
+        "id": f"{side}{index}",
+        "model": model,
+        "messages": [
+            {
+                "role": "user",
+                "content": f"I am Emily Carter, emily.carter@example.com, (415) 555-0132. Q{index}?",
+            },
+            {"role": "assistant", "content": answer},
+        ],
+    }
+    for index in range(3)
+    for side, model, answer in (("a", "gpt-4", "A careful, complete answer."), ("b", "vicuna-13b", "Dunno."))
+]
+SCRUBBED = """
+name: scrubbed
+inputs:
+  - name: chats
+    path: chats.jsonl
+    format: openai
+    license: MIT
+stages:
+  - pii: {}
+  - pairs: {strategies: [model_rank], model_rank: {ranking: ["gpt-4*", "vicuna*"]}}
+output:
+  dir: out
+"""
+
+
+@pytest.mark.slow
+def test_a_scrubbed_run_shows_examples_without_the_planted_values(tmp_path: Path) -> None:
+    pytest.importorskip("curate.pii.scan", reason="the pii module's residual scanner is not built yet")
+    lines = [json.dumps(record) for record in PLANTED_RECORDS]
+    (tmp_path / "chats.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_pipeline(tmp_path, SCRUBBED)
+    card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "**Example 1**" in card
+    assert "A careful, complete answer." in card
+    for value in ("Emily Carter", "emily.carter@example.com", "(415) 555-0132", "555-0132"):
+        assert value not in card
