@@ -1,0 +1,74 @@
+"""License keys as pipeline files write them, and the license an input gives its records.
+
+>>> check_license_key("cc-by-nc-4.0")
+'CC-BY-NC-4.0'
+>>> check_license_key("CC BY 4.0 AND odc-by")
+'CC-BY-4.0 AND ODC-BY-1.0'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from curate.licensing.algebra import combine_licenses
+from curate.licensing.registry import UnknownKeyError, license_parts, registry
+
+if TYPE_CHECKING:
+    from curate.config import InputConfig
+
+AUTO = "auto"
+
+
+def check_license_key(key: str) -> str:
+    """The canonical key of ``key`` or of an alias, any case (an ``A AND B`` expression works too).
+
+    Raises ``UnknownKeyError`` (a ``ValueError``) naming the closest known key:
+    ``unknown license 'CC-BY-4' ; did you mean 'CC-BY-4.0'?``.
+    """
+    parts = license_parts(key)
+    if not parts:
+        raise UnknownKeyError("a license key cannot be empty; see `curate licenses` for the known keys")
+    known = registry()
+    return combine_licenses(known.license(part).key for part in parts)
+
+
+def check_source_key(key: str) -> str:
+    """The canonical key of a known dataset (``licenses/sources.yaml``), or ``UnknownKeyError``."""
+    return registry().source(key).key
+
+
+def resolve_input_license(spec: InputConfig) -> str:
+    """The license an input gives the records that carry none.
+
+    ``license: auto`` looks the input up in ``licenses/sources.yaml``, through its ``dataset:``
+    or, failing that, its ``format:`` when the format identifies one dataset (``wildchat``,
+    ``lmsys``, ``arena``, ``oasst``). No license at all means ``unspecified``.
+    """
+    if spec.license is None:
+        return "unspecified"
+    if spec.license.strip().lower() != AUTO:
+        return check_license_key(spec.license)
+    known = registry()
+    if spec.dataset is not None:
+        return check_license_key(known.source(spec.dataset).license)
+    source = known.default_source_for_format(spec.format)
+    if source is None:
+        formats = sorted({s.format for s in known.sources.values() if s.format_default and s.format})
+        raise UnknownKeyError(
+            f"input {spec.name!r}: `license: auto` needs `dataset:` naming a known source, because "
+            f"format {spec.format!r} does not identify one dataset (formats that do: "
+            f"{', '.join(formats)}; known datasets: {', '.join(known.sources)})"
+        )
+    return check_license_key(source.license)
+
+
+def input_source_key(spec: InputConfig) -> str | None:
+    """The known dataset an input is, when it says so or its format identifies one."""
+    known = registry()
+    if spec.dataset is not None:
+        found = known.find_source(spec.dataset)
+        return found.key if found else None
+    if spec.license is not None and spec.license.strip().lower() == AUTO:
+        source = known.default_source_for_format(spec.format)
+        return source.key if source else None
+    return None

@@ -1,0 +1,278 @@
+"""The ``license`` section of ``manifest.json``: the dataset's license, derived from its rows.
+
+The dataset card reads this section; its shape is a contract::
+
+    {"id", "expression", "use", "attribution_required", "share_alike", "redistribution_allowed",
+     "licenses": [{"key", "name", "url", "rows", "use", "attribution", "share_alike"}],
+     "attributions": [{"license", "sources", "text"}],
+     "terms": [{"provider", "rows", "note", "url"}],
+     "derivation": [str, ...]}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+
+from curate.errors import LicenseError
+from curate.licensing.algebra import hub_license, share_alike_target
+from curate.licensing.keys import input_source_key
+from curate.licensing.policy import most_restrictive
+from curate.licensing.registry import AND, License, Registry, Source, UseClass, registry
+
+if TYPE_CHECKING:
+    from curate.config import InputConfig
+
+SAMPLE_IDS = 3
+
+
+def summarize_output(
+    frame: pl.DataFrame,
+    conversations: pl.DataFrame | None = None,
+    *,
+    inputs: Sequence[InputConfig] = (),
+    model_terms: Literal["apply", "ignore"] = "apply",
+) -> dict[str, Any]:
+    """Derive the dataset's license from the rows of ``frame`` (pairs or conversations).
+
+    ``conversations`` (with ``source``, ``id`` and ``model``) lets the summary find the models
+    behind a pair's two sides; ``inputs`` lets attributions name the known datasets behind
+    each source; ``model_terms`` is the license stage's setting. Raises ``LicenseError`` when
+    two share-alike licenses cannot be reconciled, naming them and some of their rows.
+    """
+    known = registry()
+    rows = _license_rows(frame, known)
+    keys = rows.group_by("key").agg(
+        rows=pl.col("_row").n_unique(),
+        sources=pl.col("source").unique().sort(),
+        ids=pl.col("id").unique().sort().head(SAMPLE_IDS),
+    )
+    keys = keys.sort(["rows", "key"], descending=[True, False])
+    entries = {key: known.licenses[key] for key in keys["key"] if key in known.licenses}
+    unregistered = [key for key in keys["key"] if key not in known.licenses]
+    share_alike = _share_alike(list(entries.values()), keys)
+    terms_rows = _terms_rows(frame, conversations, known)
+    applied = model_terms == "apply"
+    classes: list[UseClass] = [entry.use for entry in entries.values()] + ["unknown"] * len(unregistered)
+    if applied:
+        classes += [known.terms_by_key(key).use for key in terms_rows]
+    choice = hub_license(list(entries.values()), unregistered)
+    sources_by_input = _known_sources(inputs, known)
+    use: UseClass = most_restrictive(classes) if frame.height else "unknown"
+    summary: dict[str, Any] = {
+        "id": choice.id,
+        "expression": " AND ".join(sorted(_spdx(key, entries) for key in keys["key"])),
+        "use": use,
+        "attribution_required": any(e.attribution for e in entries.values())
+        or (applied and any(known.terms_by_key(k).attribution for k in terms_rows)),
+        "share_alike": share_alike is not None,
+        "redistribution_allowed": not unregistered and all(e.redistribution for e in entries.values()),
+        "licenses": [_license_entry(row, entries) for row in keys.iter_rows(named=True)],
+        "attributions": [
+            _attribution(entries[row["key"]], row["sources"], sources_by_input, known)
+            for row in keys.iter_rows(named=True)
+            if row["key"] in entries and entries[row["key"]].attribution
+        ],
+        "terms": [
+            {
+                "provider": key,
+                "rows": count,
+                "note": known.terms_by_key(key).note,
+                "url": known.terms_by_key(key).url,
+            }
+            for key, count in terms_rows.items()
+        ],
+    }
+    hub = f"{choice.id}, because {choice.reason}"
+    summary["derivation"] = _derivation(
+        frame, keys, entries, terms_rows, applied, share_alike, use, hub, known
+    )
+    return summary
+
+
+def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
+    """One row per (output row, license part), with the part's canonical key."""
+    columns = [
+        pl.col("license").cast(pl.String).fill_null("unspecified")
+        if "license" in frame.columns
+        else pl.lit("unspecified").alias("license"),
+        pl.col("source").cast(pl.String).fill_null("")
+        if "source" in frame.columns
+        else pl.lit("").alias("source"),
+        pl.col("id").cast(pl.String)
+        if "id" in frame.columns
+        else pl.int_range(pl.len()).cast(pl.String).alias("id"),
+    ]
+    parts = (
+        frame.select(columns)
+        .with_row_index("_row")
+        .with_columns(part=pl.col("license").str.split(AND))
+        .explode("part")
+        .with_columns(pl.col("part").str.strip_chars())
+        .filter(pl.col("part") != "")
+    )
+    canonical = {}
+    for raw in parts["part"].unique().to_list():
+        found = known.find_license(raw)
+        canonical[raw] = found.key if found else raw
+    return parts.with_columns(key=pl.col("part").replace_strict(canonical, return_dtype=pl.String))
+
+
+def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
+    try:
+        return share_alike_target(entries)
+    except ValueError:
+        shared = keys.filter(pl.col("key").is_in([e.key for e in entries if e.share_alike]))
+        listed = "; ".join(
+            f"{row['key']} (rows {', '.join(row['ids'])}{', ...' if row['rows'] > len(row['ids']) else ''})"
+            for row in shared.sort("key").iter_rows(named=True)
+        )
+        raise LicenseError(
+            f"share-alike licenses conflict in the output: {listed}. Adaptations of each must stay "
+            "under its own license, so one dataset cannot hold both; drop one with "
+            "`license: {deny: [KEY]}` or build separate datasets"
+        ) from None
+
+
+def _terms_rows(frame: pl.DataFrame, conversations: pl.DataFrame | None, known: Registry) -> dict[str, int]:
+    """How many output rows hold outputs of models under each provider's terms."""
+    if "model" in frame.columns:
+        sides = [frame.select(pl.col("model").cast(pl.String)).with_row_index("_row")]
+    elif conversations is not None and {"chosen_id", "rejected_id"} <= set(frame.columns):
+        lookup = conversations.select(
+            pl.col("source").cast(pl.String), pl.col("id").cast(pl.String), pl.col("model").cast(pl.String)
+        ).unique(["source", "id"], keep="first", maintain_order=True)
+        indexed = frame.select("source", "chosen_id", "rejected_id").with_row_index("_row")
+        sides = [
+            indexed.join(lookup, left_on=["source", side], right_on=["source", "id"], how="left").select(
+                "_row", "model"
+            )
+            for side in ("chosen_id", "rejected_id")
+        ]
+    else:
+        return {}
+    models = pl.concat(sides).drop_nulls("model")
+    mapping = {}
+    for model in models["model"].unique().to_list():
+        terms = known.terms_for(model)
+        mapping[model] = terms.key if terms else None
+    counted = (
+        models.with_columns(terms=pl.col("model").replace_strict(mapping, return_dtype=pl.String))
+        .drop_nulls("terms")
+        .group_by("terms")
+        .agg(pl.col("_row").n_unique().alias("rows"))
+        .sort(["rows", "terms"], descending=[True, False])
+    )
+    return dict(zip(counted["terms"].to_list(), counted["rows"].to_list(), strict=True))
+
+
+def _license_entry(row: dict[str, Any], entries: dict[str, License]) -> dict[str, Any]:
+    entry = entries.get(row["key"])
+    if entry is None:
+        return {
+            "key": row["key"],
+            "name": row["key"],
+            "url": None,
+            "rows": row["rows"],
+            "use": "unknown",
+            "attribution": False,
+            "share_alike": False,
+        }
+    return {
+        "key": entry.key,
+        "name": entry.name,
+        "url": entry.url,
+        "rows": row["rows"],
+        "use": entry.use,
+        "attribution": entry.attribution,
+        "share_alike": entry.share_alike,
+    }
+
+
+def _known_sources(inputs: Sequence[InputConfig], known: Registry) -> dict[str, Source]:
+    found = {}
+    for spec in inputs:
+        key = input_source_key(spec)
+        if key is not None:
+            found[spec.name] = known.sources[key]
+    return found
+
+
+def _attribution(
+    entry: License, sources: list[str], by_input: dict[str, Source], known: Registry
+) -> dict[str, Any]:
+    labels = []
+    for name in sources:
+        source = by_input.get(name) or known.find_source(name)
+        labels.append(f"{source.attribution} ({source.url})" if source else name)
+    where = f" ({entry.url})" if entry.url else ""
+    text = (
+        f"Contains data from {'; '.join(labels)}, licensed under {entry.name}{where}; "
+        "selected and reformatted with curate."
+    )
+    return {"license": entry.key, "sources": sources, "text": text}
+
+
+def _spdx(key: str, entries: dict[str, License]) -> str:
+    entry = entries.get(key)
+    return entry.spdx if entry else "LicenseRef-" + (re.sub(r"[^A-Za-z0-9.-]+", "-", key).strip("-") or "x")
+
+
+def _derivation(
+    frame: pl.DataFrame,
+    keys: pl.DataFrame,
+    entries: dict[str, License],
+    terms_rows: dict[str, int],
+    applied: bool,
+    share_alike: License | None,
+    use: UseClass,
+    hub: str,
+    known: Registry,
+) -> list[str]:
+    if not frame.height:
+        return ["The output has no rows, so there is no license to derive."]
+    counts = ", ".join(f"{row['key']} ({row['rows']:,})" for row in keys.iter_rows(named=True))
+    steps = [f"{_rows(frame.height)} carry {keys.height} license(s): {counts}."]
+    if "license" in frame.columns and frame["license"].cast(pl.String).str.contains(AND, literal=True).any():
+        steps.append("A row made of parts under different licenses (a pair's two sides) carries all of them.")
+    classes = [f"{key} {entry.use}" for key, entry in entries.items()]
+    unknown = [key for key in keys["key"] if key not in entries]
+    classes += [f"{key} unknown (not in the registry)" for key in unknown]
+    steps.append(f"Use classes: {', '.join(classes)}.")
+    for key, count in terms_rows.items():
+        terms = known.terms_by_key(key)
+        status = "applied" if applied else "ignored (model_terms: ignore)"
+        steps.append(
+            f"Outputs of models under the {terms.name} are in {_rows(count)}; those terms allow "
+            f"{terms.use} use of outputs at most ({status})."
+        )
+    steps.append(f"Use: {use}, the most restrictive of these.")
+    owed = [key for key, entry in entries.items() if entry.attribution]
+    steps.append(
+        f"Attribution is owed under {', '.join(owed)}." if owed else "No license asks for attribution."
+    )
+    if share_alike is not None:
+        others = [key for key, entry in entries.items() if entry.share_alike and key != share_alike.key]
+        moved = f"; {', '.join(others)} can move to it" if others else ""
+        steps.append(f"Share-alike: adaptations stay under {share_alike.key}{moved}.")
+    no_derivatives = [key for key, entry in entries.items() if entry.no_derivatives]
+    if no_derivatives:
+        steps.append(
+            f"No derivatives: rows under {', '.join(no_derivatives)} may not be shared once changed "
+            "(PII replaced, text normalised)."
+        )
+    closed = [key for key, entry in entries.items() if not entry.redistribution] + unknown
+    if closed:
+        verb = "does" if len(closed) == 1 else "do"
+        steps.append(
+            f"Redistribution: {', '.join(closed)} {verb} not allow passing the data on; keep it in-house."
+        )
+    steps.append(f"Hub license id: {hub}.")
+    return steps
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
