@@ -1,1 +1,123 @@
-"""The `consent` stage (not yet built)."""
+"""The ``consent`` stage: drop records whose owners withheld consent or opted out.
+
+Each record's ``consent`` (``granted``, ``withheld`` or ``unknown``) was set by the reader:
+from the source field an input names (``consent_field`` with ``consent_values``), else the
+input's ``consent``. Opt-out lists (``optout:``, text or Parquet; see
+``curate.licensing.optout``) name users and records to leave out whatever their consent.
+
+Reasons, checked in this order: ``optout:record``, ``optout:user``, ``consent:withheld``,
+``consent:unknown`` (only under ``require: granted``). The decision is per record, so a
+re-run with a longer opt-out list removes exactly the new entries' records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import polars as pl
+from pydantic import Field
+
+from curate.licensing.optout import OptOutList, OptOuts, read_optout
+from curate.options import ExistingPath, StageOptions
+from curate.stages.base import FilterStage, RunContext, register
+
+
+class ConsentOptions(StageOptions):
+    """Options of the ``consent`` stage."""
+
+    require: Literal["granted", "not_withheld"] = Field(
+        "not_withheld",
+        description="`granted` keeps only records whose consent is granted; `not_withheld` also keeps "
+        "records whose consent is unknown.",
+    )
+    optout: ExistingPath | list[ExistingPath] = Field(
+        default_factory=list,
+        description="Opt-out lists (one file or a list): text with one user key or record id a line "
+        "(`user:` / `record:` prefixes narrow an entry), or Parquet with key / user / id [/ source] columns.",
+    )
+
+    @property
+    def optout_files(self) -> list[Path]:
+        return self.optout if isinstance(self.optout, list) else [self.optout]
+
+
+@register("consent")
+class ConsentStage(FilterStage[ConsentOptions]):
+    """Keeps records whose consent meets ``require`` and that no opt-out list names."""
+
+    Options = ConsentOptions
+    reasons: ClassVar[tuple[str, ...]] = ("consent", "optout")
+
+    def __init__(self, options: ConsentOptions, context: RunContext | None = None) -> None:
+        super().__init__(options, context)
+        self._lists: list[OptOutList] = []
+        self._optouts = OptOuts(())
+        self._consent: Counter[tuple[str, str]] = Counter()
+        self._reasons: Counter[str] = Counter()
+
+    def setup(self) -> None:
+        if not self._lists and self.options.optout_files:
+            self._lists = [read_optout(path, self._label(path)) for path in self.options.optout_files]
+            self._optouts = OptOuts(self._lists)
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        self.setup()
+        record, user = self._optouts.expressions()
+        consent = pl.col("consent").fill_null("unknown")
+        judged = frame.with_columns(_record=record, _user=user, _consent=consent)
+        unknown_drops = self.options.require == "granted"
+        judged = judged.with_columns(
+            reason=pl.when(pl.col("_record").is_not_null())
+            .then(pl.lit("optout:record"))
+            .when(pl.col("_user").is_not_null())
+            .then(pl.lit("optout:user"))
+            .when(pl.col("_consent") == "withheld")
+            .then(pl.lit("consent:withheld"))
+            .when(pl.lit(unknown_drops) & (pl.col("_consent") != "granted"))
+            .then(pl.lit("consent:unknown"))
+            .otherwise(pl.lit(None, dtype=pl.String)),
+            detail=pl.when(pl.col("_record").is_not_null())
+            .then(pl.format("record id is on the opt-out list {}", pl.col("_record")))
+            .when(pl.col("_user").is_not_null())
+            .then(pl.format("user is on the opt-out list {}", pl.col("_user")))
+            .when(pl.col("_consent") == "withheld")
+            .then(pl.lit("the source records that consent was withheld"))
+            .when(pl.lit(unknown_drops) & (pl.col("_consent") != "granted"))
+            .then(pl.lit("consent is not recorded as granted (require: granted)"))
+            .otherwise(pl.lit(None, dtype=pl.String)),
+        )
+        self._count(judged)
+        return judged.drop("_record", "_user", "_consent")
+
+    def _count(self, judged: pl.DataFrame) -> None:
+        counts = judged.group_by("_consent", pl.col("reason").is_null().alias("kept")).len()
+        for consent, kept, rows in counts.iter_rows():
+            self._consent[
+                (consent if consent in ("granted", "withheld") else "unknown", "kept" if kept else "dropped")
+            ] += rows
+        self._reasons.update(judged.get_column("reason").drop_nulls().to_list())
+
+    def report(self) -> dict[str, Any]:
+        consent = {
+            value: {"kept": self._consent[(value, "kept")], "dropped": self._consent[(value, "dropped")]}
+            for value in ("granted", "withheld", "unknown")
+        }
+        return {
+            "require": self.options.require,
+            "consent": consent,
+            "optout": {"user": self._reasons["optout:user"], "record": self._reasons["optout:record"]},
+            "optout_lists": [
+                {"file": listed.label, "entries": listed.entries, "sha256": listed.sha256}
+                for listed in self._lists
+            ],
+        }
+
+    def _label(self, path: Path) -> str:
+        """The list's path as the pipeline file would write it (relative to the file's folder)."""
+        try:
+            return Path(os.path.relpath(path, self.context.pipeline_dir)).as_posix()
+        except ValueError:
+            return path.name

@@ -1,1 +1,151 @@
-"""The `license` stage (not yet built)."""
+"""The ``license`` stage: keep the records whose license and model terms allow the intended use.
+
+``use`` states the intent (``commercial``, ``noncommercial``, ``academic`` or ``any``); the
+stage derives which licenses and which providers' terms allow it (``curate.licensing.policy``)
+and drops the rest with ``license:<key>`` or ``terms:<provider>``. Kept rows carry their
+license in canonical form (aliases resolved), so the output algebra sees registry keys.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, ClassVar, Literal
+
+import polars as pl
+from pydantic import Field, field_validator, model_validator
+
+from curate.licensing.keys import check_license_key
+from curate.licensing.policy import Target, UsePolicy, Verdict
+from curate.licensing.registry import AND, license_parts, registry
+from curate.options import StageOptions
+from curate.stages.base import FilterStage, RunContext, register
+
+
+class LicenseOptions(StageOptions):
+    """Options of the ``license`` stage."""
+
+    use: Target = Field(
+        "commercial",
+        description="What the dataset is for: commercial | noncommercial | academic | any. Records whose "
+        "license or model terms do not allow it are dropped.",
+    )
+    model_terms: Literal["apply", "ignore"] = Field(
+        "apply",
+        description="`apply` reads the terms of the model that wrote a record (OpenAI's, say) as "
+        "limiting its use like a license; `ignore` looks at dataset licenses only.",
+    )
+    unknown: Literal["reject", "allow"] = Field(
+        "reject",
+        description="What to do with records whose license has an unknown use class or is not known.",
+    )
+    require_attribution: bool = Field(
+        True, description="`false` keeps only records whose license (and model terms) need no attribution."
+    )
+    allow: list[str] = Field(
+        default_factory=list,
+        description="License keys to keep whatever their use class (an expert override for licenses "
+        "you have cleared yourself).",
+    )
+    deny: list[str] = Field(
+        default_factory=list, description="License keys to drop whatever their use class."
+    )
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _known_keys(cls, keys: list[str]) -> list[str]:
+        canonical = [check_license_key(key) for key in keys]
+        compound = [key for key in canonical if AND in key]
+        if compound:
+            raise ValueError(f"name single licenses, not expressions ({compound[0]!r})")
+        return sorted(set(canonical))
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> LicenseOptions:
+        both = sorted(set(self.allow) & set(self.deny))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be in both `allow` and `deny`")
+        return self
+
+    def policy(self) -> UsePolicy:
+        return UsePolicy(
+            use=self.use,
+            model_terms=self.model_terms,
+            unknown=self.unknown,
+            require_attribution=self.require_attribution,
+            allow=frozenset(self.allow),
+            deny=frozenset(self.deny),
+        )
+
+
+@register("license")
+class LicenseStage(FilterStage[LicenseOptions]):
+    """Drops records whose license or model terms do not allow ``use``."""
+
+    Options = LicenseOptions
+    reasons: ClassVar[tuple[str, ...]] = ("license", "terms")
+
+    def __init__(self, options: LicenseOptions, context: RunContext | None = None) -> None:
+        super().__init__(options, context)
+        self.policy = options.policy()
+        self._licenses: Counter[tuple[str, str]] = Counter()
+        self._terms: Counter[tuple[str, str]] = Counter()
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        known = registry()
+        raw_licenses = frame.get_column("license").cast(pl.String).fill_null("unspecified")
+        canonical, license_verdicts = {}, {}
+        for raw in raw_licenses.unique().to_list():
+            canonical[raw] = known.canonical_expression(raw)
+            license_verdicts[raw] = self.policy.judge_license(raw, known)
+        models = frame.get_column("model").cast(pl.String).fill_null("")
+        providers, terms_verdicts = {}, {}
+        for model in models.unique().to_list():
+            terms = known.terms_for(model)
+            providers[model] = terms.key if terms else None
+            terms_verdicts[model] = self.policy.judge_terms(terms)
+        license_reason = raw_licenses.replace_strict(
+            _field(license_verdicts, "reason"), return_dtype=pl.String
+        )
+        terms_reason = models.replace_strict(_field(terms_verdicts, "reason"), return_dtype=pl.String)
+        judged = frame.with_columns(
+            license=raw_licenses.replace_strict(canonical, return_dtype=pl.String),
+            reason=pl.coalesce(license_reason, terms_reason),
+            detail=pl.coalesce(
+                raw_licenses.replace_strict(_field(license_verdicts, "detail"), return_dtype=pl.String),
+                models.replace_strict(_field(terms_verdicts, "detail"), return_dtype=pl.String),
+            ),
+            _provider=models.replace_strict(providers, return_dtype=pl.String),
+        )
+        self._count(judged)
+        return judged.drop("_provider")
+
+    def _count(self, judged: pl.DataFrame) -> None:
+        known = registry()
+        outcome = pl.when(pl.col("reason").is_null()).then(pl.lit("kept")).otherwise(pl.lit("dropped"))
+        by_license = judged.group_by("license", outcome.alias("outcome")).len()
+        for expression, kept, rows in by_license.iter_rows():
+            for part in license_parts(expression):
+                key = part if known.find_license(part) else "unknown"
+                self._licenses[(key, kept)] += rows
+        by_terms = judged.drop_nulls("_provider").group_by("_provider", outcome.alias("outcome")).len()
+        for provider, kept, rows in by_terms.iter_rows():
+            self._terms[(provider, kept)] += rows
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "use": self.options.use,
+            "model_terms": self.options.model_terms,
+            "unknown": self.options.unknown,
+            "require_attribution": self.options.require_attribution,
+            "licenses": _table(self._licenses),
+            "terms": _table(self._terms),
+        }
+
+
+def _field(verdicts: dict[str, Verdict | None], name: str) -> dict[str, str | None]:
+    return {key: getattr(verdict, name) if verdict else None for key, verdict in verdicts.items()}
+
+
+def _table(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    keys = sorted({key for key, _ in counts})
+    return {key: {"kept": counts[(key, "kept")], "dropped": counts[(key, "dropped")]} for key in keys}
