@@ -139,6 +139,9 @@ ROLE_ALIASES: dict[str, str] = {
 
 def canonical_role(value: Any, field: str) -> str:
     """Map a source's role name onto ``system`` / ``user`` / ``assistant``."""
+    role = ROLE_ALIASES.get(value) if isinstance(value, str) else None
+    if role is not None:
+        return role
     if not isinstance(value, str):
         raise RecordError("wrong_type", field, f"expected a role name, got {type(value).__name__}")
     role = ROLE_ALIASES.get(value.strip().lower())
@@ -180,7 +183,7 @@ def text_of(value: Any, field: str) -> str:
     if isinstance(value, list) and all(isinstance(part, dict) for part in value):
         texts = [part.get("text") for part in value if part.get("type", "text") == "text"]
         if all(isinstance(text, str) for text in texts):
-            return "\n".join(texts)  # type: ignore[arg-type]
+            return "\n".join(texts)
     if value is None:
         raise RecordError("missing_field", field, "missing")
     raise RecordError("wrong_type", field, f"expected a string, got {type(value).__name__}")

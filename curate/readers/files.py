@@ -14,7 +14,7 @@ import lzma
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -44,7 +44,7 @@ def open_binary(path: Path) -> IO[bytes]:
     """Open ``path`` for reading bytes, decompressing by suffix."""
     suffix = path.suffix.lower()
     if suffix == ".gz":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     if suffix in (".zst", ".zstd"):
         import zstandard
 
@@ -91,7 +91,7 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
 
 def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
-        stream = handle if isinstance(handle, io.BufferedIOBase) else io.BufferedReader(handle)  # type: ignore[arg-type]
+        stream = handle if isinstance(handle, io.BufferedIOBase) else io.BufferedReader(cast(Any, handle))
         yield from _lines(stream, label, max_bytes)
 
 

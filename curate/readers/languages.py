@@ -14,6 +14,7 @@ the source's value in ``meta`` instead of guessing.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Final
 
@@ -157,9 +158,6 @@ NAMES: Final[dict[str, str]] = {
 VARIANTS: Final[frozenset[str]] = frozenset({"chinese simplified", "chinese traditional", "chineset"})
 """Names that say more than their code (the script), so they stay in ``meta`` too."""
 
-VARIANTS: Final[frozenset[str]] = frozenset({"chinese simplified", "chinese traditional", "chineset"})
-"""Names that say more than their code (the script), so they stay in ``meta`` too."""
-
 CODES: Final[frozenset[str]] = frozenset(NAMES.values()) | {"iw", "in", "ji"}
 LEGACY_CODES: Final[dict[str, str]] = {"iw": "he", "in": "id", "ji": "yi"}
 
@@ -167,6 +165,7 @@ _SEPARATORS = re.compile(r"[\s_()\-,]+")
 _TAG = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]{2,8})*$")
 
 
+@functools.lru_cache(maxsize=1024)
 def iso_code(value: str | None) -> str | None:
     """The ISO 639-1 code for a language name or BCP 47 tag; ``None`` when not known."""
     if not value:
@@ -195,6 +194,7 @@ def take_language(meta: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _says_no_more(value: str, code: str) -> bool:
     text = value.strip()
     if _TAG.match(text):

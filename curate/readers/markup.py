@@ -38,7 +38,7 @@ def has_html(text: str) -> bool:
     return any(match.lower() in opened for match in _CLOSE.findall(prose))
 
 
-class _ChatMarkdown(MarkdownConverter):  # type: ignore[misc]
+class _ChatMarkdown(MarkdownConverter):
     def convert_button(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return ""
 

@@ -140,15 +140,15 @@ def _pair(record: dict[str, Any]) -> tuple[list[Message], tuple[list[Message], l
             messages_of(record.get("non_preferred_output"), "non_preferred_output")[0],
         )
         return prompt, _checked_answers(answers, ("preferred_output", "non_preferred_output"))
-    prompt = _prompt(record)
-    transcripts = prompt is None and any(is_transcript(record.get(side)) for side in SIDES)
+    given = _prompt(record)
+    transcripts = given is None and any(is_transcript(record.get(side)) for side in SIDES)
     chosen, rejected = (_side(record, side, transcripts) for side in SIDES)
-    if prompt is None or chosen[0]["role"] != "assistant":
+    if given is None or chosen[0]["role"] != "assistant":
         # Whole conversations (implicit, HH-RLHF, binarized, whose `prompt` repeats their
         # first turn): the prompt is what the two share.
         shared, first, second = split_prompt(chosen, rejected, SIDES)
         return shared, (first, second)
-    return prompt, _checked_answers((chosen, rejected), SIDES)
+    return given, _checked_answers((chosen, rejected), SIDES)
 
 
 def _prompt(record: dict[str, Any]) -> list[Message] | None:

@@ -24,8 +24,8 @@ from curate.readers.base import (
     turn_extras,
     unmapped,
 )
-from curate.readers.markup import has_html, to_markdown
 from curate.readers.languages import take_language
+from curate.readers.markup import has_html, to_markdown
 
 MAPPED = frozenset({"id", "conversations", "system", "model"})
 
