@@ -52,6 +52,10 @@ def lines_of(path: Path) -> list[tuple[int, str | None, str | None]]:
         # A broken element ends the array: nothing after it can be read reliably.
         ('[{"id": "c0"},\n {"id": ]', [(1, None, "c0"), (2, "invalid_json", None)]),
         ('[{"id": "c0"},\n', [(1, None, "c0"), (2, "invalid_json", None)]),
+        (
+            '[{"id": "c0"},\n' + "[" * 100_000 + "]" * 100_000 + "]",
+            [(1, None, "c0"), (2, "invalid_json", None)],
+        ),
     ],
     ids=[
         "array",
@@ -64,6 +68,7 @@ def lines_of(path: Path) -> list[tuple[int, str | None, str | None]]:
         "non-object",
         "bad",
         "unclosed",
+        "too-deep",
     ],
 )
 def test_json_layouts(tmp_path: Path, text: str, expected: list[tuple[int, str | None, str | None]]) -> None:
@@ -161,3 +166,37 @@ def test_records_over_the_limit_are_rejected_and_limit_stops_reading(tmp_path: P
     assert [(line, reason) for line, reason, _ in rejects(read)] == [(2, "too_large")]
     limited = read_path(tmp_path, "x.jsonl", "openai", limit=1)
     assert (limited.records, limited.frame.height) == (1, 1)
+
+
+def test_rows_built_in_chunks_keep_order_and_unique_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curate.readers import load
+
+    monkeypatch.setattr(load, "CHUNK_ROWS", 2)
+    write_jsonl(tmp_path / "x.jsonl", [RECORDS[0], RECORDS[1], RECORDS[0], RECORDS[2], RECORDS[0]])
+    read = read_path(tmp_path, "x.jsonl", "openai")
+    assert read.frame["id"].to_list() == ["c0", "c1", "c0#2", "c2", "c0#3"]
+    assert read.frame.n_chunks() == 1
+
+
+def test_reading_twice_gives_identical_frames(tmp_path: Path) -> None:
+    write_jsonl(
+        tmp_path / "x.jsonl", [*RECORDS, {"messages": RECORDS[0]["messages"], "extra": {"b": 1, "a": 2}}]
+    )
+    first, second = (read_path(tmp_path, "x.jsonl", "auto") for _ in range(2))
+    assert first.frame.equals(second.frame)
+    assert first.frame["meta"].to_list()[-1] == '{"extra":{"b":1,"a":2}}'
+
+
+def test_read_from_a_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from curate.readers import read
+
+    write_jsonl(tmp_path / "x.jsonl", RECORDS)
+    monkeypatch.chdir(tmp_path)
+    found = read("x.jsonl", license="MIT", consent="granted", limit=2)
+    assert (found.format, found.detected, found.name) == ("openai", True, "input")
+    assert found.frame.select("id", "license", "consent").rows() == [
+        ("c0", "MIT", "granted"),
+        ("c1", "MIT", "granted"),
+    ]

@@ -193,13 +193,18 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
         counted = position
         try:
             value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
+            problem = (
+                f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else "nested too deeply"
+            )
             yield RawRecord(
                 label,
-                exc.lineno,
-                text[position : position + 2000],
+                line,
+                _preview(text[position : position + 1000].encode("utf-8", "replace")),
                 reason="invalid_json",
-                detail=f"{exc.msg} at line {exc.lineno} column {exc.colno}; nothing after it can be read",
+                detail=f"{problem}; nothing after it can be read",
             )
             return
         raw = text[position:end]
