@@ -323,3 +323,22 @@ def test_an_empty_output_gets_an_honest_card(tmp_path: Path) -> None:
     assert "configs" not in DatasetCard(card).data.to_dict()
     assert "This dataset holds 0 preference pairs, made by curate 0.1.0 from 22 records" in card
     assert "The output is empty." in section(card, "Examples")
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("call (415) 555-0132", True),
+        ("+44 20 7946 0958", True),
+        ("card 4111 1111 1111 1111", True),
+        ("ssn 078-05-1120", True),
+        ("items 1, 2, 3, 4, 5, 6, 7", False),
+        ("in 2024 we ran Python 3.11.7", False),
+        ("print(123456)", False),
+    ],
+)
+def test_examples_pass_over_long_digit_runs(tmp_path: Path, text: str, flagged: bool) -> None:
+    rows = {"train": [pair(1, text=text), pair(2)]}
+    section_text = section(card_of(make_folder(tmp_path, splits=rows), scanner=find_nothing), "Examples")
+    assert ("id `p001`" not in section_text) is flagged
+    assert ("1 candidate rows were passed over" in section_text) is flagged

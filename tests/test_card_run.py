@@ -107,19 +107,19 @@ def test_load_dataset_reads_the_splits_the_card_declares(tmp_path: Path, formats
     assert {"prompt", "chosen", "rejected"} <= set(loaded["train"].column_names)
 
 
+PROMPTS = (
+    "I am Emily Carter, emily.carter@example.com, (415) 555-0132. How do tides work?",
+    "I am Emily Carter, write to emily.carter@example.com. Why is the sky blue?",
+    "Emily Carter here. What makes bread rise?",
+)
+"""The phone number has no context word nearby, so pattern recognizers score it low."""
 PLANTED_RECORDS = [
     {
         "id": f"{side}{index}",
         "model": model,
-        "messages": [
-            {
-                "role": "user",
-                "content": f"I am Emily Carter, emily.carter@example.com, (415) 555-0132. Q{index}?",
-            },
-            {"role": "assistant", "content": answer},
-        ],
+        "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}],
     }
-    for index in range(3)
+    for index, prompt in enumerate(PROMPTS)
     for side, model, answer in (("a", "gpt-4", "A careful, complete answer."), ("b", "vicuna-13b", "Dunno."))
 ]
 SCRUBBED = """
@@ -146,5 +146,6 @@ def test_a_scrubbed_run_shows_examples_without_the_planted_values(tmp_path: Path
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "**Example 1**" in card
     assert "A careful, complete answer." in card
+    assert "1 candidate rows were passed over" in card
     for value in ("Emily Carter", "emily.carter@example.com", "(415) 555-0132", "555-0132"):
         assert value not in card

@@ -1,13 +1,16 @@
 """Example rows for the card, taken only from the published (scrubbed) output.
 
 Rows are shown only when the run had a ``pii`` stage, and a row is skipped when the residual
-scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in it. Rejects are
+scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in it, or when it
+holds a long run of digits: pattern recognizers score phone numbers low without a context word
+nearby, and a card shown to everyone can afford to be stricter than the data. Rejects are
 never read. Each message is cut short; the rows are the first of the first split, one per
 strategy first, so the choice is deterministic.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +24,8 @@ CANDIDATES = 50
 MAX_CHARS = 400
 MESSAGE_COLUMNS = {"pairs": ("prompt", "chosen", "rejected"), "conversations": ("messages",)}
 LABELS = ("id", "strategy", "source", "license", "language", "model")
+NUMBER_LIKE = re.compile(r"(?:\d[\s().+/-]*){7,}")
+"""Seven or more digits with only phone or card punctuation between them."""
 
 
 def default_scanner() -> Scanner | None:
@@ -35,11 +40,11 @@ def default_scanner() -> Scanner | None:
 def pick_examples(
     head: pl.DataFrame, kind: str, scanner: Scanner, count: int = EXAMPLES
 ) -> tuple[list[dict[str, Any]], int]:
-    """Up to ``count`` rows of ``head`` in which the scanner finds nothing; also how many it flagged."""
+    """Up to ``count`` rows of ``head`` that pass both checks; also how many failed them."""
     clean = []
     for row in head.to_dicts():
         texts = [m["content"] or "" for column in MESSAGE_COLUMNS[kind] for m in row.get(column) or []]
-        if not any(scanner(texts).values()):
+        if not any(NUMBER_LIKE.search(text) for text in texts) and not any(scanner(texts).values()):
             clean.append(row)
     flagged = head.height - len(clean)
     if "strategy" in head.columns:
@@ -69,7 +74,10 @@ def examples_section(head: pl.DataFrame, kind: str, scrubbed: bool, scanner: Sca
         f" each message is cut at {MAX_CHARS} characters."
     ]
     if flagged:
-        blocks.append(f"{flagged} candidate rows were passed over: the residual PII scan flagged them.")
+        blocks.append(
+            f"{flagged} candidate rows were passed over: the residual PII scan flagged them, or they hold"
+            " long digit sequences (possible phone, card or account numbers)."
+        )
     for number, row in enumerate(rows, start=1):
         blocks.append(_render(number, row, kind))
     return "\n\n".join(blocks)
