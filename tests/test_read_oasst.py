@@ -53,7 +53,7 @@ FLAT = [
 ]
 EXPECTED_REJECTS = [
     (6, "unanswered", "message_id: no assistant message answers this prompt"),
-    (7, "orphan", "parent_id: parent message gone is not in the input"),
+    (7, "orphan", "parent_id: parent message gone is not among the messages read"),
     (8, "orphan", "parent_id: ancestor message O1 has no path to a root prompt"),
     (9, "invalid_value", "role: a tree must start with a prompter message"),
     (10, "unanswered", "message_id: no assistant message answers this prompt"),
@@ -164,3 +164,14 @@ def test_bad_messages(tmp_path: Path, bad: dict[str, Any], reason: str, detail: 
     read = read_records(tmp_path, [*FLAT[:2], bad], "oasst")
     assert [row["id"] for row in rows(read)] == ["A1"]
     assert rejects(read) == [(3, reason, detail)]
+
+
+def test_a_loop_of_parents_is_refused(tmp_path: Path) -> None:
+    looped = [message("X", "Y", "prompter"), message("Y", "X", "assistant"), message("Z", "Y", "prompter")]
+    read = read_records(tmp_path, [*FLAT[:2], *looped], "oasst")
+    assert [row["id"] for row in rows(read)] == ["A1"]
+    assert rejects(read) == [
+        (3, "orphan", "parent_id: the chain of parent messages loops"),
+        (4, "orphan", "parent_id: the chain of parent messages loops"),
+        (5, "orphan", "parent_id: ancestor message Y has no path to a root prompt"),
+    ]

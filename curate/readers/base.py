@@ -42,7 +42,7 @@ READ_REASONS: dict[str, str] = {
     "invalid_value": "a field has a value the format does not allow",
     "no_messages": "the record holds no message",
     "no_shared_prompt": "the two sides of a preference record do not start with the same prompt",
-    "orphan": "a message whose parent (or an ancestor) is not in the input",
+    "orphan": "a message whose parent (or an ancestor) is missing or could not be read",
     "unanswered": "a prompt message that no reply in the input answers",
     "invalid_record": "the reader failed on the record in an unexpected way",
 }

@@ -43,6 +43,7 @@ REPLY_MAPPED = frozenset(
 )
 TURN_MAPPED = frozenset({"text", "role", "replies"})
 NOT_A_ROOT = "a tree must start with a prompter message"
+LOOP = RecordError("orphan", "parent_id", "the chain of parent messages loops")
 
 
 @register_reader("oasst")
@@ -111,7 +112,7 @@ class OASSTReader(Reader):
             culprit: str | None = None
             while current not in known:
                 if current in chain:
-                    found = RecordError("orphan", "parent_id", "the chain of parent messages loops")
+                    found = LOOP
                     break
                 chain.append(current)
                 message = self._messages[current][0]
@@ -121,12 +122,13 @@ class OASSTReader(Reader):
                         found = RecordError("invalid_value", "role", NOT_A_ROOT)
                     break
                 if parent not in self._messages:
-                    found = RecordError("orphan", "parent_id", f"parent message {parent} is not in the input")
+                    missing = f"parent message {parent} is not among the messages read"
+                    found = RecordError("orphan", "parent_id", missing)
                     break
                 current = parent
             else:
                 culprit = current if known[current] is not None else None
-            if found is not None and "loops" not in found.message:
+            if found is not None and found is not LOOP:
                 known[chain.pop()] = found
                 culprit = current
             for identifier in chain:
