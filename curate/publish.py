@@ -7,7 +7,8 @@ stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
 - a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
   card, SSN and IP patterns) finds anything;
-- the run derived no license (``manifest["license"]``, written by the ``license`` stage).
+- the run derived no license (``manifest["license"]``, written by the ``license`` stage), or
+  the derived license says the rows may not be redistributed.
 
 Every check runs every time, so one attempt names every problem. A refusal names counts and
 entity types, never a value. The Hub client is a parameter, so tests never touch the network.
@@ -244,7 +245,15 @@ def _license_check(source: CardSource) -> Check:
             "derived license is missing: the manifest has no license record; add a `license` stage to"
             " the pipeline and run it again",
         )
-    return Check(name, True, f"{derived['id']} ({derived.get('expression') or derived['id']})")
+    expression = derived.get("expression") or derived["id"]
+    if derived.get("redistribution_allowed") is False:
+        return Check(
+            name,
+            False,
+            f"the derived license ({expression}) does not allow redistribution: a license of the rows"
+            " forbids it or is not in the registry; see the card's License section",
+        )
+    return Check(name, True, f"{derived['id']} ({expression})")
 
 
 def _data_files(folder: Path) -> list[str]:

@@ -130,6 +130,16 @@ def test_license_section(
         assert unexpected not in text
 
 
+@pytest.mark.parametrize(("allowed", "row"), [(True, "yes"), (False, "no"), (None, None)])
+def test_redistribution_is_shown_when_derived(tmp_path: Path, allowed: bool | None, row: str | None) -> None:
+    license = LICENSE if allowed is None else {**LICENSE, "redistribution_allowed": allowed}
+    text = section(card_of(make_folder(tmp_path, license=license), scanner=find_nothing), "License")
+    if row is None:
+        assert "redistribution allowed" not in text
+    else:
+        assert f"| redistribution allowed | {row} |" in text
+
+
 def test_sources_table_counts_rows_out_per_input(tmp_path: Path) -> None:
     text = section(card_of(make_folder(tmp_path), scanner=find_nothing), "Sources")
     assert "| `arena` | arena | 22 | 1 | 8 | CC-BY-4.0 | CC-BY-4.0 | yes: CC-BY-4.0 |" in text

@@ -52,6 +52,10 @@ def without_license(folder: Path) -> Path:
     return make_folder(folder, license=None)
 
 
+def not_redistributable(folder: Path) -> Path:
+    return make_folder(folder, license={**LICENSE, "redistribution_allowed": False})
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [
@@ -61,8 +65,9 @@ def without_license(folder: Path) -> Path:
             "residual PII scan: structured PII remains in the output (EMAIL_ADDRESS 1; counts only)",
         ),
         (without_license, "license: derived license is missing"),
+        (not_redistributable, "license: the derived license (CC-BY-4.0) does not allow redistribution"),
     ],
-    ids=["no-pii-stage", "residual-pii", "no-license"],
+    ids=["no-pii-stage", "residual-pii", "no-license", "no-redistribution"],
 )
 def test_each_refusal(tmp_path: Path, build: Any, message: str) -> None:
     folder = build(tmp_path)

@@ -64,15 +64,7 @@ def license_section(source: CardSource) -> str:
         "## License",
         f"The license of the dataset as a whole, derived from the licenses of its rows:"
         f" **{code(str(derived.get('expression') or derived['id']))}** (Hub id {code(str(derived['id']))}).",
-        table(
-            ["", "derived"],
-            [
-                ("permitted use", derived.get("use", "unknown")),
-                ("attribution required", bool(derived.get("attribution_required"))),
-                ("share-alike", bool(derived.get("share_alike"))),
-            ],
-            align="ll",
-        ),
+        table(["", "derived"], _summary_rows(derived), align="ll"),
     ]
     if derived.get("derivation"):
         steps = "\n".join(f"{n}. {cell(step)}" for n, step in enumerate(derived["derivation"], start=1))
@@ -96,6 +88,17 @@ def license_section(source: CardSource) -> str:
             ),
         ]
     return "\n\n".join(blocks)
+
+
+def _summary_rows(derived: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = [
+        ("permitted use", derived.get("use", "unknown")),
+        ("attribution required", bool(derived.get("attribution_required"))),
+        ("share-alike", bool(derived.get("share_alike"))),
+    ]
+    if "redistribution_allowed" in derived:
+        rows.append(("redistribution allowed", bool(derived["redistribution_allowed"])))
+    return rows
 
 
 def _licenses_table(licenses: list[dict[str, Any]]) -> str:
