@@ -58,16 +58,27 @@ def clean_text(text: str, cleaning: Cleaning) -> tuple[str, Changes]:
     """``text`` cleaned as ``cleaning`` says, and the steps that changed it."""
     changes = Changes.NONE
     for _ in range(MAX_PASSES):
-        cleaned, step_changes = _clean_once(text, cleaning)
-        if cleaned == text:
-            break
+        cleaned, step_changes, settled = _clean_once(text, cleaning)
         changes |= step_changes
         text = cleaned
+        if settled:
+            break
     return text, changes
 
 
-def _clean_once(text: str, cleaning: Cleaning) -> tuple[str, Changes]:
+def _clean_once(text: str, cleaning: Cleaning) -> tuple[str, Changes, bool]:
+    """One pass of every step; ``settled`` when a second pass would change nothing.
+
+    The ends are trimmed first so that the other steps see the text they will see the next
+    time; when none of them changes it, the text is settled.
+    """
     changes = Changes.NONE
+    if cleaning.trim:
+        trimmed = text.strip()
+        if trimmed != text:
+            text = trimmed
+            changes |= Changes.TRIMMED
+    before = text
     if cleaning.invisible and _C0_OR_INVISIBLE.search(text):
         text = _C0_OR_INVISIBLE.sub("", _LINE_BREAK.sub("\n", text))
         changes |= Changes.INVISIBLE
@@ -83,9 +94,7 @@ def _clean_once(text: str, cleaning: Cleaning) -> tuple[str, Changes]:
         if cleaning.nfc and not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
             changes |= Changes.NFC
-    if cleaning.trim:
-        trimmed = text.strip()
-        if trimmed != text:
-            text = trimmed
-            changes |= Changes.TRIMMED
-    return text, changes
+    if cleaning.trim and text.strip() != text:
+        text = text.strip()
+        changes |= Changes.TRIMMED
+    return text, changes, text == before
