@@ -19,6 +19,7 @@ from curate.errors import (
     StageError,
 )
 from curate.readers.base import Reader, register_reader
+from curate.readers.load import read
 from curate.result import RunResult, StageStats
 from curate.runner import Pipeline, run
 from curate.stages.base import FilterStage, Stage, StageOutput, register
@@ -41,6 +42,7 @@ __all__ = [
     "StageOutput",
     "StageStats",
     "load_pipeline",
+    "read",
     "register",
     "register_reader",
     "run",

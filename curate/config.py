@@ -96,7 +96,7 @@ def files_of(pattern: str, folder: Path) -> list[Path]:
 
 
 DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet")
-COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
 
 
 def is_data_file(path: Path) -> bool:
