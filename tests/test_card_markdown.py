@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from curate.card.markdown import cell, code, fenced, table
+from curate.card.reports import report_section
 
 
 @given(st.lists(st.text(), min_size=1, max_size=4))
@@ -58,3 +59,28 @@ def test_cell(value: object, expected: str) -> None:
 
 def test_numbers_align_right_and_words_left() -> None:
     assert table(["name", "rows"], [["a", 1]]).splitlines()[1] == "| --- | ---: |"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.sampled_from(["dedup", "pii", "language", "pairs", "split", "quality"]),
+    st.dictionaries(
+        st.sampled_from(
+            ["exact_duplicates", "entities", "ner_on", "languages", "pairs", "conversations", "train", "x"]
+        ),
+        JSON,
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_any_report_renders_without_error(name: str, report: dict[str, object]) -> None:
+    section = report_section({"name": name, "report": report}, name)
+    assert section is None or section.startswith(f"### {name}\n\n")

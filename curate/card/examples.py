@@ -49,7 +49,8 @@ def pick_examples(
     flagged = head.height - len(clean)
     if "strategy" in head.columns:
         seen: set[Any] = set()
-        first, rest = [], []
+        first: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
         for row in clean:
             (rest if row["strategy"] in seen else first).append(row)
             seen.add(row["strategy"])

@@ -20,7 +20,12 @@ def report_section(stage: Mapping[str, Any], heading: str) -> str | None:
     report = dict(stage.get("report") or {})
     if not report:
         return None
-    body = RENDERERS.get(str(stage.get("name")), generic)(report)
+    renderer = RENDERERS.get(str(stage.get("name")), generic)
+    try:
+        body = renderer(dict(report))
+    except (TypeError, ValueError, AttributeError):
+        # A known stage whose report changed shape: still show every figure, plainly.
+        body = generic(report)
     return f"### {heading}\n\n{body}" if body else None
 
 
