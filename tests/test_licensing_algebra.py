@@ -265,3 +265,10 @@ def test_summary_counts_rows_and_takes_the_most_restrictive_use(licenses: list[s
     assert summary["use"] == max(classes, key=RANK.index)
     shuffled = output.sample(fraction=1.0, shuffle=True, seed=seed.randint(0, 2**16))
     assert summarize_output(shuffled) == summary
+
+
+def test_a_source_is_credited_as_a_known_dataset_only_when_its_input_says_so() -> None:
+    summary = summarize_output(rows_of(("MIT", None, "ultrafeedback")))
+    assert summary["attributions"][0]["text"].startswith(
+        "Contains data from ultrafeedback, licensed under MIT"
+    )

@@ -116,6 +116,16 @@ def test_attribution_overrides_and_expressions(
     assert reason_of(license, **options) == expected
 
 
+def test_a_record_without_a_license_is_explained() -> None:
+    rejected = (
+        LicenseStage.from_options(use="commercial").process(frame(conversation("a", license=None))).rejected
+    )
+    assert rejected.select("reason", "detail").row(0) == (
+        "license:unspecified",
+        "no license is stated, so nothing grants commercial use",
+    )
+
+
 def test_kept_rows_carry_canonical_licenses() -> None:
     result = judge(
         [

@@ -220,7 +220,7 @@ def _verdict(check: InputCheck) -> str:
     if check.dropped_by:
         return f"dropped ({check.dropped_by})"
     if check.terms_dropped:
-        return f"kept, but replies by some models dropped ({', '.join(check.terms_dropped)})"
+        return f"kept; replies by models under {', '.join(check.terms_dropped)} would be dropped"
     return "kept"
 
 

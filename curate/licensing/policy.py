@@ -98,6 +98,8 @@ class UsePolicy:
         if use == "unknown":
             if self.unknown == "reject":
                 return Verdict(reason, f"{key} has an unknown use class (unknown: reject)")
+        elif use == "unspecified" and not allows(use, self.use):
+            return Verdict(reason, f"no license is stated, so nothing grants {self.use} use")
         elif not allows(use, self.use):
             return Verdict(reason, f"{key} allows {use} use at most; use is {self.use}")
         if attribution and not self.require_attribution:

@@ -72,7 +72,7 @@ def summarize_output(
         "redistribution_allowed": not unregistered and all(e.redistribution for e in entries.values()),
         "licenses": [_license_entry(row, entries) for row in keys.iter_rows(named=True)],
         "attributions": [
-            _attribution(entries[row["key"]], row["sources"], sources_by_input, known)
+            _attribution(entries[row["key"]], row["sources"], sources_by_input)
             for row in keys.iter_rows(named=True)
             if row["key"] in entries and entries[row["key"]].attribution
         ],
@@ -201,12 +201,10 @@ def _known_sources(inputs: Sequence[InputConfig], known: Registry) -> dict[str, 
     return found
 
 
-def _attribution(
-    entry: License, sources: list[str], by_input: dict[str, Source], known: Registry
-) -> dict[str, Any]:
+def _attribution(entry: License, sources: list[str], by_input: dict[str, Source]) -> dict[str, Any]:
     labels = []
     for name in sources:
-        source = by_input.get(name) or known.find_source(name)
+        source = by_input.get(name)
         labels.append(f"{source.attribution} ({source.url})" if source else name)
     where = f" ({entry.url})" if entry.url else ""
     text = (

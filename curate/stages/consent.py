@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -68,26 +69,34 @@ class ConsentStage(FilterStage[ConsentOptions]):
         record, user = self._optouts.expressions()
         consent = pl.col("consent").fill_null("unknown")
         judged = frame.with_columns(_record=record, _user=user, _consent=consent)
-        unknown_drops = self.options.require == "granted"
+        rules = [
+            (
+                pl.col("_record").is_not_null(),
+                "optout:record",
+                pl.format("record id is on the opt-out list {}", pl.col("_record")),
+            ),
+            (
+                pl.col("_user").is_not_null(),
+                "optout:user",
+                pl.format("user is on the opt-out list {}", pl.col("_user")),
+            ),
+            (
+                pl.col("_consent") == "withheld",
+                "consent:withheld",
+                pl.lit("the source records that consent was withheld"),
+            ),
+        ]
+        if self.options.require == "granted":
+            rules.append(
+                (
+                    pl.col("_consent") != "granted",
+                    "consent:unknown",
+                    pl.lit("consent is not recorded as granted (require: granted)"),
+                )
+            )
         judged = judged.with_columns(
-            reason=pl.when(pl.col("_record").is_not_null())
-            .then(pl.lit("optout:record"))
-            .when(pl.col("_user").is_not_null())
-            .then(pl.lit("optout:user"))
-            .when(pl.col("_consent") == "withheld")
-            .then(pl.lit("consent:withheld"))
-            .when(pl.lit(unknown_drops) & (pl.col("_consent") != "granted"))
-            .then(pl.lit("consent:unknown"))
-            .otherwise(pl.lit(None, dtype=pl.String)),
-            detail=pl.when(pl.col("_record").is_not_null())
-            .then(pl.format("record id is on the opt-out list {}", pl.col("_record")))
-            .when(pl.col("_user").is_not_null())
-            .then(pl.format("user is on the opt-out list {}", pl.col("_user")))
-            .when(pl.col("_consent") == "withheld")
-            .then(pl.lit("the source records that consent was withheld"))
-            .when(pl.lit(unknown_drops) & (pl.col("_consent") != "granted"))
-            .then(pl.lit("consent is not recorded as granted (require: granted)"))
-            .otherwise(pl.lit(None, dtype=pl.String)),
+            reason=_first(rules, lambda rule: pl.lit(rule[1])),
+            detail=_first(rules, lambda rule: rule[2]),
         )
         self._count(judged)
         return judged.drop("_record", "_user", "_consent")
@@ -121,3 +130,14 @@ class ConsentStage(FilterStage[ConsentOptions]):
             return Path(os.path.relpath(path, self.context.pipeline_dir)).as_posix()
         except ValueError:
             return path.name
+
+
+Rule = tuple[pl.Expr, str, pl.Expr]
+
+
+def _first(rules: list[Rule], value: Callable[[Rule], pl.Expr]) -> pl.Expr:
+    """The value of the first rule whose condition holds, else null."""
+    chained = pl.lit(None, dtype=pl.String)
+    for rule in reversed(rules):
+        chained = pl.when(rule[0]).then(value(rule)).otherwise(chained)
+    return chained
