@@ -237,3 +237,15 @@ def test_the_real_scanner_refuses_planted_pii(tmp_path: Path) -> None:
     assert PLANTED[0] not in failed.message
     clean = plan_publish(make_folder(tmp_path / "clean"), "acme/tides", scanner=scan.scan_structured)
     assert clean.ok
+
+
+def test_the_recorded_calls_fit_the_real_hf_api(tmp_path: Path) -> None:
+    """The fake records what publish passes; the real ``HfApi`` methods must accept exactly that."""
+    import inspect
+
+    from huggingface_hub import HfApi
+
+    hub = RecordingHub()
+    publish(make_folder(tmp_path), "acme/tides", api=hub, scanner=find_nothing)
+    for name, args, options in hub.calls:
+        inspect.signature(getattr(HfApi, name)).bind(HfApi(), *args, **options)
