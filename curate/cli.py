@@ -128,7 +128,8 @@ def publish(folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscr
     """Publish an output folder to the Hugging Face Hub: card, data/, chart and manifest, never rejects/.
 
     Refused when the run had no pii stage, when structured PII remains in the data, or when
-    the run derived no license. The token comes from HF_TOKEN or `hf auth login`.
+    the run derived no license (or one that forbids redistribution). The card is rebuilt to
+    name the repo before the upload. The token comes from HF_TOKEN or `hf auth login`.
 
     Example: curate publish out/demo-dpo --repo-id acme/demo-dpo --dry-run
     """
