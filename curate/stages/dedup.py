@@ -1,1 +1,293 @@
-"""The `dedup` stage (not yet built)."""
+"""The ``dedup`` stage: drop duplicate conversations, group near-duplicate prompts.
+
+One pass sketches every row twice (its whole conversation and its prompt, see
+``curate.dedup.text``), then:
+
+1. rows matching an earlier release (``against:``) are dropped as ``earlier_release``;
+2. duplicate conversations (exact after normalisation, or near: estimated Jaccard at or above
+   ``threshold``) form clusters; the row the ``keep`` policy prefers stays, with the rows
+   that share its ``group``, and the others are dropped as ``duplicate``;
+3. every kept row gets a ``prompt_cluster``: rows whose prompts are near duplicates, and
+   rows of one ``group``, share it. Its value is ``<source>:<id>`` of the cluster's
+   best-ranked row, so it is stable from run to run.
+
+Rows sharing a non-null ``group`` (two arena sides, a chosen and a rejected reply) are
+alternatives to one prompt: never dropped as duplicates of each other.
+
+>>> from tests.helpers import conversation, frame  # doctest: +SKIP
+>>> stage = Dedup.from_options(threshold=0.8)
+>>> stage.options.keep
+'first'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from pydantic import Field, field_validator, model_validator
+
+from curate.dedup import clusters, index, minhash
+from curate.dedup.decide import KEPT, Decisions, decide
+from curate.dedup.sketch import ConversationSketch, Sketcher, SketchSettings
+from curate.dedup.text import Shingle
+from curate.errors import StageError
+from curate.options import ExistingPath, StageOptions
+from curate.stages.base import FilterStage, RunContext, register
+
+TOP_CLUSTERS = 10
+
+
+class DedupOptions(StageOptions):
+    """Options of ``dedup``: state the similarity you mean; the LSH mechanics are derived."""
+
+    threshold: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="Jaccard similarity of shingle sets from which two texts are near duplicates.",
+    )
+    num_perm: int = Field(
+        128, ge=16, le=1024, description="Permutations per MinHash signature: more is more exact and slower."
+    )
+    ngram: int = Field(5, ge=1, le=32, description="Words per shingle.")
+    char_ngram: int = Field(
+        3,
+        ge=1,
+        le=32,
+        description="Characters per shingle, for scripts written without spaces (Chinese, Japanese...).",
+    )
+    shingle: Shingle = Field(
+        "auto",
+        description="word | char | auto: characters where `language` is one written without spaces "
+        "(or, without a language, where such scripts make up 30% of the text), words elsewhere.",
+    )
+    keep: Literal["first", "longest", "newest"] = Field(
+        "first",
+        description="The row a duplicate cluster keeps: the first in input order, the longest, or the "
+        "latest `created_at` (rows without one last); ties go to the earlier row.",
+    )
+    seed: int | None = Field(
+        None, description="Seed of the MinHash permutations; default: the pipeline's seed."
+    )
+    bands: int | None = Field(
+        None,
+        ge=1,
+        description="Experts: LSH bands (with `rows`). Default: derived from threshold and num_perm "
+        "as datasketch's MinHashLSH does.",
+    )
+    rows: int | None = Field(None, ge=1, description="Experts: signature slots per LSH band (with `bands`).")
+    against: list[ExistingPath] = Field(
+        default_factory=list,
+        description="Output folders (or their dedup/index.parquet) of earlier releases: rows that "
+        "duplicate them are dropped as `earlier_release`.",
+    )
+
+    @field_validator("against", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | Path) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DedupOptions:
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both `bands` and `rows`, or neither (they are derived from `threshold`)")
+        if self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}; "
+                "lower them or raise num_perm"
+            )
+        for path in self.against:
+            found = index.locate(path)
+            stored, _ = index.read_settings(found)
+            differences = self.index_settings(stored.seed if self.seed is None else self.seed).differences(
+                stored
+            )
+            if differences:
+                raise ValueError(f"{found} was built with other settings ({'; '.join(differences)})")
+        return self
+
+    def index_settings(self, seed: int) -> index.IndexSettings:
+        return index.IndexSettings(
+            num_perm=self.num_perm,
+            seed=seed,
+            shingle=self.shingle,
+            ngram=self.ngram,
+            char_ngram=self.char_ngram,
+        )
+
+    def lsh(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return minhash.lsh_parameters(self.threshold, self.num_perm)
+
+
+@register("dedup")
+class Dedup(FilterStage[DedupOptions]):
+    """Drop duplicate conversations; give every kept row a ``prompt_cluster``."""
+
+    Options = DedupOptions
+    reasons = ("duplicate", "earlier_release")
+    whole_data = True
+
+    def __init__(self, options: DedupOptions, context: RunContext | None = None) -> None:
+        super().__init__(options, context)
+        self._releases: list[index.ReleaseIndex] | None = None
+        self._figures: dict[str, Any] = {}
+        self._kept: tuple[pl.DataFrame, ConversationSketch, npt.NDArray[np.int64]] | None = None
+
+    @property
+    def sketch_settings(self) -> SketchSettings:
+        options = self.options
+        return SketchSettings(options.num_perm, self.seed, options.shingle, options.ngram, options.char_ngram)
+
+    def setup(self) -> None:
+        """Load the indexes of earlier releases named in ``against``."""
+        settings = self.options.index_settings(self.seed)
+        self._releases = []
+        for path in self.options.against:
+            release = index.read_index(index.locate(path))
+            differences = settings.differences(release.settings)
+            if differences:
+                raise StageError(
+                    f"dedup: the index {release.path} was built with other settings "
+                    f"({'; '.join(differences)}); use the same ones, or rebuild the index"
+                )
+            self._releases.append(release)
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self._releases is None:
+            self.setup()
+        releases = self._releases or []
+        lsh = self.options.lsh()
+        sketch = Sketcher(self.sketch_settings, workers=self.context.workers).sketch(frame)
+        order = self._ranking(frame)
+        decisions = decide(sketch, _group_codes(frame), order, releases, self.options.threshold, lsh)
+        self._figures = self._summary(decisions, sketch, lsh)
+        self._kept = (frame.select("id", "source"), sketch, np.flatnonzero(decisions.kept))
+        return frame.with_columns(_columns(frame, decisions, releases))
+
+    def _ranking(self, frame: pl.DataFrame) -> npt.NDArray[np.int64]:
+        """Row numbers, best first, by the keep policy; ties go to the earlier row."""
+        rows = pl.int_range(pl.len(), dtype=pl.Int64).alias("row")
+        if self.options.keep == "first":
+            return np.arange(frame.height, dtype=np.int64)
+        if self.options.keep == "longest":
+            content = pl.element().struct.field("content").str.len_chars()
+            key = pl.col("messages").list.eval(content).list.sum().fill_null(0)
+            ranked = frame.select(key.alias("key"), rows).sort(["key", "row"], descending=[True, False])
+        else:
+            ranked = frame.select(pl.col("created_at").alias("key"), rows).sort(
+                ["key", "row"], descending=[True, False], nulls_last=True
+            )
+        return ranked["row"].to_numpy().astype(np.int64)
+
+    def _summary(
+        self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]
+    ) -> dict[str, Any]:
+        dropped = decisions.duplicate_of != KEPT
+        roots = decisions.prompt_root[decisions.prompt_root != KEPT]
+        sizes = np.sort(np.unique(roots, return_counts=True)[1])[::-1]
+        options = self.options
+        return {
+            "exact_duplicates": int((dropped & decisions.exact).sum()),
+            "near_duplicates": int((dropped & ~decisions.exact).sum()),
+            "earlier_release": int((decisions.release != KEPT).sum()),
+            "prompt_clusters": int(sizes.size),
+            "largest_clusters": sizes[:TOP_CLUSTERS].tolist(),
+            "largest_duplicate_sets": decisions.duplicate_sets[:TOP_CLUSTERS].tolist(),
+            "char_shingled": int((sketch.prompt.char_mode | sketch.reply.char_mode).sum()),
+            "without_shingles": int((~sketch.has_shingles).sum()),
+            "threshold": options.threshold,
+            "num_perm": options.num_perm,
+            "bands": lsh[0],
+            "rows": lsh[1],
+            "ngram": options.ngram,
+            "char_ngram": options.char_ngram,
+            "shingle": options.shingle,
+            "keep": options.keep,
+            "seed": self.seed,
+            "against": len(options.against),
+        }
+
+    def report(self) -> dict[str, Any]:
+        """Counts and settings for the manifest and the card (never a record's value)."""
+        return dict(self._figures)
+
+    def write_artifacts(self, folder: Path) -> None:
+        """Write ``dedup/index.parquet``: sketches of the rows this run released, for a later
+        run's ``against:``. Rows a later stage dropped, or no pair used, are left out."""
+        if self._kept is None:
+            return
+        rows, sketch, kept = self._kept
+        chosen = rows[kept].with_columns(row=pl.Series(kept, dtype=pl.Int64))
+        released = index.released_ids(folder)
+        if released is not None:
+            chosen = chosen.join(released, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
+        settings = self.options.index_settings(self.seed)
+        name = (self.context.output_dir or folder).name
+        target = folder / index.INDEX_PATH
+        index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), settings, release=name)
+
+
+def _columns(frame: pl.DataFrame, decisions: Decisions, releases: list[index.ReleaseIndex]) -> pl.DataFrame:
+    """``reason``, ``detail`` and ``prompt_cluster`` for every row."""
+    size = frame.height
+    ids, sources = frame["id"], frame["source"].fill_null("")
+    release_id = pl.Series([None] * size, dtype=pl.String)
+    release_name = pl.Series([None] * size, dtype=pl.String)
+    for number, release in enumerate(releases):
+        rows = np.flatnonzero(decisions.release == number)
+        if rows.size:
+            matches = pl.Series(release.ids, dtype=pl.String).gather(decisions.release_match[rows])
+            release_id.scatter(rows, matches)
+            release_name.scatter(rows, release.release)
+    duplicate, prompt = decisions.duplicate_of, decisions.prompt_root
+    facts = pl.DataFrame(
+        {
+            "exact": decisions.exact,
+            "percent": np.rint(decisions.similarity * 100).astype(np.int64),
+            "release": release_name,
+            "release_id": release_id,
+            "duplicate": duplicate != KEPT,
+            "kept_id": ids.gather(np.maximum(duplicate, 0)),
+            "kept_source": sources.gather(np.maximum(duplicate, 0)),
+            "clustered": prompt != KEPT,
+            "cluster_id": ids.gather(np.maximum(prompt, 0)),
+            "cluster_source": sources.gather(np.maximum(prompt, 0)),
+        }
+    )
+    kind = pl.when(pl.col("exact")).then(pl.lit("exact")).otherwise(pl.lit("near"))
+    percent = pl.col("percent")
+    jaccard = (
+        pl.when(percent >= 100).then(pl.lit("1.00")).otherwise("0." + percent.cast(pl.String).str.zfill(2))
+    )
+    in_release = pl.col("release").is_not_null()
+    earlier = pl.format(
+        "{} duplicate of '{}' in release '{}' (estimated Jaccard {})", kind, "release_id", "release", jaccard
+    )
+    within = pl.format(
+        "{} duplicate of '{}' from '{}' (estimated Jaccard {})", kind, "kept_id", "kept_source", jaccard
+    )
+    return facts.select(
+        reason=pl.when(in_release)
+        .then(pl.lit("earlier_release"))
+        .when("duplicate")
+        .then(pl.lit("duplicate")),
+        detail=pl.when(in_release).then(earlier).when("duplicate").then(within),
+        prompt_cluster=pl.when("clustered").then(pl.concat_str("cluster_source", pl.lit(":"), "cluster_id")),
+    )
+
+
+def _group_codes(frame: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """A number per (source, group); ``NO_GROUP`` where the group is null."""
+    if "group" not in frame.columns:
+        return np.full(frame.height, clusters.NO_GROUP, dtype=np.int64)
+    key = pl.when(pl.col("group").is_not_null()).then(
+        pl.concat_str(pl.col("source").fill_null(""), pl.lit("\x1f"), pl.col("group"))
+    )
+    codes = frame.select(key.rank("dense").cast(pl.Int64) - 1).to_series()
+    return codes.fill_null(clusters.NO_GROUP).to_numpy().astype(np.int64)

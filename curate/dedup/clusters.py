@@ -1,0 +1,246 @@
+"""Clusters of similar rows: star edges within equal keys, LSH bands, union-find.
+
+Rows are visited best first (``members`` lists row numbers in keep-policy order) and the
+union-find runs over those positions, so the root of a component, always its smallest
+position, is the row to keep.
+
+Candidate pairs come from rows that share a key: an exact key, or the hash of one LSH band.
+Within a run of equal keys every row is paired with the run's best row only (a star, not
+all pairs: 100,000 copies of "hi" make 99,999 edges, not 5e9). LSH candidates are then
+verified on the signatures, which removes the S-curve's false positives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+import numpy as np
+import numpy.typing as npt
+
+from curate.dedup.minhash import U32, band_hashes
+
+Int64s = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+U64s = npt.NDArray[np.uint64]
+Floats = npt.NDArray[np.float64]
+
+NO_GROUP = -1
+CHUNK_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Pairs ``(left[i], right[i])`` found similar, ``left`` the better placed."""
+
+    left: Int64s
+    right: Int64s
+
+    @classmethod
+    def none(cls) -> Edges:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    @classmethod
+    def join(cls, parts: list[Edges]) -> Edges:
+        if not parts:
+            return cls.none()
+        return cls(np.concatenate([p.left for p in parts]), np.concatenate([p.right for p in parts]))
+
+    @property
+    def size(self) -> int:
+        return int(self.left.size)
+
+    def where(self, mask: Bools) -> Edges:
+        return Edges(self.left[mask], self.right[mask])
+
+    def through(self, mapping: Int64s) -> Edges:
+        """The same edges with each end renamed by ``mapping``."""
+        return Edges(mapping[self.left], mapping[self.right])
+
+
+@dataclass(frozen=True)
+class Sketches:
+    """What clustering needs of every row, in row order.
+
+    A row's signature is the element-wise minimum of its ``parts`` (the MinHash of a union
+    of shingle sets): a conversation is its prompt and its reply. When ``reply_keys`` is
+    given, two rows are near duplicates only if their replies are too, so that answers to
+    one long prompt stay apart even when the prompt outweighs them.
+    """
+
+    keys: U64s
+    parts: tuple[U32, ...]
+    has_shingles: Bools
+    groups: Int64s
+    bands: U64s
+    reply_keys: U64s | None = None
+    reply_signatures: U32 | None = None
+
+    @classmethod
+    def build(
+        cls,
+        keys: U64s,
+        parts: tuple[U32, ...],
+        has_shingles: Bools,
+        groups: Int64s,
+        lsh: tuple[int, int],
+        reply: tuple[U64s, U32] | None = None,
+    ) -> Sketches:
+        bands, rows = lsh
+        hashes = np.empty((keys.size, bands), dtype=np.uint64)
+        for start in range(0, keys.size, CHUNK_ROWS):
+            chunk = np.arange(start, min(start + CHUNK_ROWS, keys.size))
+            hashes[chunk] = band_hashes(_minimum(parts, chunk), bands, rows)
+        reply_keys, reply_signatures = reply if reply is not None else (None, None)
+        return cls(keys, parts, has_shingles, groups, hashes, reply_keys, reply_signatures)
+
+    def signatures(self, rows: Int64s) -> U32:
+        return _minimum(self.parts, rows)
+
+
+def _minimum(parts: tuple[U32, ...], rows: Int64s) -> U32:
+    return reduce(np.minimum, [part[rows] for part in parts])
+
+
+def similarity(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s) -> Floats:
+    """Estimated Jaccard of row pairs, one row from each side: the share of equal slots."""
+    result = np.empty(left_rows.size, dtype=np.float64)
+    for start in range(0, left_rows.size, CHUNK_ROWS):
+        stop = start + CHUNK_ROWS
+        equal = left.signatures(left_rows[start:stop]) == right.signatures(right_rows[start:stop])
+        result[start:stop] = equal.mean(axis=1)
+    return result
+
+
+def similar(
+    left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s, threshold: float
+) -> tuple[Bools, Floats]:
+    """Which pairs are near duplicates, and their estimated Jaccard."""
+    estimate = similarity(left, left_rows, right, right_rows)
+    verified = estimate >= threshold
+    if left.reply_keys is not None and right.reply_keys is not None:
+        assert left.reply_signatures is not None and right.reply_signatures is not None
+        same_reply = left.reply_keys[left_rows] == right.reply_keys[right_rows]
+        for start in range(0, left_rows.size, CHUNK_ROWS):
+            stop = start + CHUNK_ROWS
+            equal = (
+                left.reply_signatures[left_rows[start:stop]] == right.reply_signatures[right_rows[start:stop]]
+            )
+            same_reply[start:stop] |= equal.mean(axis=1) >= threshold
+        verified &= same_reply
+    return verified, estimate
+
+
+def star_edges(keys: npt.NDArray[np.generic]) -> Edges:
+    """Join every position to the first position with the same key."""
+    if keys.size < 2:
+        return Edges.none()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    head = np.empty(keys.size, dtype=bool)
+    head[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=head[1:])
+    center = order[np.maximum.accumulate(np.where(head, np.arange(keys.size), 0))]
+    return Edges(center[~head].astype(np.int64), order[~head].astype(np.int64))
+
+
+def apart(edges: Edges, groups: Int64s) -> Edges:
+    """Drop edges within one group: alternatives to one prompt are never duplicates."""
+    left, right = groups[edges.left], groups[edges.right]
+    return edges.where((left == NO_GROUP) | (left != right))
+
+
+def group_edges(groups: Int64s) -> Edges:
+    """Join every position of a group to the group's first position."""
+    grouped = np.flatnonzero(groups != NO_GROUP).astype(np.int64)
+    return star_edges(groups[grouped]).through(grouped)
+
+
+def similar_edges(sketches: Sketches, members: Int64s, threshold: float, keep_groups_apart: bool) -> Edges:
+    """Exact and verified near edges among ``members`` (rows, best first), as positions."""
+    groups = sketches.groups[members]
+    exact = star_edges(sketches.keys[members])
+    if keep_groups_apart:
+        exact = apart(exact, groups)
+    # A row joined to an exact copy adds nothing to LSH: the copy has the same signature.
+    distinct = np.setdiff1d(np.arange(members.size), exact.right, assume_unique=True)
+    distinct = distinct[sketches.has_shingles[members[distinct]]]
+    bands = sketches.bands[members[distinct]]
+    found = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
+    width = max(members.size, 1)
+    unique = np.unique(distinct[found.left] * width + distinct[found.right])
+    candidates = Edges(unique // width, unique % width)
+    verified, _ = similar(sketches, members[candidates.left], sketches, members[candidates.right], threshold)
+    near = candidates.where(verified)
+    if keep_groups_apart:
+        near = apart(near, groups)
+    return Edges.join([exact, near])
+
+
+class UnionFind:
+    """Disjoint sets over ``0..size-1`` whose root is always the smallest member.
+
+    Edges are merged in vectorised rounds (hook the larger root under the smaller, then
+    compress paths), not one Python call per edge.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.parent: Int64s = np.arange(size, dtype=np.int64)
+
+    def union(self, edges: Edges) -> None:
+        left, right = edges.left, edges.right
+        while left.size:
+            self._compress()
+            a, b = self.parent[left], self.parent[right]
+            open_ = a != b
+            left, right, a, b = left[open_], right[open_], a[open_], b[open_]
+            if left.size:
+                np.minimum.at(self.parent, np.maximum(a, b), np.minimum(a, b))
+        self._compress()
+
+    def _compress(self) -> None:
+        while True:
+            grand = self.parent[self.parent]
+            if np.array_equal(grand, self.parent):
+                return
+            self.parent = grand
+
+    def roots(self) -> Int64s:
+        return self.parent.copy()
+
+
+def duplicate_roots(sketches: Sketches, members: Int64s, threshold: float) -> tuple[Int64s, Bools]:
+    """Duplicate clusters among ``members`` (rows, best first), by position in ``members``:
+    each one's root (the row kept for it), and which are kept.
+
+    A row is kept when it is its cluster's root or shares the root's group. The search is
+    repeated on the kept rows until it finds nothing, so that running it again on its own
+    output finds nothing either (a star compares with one centre per key, and a centre that
+    is dropped can hide a pair that only shows once it is gone).
+    """
+    size = members.size
+    sets = UnionFind(size)
+    groups = sketches.groups[members]
+    alive = np.arange(size, dtype=np.int64)
+    kept = np.ones(size, dtype=bool)
+    while True:
+        edges = similar_edges(sketches, members[alive], threshold, keep_groups_apart=True)
+        if edges.size == 0:
+            break
+        sets.union(edges.through(alive))
+        roots = sets.roots()
+        kept = (roots == np.arange(size)) | ((groups != NO_GROUP) & (groups == groups[roots]))
+        survivors = np.flatnonzero(kept).astype(np.int64)
+        if survivors.size == alive.size:
+            break
+        alive = survivors
+    return sets.roots(), kept
+
+
+def prompt_roots(sketches: Sketches, members: Int64s, threshold: float) -> Int64s:
+    """Prompt clusters among ``members`` (rows, best first): near-duplicate prompts and rows
+    of one group share a root, given as a position in ``members``."""
+    sets = UnionFind(members.size)
+    edges = similar_edges(sketches, members, threshold, keep_groups_apart=False)
+    sets.union(Edges.join([edges, group_edges(sketches.groups[members])]))
+    return sets.roots()

@@ -1,0 +1,108 @@
+"""The dedup decisions: earlier release, duplicate of which row, prompt cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from curate.dedup import clusters
+from curate.dedup.clusters import Bools, Int64s, Sketches
+from curate.dedup.index import ReleaseIndex, match_release
+from curate.dedup.sketch import ConversationSketch
+
+KEPT = -1
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Per row (row order): ``KEPT`` (-1) or what the row duplicates; prompt clusters."""
+
+    release: Int64s
+    """Which release (position in ``against``) has the row, or ``KEPT``."""
+    release_match: Int64s
+    """The matching row of that release's index."""
+    duplicate_of: Int64s
+    """The kept row this row duplicates, or ``KEPT``."""
+    similarity: npt.NDArray[np.float64]
+    """Estimated Jaccard with the row named by ``release_match`` or ``duplicate_of``."""
+    exact: Bools
+    """Equal after normalisation to that row."""
+    prompt_root: Int64s
+    """The best row of the row's prompt cluster (``KEPT`` for dropped rows)."""
+    duplicate_sets: Int64s
+    """Sizes of the duplicate clusters that lost rows (kept and dropped rows), descending."""
+
+    @property
+    def kept(self) -> Bools:
+        return (self.release == KEPT) & (self.duplicate_of == KEPT)
+
+
+def conversation_sketches(sketch: ConversationSketch, groups: Int64s, lsh: tuple[int, int]) -> Sketches:
+    """Whole conversations: keys and signatures combined from prompt and reply, the reply
+    kept as a guard (answers to one prompt are alternatives, not duplicates)."""
+    return Sketches.build(
+        keys=sketch.whole_keys,
+        parts=(sketch.prompt.signatures, sketch.reply.signatures),
+        has_shingles=sketch.has_shingles,
+        groups=groups,
+        lsh=lsh,
+        reply=(sketch.reply.keys, sketch.reply.signatures),
+    )
+
+
+def decide(
+    sketch: ConversationSketch,
+    groups: Int64s,
+    order: Int64s,
+    releases: Sequence[ReleaseIndex],
+    threshold: float,
+    lsh: tuple[int, int],
+) -> Decisions:
+    """Decide for every row; ``order`` lists rows best first by the keep policy."""
+    size = order.size
+    release = np.full(size, KEPT, dtype=np.int64)
+    release_match = np.full(size, KEPT, dtype=np.int64)
+    duplicate_of = np.full(size, KEPT, dtype=np.int64)
+    similarity = np.ones(size, dtype=np.float64)
+    exact = np.zeros(size, dtype=bool)
+    whole = conversation_sketches(sketch, groups, lsh)
+
+    for number, earlier in enumerate(releases):
+        stored = conversation_sketches(earlier.sketch, np.full(earlier.size, clusters.NO_GROUP), lsh)
+        found = match_release(stored, whole, np.flatnonzero(release == KEPT).astype(np.int64), threshold)
+        release[found.rows] = number
+        release_match[found.rows] = found.matches
+        similarity[found.rows] = found.similarity
+        exact[found.rows] = found.exact
+
+    members = order[release[order] == KEPT]
+    roots, kept = clusters.duplicate_roots(whole, members, threshold)
+    dropped = np.flatnonzero(~kept)
+    rows, targets = members[dropped], members[roots[dropped]]
+    duplicate_of[rows] = targets
+    exact[rows] = whole.keys[rows] == whole.keys[targets]
+    similarity[rows] = clusters.similarity(whole, rows, whole, targets)
+    sizes = np.bincount(roots, minlength=members.size)[np.unique(roots[dropped])]
+
+    remaining = members[kept]
+    prompts = Sketches.build(
+        keys=sketch.prompt.keys,
+        parts=(sketch.prompt.signatures,),
+        has_shingles=sketch.prompt.has_shingles,
+        groups=groups,
+        lsh=lsh,
+    )
+    prompt_root = np.full(size, KEPT, dtype=np.int64)
+    prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold)]
+    return Decisions(
+        release=release,
+        release_match=release_match,
+        duplicate_of=duplicate_of,
+        similarity=similarity,
+        exact=exact,
+        prompt_root=prompt_root,
+        duplicate_sets=np.sort(sizes)[::-1].astype(np.int64),
+    )

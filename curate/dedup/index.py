@@ -1,0 +1,202 @@
+"""The release index: signatures of what a run released, for the next release to avoid.
+
+A run with a ``dedup`` stage writes ``dedup/index.parquet`` into its output folder: one row
+per released conversation (``id``, ``source``, exact keys and signatures of its prompt and
+reply: ~1 KB with 128 permutations), and in the file's metadata the settings that made the
+signatures. A later run names that folder (or file) in
+``against:``; signatures only compare when those settings are equal, so a mismatch is an
+error rather than a silent loss of recall.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from curate.dedup.clusters import Bools, Int64s, Sketches, U64s, similar
+from curate.dedup.sketch import PARTS, ConversationSketch, Sketch
+from curate.writers.atomic import atomic_path
+
+INDEX_PATH: Final = Path("dedup") / "index.parquet"
+METADATA_KEY: Final = "curate.dedup"
+FORMAT_VERSION: Final = 1
+BUCKET_LIMIT: Final = 64
+"""Index rows compared per query row and band; an index bucket is rows that escaped dedup
+together (alternatives of one prompt), so it is small unless they are near-identical."""
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What must be equal for two signatures to be comparable."""
+
+    num_perm: int
+    seed: int
+    shingle: str
+    ngram: int
+    char_ngram: int
+    version: int = FORMAT_VERSION
+
+    def differences(self, other: IndexSettings) -> list[str]:
+        mine, theirs = asdict(self), asdict(other)
+        return [
+            f"{key}: {theirs[key]!r} in the index, {mine[key]!r} here"
+            for key in mine
+            if mine[key] != theirs[key]
+        ]
+
+
+@dataclass(frozen=True)
+class ReleaseIndex:
+    """The rows of an earlier release, ready to be matched."""
+
+    path: Path
+    release: str
+    settings: IndexSettings
+    ids: list[str]
+    sketch: ConversationSketch
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def locate(path: Path) -> Path:
+    """The index file for ``path``: the file itself, or the one inside an output folder."""
+    if path.is_file():
+        return path
+    for candidate in (path / INDEX_PATH, path / INDEX_PATH.name):
+        if candidate.is_file():
+            return candidate
+    raise ValueError(f"no dedup index in {path} (expected {INDEX_PATH} written by a run with a dedup stage)")
+
+
+def read_settings(path: Path) -> tuple[IndexSettings, str]:
+    """The settings and release name stored in an index file (cheap: metadata only)."""
+    try:
+        metadata = pl.read_parquet_metadata(path)
+        stored: dict[str, Any] = json.loads(metadata[METADATA_KEY])
+    except (OSError, KeyError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise ValueError(f"{path} is not a dedup index written by curate ({type(exc).__name__})") from exc
+    release = str(stored.pop("release", path.parent.parent.name))
+    try:
+        return IndexSettings(**stored), release
+    except TypeError as exc:
+        raise ValueError(f"{path} holds unknown dedup index settings; rebuild it with this curate") from exc
+
+
+def read_index(path: Path) -> ReleaseIndex:
+    """Load an index file (see ``locate``)."""
+    settings, release = read_settings(path)
+    frame = pl.read_parquet(path)
+    parts = {}
+    for part in PARTS:
+        signatures = frame[f"{part}_signature"].to_numpy().astype(np.uint32, copy=False)
+        parts[part] = Sketch(
+            keys=frame[f"{part}_key"].to_numpy().astype(np.uint64, copy=False),
+            signatures=np.ascontiguousarray(signatures.reshape(frame.height, settings.num_perm)),
+            has_shingles=frame[f"{part}_has_shingles"].to_numpy().astype(bool, copy=False),
+            char_mode=np.zeros(frame.height, dtype=bool),
+        )
+    sketch = ConversationSketch(prompt=parts["prompt"], reply=parts["reply"])
+    return ReleaseIndex(
+        path=path, release=release, settings=settings, ids=frame["id"].to_list(), sketch=sketch
+    )
+
+
+def write_index(
+    target: Path, rows: pl.DataFrame, sketch: ConversationSketch, settings: IndexSettings, release: str
+) -> None:
+    """Write ``rows`` (``id`` and ``source``) with their prompt and reply sketches; the
+    settings go into the file's metadata."""
+    columns = {}
+    for part in PARTS:
+        found: Sketch = getattr(sketch, part)
+        columns[f"{part}_key"] = pl.Series(found.keys, dtype=pl.UInt64)
+        columns[f"{part}_signature"] = pl.Series(
+            found.signatures, dtype=pl.Array(pl.UInt32, settings.num_perm)
+        )
+        columns[f"{part}_has_shingles"] = pl.Series(found.has_shingles, dtype=pl.Boolean)
+    frame = rows.select("id", "source").with_columns(**columns)
+    metadata = json.dumps({**asdict(settings), "release": release}, sort_keys=True)
+    with atomic_path(target) as temporary:
+        frame.write_parquet(temporary, compression="zstd", metadata={METADATA_KEY: metadata})
+
+
+@dataclass(frozen=True)
+class ReleaseMatches:
+    """Rows found in an earlier release: row, the index row it matches, and how well."""
+
+    rows: Int64s
+    matches: Int64s
+    similarity: npt.NDArray[np.float64]
+    exact: Bools
+
+
+def match_release(stored: Sketches, query: Sketches, rows: Int64s, threshold: float) -> ReleaseMatches:
+    """Which of ``rows`` of ``query`` have an exact or near duplicate in ``stored`` (an
+    earlier release), each with its best match (highest similarity, then first stored row)."""
+    exact_rows, exact_matches = _lookup(stored.keys, query.keys[rows], limit=1)
+    found_rows, found_matches = [rows[exact_rows]], [exact_matches]
+    with_shingles = rows[query.has_shingles[rows]]
+    stored_rows = np.flatnonzero(stored.has_shingles).astype(np.int64)
+    for band in range(query.bands.shape[1]):
+        hit_rows, hit_matches = _lookup(
+            stored.bands[stored_rows, band], query.bands[with_shingles, band], BUCKET_LIMIT
+        )
+        found_rows.append(with_shingles[hit_rows])
+        found_matches.append(stored_rows[hit_matches])
+    width = max(stored.keys.size, 1)
+    unique = np.unique(np.concatenate(found_rows) * width + np.concatenate(found_matches))
+    pair_rows, pair_matches = unique // width, unique % width
+    exact = query.keys[pair_rows] == stored.keys[pair_matches]
+    verified, estimate = similar(query, pair_rows, stored, pair_matches, threshold)
+    good = exact | verified
+    pair_rows, pair_matches, exact = pair_rows[good], pair_matches[good], exact[good]
+    estimate = np.where(exact, 1.0, estimate[good])
+    order = np.lexsort((pair_matches, -estimate, pair_rows))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = pair_rows[order][1:] != pair_rows[order][:-1]
+    best = order[first]
+    return ReleaseMatches(pair_rows[best], pair_matches[best], estimate[best], exact[best])
+
+
+def _lookup(stored: U64s, query: U64s, limit: int) -> tuple[Int64s, Int64s]:
+    """Pairs (query position, stored position) of equal values, at most ``limit`` per query."""
+    if not stored.size or not query.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(stored, kind="stable")
+    ordered = stored[order]
+    low = np.searchsorted(ordered, query, side="left")
+    count = np.minimum(np.searchsorted(ordered, query, side="right") - low, limit)
+    positions = np.repeat(np.arange(query.size, dtype=np.int64), count)
+    step = np.arange(positions.size, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    return positions, order[np.repeat(low, count) + step].astype(np.int64)
+
+
+def released_ids(folder: Path) -> pl.DataFrame | None:
+    """``(source, id)`` of the conversations a run published, read back from its data files.
+
+    Output of conversations names them in ``id``; output of pairs in ``chosen_id`` and
+    ``rejected_id``. ``None`` when the folder holds no data file to read them from.
+    """
+    files = sorted((folder / "data").glob("*.parquet"))
+    if files:
+        scan = pl.scan_parquet(files)
+    else:
+        files = sorted((folder / "data").glob("*.jsonl"))
+        if not files:
+            return None
+        scan = pl.scan_ndjson(files)
+    names = scan.collect_schema().names()
+    if {"chosen_id", "rejected_id", "source"} <= set(names):
+        sides = [scan.select("source", pl.col(side).alias("id")) for side in ("chosen_id", "rejected_id")]
+        return pl.concat(sides).unique().collect()
+    if {"id", "source"} <= set(names):
+        return scan.select("source", "id").unique().collect()
+    return None
