@@ -302,3 +302,19 @@ def test_spdx_expressions_of_sources_are_valid() -> None:
             canonicalize_license_expression(spdx)
         except InvalidLicenseExpression as exc:  # pragma: no cover - the assertion reports it
             pytest.fail(f"{source.key}: {exc}")
+
+
+def test_the_public_surface_is_deliberate_and_documented() -> None:
+    import types
+
+    import curate.licensing as licensing
+
+    public = {
+        name
+        for name, value in vars(licensing).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+    }
+    assert public == set(licensing.__all__)
+    constants = {"TARGETS", "USE_CLASSES"}
+    undocumented = [n for n in licensing.__all__ if n not in constants and not getattr(licensing, n).__doc__]
+    assert undocumented == []

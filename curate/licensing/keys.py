@@ -23,7 +23,7 @@ def check_license_key(key: str) -> str:
     """The canonical key of ``key`` or of an alias, any case (an ``A AND B`` expression works too).
 
     Raises ``UnknownKeyError`` (a ``ValueError``) naming the closest known key:
-    ``unknown license 'CC-BY-4' ; did you mean 'CC-BY-4.0'?``.
+    ``unknown license 'CC-BY-4'; did you mean 'CC-BY-4.0'?``.
     """
     parts = license_parts(key)
     if not parts:
