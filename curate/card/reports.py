@@ -32,7 +32,7 @@ def report_section(stage: Mapping[str, Any], heading: str) -> str | None:
 def generic(report: Mapping[str, Any]) -> str:
     """Scalars (and lists of scalars) in one table; every mapping or list of mappings in its own."""
     scalars = [(words(key), value) for key, value in report.items() if _flat(value)]
-    blocks = [table(["figure", "value"], scalars, align="lr")] if scalars else []
+    blocks = [table(["figure", "value"], scalars)] if scalars else []
     for key, value in report.items():
         if isinstance(value, Mapping):
             blocks.append(mapping_table(value, words(key)))
