@@ -17,7 +17,9 @@ Policies:
 
 Every row gets its ``language`` filled, the rejected ones included. Each distinct text is
 judged once (within a batch, and across batches through a bounded cache); when a batch
-holds many texts to judge, a pool of ``workers`` processes shares the work.
+holds many texts to judge, a pool of ``workers`` processes shares the work. The workers are
+spawned, so a script that runs a pipeline with more than one worker needs the usual
+``if __name__ == "__main__":`` guard (spawned processes import the main module).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from curate.stages.base import FilterStage, RunContext, register
 from curate.text.langid import UNDETERMINED, Detector, DetectorPool, letter_weight, prepare
 
 Role = Literal["system", "user", "assistant"]
+DEFAULT_ROLES: tuple[Role, ...] = ("user",)
 POOL_MIN_TEXTS = 1_000
 """Below this many texts to judge in a batch, starting worker processes costs more than it saves."""
 CACHE_MAX = 200_000
@@ -50,7 +53,7 @@ class LanguageOptions(StageOptions):
         "language:<code>. Unset: keep every language, only fill the column.",
     )
     roles: list[Role] = Field(
-        default_factory=lambda: ["user"], min_length=1, description="Whose turns are judged."
+        default_factory=lambda: list(DEFAULT_ROLES), min_length=1, description="Whose turns are judged."
     )
     min_confidence: float = Field(
         0.0, ge=0.0, le=1.0, description="Reject (low_confidence) when the best language is less likely."
@@ -68,10 +71,11 @@ class LanguageOptions(StageOptions):
         description="Keep a language the source gave (when it is an ISO 639-1 code) instead of detecting.",
     )
     max_chars: int = Field(
-        300,
+        200,
         ge=20,
-        description="Judge at most this many characters of prepared text (cost grows with length; "
-        "300 gave the same answers as the whole text on 99.5% of real chat turns).",
+        description="Judge at most this many characters of prepared text: langdetect's cost grows "
+        "with length. 200 answered as the whole text did on 99.5% of real chat turns (the rest mix "
+        "two languages) and on all of 600 ~1 KB texts in 10 languages, about twice as fast.",
     )
     strip_code: bool = Field(True, description="Remove code blocks and inline code before judging.")
     workers: int | None = Field(
