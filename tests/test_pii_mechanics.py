@@ -46,6 +46,10 @@ def found(scanner: Scanner, text: str, ner: bool = True) -> list[tuple[str, str]
         ("Fax: 001-420-335-7509x38548", [("PHONE_NUMBER", "001-420-335-7509x38548")]),
         ("card 4111 1111 1111 1111 was charged", [("CREDIT_CARD", "4111 1111 1111 1111")]),
         ("my backup card is 2223 0031 2200 3222", [("CREDIT_CARD", "2223 0031 2200 3222")]),
+        (
+            "SSN 536-90-4471 4111 1111 1111 1111",
+            [("CREDIT_CARD", "4111 1111 1111 1111"), ("US_SSN", "536-90-4471")],
+        ),
         ("His SSN is 536-90-4471", [("US_SSN", "536-90-4471")]),
         ("login from 203.0.113.57 failed", [("IP_ADDRESS", "203.0.113.57")]),
         ("refund to DE89 3704 0044 0532 0130 00 now", [("IBAN_CODE", "DE89 3704 0044 0532 0130 00")]),

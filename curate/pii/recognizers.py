@@ -22,7 +22,7 @@ import ipaddress
 from typing import Any, Final
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IpRecognizer, SpacyRecognizer
 
 PLACEHOLDER: Final = regex.compile(r"<[A-Z][A-Z0-9_]*(?:_[a-z]{8})?>")
@@ -43,6 +43,26 @@ class CardRecognizer(CreditCardRecognizer):
 
     def __init__(self) -> None:
         super().__init__(patterns=self.PATTERNS, name="CardRecognizer")
+        self._compiled = [regex.compile(p.regex, flags=self.global_regex_flags) for p in self.PATTERNS]
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: int | None = None
+    ) -> list[RecognizerResult]:
+        """Overlapping candidates, unlike presidio's: in ``SSN 536-90-4471 4111 1111 1111 1111`` a
+        failed candidate starting at ``4471`` must not hide the card that starts four digits on."""
+        metadata = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+        }
+        results = [
+            RecognizerResult(
+                self.supported_entities[0], match.start(), match.end(), 1.0, None, dict(metadata)
+            )
+            for compiled in self._compiled
+            for match in compiled.finditer(text, overlapped=True)
+            if match.group() and self.validate_result(match.group())
+        ]
+        return EntityRecognizer.remove_duplicates(results)
 
 
 GROUP: Final = r"\d{2,4}"
