@@ -38,7 +38,12 @@ def test_every_record_with_two_answers_gives_one_pair_per_prompt(run: object) ->
     pairs: pl.DataFrame = run.output  # type: ignore[attr-defined]
     rejects: pl.DataFrame = run.rejects_of("pairs")  # type: ignore[attr-defined]
     assert set(pairs["strategy"].to_list()) == {"given"}
-    assert set(rejects["reason"].to_list()) <= {"too_short", "single_reply", "max_per_prompt"}
+    assert set(rejects["reason"].to_list()) <= {
+        "too_short",
+        "single_reply",
+        "max_per_prompt",
+        "duplicate_reply",
+    }
 
     last_reply = pl.col("messages").list.last().struct.field("content").str.strip_chars()
     empty_groups = set(conversations.filter(last_reply == "")["group"].to_list())

@@ -302,3 +302,49 @@ def test_invalid_options_are_named(tmp_path: Any, options: str, message: str) ->
     with pytest.raises(ConfigError) as caught:
         run_pipeline(tmp_path, text, write=False)
     assert message in str(caught.value)
+
+
+def test_copies_of_a_reply_are_paired_once() -> None:
+    rows = [
+        conversation("a", ("user", "Q"), ("assistant", "Same words."), group="g", signal={"label": "chosen"}),
+        conversation("b", ("user", "Q"), ("assistant", "Same words."), group="g", signal={"label": "chosen"}),
+        conversation(
+            "c", ("user", "Q"), ("assistant", "Other words."), group="g", signal={"label": "rejected"}
+        ),
+    ]
+    output = Pairs.from_options(strategies=["given"], max_per_prompt=None).process(frame(*rows))
+    assert output.kept.height == 1
+    assert output.rejected["reason"].to_list() == ["duplicate_reply"]
+
+
+def test_a_large_cluster_draws_only_the_pairs_it_keeps() -> None:
+    replies = 1500
+    rows = [
+        conversation(f"{name}{i}", ("user", "hi"), ("assistant", f"Hello {i % 700}!"), model=name)
+        for name in ("gpt-4", "gpt-3.5-turbo")
+        for i in range(replies)
+    ]
+    stage = Pairs.from_options(strategies=["model_rank"], model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]})
+    output = stage.process(frame(*rows))
+    assert output.kept.height == 1
+    reasons = output.rejected.group_by("reason").len().sort("reason")
+    assert dict(reasons.iter_rows()) == {
+        "duplicate_reply": 2 * (replies - 700),
+        "max_per_prompt": 2 * 700 - 2,
+    }
+
+
+def test_strategies_yield_candidates_lazily() -> None:
+    from collections.abc import Iterator
+
+    from curate.pairing.ranked import Ranked
+    from curate.pairing.sides import read_sides
+
+    rows = [
+        conversation(f"r{i}", ("user", "Q"), ("assistant", f"Reply {i}"), group="g", signal={"rank": i % 3})
+        for i in range(9)
+    ]
+    sides = read_sides(frame(*rows))
+    verdict = Ranked().pair(sides)
+    assert isinstance(verdict.candidates, Iterator)
+    assert sorted(verdict.pairable) == [0, 2, 3, 5, 6, 8]

@@ -9,14 +9,14 @@ does not filter short or identical sides, cap pairs per prompt or build output r
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
 from curate.options import StrictModel
-from curate.pairing.sides import Side
+from curate.pairing.sides import Side, Turns
 
 Pairing = Literal["best_worst", "best_rest", "all"]
 PAIRING_HELP = (
@@ -37,9 +37,15 @@ class Candidate:
 
 @dataclass
 class Verdict:
-    """What a strategy made of one group: candidate pairs, and why other sides are left out."""
+    """What a strategy made of one group: candidate pairs, and why other sides are left out.
 
-    candidates: list[Candidate] = field(default_factory=list)
+    Every side is either ``pairable`` (in at least one candidate) or ``left_out`` with a reason.
+    ``candidates`` may be a generator: the ``pairs`` stage draws only as many as it keeps.
+    """
+
+    candidates: Iterable[Candidate] = ()
+    pairable: list[int] = field(default_factory=list)
+    """``Side.index`` of every side that some candidate uses."""
     left_out: dict[int, tuple[str, str]] = field(default_factory=dict)
     """``Side.index`` -> ``(reason, detail)`` for every side in no candidate."""
 
@@ -106,13 +112,27 @@ def pair_by_value(
 ) -> Verdict:
     """Pairs of sides by a value where higher is better.
 
-    A pair needs a margin above zero and at least ``min_margin``; sides without a value are
-    left out as ``no_signal`` (``missing`` says what they lack), sides whose margin to every
-    other is too small as ``tie``.
+    A pair needs a margin above zero and at least ``min_margin``. Sides without a value are
+    left out as ``no_signal`` (``missing`` says what they lack); a copy of an earlier side (same
+    value, same prompt and reply) as ``duplicate_reply``, as its pairs would repeat the earlier
+    one's; sides whose margin to every other is too small as ``tie``.
+
+    Candidates come lazily, the earlier of ``sides`` first, so a caller that needs a few pairs
+    of a group of thousands of replies pays for a few.
     """
     verdict = Verdict()
-    valued = [side for side in sides if values.get(side.index) is not None]
     verdict.leave_out([side for side in sides if values.get(side.index) is None], "no_signal", missing)
+    valued: list[Side] = []
+    seen: set[tuple[float | None, Turns, Turns]] = set()
+    for side in sides:
+        key = (values.get(side.index), side.prompt, side.reply)
+        if key[0] is None:
+            continue
+        if key in seen:
+            verdict.leave_out([side], "duplicate_reply", f"the same reply with the same {describe} is paired")
+            continue
+        seen.add(key)
+        valued.append(side)
     if len(valued) < 2:
         return verdict.leave_out(valued, "single_reply", f"the only reply with a {describe}")
     scores = scores if scores is not None else {side.index: side.score for side in sides}
@@ -126,22 +146,28 @@ def pair_by_value(
         margin = value(a) - value(b)
         return margin > 0 and margin >= min_margin
 
-    best = max(value(side) for side in valued)
-    worst = min(value(side) for side in valued)
-    tops = [side for side in valued if value(side) == best]
-    if pairing == "best_worst":
-        bottoms = [side for side in valued if value(side) == worst]
-        pairs = [(a, b) for a in tops for b in bottoms if better(a, b)]
-    elif pairing == "best_rest":
-        pairs = [(a, b) for a in tops for b in valued if better(a, b)]
-    else:
-        pairs = [(a, b) for a in valued for b in valued if better(a, b)]
-    verdict.candidates = [Candidate(a, b, scores.get(a.index), scores.get(b.index)) for a, b in pairs]
-    used = {side.index for pair in pairs for side in pair}
-    if not pairs:
-        detail = f"equal {describe}s" if best == worst else f"{describe} margin below min_margin"
+    best = max(valued, key=value)
+    worst = min(valued, key=value)
+    if not better(best, worst):
+        detail = (
+            f"equal {describe}s" if value(best) == value(worst) else f"{describe} margin below min_margin"
+        )
         return verdict.leave_out(valued, "tie", detail)
-    rest = [side for side in valued if side.index not in used]
+    tops = [side for side in valued if value(side) == value(best)]
     if pairing == "best_worst":
-        return verdict.leave_out(rest, "unpaired", "best_worst pairs only the best and the worst reply")
-    return verdict.leave_out(rest, "tie", f"no reply is better by min_margin ({describe})")
+        bottoms = [side for side in valued if value(side) == value(worst)]
+        pairable = [*tops, *bottoms]
+        pairs: Iterator[tuple[Side, Side]] = ((a, b) for a in tops for b in bottoms)
+        rest = ("unpaired", "best_worst pairs only the best and the worst reply")
+    elif pairing == "best_rest":
+        pairable = [side for side in valued if value(side) == value(best) or better(best, side)]
+        pairs = ((a, b) for a in tops for b in valued if better(a, b))
+        rest = ("tie", f"within min_margin of the best {describe}")
+    else:
+        pairable = [side for side in valued if better(side, worst) or better(best, side)]
+        pairs = ((a, b) for a in valued if better(a, worst) for b in valued if better(a, b))
+        rest = ("tie", f"within min_margin of every other {describe}")
+    verdict.pairable = [side.index for side in pairable]
+    verdict.candidates = (Candidate(a, b, scores.get(a.index), scores.get(b.index)) for a, b in pairs)
+    chosen = set(verdict.pairable)
+    return verdict.leave_out([side for side in valued if side.index not in chosen], *rest)

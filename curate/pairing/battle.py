@@ -18,7 +18,7 @@ class Battle(Strategy):
     def pair(self, sides: list[Side]) -> Verdict:
         ties = [side for side in sides if side.outcome == "tie"]
         both_bad = [side for side in sides if side.outcome == "both_bad"]
-        voted = [side for side in sides if side not in ties and side not in both_bad]
+        voted = [side for side in sides if side.outcome not in ("tie", "both_bad")]
         if not voted:
             return (
                 Verdict()

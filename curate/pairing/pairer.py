@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from curate.errors import StageError
 from curate.pairing.base import Candidate, Strategy
-from curate.pairing.sides import Side, Turns, digest, prompt_key, seeded_order, shared_prompt, text_length
+from curate.pairing.sides import (
+    Side,
+    Turns,
+    digest,
+    normalised,
+    seeded_order,
+    shared_prompt,
+    text_length,
+)
 
 REASONS = (
     "single_reply",
@@ -27,6 +35,7 @@ REASONS = (
     "too_short",
     "unpaired",
     "max_per_prompt",
+    "duplicate_reply",
     "no_reply",
 )
 """Why a conversation went into no pair; also the order that breaks ties between group reasons."""
@@ -93,12 +102,13 @@ def make_pairs(
         groups.setdefault(group_key(side), []).append(side)
     result.groups = len(groups)
     viable: dict[str, list[Pair]] = {}
-    dropped: dict[int, tuple[str, str]] = {}
     for position, members in enumerate(groups.values()):
         cluster = cluster_of(members)
-        for pair in _pair_group(members, strategies, min_chars, cluster, position, result.left_out, dropped):
-            viable.setdefault(cluster, []).append(pair)
-    result.clusters = len({cluster_of(members) for members in groups.values()})
+        viable.setdefault(cluster, [])
+        group = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out)
+        viable[cluster].extend(group.pair(members, cluster, position))
+    result.clusters = len(viable)
+    capped = ("max_per_prompt", f"the prompt cluster already has max_per_prompt={max_per_prompt}")
     for cluster_pairs in viable.values():
         ranked = sorted(
             cluster_pairs, key=lambda pair: (trust[pair.strategy], seeded_order(seed, pair.id), pair.id)
@@ -106,17 +116,11 @@ def make_pairs(
         result.pairs.extend(ranked[:max_per_prompt] if max_per_prompt else ranked)
     result.pairs.sort(key=lambda pair: pair.order)
     used = result.used
-    for pairs in viable.values():
-        for pair in pairs:
-            for side in (pair.candidate.chosen, pair.candidate.rejected):
+    for cluster_pairs in viable.values():
+        for pair in cluster_pairs:
+            for side in pair.sides:
                 if side.index not in used:
-                    result.left_out.setdefault(
-                        side.index,
-                        ("max_per_prompt", f"the prompt already has max_per_prompt={max_per_prompt}"),
-                    )
-    for index, reason in dropped.items():
-        if index not in used:
-            result.left_out.setdefault(index, reason)
+                    result.left_out.setdefault(side.index, capped)
     for members in groups.values():
         if not any(side.index in used for side in members):
             result.groups_without_pair[_group_reason(members, result.left_out)] += 1
@@ -132,60 +136,76 @@ def group_key(side: Side) -> tuple[str, ...]:
         return ("group", side.source, side.group)
     if side.prompt_cluster is not None:
         return ("cluster", side.prompt_cluster)
-    return ("prompt", prompt_key(side.prompt))
+    return ("prompt", side.prompt_key)
 
 
 def cluster_of(members: list[Side]) -> str:
     """The prompt cluster of a group: dedup's, else the key of its first exact prompt."""
     clusters = sorted(side.prompt_cluster for side in members if side.prompt_cluster is not None)
-    return clusters[0] if clusters else min(prompt_key(side.prompt) for side in members)
+    return clusters[0] if clusters else min(side.prompt_key for side in members)
 
 
-def _pair_group(
-    members: list[Side],
-    strategies: list[Strategy],
-    min_chars: int,
-    cluster: str,
-    position: int,
-    left_out: dict[int, tuple[str, str]],
-    dropped: dict[int, tuple[str, str]],
-) -> list[Pair]:
-    usable = [side for side in members if side.reply_chars >= min_chars]
-    for side in members:
-        if side.reply_chars < min_chars:
-            left_out[side.index] = ("too_short", f"reply shorter than min_chars={min_chars}")
-    if len(usable) < 2:
-        for side in usable:
-            left_out[side.index] = ("single_reply", "no other reply to this prompt")
-        return []
-    chosen_strategy = next((strategy for strategy in strategies if strategy.applies(usable)), None)
-    if chosen_strategy is None:
-        wanted = ", ".join(strategy.name for strategy in strategies)
-        for side in usable:
-            left_out[side.index] = ("no_signal", f"no evidence for {wanted}")
-        return []
-    verdict = chosen_strategy.pair(usable)
-    left_out.update(verdict.left_out)
-    pairs = []
-    for number, candidate in enumerate(verdict.candidates):
-        prompt, chosen, rejected = shared_prompt(candidate.chosen, candidate.rejected)
-        reason = None
-        if min(text_length(chosen), text_length(rejected)) < min_chars:
-            reason = ("too_short", f"a side shorter than min_chars={min_chars}")
-        elif _normalised(chosen) == _normalised(rejected):
-            reason = ("same_text", "chosen and rejected are the same text")
-        if reason is not None:
-            for side in (candidate.chosen, candidate.rejected):
-                dropped.setdefault(side.index, reason)
-            continue
-        pairs.append(
-            Pair(candidate, chosen_strategy.name, prompt, chosen, rejected, cluster, (position, number))
-        )
-    return pairs
+class _GroupPairer:
+    """Pairs of one group: filters, then the strategy's candidates until ``limit`` are viable."""
 
+    def __init__(
+        self,
+        strategies: list[Strategy],
+        min_chars: int,
+        limit: int | None,
+        seed: int,
+        left_out: dict[int, tuple[str, str]],
+    ) -> None:
+        self.strategies = strategies
+        self.min_chars = min_chars
+        self.limit = limit
+        self.seed = seed
+        self.left_out = left_out
 
-def _normalised(turns: Turns) -> tuple[str, ...]:
-    return tuple(" ".join(content.split()) for _, content in turns)
+    def pair(self, members: list[Side], cluster: str, position: int) -> list[Pair]:
+        short = ("too_short", f"reply shorter than min_chars={self.min_chars}")
+        usable = [side for side in members if side.reply_chars >= self.min_chars]
+        self._leave_out([side for side in members if side.reply_chars < self.min_chars], short)
+        if len(usable) < 2:
+            self._leave_out(usable, ("single_reply", "no other reply to this prompt"))
+            return []
+        strategy = next((strategy for strategy in self.strategies if strategy.applies(usable)), None)
+        if strategy is None:
+            wanted = ", ".join(strategy.name for strategy in self.strategies)
+            self._leave_out(usable, ("no_signal", f"no evidence for {wanted}"))
+            return []
+        # Candidates come in this seeded order of the sides, independent of the rows' order.
+        usable.sort(key=lambda side: (seeded_order(self.seed, f"{side.source}\x1f{side.id}"), side.index))
+        verdict = strategy.pair(usable)
+        self.left_out.update(verdict.left_out)
+        pairs: list[Pair] = []
+        dropped: dict[int, tuple[str, str]] = {}
+        for number, candidate in enumerate(verdict.candidates):
+            if self.limit is not None and len(pairs) >= self.limit:
+                break
+            prompt, chosen, rejected = shared_prompt(candidate.chosen, candidate.rejected)
+            reason = None
+            if min(text_length(chosen), text_length(rejected)) < self.min_chars:
+                reason = ("too_short", f"a side shorter than min_chars={self.min_chars}")
+            elif normalised(chosen) == normalised(rejected):
+                reason = ("same_text", "chosen and rejected are the same text")
+            if reason is None:
+                pairs.append(
+                    Pair(candidate, strategy.name, prompt, chosen, rejected, cluster, (position, number))
+                )
+            else:
+                for side in (candidate.chosen, candidate.rejected):
+                    dropped.setdefault(side.index, reason)
+        used = {side.index for pair in pairs for side in pair.sides}
+        capped = ("max_per_prompt", f"the group already gave max_per_prompt={self.limit} pairs")
+        for index in verdict.pairable:
+            if index not in used:
+                self.left_out[index] = dropped.get(index, capped)
+        return pairs
+
+    def _leave_out(self, sides: list[Side], reason: tuple[str, str]) -> None:
+        for side in sides:
+            self.left_out[side.index] = reason
 
 
 def _group_reason(members: list[Side], left_out: dict[int, tuple[str, str]]) -> str:

@@ -8,6 +8,7 @@ not part of either.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -31,7 +32,7 @@ SIDE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Side:
     """One conversation that may become the chosen or the rejected side of a pair."""
 
@@ -58,10 +59,18 @@ class Side:
     def reply_chars(self) -> int:
         return text_length(self.reply)
 
+    @cached_property
+    def prompt_key(self) -> str:
+        return prompt_key(self.prompt)
+
 
 def text_length(turns: Turns) -> int:
     """Characters of content, ignoring surrounding whitespace of each turn."""
     return sum(len(content.strip()) for _, content in turns)
+
+
+def normalised(turns: Turns) -> Turns:
+    return tuple((role, " ".join(content.split())) for role, content in turns)
 
 
 def answered(messages: Turns) -> Turns:
