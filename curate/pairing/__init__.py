@@ -6,11 +6,12 @@ Importing this package registers the built-in strategies (``battle``, ``ranked``
 
 from curate.pairing import battle, given, model_rank, ranked, rated, thumbs  # noqa: F401
 from curate.pairing.base import STRATEGIES, Candidate, Strategy, StrategyOptions, Verdict, strategy
-from curate.pairing.pairer import REASONS, Pair, Pairing, make_pairs
+from curate.pairing.pairer import REASON_MEANINGS, REASONS, Pair, Pairing, make_pairs
 from curate.pairing.sides import Side, read_sides
 
 __all__ = [
     "REASONS",
+    "REASON_MEANINGS",
     "STRATEGIES",
     "Candidate",
     "Pair",

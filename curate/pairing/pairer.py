@@ -26,19 +26,20 @@ from curate.pairing.sides import (
     text_length,
 )
 
-REASONS = (
-    "single_reply",
-    "no_signal",
-    "tie",
-    "both_bad",
-    "same_text",
-    "too_short",
-    "unpaired",
-    "max_per_prompt",
-    "duplicate_reply",
-    "no_reply",
-)
-"""Why a conversation went into no pair; also the order that breaks ties between group reasons."""
+REASON_MEANINGS: dict[str, str] = {
+    "single_reply": "no other usable reply to the same prompt",
+    "no_signal": "the reply lacks the evidence of the strategy that decides its group",
+    "tie": "the evidence does not order this reply against any other (equal votes, ranks, scores)",
+    "both_bad": "an arena vote found both replies bad",
+    "same_text": "chosen and rejected would be the same text",
+    "too_short": "the reply is shorter than min_chars",
+    "unpaired": "best_worst pairing uses only the best and the worst replies",
+    "max_per_prompt": "the prompt cluster already has max_per_prompt pairs",
+    "duplicate_reply": "a copy of another reply with the same evidence; its pairs would repeat",
+    "no_reply": "no user turn answered by an assistant turn",
+}
+"""Why a conversation went into no pair. The order breaks ties between the reasons of a group."""
+REASONS = tuple(REASON_MEANINGS)
 
 
 @dataclass(frozen=True)
