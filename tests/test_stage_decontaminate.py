@@ -233,3 +233,13 @@ def test_invalid_options_are_named(tmp_path: Path, plain_eval: Path, options: st
     with pytest.raises(ConfigError) as caught:
         run_pipeline(tmp_path, text, write=False)
     assert message in str(caught.value)
+
+
+def test_rows_without_text_are_kept(plain_eval: Path) -> None:
+    data = frame(
+        {**conversation("none"), "messages": None},
+        {**conversation("empty"), "messages": []},
+        conversation("blank", ("user", ""), ("assistant", "")),
+    )
+    output = Decontaminate.from_options(against=[plain_eval]).process(data)
+    assert (output.kept.height, output.rejected.height) == (3, 0)

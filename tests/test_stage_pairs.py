@@ -348,3 +348,9 @@ def test_strategies_yield_candidates_lazily() -> None:
     verdict = Ranked().pair(sides)
     assert isinstance(verdict.candidates, Iterator)
     assert sorted(verdict.pairable) == [0, 2, 3, 5, 6, 8]
+
+
+def test_rows_without_messages_have_no_reply() -> None:
+    rows = [{**conversation("none"), "messages": None}, {**conversation("empty"), "messages": []}]
+    output = Pairs.from_options(strategies=["battle"]).process(frame(*rows))
+    assert output.rejected["reason"].to_list() == ["no_reply", "no_reply"]
