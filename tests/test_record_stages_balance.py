@@ -198,3 +198,28 @@ def test_pipeline_run_balances_and_is_deterministic(tmp_path: Path) -> None:
     assert first.output["language"].to_list() == ["en"]
     second = pipeline.run(write=False, workers=1)
     assert second.output.equals(first.output)
+
+
+def test_real_wildchat_sample_balances(shared_data: Path) -> None:
+    pipeline = curate.Pipeline.from_dict(
+        {
+            "name": "wildchat-sample",
+            "inputs": [
+                {
+                    "name": "wildchat",
+                    "path": str(shared_data / "wildchat" / "convotopo_wildchat_50_sample.json"),
+                    "format": "wildchat",
+                    "license": "ODC-BY-1.0",
+                }
+            ],
+            "stages": [{"normalize": {}}, {"language": {}}, {"quality": {"drop_flagged": True}}],
+        }
+    )
+    result = pipeline.run(write=False, workers=1)
+    stats = {stage.name: stage for stage in result.stats}
+    assert stats["read"].rows_out == 50
+    for name in ("normalize", "language", "quality"):
+        assert stats[name].rows_in == stats[name].rows_out + stats[name].rows_rejected
+    assert set(stats["quality"].reasons) <= {"flagged:redacted", "flagged:toxic", "too_short:user"}
+    assert result.output["language"].null_count() == 0
+    assert (result.output["language"] == "en").sum() >= 40

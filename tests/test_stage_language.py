@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +233,18 @@ def test_accuracy_with_the_default_short_text_policy(shared_data: Path) -> None:
     decided = [(got, want) for got, (want, _) in zip(judged, sentences, strict=True) if got != "und"]
     assert len(decided) / len(sentences) >= 0.9
     assert sum(got == want for got, want in decided) / len(decided) >= 0.95
+
+
+def test_short_english_prompts_are_not_named_another_language(shared_data: Path) -> None:
+    """Short chat prompts are where langdetect errs; the default policy calls them ``und``."""
+    records = json.loads((shared_data / "sharegpt" / "fastchat_dummy_conversation.json").read_text("utf-8"))
+    prompts = sorted(
+        {
+            "\n".join(turn["value"] for turn in record["conversations"] if turn["from"] == "human")
+            for record in records
+        }
+    )
+    rows = frame(*(conversation(f"p{i}", (U, text), (A, "ok")) for i, text in enumerate(prompts)))
+    languages = Counter(Language.from_options().judge(rows)["language"].to_list())
+    assert set(languages) == {"en", "und"}
+    assert languages["en"] >= 0.3 * len(prompts)

