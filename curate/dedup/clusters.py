@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from curate.dedup.minhash import U32, band_hashes
+from curate.dedup.arrays import U32, U64, Bools, Floats, Int64s, sorted_distinct
+from curate.dedup.minhash import band_hashes
 
-Int64s = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-U64s = npt.NDArray[np.uint64]
-Floats = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    from curate.dedup.exact import ExactSets
 
 NO_GROUP = -1
 CHUNK_ROWS = 65_536
@@ -64,27 +64,32 @@ class Sketches:
 
     A row's signature is the element-wise minimum of its ``parts`` (the MinHash of a union
     of shingle sets): a conversation is its prompt and its reply. When ``reply_keys`` is
-    given, two rows are near duplicates only if their replies are too, so that answers to
-    one long prompt stay apart even when the prompt outweighs them.
+    given, two rows are near duplicates only if their replies are too (see ``similar``).
     """
 
-    keys: U64s
+    keys: U64
     parts: tuple[U32, ...]
     has_shingles: Bools
     groups: Int64s
-    bands: U64s
-    reply_keys: U64s | None = None
+    bands: U64
+    reply_keys: U64 | None = None
     reply_signatures: U32 | None = None
+    exact: ExactSets | None = None
+    """When given, candidates are verified on exact shingle sets instead of estimates..."""
+    part: str = "whole"
+    """...of this part of the conversation."""
 
     @classmethod
     def build(
         cls,
-        keys: U64s,
+        keys: U64,
         parts: tuple[U32, ...],
         has_shingles: Bools,
         groups: Int64s,
         lsh: tuple[int, int],
-        reply: tuple[U64s, U32] | None = None,
+        reply: tuple[U64, U32] | None = None,
+        exact: ExactSets | None = None,
+        part: str = "whole",
     ) -> Sketches:
         bands, rows = lsh
         hashes = np.empty((keys.size, bands), dtype=np.uint64)
@@ -92,7 +97,7 @@ class Sketches:
             chunk = np.arange(start, min(start + CHUNK_ROWS, keys.size))
             hashes[chunk] = band_hashes(_minimum(parts, chunk), bands, rows)
         reply_keys, reply_signatures = reply if reply is not None else (None, None)
-        return cls(keys, parts, has_shingles, groups, hashes, reply_keys, reply_signatures)
+        return cls(keys, parts, has_shingles, groups, hashes, reply_keys, reply_signatures, exact, part)
 
     def signatures(self, rows: Int64s) -> U32:
         return _minimum(self.parts, rows)
@@ -103,7 +108,14 @@ def _minimum(parts: tuple[U32, ...], rows: Int64s) -> U32:
 
 
 def similarity(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s) -> Floats:
-    """Estimated Jaccard of row pairs, one row from each side: the share of equal slots."""
+    """Jaccard of row pairs, one row from each side: exact when ``left`` is ``right`` and has
+    exact sets, else estimated (the share of equal signature slots)."""
+    if left is right and left.exact is not None:
+        return left.exact.jaccard(left_rows, right_rows, left.part)
+    return _estimate(left, left_rows, right, right_rows)
+
+
+def _estimate(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s) -> Floats:
     result = np.empty(left_rows.size, dtype=np.float64)
     for start in range(0, left_rows.size, CHUNK_ROWS):
         stop = start + CHUNK_ROWS
@@ -112,23 +124,35 @@ def similarity(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: I
     return result
 
 
+def _reply_estimate(left: U32, left_rows: Int64s, right: U32, right_rows: Int64s) -> Floats:
+    result = np.empty(left_rows.size, dtype=np.float64)
+    for start in range(0, left_rows.size, CHUNK_ROWS):
+        stop = start + CHUNK_ROWS
+        result[start:stop] = (left[left_rows[start:stop]] == right[right_rows[start:stop]]).mean(axis=1)
+    return result
+
+
 def similar(
     left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s, threshold: float
 ) -> tuple[Bools, Floats]:
-    """Which pairs are near duplicates, and their estimated Jaccard."""
-    estimate = similarity(left, left_rows, right, right_rows)
-    verified = estimate >= threshold
+    """Which pairs are near duplicates, and their Jaccard (see ``similarity``).
+
+    With a reply guard, the replies must also be equal after normalisation or reach the
+    threshold: answers to one long prompt stay apart even when the prompt outweighs them.
+    """
+    whole = similarity(left, left_rows, right, right_rows)
+    verified = whole >= threshold
     if left.reply_keys is not None and right.reply_keys is not None:
-        assert left.reply_signatures is not None and right.reply_signatures is not None
-        same_reply = left.reply_keys[left_rows] == right.reply_keys[right_rows]
-        for start in range(0, left_rows.size, CHUNK_ROWS):
-            stop = start + CHUNK_ROWS
-            equal = (
-                left.reply_signatures[left_rows[start:stop]] == right.reply_signatures[right_rows[start:stop]]
+        check = np.flatnonzero(verified & (left.reply_keys[left_rows] != right.reply_keys[right_rows]))
+        if left is right and left.exact is not None:
+            reply = left.exact.jaccard(left_rows[check], right_rows[check], "reply")
+        else:
+            assert left.reply_signatures is not None and right.reply_signatures is not None
+            reply = _reply_estimate(
+                left.reply_signatures, left_rows[check], right.reply_signatures, right_rows[check]
             )
-            same_reply[start:stop] |= equal.mean(axis=1) >= threshold
-        verified &= same_reply
-    return verified, estimate
+        verified[check] = reply >= threshold
+    return verified, whole
 
 
 def star_edges(keys: npt.NDArray[np.generic]) -> Edges:
@@ -168,7 +192,7 @@ def similar_edges(sketches: Sketches, members: Int64s, threshold: float, keep_gr
     bands = sketches.bands[members[distinct]]
     found = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
     width = max(members.size, 1)
-    unique = np.unique(distinct[found.left] * width + distinct[found.right])
+    unique = sorted_distinct(distinct[found.left] * width + distinct[found.right])
     candidates = Edges(unique // width, unique % width)
     verified, _ = similar(sketches, members[candidates.left], sketches, members[candidates.right], threshold)
     near = candidates.where(verified)

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from curate.dedup import clusters
-from curate.dedup.clusters import Bools, Int64s, Sketches
+from curate.dedup.arrays import Bools, Floats, Int64s
+from curate.dedup.clusters import Sketches
+from curate.dedup.exact import ExactSets
 from curate.dedup.index import ReleaseIndex, match_release
 from curate.dedup.sketch import ConversationSketch
 
@@ -26,7 +27,7 @@ class Decisions:
     """The matching row of that release's index."""
     duplicate_of: Int64s
     """The kept row this row duplicates, or ``KEPT``."""
-    similarity: npt.NDArray[np.float64]
+    similarity: Floats
     """Estimated Jaccard with the row named by ``release_match`` or ``duplicate_of``."""
     exact: Bools
     """Equal after normalisation to that row."""
@@ -40,7 +41,9 @@ class Decisions:
         return (self.release == KEPT) & (self.duplicate_of == KEPT)
 
 
-def conversation_sketches(sketch: ConversationSketch, groups: Int64s, lsh: tuple[int, int]) -> Sketches:
+def conversation_sketches(
+    sketch: ConversationSketch, groups: Int64s, lsh: tuple[int, int], exact: ExactSets | None = None
+) -> Sketches:
     """Whole conversations: keys and signatures combined from prompt and reply, the reply
     kept as a guard (answers to one prompt are alternatives, not duplicates)."""
     return Sketches.build(
@@ -50,6 +53,7 @@ def conversation_sketches(sketch: ConversationSketch, groups: Int64s, lsh: tuple
         groups=groups,
         lsh=lsh,
         reply=(sketch.reply.keys, sketch.reply.signatures),
+        exact=exact,
     )
 
 
@@ -60,15 +64,20 @@ def decide(
     releases: Sequence[ReleaseIndex],
     threshold: float,
     lsh: tuple[int, int],
+    shingle_sets: ExactSets | None = None,
 ) -> Decisions:
-    """Decide for every row; ``order`` lists rows best first by the keep policy."""
+    """Decide for every row; ``order`` lists rows best first by the keep policy.
+
+    With ``shingle_sets``, candidates are verified on exact shingle sets; matches with an
+    earlier release, whose index holds signatures only, are always estimated.
+    """
     size = order.size
     release = np.full(size, KEPT, dtype=np.int64)
     release_match = np.full(size, KEPT, dtype=np.int64)
     duplicate_of = np.full(size, KEPT, dtype=np.int64)
     similarity = np.ones(size, dtype=np.float64)
     exact = np.zeros(size, dtype=bool)
-    whole = conversation_sketches(sketch, groups, lsh)
+    whole = conversation_sketches(sketch, groups, lsh, shingle_sets)
 
     for number, earlier in enumerate(releases):
         stored = conversation_sketches(earlier.sketch, np.full(earlier.size, clusters.NO_GROUP), lsh)
@@ -85,7 +94,8 @@ def decide(
     duplicate_of[rows] = targets
     exact[rows] = whole.keys[rows] == whole.keys[targets]
     similarity[rows] = clusters.similarity(whole, rows, whole, targets)
-    sizes = np.bincount(roots, minlength=members.size)[np.unique(roots[dropped])]
+    counts = np.bincount(roots, minlength=members.size)
+    sizes = counts[(counts > 1) & (np.bincount(roots[dropped], minlength=members.size) > 0)]
 
     remaining = members[kept]
     prompts = Sketches.build(
@@ -94,6 +104,8 @@ def decide(
         has_shingles=sketch.prompt.has_shingles,
         groups=groups,
         lsh=lsh,
+        exact=shingle_sets,
+        part="prompt",
     )
     prompt_root = np.full(size, KEPT, dtype=np.int64)
     prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold)]

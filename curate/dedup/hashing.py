@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
-U64 = npt.NDArray[np.uint64]
+from curate.dedup.arrays import U64
 
 GOLDEN: Final = 0x9E3779B97F4A7C15
 BYTE_BASE: Final = 0x100000001B3  # odd, so it has an inverse modulo 2**64

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from curate.dedup.clusters import Bools, Int64s, Sketches, U64s, similar
+from curate.dedup.arrays import U64, Bools, Floats, Int64s, sorted_distinct
+from curate.dedup.clusters import Sketches, similar
 from curate.dedup.sketch import PARTS, ConversationSketch, Sketch
 from curate.writers.atomic import atomic_path
 
@@ -134,7 +134,7 @@ class ReleaseMatches:
 
     rows: Int64s
     matches: Int64s
-    similarity: npt.NDArray[np.float64]
+    similarity: Floats
     exact: Bools
 
 
@@ -152,7 +152,7 @@ def match_release(stored: Sketches, query: Sketches, rows: Int64s, threshold: fl
         found_rows.append(with_shingles[hit_rows])
         found_matches.append(stored_rows[hit_matches])
     width = max(stored.keys.size, 1)
-    unique = np.unique(np.concatenate(found_rows) * width + np.concatenate(found_matches))
+    unique = sorted_distinct(np.concatenate(found_rows) * width + np.concatenate(found_matches))
     pair_rows, pair_matches = unique // width, unique % width
     exact = query.keys[pair_rows] == stored.keys[pair_matches]
     verified, estimate = similar(query, pair_rows, stored, pair_matches, threshold)
@@ -166,7 +166,7 @@ def match_release(stored: Sketches, query: Sketches, rows: Int64s, threshold: fl
     return ReleaseMatches(pair_rows[best], pair_matches[best], estimate[best], exact[best])
 
 
-def _lookup(stored: U64s, query: U64s, limit: int) -> tuple[Int64s, Int64s]:
+def _lookup(stored: U64, query: U64, limit: int) -> tuple[Int64s, Int64s]:
     """Pairs (query position, stored position) of equal values, at most ``limit`` per query."""
     if not stored.size or not query.size:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

@@ -19,12 +19,10 @@ from functools import lru_cache
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
-from curate.dedup.hashing import U64, mix64, splitmix_stream
+from curate.dedup.arrays import U32, U64, Floats, Int64s
+from curate.dedup.hashing import mix64, splitmix_stream
 
-U32 = npt.NDArray[np.uint32]
-Int64s = npt.NDArray[np.int64]
 EMPTY: Final = np.uint32(0xFFFFFFFF)
 """Every slot of the signature of a text without shingles (it never enters LSH)."""
 
@@ -85,7 +83,7 @@ def lsh_parameters(
     false_positive_weight, false_negative_weight = weights
     nodes, node_weights = np.polynomial.legendre.leggauss(max(64, num_perm // 2 + 1))
 
-    def quadrature(low: float, high: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def quadrature(low: float, high: float) -> tuple[Floats, Floats]:
         half = (high - low) / 2
         return half * nodes + (high + low) / 2, half * node_weights
 

@@ -25,20 +25,15 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
+from curate.dedup.arrays import U8, U32, Bools, Int64s
 from curate.dedup.hashing import PowerTable, mix64
 
 SPACE: Final = 0x20
 CONTINUATION_MASK: Final = 0xC0
 CONTINUATION: Final = 0x80
 SHINGLE_SALT: Final = 0x5D1C_0DE5_7A11_0001
-
-Int64s = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-U8 = npt.NDArray[np.uint8]
-U32 = npt.NDArray[np.uint32]
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ import numpy as np
 import polars as pl
 
 from curate.dedup import text
-from curate.dedup.clusters import Bools, Int64s, U64s
+from curate.dedup.arrays import U32, U64, Bools, Int64s
+from curate.dedup.exact import SetTable
 from curate.dedup.hashing import PowerTable, mix64
-from curate.dedup.minhash import U32, Permutations, signatures
+from curate.dedup.minhash import Permutations, signatures
 from curate.dedup.shingles import TextBatch, shingle_hashes
 
 CHUNK_ROWS: Final = 20_000
@@ -46,7 +47,7 @@ class SketchSettings:
 class Sketch:
     """Exact keys, signatures and shingle modes of one text per row, in row order."""
 
-    keys: U64s
+    keys: U64
     signatures: U32
     has_shingles: Bools
     char_mode: Bools
@@ -72,7 +73,7 @@ class ConversationSketch:
     reply: Sketch
 
     @property
-    def whole_keys(self) -> U64s:
+    def whole_keys(self) -> U64:
         """Equal exactly when both the prompts and the replies are equal."""
         return mix64(self.prompt.keys ^ mix64(self.reply.keys + np.uint64(0x632BE59BD9B4E019)))
 
@@ -103,6 +104,26 @@ class Sketcher:
                 for part in PARTS:
                     self._fill(pool, texts, part, found[part], start)
         return ConversationSketch(prompt=found["prompt"], reply=found["reply"])
+
+    def shingle_sets(self, frame: pl.DataFrame) -> tuple[SetTable, SetTable]:
+        """Sorted distinct shingle hashes of each row's prompt and reply (for exact Jaccard;
+        computed for candidate rows only, so no signature here)."""
+        found: dict[str, tuple[list[U32], list[Int64s]]] = {part: ([], []) for part in PARTS}
+        for start in range(0, frame.height, CHUNK_ROWS):
+            texts = self._texts(frame.slice(start, CHUNK_ROWS))
+            for part in PARTS:
+                char_mode = texts[f"{part}_char"].to_numpy().astype(bool)
+                ngram = np.where(char_mode, self.settings.char_ngram, self.settings.ngram).astype(np.int64)
+                batch = TextBatch.from_arrow(texts[f"{part}_shingle"].to_arrow())
+                self.powers.ensure(batch.data.size + 1)
+                values, counts = shingle_hashes(batch, char_mode, ngram, self.powers)
+                found[part][0].append(values)
+                found[part][1].append(counts)
+        prompt, reply = (
+            SetTable.from_runs(np.concatenate(found[part][0]), np.concatenate(found[part][1]))
+            for part in PARTS
+        )
+        return prompt.union(reply), reply
 
     def _texts(self, chunk: pl.DataFrame) -> pl.DataFrame:
         """Per row and part: the exact text, the shingle mode and the shingle text."""

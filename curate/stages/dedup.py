@@ -32,6 +32,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curate.dedup import clusters, index, minhash
 from curate.dedup.decide import KEPT, Decisions, decide
+from curate.dedup.exact import ExactSets
 from curate.dedup.sketch import ConversationSketch, Sketcher, SketchSettings
 from curate.dedup.text import Shingle
 from curate.errors import StageError
@@ -163,9 +164,11 @@ class Dedup(FilterStage[DedupOptions]):
             self.setup()
         releases = self._releases or []
         lsh = self.options.lsh()
-        sketch = Sketcher(self.sketch_settings, workers=self.context.workers).sketch(frame)
+        sketcher = Sketcher(self.sketch_settings, workers=self.context.workers)
+        sketch = sketcher.sketch(frame)
+        exact = ExactSets(lambda rows: sketcher.shingle_sets(frame[rows]), frame.height)
         order = self._ranking(frame)
-        decisions = decide(sketch, _group_codes(frame), order, releases, self.options.threshold, lsh)
+        decisions = decide(sketch, _group_codes(frame), order, releases, self.options.threshold, lsh, exact)
         self._figures = self._summary(decisions, sketch, lsh)
         self._kept = (frame.select("id", "source"), sketch, np.flatnonzero(decisions.kept))
         return frame.with_columns(_columns(frame, decisions, releases))
@@ -190,7 +193,8 @@ class Dedup(FilterStage[DedupOptions]):
     ) -> dict[str, Any]:
         dropped = decisions.duplicate_of != KEPT
         roots = decisions.prompt_root[decisions.prompt_root != KEPT]
-        sizes = np.sort(np.unique(roots, return_counts=True)[1])[::-1]
+        counts = np.bincount(roots)
+        sizes = np.sort(counts[counts > 0])[::-1]
         options = self.options
         return {
             "exact_duplicates": int((dropped & decisions.exact).sum()),
