@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langdetect import DetectorFactory, detect_langs
+from langdetect.lang_detect_exception import LangDetectException
 
 from curate.stages import language as language_module
 from curate.stages.base import RunContext
 from curate.stages.language import Language, LanguageOptions
-from curate.text.langid import Detector, letter_weight, prepare
+from curate.text.langdetect_fast import FastDetector
+from curate.text.langid import Detector, _factory, _profiles, letter_weight, prepare
 from tests.helpers import conversation, frame
 
 U, A, S = "user", "assistant", "system"
@@ -248,3 +252,34 @@ def test_short_english_prompts_are_not_named_another_language(shared_data: Path)
     languages = Counter(Language.from_options().judge(rows)["language"].to_list())
     assert set(languages) == {"en", "und"}
     assert languages["en"] >= 0.3 * len(prompts)
+
+
+def langdetect_ranking(detector: Any, text: str) -> list[tuple[str, float]] | str:
+    detector.append(text)
+    try:
+        return [(language.lang, language.prob) for language in detector.get_probabilities()]
+    except LangDetectException as exc:
+        return str(exc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=120),
+        st.lists(st.sampled_from([ENGLISH, FRENCH, GERMAN, CHINESE, "Привет, как дела?", "ok 12"])).map(
+            " ".join
+        ),
+    ),
+    seed=st.integers(0, 3),
+)
+def test_fast_detector_equals_langdetect(text: str, seed: int) -> None:
+    factory = _factory(seed)
+    expected = langdetect_ranking(factory.create(), text)
+    assert langdetect_ranking(FastDetector(factory, _profiles(seed)), text) == expected
+
+
+def test_fast_detector_equals_langdetect_on_real_sentences(shared_data: Path) -> None:
+    factory = _factory(0)
+    for _, text in load_sentences(shared_data / "langid")[::4]:
+        expected = langdetect_ranking(factory.create(), text)
+        assert langdetect_ranking(FastDetector(factory, _profiles(0)), text) == expected

@@ -2,7 +2,8 @@
 
 langdetect draws n-grams at random; its module-level ``detect`` uses a global seed other
 code may change. ``Detector`` builds its own profile factory with its own seed, so a text
-always gets the same answer, in any process. Profiles load once per process and seed.
+always gets the same answer, in any process. Profiles load once per process and seed, and
+judging runs on ``curate.text.langdetect_fast`` (langdetect's answers, ~1.5x faster).
 
 ``prepare`` turns a chat text into what is worth judging: code blocks, inline code, URLs
 and e-mail addresses removed (they read as English whatever the language around them),
@@ -27,6 +28,8 @@ from itertools import islice
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
+
+from curate.text.langdetect_fast import FastDetector, Profiles
 
 UNDETERMINED = "und"
 CODE_ALIASES = {"zh-cn": "zh", "zh-tw": "zh"}
@@ -75,6 +78,7 @@ class Detector:
 
     def __init__(self, seed: int = 0) -> None:
         self.factory = _factory(seed)
+        self.profiles = _profiles(seed)
 
     def detect(self, text: str) -> tuple[str, float]:
         """The most probable language and its probability; ``("und", 0.0)`` with no features.
@@ -82,7 +86,7 @@ class Detector:
         langdetect takes short Chinese texts for Korean at times; Korean is written in Hangul,
         so without Hangul the next language is taken.
         """
-        detector = self.factory.create()
+        detector = FastDetector(self.factory, self.profiles)
         detector.append(text)
         try:
             ranked = detector.get_probabilities()
@@ -105,6 +109,11 @@ def _factory(seed: int) -> DetectorFactory:
     factory.load_profile(PROFILES_DIRECTORY)
     factory.seed = seed  # an instance attribute: the class-wide default stays untouched
     return factory
+
+
+@cache
+def _profiles(seed: int) -> Profiles:
+    return Profiles(_factory(seed))
 
 
 class DetectorPool:
