@@ -201,15 +201,17 @@ def _without_leading_assistant(turns: list[Message], counts: Counter[str]) -> li
     return [turn for i, turn in enumerate(turns) if i not in leading]
 
 
-_CHANGE_COUNTS = {
-    Changes.REPAIRED: "texts_repaired",
-    Changes.INVISIBLE: "texts_invisible_removed",
-    Changes.NFC: "texts_nfc",
-    Changes.TRIMMED: "texts_trimmed",
-}
+_CHANGE_COUNTS = (
+    (int(Changes.REPAIRED), "texts_repaired"),
+    (int(Changes.INVISIBLE), "texts_invisible_removed"),
+    (int(Changes.NFC), "texts_nfc"),
+    (int(Changes.TRIMMED), "texts_trimmed"),
+)
 
 
 def _count_changes(changes: Changes, counts: Counter[str]) -> None:
-    for flag, key in _CHANGE_COUNTS.items():
-        if changes & flag:
-            counts[key] += 1
+    bits = int(changes)
+    if bits:
+        for flag, key in _CHANGE_COUNTS:
+            if bits & flag:
+                counts[key] += 1

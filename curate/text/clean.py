@@ -44,6 +44,11 @@ class Changes(IntFlag):
     TRIMMED = 8
 
 
+_REPAIRED, _INVISIBLE, _NFC, _TRIMMED = (
+    int(flag) for flag in (Changes.REPAIRED, Changes.INVISIBLE, Changes.NFC, Changes.TRIMMED)
+)
+
+
 @dataclass(frozen=True)
 class Cleaning:
     """Which cleaning steps to apply."""
@@ -56,45 +61,45 @@ class Cleaning:
 
 def clean_text(text: str, cleaning: Cleaning) -> tuple[str, Changes]:
     """``text`` cleaned as ``cleaning`` says, and the steps that changed it."""
-    changes = Changes.NONE
+    changes = 0
     for _ in range(MAX_PASSES):
         cleaned, step_changes, settled = _clean_once(text, cleaning)
         changes |= step_changes
         text = cleaned
         if settled:
             break
-    return text, changes
+    return text, Changes(changes)
 
 
-def _clean_once(text: str, cleaning: Cleaning) -> tuple[str, Changes, bool]:
+def _clean_once(text: str, cleaning: Cleaning) -> tuple[str, int, bool]:
     """One pass of every step; ``settled`` when a second pass would change nothing.
 
     The ends are trimmed first so that the other steps see the text they will see the next
     time; when none of them changes it, the text is settled.
     """
-    changes = Changes.NONE
+    changes = 0  # plain int bits: IntFlag arithmetic costs more than the checks it records
     if cleaning.trim:
         trimmed = text.strip()
         if trimmed != text:
             text = trimmed
-            changes |= Changes.TRIMMED
+            changes |= _TRIMMED
     before = text
     if cleaning.invisible and _C0_OR_INVISIBLE.search(text):
         text = _C0_OR_INVISIBLE.sub("", _LINE_BREAK.sub("\n", text))
-        changes |= Changes.INVISIBLE
+        changes |= _INVISIBLE
     if not text.isascii():
         if cleaning.repair:
             fixed = repair(text)
             if fixed != text:
                 text = fixed
-                changes |= Changes.REPAIRED
+                changes |= _REPAIRED
         if cleaning.invisible and _C1.search(text):  # left by ftfy, or repair is off
             text = _C1.sub("", text)
-            changes |= Changes.INVISIBLE
+            changes |= _INVISIBLE
         if cleaning.nfc and not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
-            changes |= Changes.NFC
+            changes |= _NFC
     if cleaning.trim and text.strip() != text:
         text = text.strip()
-        changes |= Changes.TRIMMED
+        changes |= _TRIMMED
     return text, changes, text == before
