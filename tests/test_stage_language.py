@@ -119,9 +119,10 @@ def test_report_counts_languages_and_judges_each_text_once() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"keep": ["xx"]}, "not ISO 639-1 codes langdetect can name: xx"),
-        ({"keep": ["english"]}, "not ISO 639-1 codes langdetect can name: english"),
-        ({"keep": ["zh-cn"]}, "not ISO 639-1 codes langdetect can name: zh-cn"),
+        ({"keep": ["xx"]}, "keep: langdetect cannot name xx (it knows af, ar,"),
+        ({"keep": ["eo", "en"]}, "keep: langdetect cannot name eo"),
+        ({"keep": ["english"]}, "not ISO 639-1 codes (two letters, like en): english"),
+        ({"keep": ["zh-cn"]}, "not ISO 639-1 codes (two letters, like en): zh-cn"),
         ({"min_confidence": 1.5}, "less than or equal to 1"),
         ({"roles": []}, "at least 1 item"),
         ({"roles": ["tool"]}, "Input should be 'system', 'user' or 'assistant'"),
@@ -136,6 +137,16 @@ def test_invalid_options(options: dict[str, Any], message: str) -> None:
 
 def test_keep_codes_are_normalized() -> None:
     assert LanguageOptions.model_validate({"keep": ["EN", " fr", "en"]}).keep == ["en", "fr"]
+
+
+def test_a_trusted_source_may_keep_languages_langdetect_does_not_know() -> None:
+    assert LanguageOptions.model_validate({"keep": ["eo"], "trust_source": True}).keep == ["eo"]
+    ((language, reason, _),) = judge(
+        conversation("c1", (U, "Saluton, kiel vi fartas hodiaŭ?"), (A, "ok"), language="eo"),
+        keep=["eo"],
+        trust_source=True,
+    )
+    assert (language, reason) == ("eo", None)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 import xxhash
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from curate.options import StageOptions
 from curate.stages.base import FilterStage, RunContext, register
@@ -88,19 +88,30 @@ class LanguageOptions(StageOptions):
 
     @field_validator("keep")
     @classmethod
-    def _known_codes(cls, value: list[str] | None) -> list[str] | None:
+    def _iso_codes(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
+        codes = sorted({code.strip().lower() for code in value})
+        malformed = [code for code in codes if not _ISO_639_1.match(code)]
+        if malformed:
+            raise ValueError(f"not ISO 639-1 codes (two letters, like en): {', '.join(malformed)}")
+        return codes
+
+    @model_validator(mode="after")
+    def _detectable(self) -> LanguageOptions:
+        """A kept language must be one langdetect can name, unless the source's is trusted."""
+        if self.keep is None or self.trust_source:
+            return self
         from curate.text.langid import supported_languages
 
         known = supported_languages()
-        codes = [code.strip().lower() for code in value]
-        unknown = [code for code in codes if code not in known]
+        unknown = [code for code in self.keep if code not in known]
         if unknown:
             raise ValueError(
-                f"not ISO 639-1 codes langdetect can name: {', '.join(unknown)} (known: {', '.join(known)})"
+                f"keep: langdetect cannot name {', '.join(unknown)} (it knows {', '.join(known)}); "
+                "set trust_source: true to keep languages only the source names"
             )
-        return sorted(set(codes))
+        return self
 
 
 @register("language")
