@@ -28,6 +28,7 @@ from curate.text.meta import FLAGS, KEYS, Flag, UnreadableMetaError, flags_of
 
 Role = Literal["system", "user", "assistant"]
 DEFAULT_FLAGS: tuple[Flag, ...] = ("toxic", "moderation", "deleted", "review")
+DEFAULT_ROLES: tuple[Role, ...] = ("user", "assistant")
 
 
 class QualityOptions(StageOptions):
@@ -38,7 +39,7 @@ class QualityOptions(StageOptions):
     min_chars: int = Field(1, ge=0, description="Fewest characters a message of `roles` may have.")
     max_chars: int | None = Field(None, ge=1, description="Most characters a message of `roles` may have.")
     roles: list[Role] = Field(
-        default_factory=lambda: ["user", "assistant"],
+        default_factory=lambda: list(DEFAULT_ROLES),
         min_length=1,
         description="Whose messages `min_chars` / `max_chars` apply to.",
     )
