@@ -32,7 +32,7 @@ from pydantic import Field, field_validator
 
 from curate import schema
 from curate.options import StageOptions
-from curate.stages.base import FilterStage, register
+from curate.stages.base import FilterStage, RunContext, register
 from curate.text.clean import Changes, Cleaning, clean_text
 
 Message = dict[str, str]
@@ -100,7 +100,7 @@ class Normalize(FilterStage[NormalizeOptions]):
         "unknown_role",
     )
 
-    def __init__(self, options: NormalizeOptions, context: Any = None) -> None:
+    def __init__(self, options: NormalizeOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
         self.cleaning = Cleaning(
             repair=options.repair, invisible=options.strip_invisible, nfc=options.nfc, trim=options.trim
@@ -108,12 +108,12 @@ class Normalize(FilterStage[NormalizeOptions]):
         self.counts: Counter[str] = Counter()
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
-        results = [self.normalize(messages) for messages in frame["messages"].to_list()]
+        originals = frame["messages"].to_list()
+        results = [self.normalize(messages) for messages in originals]
         for result in results:
             if result.reason is None and result.counts:
                 self.counts.update(result.counts)
                 self.counts["conversations_changed"] += 1
-        originals = frame["messages"].to_list()
         messages = [
             result.messages if result.reason is None else original
             for result, original in zip(results, originals, strict=True)
@@ -131,7 +131,7 @@ class Normalize(FilterStage[NormalizeOptions]):
         turns = self._cleaned(messages or [], counts)
         unknown = sorted({turn["role"] for turn in turns} - set(schema.ROLES))
         if unknown:
-            return Normalized([], "unknown_role", f"{len(unknown)} role name(s) outside {schema.ROLES}")
+            return Normalized([], "unknown_role", f"{len(unknown)} role(s) not system, user or assistant")
         first_exchange = next((i for i, turn in enumerate(turns) if turn["role"] != "system"), len(turns))
         late = [i for i in range(first_exchange, len(turns)) if turns[i]["role"] == "system"]
         if late and options.late_system == "reject":
