@@ -52,9 +52,9 @@ def test_sets_are_built_once_per_row_on_demand() -> None:
     prompts = [[1, 2, 3], [1, 2, 4], [9], [1, 2, 3]]
     replies = [[7], [7], [8], [6]]
 
-    def shingler(rows: np.ndarray) -> tuple[SetTable, SetTable]:
+    def shingler(rows: np.ndarray) -> list[tuple[SetTable, SetTable]]:
         asked.append(rows.tolist())
-        return table([prompts[r] for r in rows]), table([replies[r] for r in rows])
+        return [(table([prompts[r] for r in rows]), table([replies[r] for r in rows]))]
 
     exact = ExactSets(shingler, size=4)
     assert exact.jaccard(np.array([0]), np.array([1]), "prompt").tolist() == [0.5]

@@ -12,6 +12,7 @@ verified on the signatures, which removes the S-curve's false positives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from curate.dedup.exact import ExactSets
 
 NO_GROUP = -1
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
+"""Rows or pairs handled at once where each costs a signature or two (~1 KB)."""
 
 
 @dataclass(frozen=True)
@@ -107,52 +109,71 @@ def _minimum(parts: tuple[U32, ...], rows: Int64s) -> U32:
     return reduce(np.minimum, [part[rows] for part in parts])
 
 
-def similarity(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s) -> Floats:
-    """Jaccard of row pairs, one row from each side: exact when ``left`` is ``right`` and has
-    exact sets, else estimated (the share of equal signature slots)."""
+def similarity(
+    left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s, threshold: float
+) -> tuple[Floats, Bools]:
+    """Jaccard of row pairs, one row from each side, and which values are exact.
+
+    The estimate (share of equal signature slots) is kept where it is clearly on one side of
+    ``threshold``; within ``margin`` of it, and when ``left`` is ``right`` with exact sets,
+    the exact Jaccard replaces it.
+    """
+    estimate = _share_equal(left.signatures, left_rows, right.signatures, right_rows)
+    return _refine(left, right, left_rows, right_rows, estimate, threshold, left.part)
+
+
+def margin(threshold: float, num_perm: int) -> float:
+    """How far from the threshold an estimate must be to be trusted: four standard deviations
+    of a MinHash estimate at the threshold (a pair beyond it is misjudged once in ~30,000)."""
+    return 4 * float(np.sqrt(threshold * (1 - threshold) / num_perm)) + 1 / num_perm
+
+
+def _refine(
+    left: Sketches,
+    right: Sketches,
+    left_rows: Int64s,
+    right_rows: Int64s,
+    estimate: Floats,
+    threshold: float,
+    part: str,
+) -> tuple[Floats, Bools]:
+    exact = np.zeros(estimate.size, dtype=bool)
     if left is right and left.exact is not None:
-        return left.exact.jaccard(left_rows, right_rows, left.part)
-    return _estimate(left, left_rows, right, right_rows)
+        exact = np.abs(estimate - threshold) <= margin(threshold, left.parts[0].shape[1])
+        estimate[exact] = left.exact.jaccard(left_rows[exact], right_rows[exact], part)
+    return estimate, exact
 
 
-def _estimate(left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s) -> Floats:
+def _share_equal(
+    left: Callable[[Int64s], U32], left_rows: Int64s, right: Callable[[Int64s], U32], right_rows: Int64s
+) -> Floats:
     result = np.empty(left_rows.size, dtype=np.float64)
     for start in range(0, left_rows.size, CHUNK_ROWS):
         stop = start + CHUNK_ROWS
-        equal = left.signatures(left_rows[start:stop]) == right.signatures(right_rows[start:stop])
-        result[start:stop] = equal.mean(axis=1)
-    return result
-
-
-def _reply_estimate(left: U32, left_rows: Int64s, right: U32, right_rows: Int64s) -> Floats:
-    result = np.empty(left_rows.size, dtype=np.float64)
-    for start in range(0, left_rows.size, CHUNK_ROWS):
-        stop = start + CHUNK_ROWS
-        result[start:stop] = (left[left_rows[start:stop]] == right[right_rows[start:stop]]).mean(axis=1)
+        result[start:stop] = (left(left_rows[start:stop]) == right(right_rows[start:stop])).mean(axis=1)
     return result
 
 
 def similar(
     left: Sketches, left_rows: Int64s, right: Sketches, right_rows: Int64s, threshold: float
-) -> tuple[Bools, Floats]:
-    """Which pairs are near duplicates, and their Jaccard (see ``similarity``).
+) -> tuple[Bools, Floats, Bools]:
+    """Which pairs are near duplicates, their Jaccard, and whether it is exact (see
+    ``similarity``).
 
     With a reply guard, the replies must also be equal after normalisation or reach the
     threshold: answers to one long prompt stay apart even when the prompt outweighs them.
     """
-    whole = similarity(left, left_rows, right, right_rows)
+    whole, exact = similarity(left, left_rows, right, right_rows, threshold)
     verified = whole >= threshold
     if left.reply_keys is not None and right.reply_keys is not None:
+        assert left.reply_signatures is not None and right.reply_signatures is not None
         check = np.flatnonzero(verified & (left.reply_keys[left_rows] != right.reply_keys[right_rows]))
-        if left is right and left.exact is not None:
-            reply = left.exact.jaccard(left_rows[check], right_rows[check], "reply")
-        else:
-            assert left.reply_signatures is not None and right.reply_signatures is not None
-            reply = _reply_estimate(
-                left.reply_signatures, left_rows[check], right.reply_signatures, right_rows[check]
-            )
+        rows_left, rows_right = left_rows[check], right_rows[check]
+        replies_left, replies_right = left.reply_signatures, right.reply_signatures
+        reply = _share_equal(replies_left.__getitem__, rows_left, replies_right.__getitem__, rows_right)
+        reply, _ = _refine(left, right, rows_left, rows_right, reply, threshold, "reply")
         verified[check] = reply >= threshold
-    return verified, whole
+    return verified, whole, exact
 
 
 def star_edges(keys: npt.NDArray[np.generic]) -> Edges:
@@ -194,7 +215,9 @@ def similar_edges(sketches: Sketches, members: Int64s, threshold: float, keep_gr
     width = max(members.size, 1)
     unique = sorted_distinct(distinct[found.left] * width + distinct[found.right])
     candidates = Edges(unique // width, unique % width)
-    verified, _ = similar(sketches, members[candidates.left], sketches, members[candidates.right], threshold)
+    verified, _, _ = similar(
+        sketches, members[candidates.left], sketches, members[candidates.right], threshold
+    )
     near = candidates.where(verified)
     if keep_groups_apart:
         near = apart(near, groups)

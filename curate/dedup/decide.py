@@ -28,7 +28,9 @@ class Decisions:
     duplicate_of: Int64s
     """The kept row this row duplicates, or ``KEPT``."""
     similarity: Floats
-    """Estimated Jaccard with the row named by ``release_match`` or ``duplicate_of``."""
+    """Jaccard with the row named by ``release_match`` or ``duplicate_of``..."""
+    measured: Bools
+    """...computed exactly (else estimated from the signatures)."""
     exact: Bools
     """Equal after normalisation to that row."""
     prompt_root: Int64s
@@ -76,6 +78,7 @@ def decide(
     release_match = np.full(size, KEPT, dtype=np.int64)
     duplicate_of = np.full(size, KEPT, dtype=np.int64)
     similarity = np.ones(size, dtype=np.float64)
+    measured = np.zeros(size, dtype=bool)
     exact = np.zeros(size, dtype=bool)
     whole = conversation_sketches(sketch, groups, lsh, shingle_sets)
 
@@ -85,7 +88,7 @@ def decide(
         release[found.rows] = number
         release_match[found.rows] = found.matches
         similarity[found.rows] = found.similarity
-        exact[found.rows] = found.exact
+        exact[found.rows] = measured[found.rows] = found.exact
 
     members = order[release[order] == KEPT]
     roots, kept = clusters.duplicate_roots(whole, members, threshold)
@@ -93,7 +96,9 @@ def decide(
     rows, targets = members[dropped], members[roots[dropped]]
     duplicate_of[rows] = targets
     exact[rows] = whole.keys[rows] == whole.keys[targets]
-    similarity[rows] = clusters.similarity(whole, rows, whole, targets)
+    similarity[rows], measured[rows] = clusters.similarity(whole, rows, whole, targets, threshold)
+    similarity[rows[exact[rows]]] = 1.0
+    measured[rows] |= exact[rows]
     counts = np.bincount(roots, minlength=members.size)
     sizes = counts[(counts > 1) & (np.bincount(roots[dropped], minlength=members.size) > 0)]
 
@@ -114,6 +119,7 @@ def decide(
         release_match=release_match,
         duplicate_of=duplicate_of,
         similarity=similarity,
+        measured=measured,
         exact=exact,
         prompt_root=prompt_root,
         duplicate_sets=np.sort(sizes)[::-1].astype(np.int64),

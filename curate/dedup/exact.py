@@ -10,7 +10,7 @@ offset per row (never a Python set per row).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -21,8 +21,8 @@ from curate.dedup.arrays import U32, U64, Floats, Int64s, sorted_distinct
 CHUNK_VALUES: Final = 1 << 22
 
 PARTS: Final = ("prompt", "reply", "whole")
-Shingler = Callable[[Int64s], "tuple[SetTable, SetTable]"]
-"""Rows -> the prompt and reply shingle sets of those rows, in that order."""
+Shingler = Callable[[Int64s], "Iterable[tuple[SetTable, SetTable]]"]
+"""Rows -> the prompt and reply shingle sets of those rows, in that order, chunk by chunk."""
 
 
 @dataclass(frozen=True)
@@ -105,20 +105,23 @@ class ExactSets:
     shingler: Shingler
     size: int
     _slot: Int64s = field(init=False)
-    _batches: list[dict[str, SetTable]] = field(default_factory=list, init=False)
-    _tables: dict[str, SetTable] = field(default_factory=dict, init=False)
+    _tables: dict[str, SetTable] = field(init=False)
 
     def __post_init__(self) -> None:
         self._slot = np.full(self.size, -1, dtype=np.int64)
+        empty = SetTable(np.zeros(0, np.uint32), np.zeros(1, np.int64))
+        self._tables = dict.fromkeys(PARTS, empty)
 
     def _ensure(self, rows: Int64s) -> dict[str, SetTable]:
         missing = sorted_distinct(rows[self._slot[rows] < 0])
         if missing.size:
-            prompt, reply = self.shingler(missing)
-            self._slot[missing] = np.arange(missing.size) + sum(b["whole"].sizes.size for b in self._batches)
-            self._batches.append({"prompt": prompt, "reply": reply, "whole": prompt.union(reply)})
-        if missing.size or not self._tables:
-            self._tables = {part: _stack([b[part] for b in self._batches]) for part in PARTS}
+            found: dict[str, list[SetTable]] = {part: [self._tables[part]] for part in PARTS}
+            for prompt, reply in self.shingler(missing):
+                found["prompt"].append(prompt)
+                found["reply"].append(reply)
+                found["whole"].append(prompt.union(reply))
+            self._slot[missing] = np.arange(missing.size) + self._tables["whole"].sizes.size
+            self._tables = {part: _stack(tables) for part, tables in found.items()}
         return self._tables
 
     def jaccard(self, left: Int64s, right: Int64s, part: str) -> Floats:

@@ -155,7 +155,7 @@ def match_release(stored: Sketches, query: Sketches, rows: Int64s, threshold: fl
     unique = sorted_distinct(np.concatenate(found_rows) * width + np.concatenate(found_matches))
     pair_rows, pair_matches = unique // width, unique % width
     exact = query.keys[pair_rows] == stored.keys[pair_matches]
-    verified, estimate = similar(query, pair_rows, stored, pair_matches, threshold)
+    verified, estimate, _ = similar(query, pair_rows, stored, pair_matches, threshold)
     good = exact | verified
     pair_rows, pair_matches, exact = pair_rows[good], pair_matches[good], exact[good]
     estimate = np.where(exact, 1.0, estimate[good])

@@ -105,25 +105,33 @@ class Sketcher:
                     self._fill(pool, texts, part, found[part], start)
         return ConversationSketch(prompt=found["prompt"], reply=found["reply"])
 
-    def shingle_sets(self, frame: pl.DataFrame) -> tuple[SetTable, SetTable]:
-        """Sorted distinct shingle hashes of each row's prompt and reply (for exact Jaccard;
-        computed for candidate rows only, so no signature here)."""
-        found: dict[str, tuple[list[U32], list[Int64s]]] = {part: ([], []) for part in PARTS}
+    def shingle_sets(self, frame: pl.DataFrame) -> Iterator[tuple[SetTable, SetTable]]:
+        """Sorted distinct shingle hashes of each row's prompt and reply, a chunk of rows at a
+        time (for exact Jaccard of candidate rows, so no signature here)."""
         for start in range(0, frame.height, CHUNK_ROWS):
             texts = self._texts(frame.slice(start, CHUNK_ROWS))
+            tables = []
             for part in PARTS:
-                char_mode = texts[f"{part}_char"].to_numpy().astype(bool)
-                ngram = np.where(char_mode, self.settings.char_ngram, self.settings.ngram).astype(np.int64)
-                batch = TextBatch.from_arrow(texts[f"{part}_shingle"].to_arrow())
-                self.powers.ensure(batch.data.size + 1)
-                values, counts = shingle_hashes(batch, char_mode, ngram, self.powers)
-                found[part][0].append(values)
-                found[part][1].append(counts)
-        prompt, reply = (
-            SetTable.from_runs(np.concatenate(found[part][0]), np.concatenate(found[part][1]))
-            for part in PARTS
-        )
-        return prompt.union(reply), reply
+                char_mode, ngram, batch = self._shingle_input(texts, part)
+                found = [
+                    shingle_hashes(
+                        _slice(batch, low, high), char_mode[low:high], ngram[low:high], self.powers
+                    )
+                    for low, high in _byte_batches(batch.offsets)
+                ]
+                values = np.concatenate([values for values, _ in found]) if found else np.zeros(0, np.uint32)
+                counts = np.concatenate([counts for _, counts in found]) if found else np.zeros(0, np.int64)
+                tables.append(SetTable.from_runs(values, counts))
+            yield tables[0], tables[1]
+
+    def _shingle_input(self, texts: pl.DataFrame, part: str) -> tuple[Bools, Int64s, TextBatch]:
+        """Shingle modes, n-gram sizes and bytes of one part of a chunk's texts."""
+        char_mode = texts[f"{part}_char"].to_numpy().astype(bool)
+        ngram = np.where(char_mode, self.settings.char_ngram, self.settings.ngram).astype(np.int64)
+        batch = TextBatch.from_arrow(texts[f"{part}_shingle"].to_arrow())
+        # Grown here, between batches: worker threads only ever read the table.
+        self.powers.ensure(int(np.diff(batch.offsets).max(initial=0)) + BATCH_BYTES + 1)
+        return char_mode, ngram, batch
 
     def _texts(self, chunk: pl.DataFrame) -> pl.DataFrame:
         """Per row and part: the exact text, the shingle mode and the shingle text."""
@@ -159,12 +167,8 @@ class Sketcher:
         into.keys[base:stop] = np.asarray(
             text.exact_keys(memoryview(exact.data), exact.offsets.tolist()), np.uint64
         )
-        char_mode = texts[f"{part}_char"].to_numpy().astype(bool)
+        char_mode, ngram, batch = self._shingle_input(texts, part)
         into.char_mode[base:stop] = char_mode
-        ngram = np.where(char_mode, self.settings.char_ngram, self.settings.ngram).astype(np.int64)
-        batch = TextBatch.from_arrow(texts[f"{part}_shingle"].to_arrow())
-        # Grown here, between batches: worker threads only ever read the table.
-        self.powers.ensure(int(np.diff(batch.offsets).max(initial=0)) + BATCH_BYTES + 1)
         ranges = list(_byte_batches(batch.offsets))
         jobs = [
             pool.submit(self._signatures, _slice(batch, low, high), char_mode[low:high], ngram[low:high])

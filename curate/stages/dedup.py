@@ -4,8 +4,9 @@ One pass sketches every row twice (its whole conversation and its prompt, see
 ``curate.dedup.text``), then:
 
 1. rows matching an earlier release (``against:``) are dropped as ``earlier_release``;
-2. duplicate conversations (exact after normalisation, or near: estimated Jaccard at or above
-   ``threshold``) form clusters; the row the ``keep`` policy prefers stays, with the rows
+2. duplicate conversations (exact after normalisation, or near: Jaccard at or above
+   ``threshold``, estimated from MinHash signatures and computed exactly near the threshold)
+   form clusters; the row the ``keep`` policy prefers stays, with the rows
    that share its ``group``, and the others are dropped as ``duplicate``;
 3. every kept row gets a ``prompt_cluster``: rows whose prompts are near duplicates, and
    rows of one ``group``, share it. Its value is ``<source>:<id>`` of the cluster's
@@ -253,6 +254,7 @@ def _columns(frame: pl.DataFrame, decisions: Decisions, releases: list[index.Rel
     facts = pl.DataFrame(
         {
             "exact": decisions.exact,
+            "measured": decisions.measured,
             "percent": np.rint(decisions.similarity * 100).astype(np.int64),
             "release": release_name,
             "release_id": release_id,
@@ -264,18 +266,15 @@ def _columns(frame: pl.DataFrame, decisions: Decisions, releases: list[index.Rel
             "cluster_source": sources.gather(np.maximum(prompt, 0)),
         }
     )
-    kind = pl.when(pl.col("exact")).then(pl.lit("exact")).otherwise(pl.lit("near"))
+    kind = pl.when("exact").then(pl.lit("exact")).otherwise(pl.lit("near"))
     percent = pl.col("percent")
-    jaccard = (
+    value = (
         pl.when(percent >= 100).then(pl.lit("1.00")).otherwise("0." + percent.cast(pl.String).str.zfill(2))
     )
+    jaccard = pl.when("measured").then("Jaccard " + value).otherwise("estimated Jaccard " + value)
     in_release = pl.col("release").is_not_null()
-    earlier = pl.format(
-        "{} duplicate of '{}' in release '{}' (estimated Jaccard {})", kind, "release_id", "release", jaccard
-    )
-    within = pl.format(
-        "{} duplicate of '{}' from '{}' (estimated Jaccard {})", kind, "kept_id", "kept_source", jaccard
-    )
+    earlier = pl.format("{} duplicate of '{}' in release '{}' ({})", kind, "release_id", "release", jaccard)
+    within = pl.format("{} duplicate of '{}' from '{}' ({})", kind, "kept_id", "kept_source", jaccard)
     return facts.select(
         reason=pl.when(in_release)
         .then(pl.lit("earlier_release"))
