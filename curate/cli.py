@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from curate.errors import CurateError
+from curate.licensing.cli import licenses
 
 
 def _fail(exc: CurateError) -> None:
@@ -145,6 +146,9 @@ def publish(folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscr
             failed = len(plan.refusals)
             raise PublishError(f"publishing would be refused: {failed} of {len(plan.checks)} checks failed")
         click.echo("dry run: nothing was uploaded")
+
+
+cli.add_command(licenses)
 
 
 def main() -> None:

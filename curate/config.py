@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from curate import registry
 from curate.errors import ConfigError, ConfigIssue
+from curate.licensing import check_license_key, check_source_key, resolve_input_license
 from curate.options import ResolvedPath, StageOptions, StrictModel, base_dir
 from curate.registry import RegistryError
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
@@ -66,7 +67,8 @@ class InputConfig(StrictModel):
     @classmethod
     def _path_exists(cls, value: str, info: ValidationInfo) -> str:
         if not files_of(value, base_dir(info)):
-            raise ValueError(f"no file matches {value!r} (relative paths start at the pipeline file's folder)")
+            hint = "relative paths start at the pipeline file's folder"
+            raise ValueError(f"no file matches {value!r} ({hint})")
         return value
 
     @field_validator("consent_field")
@@ -75,6 +77,24 @@ class InputConfig(StrictModel):
         if value is not None and not value.startswith("meta."):
             raise ValueError("must start with 'meta.' (for example meta.consent)")
         return value
+
+    @field_validator("license")
+    @classmethod
+    def _known_license(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() == "auto":
+            return value
+        return check_license_key(value)
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str | None) -> str | None:
+        return None if value is None else check_source_key(value)
+
+    @model_validator(mode="after")
+    def _auto_license_resolves(self) -> InputConfig:
+        if self.license is not None and self.license.strip().lower() == "auto":
+            resolve_input_license(self)
+        return self
 
 
 def files_of(pattern: str, folder: Path) -> list[Path]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import platform
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from curate.licensing import resolve_input_license, summarize_output
 
 if TYPE_CHECKING:
+    from curate.config import PipelineConfig
     from curate.result import RunResult
 
 MANIFEST_VERSION = 1
@@ -36,6 +39,16 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def _model_terms(config: PipelineConfig) -> Literal["apply", "ignore"]:
+    """The license stage's `model_terms` (`apply`, the cautious reading, when there is no such stage)."""
+    from curate.stages.license import LicenseOptions
+
+    for spec in config.stages:
+        if spec.name == "license" and isinstance(spec.options, LicenseOptions):
+            return spec.options.model_terms
+    return "apply"
+
+
 def build_manifest(result: RunResult) -> dict[str, Any]:
     """The manifest of a run. Counts and settings only: never a value from a record."""
     config = result.config
@@ -59,12 +72,15 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
                 "rows": read.frame.height,
                 "rejected": read.rejects.height,
                 "reasons": read.reasons,
-                "license": spec.license or "unspecified",
+                "license": resolve_input_license(spec),
                 "consent": spec.consent,
             }
             for read, spec in zip(result.inputs, config.inputs, strict=True)
         ],
         "stages": [stats.to_dict() for stats in result.stats],
+        "license": summarize_output(
+            result.output, result.conversations, inputs=config.inputs, model_terms=_model_terms(config)
+        ),
         "output": {
             "kind": result.kind,
             "rows": result.output.height,

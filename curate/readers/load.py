@@ -17,6 +17,7 @@ import polars as pl
 from curate import registry, schema
 from curate.config import InputConfig, files_of
 from curate.errors import InputError
+from curate.licensing import resolve_input_license
 from curate.readers.base import Origin, RecordError
 from curate.readers.files import RawRecord, iter_raw_records
 
@@ -183,7 +184,7 @@ class _RowBuilder:
         self.rows: list[dict[str, Any]] = []
         self.chunks: list[pl.DataFrame] = []
         self.seen: Counter[str] = Counter()
-        self.license = spec.license if spec.license not in (None, "auto") else "unspecified"
+        self.license = resolve_input_license(spec)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
