@@ -65,6 +65,19 @@ def test_each_entity_under_each_action(action: str, entity: str, text: str, valu
     assert output.rejected.height == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I am Emily, (415) 555-0132. Please help.", "(415) 555-0132"),
+        ("Details: 212-555-0178 if needed", "212-555-0178"),
+        ("Also +44 20 7946 0958 works", "+44 20 7946 0958"),
+    ],
+)
+def test_phone_shapes_are_found_without_a_context_word(text: str, value: str) -> None:
+    output = stage().process(frame(conversation("c1", ("user", text), ("assistant", "Noted."))))
+    assert contents(output)[0][0] == text.replace(value, "<PHONE_NUMBER>")
+
+
 def test_values_typed_by_the_user_are_removed_from_assistant_echoes() -> None:
     output = stage().process(
         frame(

@@ -76,6 +76,12 @@ PHONE_REGEX: Final = (
 )
 DATE_LIKE: Final = regex.compile(r"^(?:\d{4}[-. ]\d{1,2}[-. ]\d{1,2}|\d{1,2}[-. ]\d{1,2}[-. ]\d{2,4})$")
 EXTENSION: Final = regex.compile(r"[ ]?(?:x|ext\.?)[ ]?\d+$", regex.IGNORECASE)
+# Shapes that are phone numbers whatever the words around them: a bracketed North American
+# area code, NNN-NNN-NNNN, or a "+" country code followed by at least eight more digits.
+# They score over the default threshold on their own; bare digit groups still need context.
+NANP_BRACKETED: Final = r"(?<![\w+.,/-])\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}(?![\w:/-]|[.,]\d)"
+NANP_DASHED: Final = r"(?<![\w+.,/-])\d{3}-\d{3}-\d{4}(?![\w:/-]|[.,]\d)"
+INTERNATIONAL: Final = r"(?<![\w+.,/-])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w:/-]|[.,]\d)"
 
 
 class GroupedPhoneRecognizer(PatternRecognizer):
@@ -103,7 +109,12 @@ class GroupedPhoneRecognizer(PatternRecognizer):
     def __init__(self) -> None:
         super().__init__(
             supported_entity="PHONE_NUMBER",
-            patterns=[Pattern("grouped digits", PHONE_REGEX, 0.3)],
+            patterns=[
+                Pattern("grouped digits", PHONE_REGEX, 0.3),
+                Pattern("bracketed area code", NANP_BRACKETED, 0.6),
+                Pattern("north american dashed", NANP_DASHED, 0.6),
+                Pattern("international prefix", INTERNATIONAL, 0.6),
+            ],
             context=self.CONTEXT,
             name="GroupedPhoneRecognizer",
         )
@@ -112,6 +123,8 @@ class GroupedPhoneRecognizer(PatternRecognizer):
         number = EXTENSION.sub("", pattern_text)
         digits = sum(char.isdigit() for char in number)
         if not 7 <= digits <= 15 or DATE_LIKE.match(number):
+            return True
+        if number.startswith("+") and digits < 9:
             return True
         try:
             ipaddress.IPv4Address(number)
