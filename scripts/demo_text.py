@@ -278,6 +278,132 @@ TOPICS: list[tuple[str, list[str], str]] = [
         ],
         "an agenda, decisions over status, and clear owners",
     ),
+    (
+        "How do I make a good first impression at a new job?",
+        [
+            "Learn names quickly and use them when you greet colleagues",
+            "Ask how the team prefers to communicate before you change anything",
+            "Deliver one small, useful piece of work in your first weeks",
+        ],
+        "be curious, listen first and ship something small",
+    ),
+    (
+        "What is the difference between TCP and UDP?",
+        [
+            "TCP sets up a connection and guarantees ordered, reliable delivery",
+            "UDP sends independent datagrams with no delivery or ordering guarantee",
+            "Video calls and games often prefer UDP because late data is useless anyway",
+        ],
+        "TCP trades speed for reliability, UDP the other way round",
+    ),
+    (
+        "How can I keep my houseplants alive while I travel for two weeks?",
+        [
+            "Water thoroughly the day before you leave and move plants out of direct sun",
+            "Group them together on a tray of wet pebbles to raise the humidity",
+            "Use a wicking string from a jar of water for the thirstiest plants",
+        ],
+        "water well, shade them and add a slow water source",
+    ),
+    (
+        "Explain what an API is to someone who does not code.",
+        [
+            "An API is a menu that tells one program what it may ask another program for",
+            "The caller sends a request in an agreed format and gets a predictable answer",
+            "A weather app, for example, asks a weather service for today's forecast through its API",
+        ],
+        "a contract that lets programs order services from each other",
+    ),
+    (
+        "What are the benefits of learning to touch type?",
+        [
+            "Touch typing lets you keep your eyes on the screen instead of the keyboard",
+            "Most people double their speed within a few weeks of daily practice",
+            "Fewer errors and less neck strain make long writing sessions more comfortable",
+        ],
+        "faster, more accurate and more comfortable writing",
+    ),
+    (
+        "How do noise cancelling headphones work?",
+        [
+            "Small microphones listen to the sound around you",
+            "A chip produces a sound wave that is the exact opposite of that noise",
+            "The two waves cancel out, which works best on steady low sounds like engines",
+        ],
+        "they play the inverse of the noise so the two cancel",
+    ),
+    (
+        "What should I look for when buying a used bicycle?",
+        [
+            "Check the frame closely for cracks, dents and rust, especially near the joints",
+            "Spin the wheels to see that they run true and the hubs turn smoothly",
+            "Test the brakes and shift through every gear on a short ride",
+        ],
+        "a sound frame, true wheels and working brakes and gears",
+    ),
+    (
+        "Why do we have leap years?",
+        [
+            "The Earth takes about 365.24 days to orbit the Sun",
+            "Adding a day every four years keeps the calendar aligned with the seasons",
+            "Century years skip the leap day unless they divide by 400, which fixes the remaining drift",
+        ],
+        "an extra day keeps the calendar in step with the orbit",
+    ),
+    (
+        "How do I write a good README for an open source project?",
+        [
+            "Start with one sentence that says what the project does and for whom",
+            "Show installation and a minimal working example near the top",
+            "Link to contribution guidelines and state the license clearly",
+        ],
+        "say what it is, show how to use it and how to help",
+    ),
+    (
+        "What is inflation and why does it matter for savings?",
+        [
+            "Inflation is the general rise of prices over time",
+            "Money kept in cash buys less each year when prices rise",
+            "Savings need to earn at least the inflation rate just to keep their value",
+        ],
+        "rising prices quietly shrink what savings can buy",
+    ),
+    (
+        "Give me advice for running my first 10k race.",
+        [
+            "Build up gradually over eight weeks with three or four runs a week",
+            "Start the race slower than feels necessary and speed up in the second half",
+            "Eat a familiar breakfast and do not try new shoes on race day",
+        ],
+        "train gradually, pace yourself and change nothing on race day",
+    ),
+    (
+        "How do I remove a stuck screw with a stripped head?",
+        [
+            "Press a wide rubber band between the screwdriver and the screw for extra grip",
+            "Tap a slightly larger bit into the head or use a screw extractor",
+            "As a last resort, grip the head with locking pliers and turn slowly",
+        ],
+        "add grip, use an extractor or grab the head with pliers",
+    ),
+    (
+        "What makes a good password and how should I store it?",
+        [
+            "A long passphrase of several random words is stronger than a short complex string",
+            "Use a different password for every account so one leak does not open the rest",
+            "Keep them in a reputable password manager and turn on two-factor authentication",
+        ],
+        "long, unique and kept in a password manager",
+    ),
+    (
+        "Explain how a refrigerator keeps food cold.",
+        [
+            "A refrigerant absorbs heat as it evaporates inside the fridge",
+            "The compressor squeezes the warm gas, raising its temperature",
+            "Coils at the back release that heat into the kitchen before the cycle repeats",
+        ],
+        "it pumps heat from inside to outside with an evaporating fluid",
+    ),
 ]
 
 # Sentences in other languages (written for the demo) to exercise the language stage.

@@ -47,17 +47,50 @@ class Planted:
         return [{"entity": entity, "value": value} for entity, value in self.values]
 
 
-def strong_answer(points: list[str], summary: str) -> str:
-    listed = "\n".join(f"{index}. {point}." for index, point in enumerate(points, start=1))
-    return f"Here is a clear way to think about it.\n\n{listed}\n\nIn short, {summary}."
+# Each source answers in its own voice, as real sources do: the same facts, other words around
+# them. Without this, answers to one prompt in two sources would be exact duplicates.
+VOICES = [
+    ("Here is a clear way to think about it.", "numbered", "In short, {}.", "On top of that,", "Basically,"),
+    (
+        "Great question, let me break it down.",
+        "bullets",
+        "The key takeaway: {}.",
+        "Also worth knowing:",
+        "Well,",
+    ),
+    ("Sure! The main points are below.", "numbered", "To sum up, {}.", "Besides that,", "Simply put,"),
+    ("Happy to help with that.", "prose", "Overall, {}.", "Another thing:", "In a word,"),
+    ("Let's go through it step by step.", "bullets", "Bottom line: {}.", "What is more,", "Roughly,"),
+    ("Good one. Three things matter most.", "prose", "So, in brief, {}.", "And finally,", "Honestly,"),
+    ("Here's what I would tell a friend.", "numbered", "That's it: {}.", "Plus,", "Short answer:"),
+    ("Below is a short, practical answer.", "bullets", "Put simply, {}.", "Keep in mind that", "I think"),
+]
+ORDINALS = ("First", "Second", "Finally")
 
 
-def medium_answer(points: list[str]) -> str:
-    return f"{points[0]}. On top of that, {points[-1][0].lower()}{points[-1][1:]}."
+def lower_first(text: str) -> str:
+    return text[0].lower() + text[1:]
 
 
-def weak_answer(points: list[str]) -> str:
-    return f"Good question! Basically, {points[0][0].lower()}{points[0][1:]}. Hope this helps."
+def strong_answer(points: list[str], summary: str, voice: int = 0) -> str:
+    opener, layout, closer, _, _ = VOICES[voice]
+    if layout == "numbered":
+        body = "\n".join(f"{index}. {point}." for index, point in enumerate(points, start=1))
+    elif layout == "bullets":
+        body = "\n".join(f"- {point}." for point in points)
+    else:
+        body = " ".join(
+            f"{word}, {lower_first(point)}." for word, point in zip(ORDINALS, points, strict=False)
+        )
+    return f"{opener}\n\n{body}\n\n{closer.format(summary)}"
+
+
+def medium_answer(points: list[str], voice: int = 0) -> str:
+    return f"{points[0]}. {VOICES[voice][3]} {lower_first(points[-1])}."
+
+
+def weak_answer(points: list[str], voice: int = 0) -> str:
+    return f"Good question! {VOICES[voice][4]} {lower_first(points[0])}. Hope this helps."
 
 
 def refusal() -> str:
@@ -135,8 +168,8 @@ def wildchat(planted: Planted, rng: random.Random) -> list[dict[str, Any]]:
     index = 0
     for prompt, points, summary in TOPICS[:12]:
         for model, answer in (
-            ("gpt-4-0314", strong_answer(points, summary)),
-            ("gpt-3.5-turbo-0613", medium_answer(points)),
+            ("gpt-4-0314", strong_answer(points, summary, 0)),
+            ("gpt-3.5-turbo-0613", medium_answer(points, 0)),
         ):
             records.append(record(index, model, turns(("user", prompt), ("assistant", answer))))
             index += 1
@@ -209,48 +242,63 @@ def wildchat(planted: Planted, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def lmsys(planted: Planted) -> list[dict[str, Any]]:
-    records = []
     strong, weak = "mixtral-8x7b-instruct-v0.1", "mistral-7b-instruct-v0.2"
-    for index, (prompt, points, summary) in enumerate(TOPICS[8:26]):
-        for model, answer in ((strong, strong_answer(points, summary)), (weak, weak_answer(points))):
-            records.append(
-                {
-                    "conversation_id": short_hash("lmsys", str(index), model),
-                    "model": model,
-                    "conversation": turns(("user", prompt), ("assistant", answer)),
-                    "turn": 1,
-                    "language": "English",
-                    "openai_moderation": [{"flagged": False, "categories": {}} for _ in range(2)],
-                    "redacted": False,
-                }
-            )
+
+    def record(key: str, model: str, conversation: list[dict[str, str]], language: str = "English") -> dict:
+        return {
+            "conversation_id": short_hash("lmsys", key, model),
+            "model": model,
+            "conversation": conversation,
+            "turn": 1,
+            "language": language,
+            "openai_moderation": [{"flagged": False, "categories": {}} for _ in conversation],
+            "redacted": False,
+        }
+
+    records = []
+    for index, (prompt, points, summary) in enumerate(TOPICS[40:44] + TOPICS[12:16]):
+        for model, answer in ((strong, strong_answer(points, summary, 1)), (weak, weak_answer(points, 1))):
+            records.append(record(str(index), model, turns(("user", prompt), ("assistant", answer))))
+    # A longer conversation logged three times: once more as is, once with one word changed.
+    prompt, points, summary = TOPICS[40]
+    first = turns(
+        ("user", prompt),
+        ("assistant", strong_answer(points, summary, 1)),
+        ("user", "Which of these matters most in the first week?"),
+        ("assistant", f"{points[1]}. {points[2]}. Both show respect for how the team already works."),
+    )
+    records.append(record("long", strong, first))
+    records.append(record("again", strong, first))
+    edited = [dict(message) for message in first]
+    edited[3]["content"] = edited[3]["content"].replace("already works", "currently works")
+    records.append(record("edited", strong, edited))
+    # Other languages, answered by open models.
+    names = {
+        "fr": "French",
+        "de": "German",
+        "es": "Spanish",
+        "zh": "Chinese",
+        "ru": "Russian",
+        "ja": "Japanese",
+    }
+    for language, samples in FOREIGN.items():
+        for number, (question, answer) in enumerate(samples):
+            conversation = turns(("user", question), ("assistant", answer))
+            records.append(record(f"{language}{number}", strong, conversation, names[language]))
     person = PEOPLE[2]
     card = planted.add("CREDIT_CARD", CARDS[0])
-    for model in (strong, "olmo-2-13b-instruct"):
-        records.append(
-            {
-                "conversation_id": short_hash("lmsys", "card", model),
-                "model": model,
-                "conversation": turns(
-                    (
-                        "user",
-                        f"{planted.person_intro(person)} My card {card} was charged twice by a store. "
-                        "How do I write a dispute letter to my bank?",
-                    ),
-                    (
-                        "assistant",
-                        "Write a short letter that names the store, the two charges and their dates, "
-                        "asks for the duplicate charge to be reversed, and attaches your receipt."
-                        if model == strong
-                        else "Call your bank and ask them to reverse it.",
-                    ),
-                ),
-                "turn": 1,
-                "language": "English",
-                "openai_moderation": [{"flagged": False, "categories": {}} for _ in range(2)],
-                "redacted": False,
-            }
-        )
+    phone = planted.add("PHONE_NUMBER", person["phone"])
+    question = (
+        f"{planted.person_intro(person)} ({phone}) My card {card} was charged twice by a store. "
+        "How do I write a dispute letter to my bank?"
+    )
+    answers = {
+        strong: "Write a short letter that names the store, the two charges and their dates, "
+        "asks for the duplicate charge to be reversed, and attaches your receipt.",
+        "olmo-2-13b-instruct": "Call your bank and ask them to reverse it.",
+    }
+    for model, answer in answers.items():
+        records.append(record("card", model, turns(("user", question), ("assistant", answer))))
     return records
 
 
@@ -285,12 +333,13 @@ def battles(
     topics: list[tuple[str, list[str], str]],
     winners: list[str],
     planted: Planted | None = None,
+    voice: int = 2,
 ) -> list[dict[str, Any]]:
     records = []
     for index, ((model_a, model_b), (prompt, points, summary), winner) in enumerate(
         zip(pairs, topics, winners, strict=True)
     ):
-        answers = {"strong": strong_answer(points, summary), "weak": weak_answer(points)}
+        answers = {"strong": strong_answer(points, summary, voice), "weak": weak_answer(points, voice)}
         side_a, side_b = ("strong", "weak") if winner in ("model_a", "tie") else ("weak", "strong")
         if winner == "tie (bothbad)":
             side_a = side_b = "weak"
@@ -328,7 +377,7 @@ def arena_team(planted: Planted) -> list[dict[str, Any]]:
         ("gpt-4-0613", "olmo-2-13b-instruct"),
     ]
     winners = ["model_a", "model_b", "tie", "tie (bothbad)", "model_a", "model_b"]
-    topics = TOPICS[:24]
+    topics = TOPICS[:12]
     pairs = [models[i % len(models)] for i in range(len(topics))]
     chosen = [winners[i % len(winners)] for i in range(len(topics))]
     records = battles("team", pairs, topics, chosen, planted)
@@ -341,7 +390,7 @@ def arena_team(planted: Planted) -> list[dict[str, Any]]:
 
 def arena_public() -> list[dict[str, Any]]:
     pairs = [("vicuna-13b", "koala-13b"), ("alpaca-13b", "chatglm-6b")] * 4
-    return battles("public", pairs, TOPICS[12:20], ["model_a", "model_b"] * 4)
+    return battles("public", pairs, TOPICS[:8], ["model_a", "model_b"] * 4, voice=3)
 
 
 # -- OpenAssistant message rows ------------------------------------------------------------
@@ -385,7 +434,7 @@ def oasst(planted: Planted) -> list[dict[str, Any]]:
             }
         )
 
-    for index, (prompt, points, summary) in enumerate(TOPICS[2:14]):
+    for index, (prompt, points, summary) in enumerate(TOPICS[20:28]):
         tree = short_hash("oasst", str(index))
         root = f"{tree[:8]}-root"
         text = prompt
@@ -395,7 +444,7 @@ def oasst(planted: Planted) -> list[dict[str, Any]]:
                 f"{planted.add('US_SSN', SSNS[0])}, in case the form asks."
             )
         message(tree, root, None, "prompter", text, minute=index * 20)
-        replies = [strong_answer(points, summary), medium_answer(points), weak_answer(points)]
+        replies = [strong_answer(points, summary, 4), medium_answer(points, 4), weak_answer(points, 4)]
         for rank, reply in enumerate(replies):
             message(
                 tree,
@@ -444,18 +493,20 @@ def oasst(planted: Planted) -> list[dict[str, Any]]:
 
 def hh_rlhf(planted: Planted) -> list[dict[str, Any]]:
     records = []
-    for index, (prompt, points, summary) in enumerate(TOPICS[14:30]):
+    for index, (prompt, points, summary) in enumerate(TOPICS[12:20]):
         human = prompt
         if index == 2:
             email = planted.add("EMAIL_ADDRESS", PEOPLE[3]["email"])
             human = f"{prompt} You can email me the answer at {email}."
         if index % 3 == 0:
-            prefix = f"\n\nHuman: {human}\n\nAssistant: {weak_answer(points)}\n\nHuman: Could you say more?"
+            prefix = (
+                f"\n\nHuman: {human}\n\nAssistant: {weak_answer(points, 5)}\n\nHuman: Could you say more?"
+            )
         else:
             prefix = f"\n\nHuman: {human}"
         records.append(
             {
-                "chosen": f"{prefix}\n\nAssistant: {strong_answer(points, summary)}",
+                "chosen": f"{prefix}\n\nAssistant: {strong_answer(points, summary, 5)}",
                 "rejected": f"{prefix}\n\nAssistant: {refusal()}",
             }
         )
@@ -467,24 +518,24 @@ def hh_rlhf(planted: Planted) -> list[dict[str, Any]]:
 
 def ultrafeedback() -> list[dict[str, Any]]:
     records = []
-    for index, (prompt, points, summary) in enumerate(TOPICS[:16]):
+    for index, (prompt, points, summary) in enumerate(TOPICS[28:34]):
         completions = [
             {
                 "model": "gpt-4",
-                "response": strong_answer(points, summary) + " Let me know if you need more.",
+                "response": strong_answer(points, summary, 6) + " Let me know if you need more.",
                 "overall_score": 9.0,
             },
             {
                 "model": "olmo-2-13b-instruct",
-                "response": strong_answer(points, summary),
+                "response": strong_answer(points, summary, 7),
                 "overall_score": 8.0,
             },
             {
                 "model": "falcon-7b-instruct",
-                "response": medium_answer(points),
+                "response": medium_answer(points, 7),
                 "overall_score": 8.0 if index % 5 == 0 else 6.0,
             },
-            {"model": "mistral-7b-instruct-v0.2", "response": weak_answer(points), "overall_score": 3.5},
+            {"model": "mistral-7b-instruct-v0.2", "response": weak_answer(points, 7), "overall_score": 3.5},
         ]
         records.append(
             {
@@ -502,19 +553,19 @@ def ultrafeedback() -> list[dict[str, Any]]:
 
 def feedback(planted: Planted) -> list[dict[str, Any]]:
     records = []
-    for index, (prompt, points, summary) in enumerate(TOPICS[4:16]):
+    for index, (prompt, points, summary) in enumerate(TOPICS[34:40]):
         user = f"app-user-{index % 5:02d}"
-        consent = "no" if index == 9 else "yes"
+        consent = "no" if index == 4 else "yes"
         text = prompt
         if index == 1:
             text = (
                 f"{prompt} (Sent from {planted.add('IP_ADDRESS', IPS[0])}; refund to "
                 f"{planted.add('IBAN_CODE', IBANS[0])}.)"
             )
-        if index == 6:
+        if index == 5:
             text = f"{prompt} My backup card is {planted.add('CREDIT_CARD', CARDS[2])}."
         for turn, (answer, thumbs) in enumerate(
-            ((strong_answer(points, summary), "up"), (weak_answer(points), "down"))
+            ((strong_answer(points, summary, 3), "up"), (weak_answer(points, 3), "down"))
         ):
             records.append(
                 {
