@@ -8,6 +8,7 @@ from datasketch.lsh import _optimal_param
 
 from curate.dedup.minhash import (
     EMPTY,
+    VERIFIED_WEIGHTS,
     Permutations,
     band_hashes,
     candidate_probability,
@@ -25,11 +26,18 @@ def test_lsh_parameters_are_datasketchs(
     assert lsh_parameters(threshold, num_perm, weights) == _optimal_param(threshold, num_perm, *weights)
 
 
-def test_lsh_parameters_fit_in_the_signature() -> None:
-    bands, rows = lsh_parameters(0.8, 128)
-    assert (bands, rows) == (9, 13)
+@pytest.mark.parametrize(
+    ("weights", "expected", "at_threshold"),
+    [((0.5, 0.5), (9, 13), 0.40), (VERIFIED_WEIGHTS, (14, 9), 0.87)],
+)
+def test_weighting_false_negatives_nominates_more_pairs_at_the_threshold(
+    weights: tuple[float, float], expected: tuple[int, int], at_threshold: float
+) -> None:
+    bands, rows = lsh_parameters(0.8, 128, weights)
+    assert (bands, rows) == expected
+    assert round(candidate_probability(0.8, bands, rows), 2) == at_threshold
     assert candidate_probability(0.95, bands, rows) > 0.99
-    assert candidate_probability(0.5, bands, rows) < 0.01
+    assert candidate_probability(0.4, bands, rows) < 0.01
 
 
 def sets_with_jaccard(size: int, jaccard: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

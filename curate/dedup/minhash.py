@@ -66,6 +66,13 @@ def signatures(shingles: U32, counts: Int64s, permutations: Permutations) -> U32
     return np.ascontiguousarray(result.T)
 
 
+VERIFIED_WEIGHTS: Final = (0.1, 0.9)
+"""(false positive, false negative) weights for ``lsh_parameters`` when every candidate is
+verified, as dedup's are: a false positive then costs one comparison, a false negative loses
+a duplicate. At 0.8 and 128 permutations they give 14 bands x 9 rows, which nominates 87% of
+pairs at J = 0.8 where datasketch's default (0.5, 0.5) gives 9 x 13 and 40%."""
+
+
 @lru_cache(maxsize=64)
 def lsh_parameters(
     threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)

@@ -1,24 +1,23 @@
 """The ``dedup`` stage: drop duplicate conversations, group near-duplicate prompts.
 
-One pass sketches every row twice (its whole conversation and its prompt, see
-``curate.dedup.text``), then:
+One pass sketches every row (its prompt, the messages before the final assistant turn, and
+its reply, the rest; the whole conversation is their union; see ``curate.dedup.text``), then:
 
 1. rows matching an earlier release (``against:``) are dropped as ``earlier_release``;
 2. duplicate conversations (exact after normalisation, or near: Jaccard at or above
-   ``threshold``, estimated from MinHash signatures and computed exactly near the threshold)
-   form clusters; the row the ``keep`` policy prefers stays, with the rows
-   that share its ``group``, and the others are dropped as ``duplicate``;
+   ``threshold``, estimated from MinHash signatures and computed exactly near the
+   threshold, replies included) form clusters; the row the ``keep`` policy prefers stays,
+   with the rows that share its ``group``, and the others are dropped as ``duplicate``;
 3. every kept row gets a ``prompt_cluster``: rows whose prompts are near duplicates, and
    rows of one ``group``, share it. Its value is ``<source>:<id>`` of the cluster's
    best-ranked row, so it is stable from run to run.
 
 Rows sharing a non-null ``group`` (two arena sides, a chosen and a rejected reply) are
-alternatives to one prompt: never dropped as duplicates of each other.
+alternatives to one prompt: never dropped as duplicates of each other. Nor are two answers
+to one prompt that differ, however long the prompt.
 
->>> from tests.helpers import conversation, frame  # doctest: +SKIP
->>> stage = Dedup.from_options(threshold=0.8)
->>> stage.options.keep
-'first'
+>>> Dedup.from_options(threshold=0.9).options.lsh()
+(8, 16)
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ class DedupOptions(StageOptions):
         None,
         ge=1,
         description="Experts: LSH bands (with `rows`). Default: derived from threshold and num_perm "
-        "as datasketch's MinHashLSH does.",
+        "as datasketch's MinHashLSH does, weighting missed pairs 0.9 (candidates are verified).",
     )
     rows: int | None = Field(None, ge=1, description="Experts: signature slots per LSH band (with `bands`).")
     against: list[ExistingPath] = Field(
@@ -124,7 +123,7 @@ class DedupOptions(StageOptions):
     def lsh(self) -> tuple[int, int]:
         if self.bands is not None and self.rows is not None:
             return self.bands, self.rows
-        return minhash.lsh_parameters(self.threshold, self.num_perm)
+        return minhash.lsh_parameters(self.threshold, self.num_perm, minhash.VERIFIED_WEIGHTS)
 
 
 @register("dedup")
