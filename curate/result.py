@@ -185,7 +185,7 @@ def _bar(stats: StageStats, widest: int, pixels: int = 160) -> str:
 def _license_line(manifest: dict[str, Any]) -> str:
     derived = manifest.get("license")
     if not isinstance(derived, dict) or not derived.get("id"):
-        return "none derived (the run had no license stage)"
+        return "none derived"
     return f"{derived.get('expression') or derived['id']} (use {derived.get('use', 'unknown')})"
 
 

@@ -52,7 +52,7 @@ def test_a_run_writes_a_card_that_matches_its_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert {"README.md", "funnel.png", "manifest.json"} <= {p.name for p in out.iterdir()}
     data = DatasetCard.load(out / "README.md").data
-    assert data.license == "unknown"
+    assert data.license == "mit"  # the only license of the rows, derived by the licensing algebra
     assert data.language == ["en", "fr"]
     assert data.tags == ["sft", "conversational", "curate"]
     assert data.configs == [
@@ -146,6 +146,7 @@ def test_a_scrubbed_run_shows_examples_without_the_planted_values(tmp_path: Path
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "**Example 1**" in card
     assert "A careful, complete answer." in card
-    assert "1 candidate rows were passed over" in card
+    # The context-free phone number is scrubbed by the stage, so no row needs passing over.
+    assert "passed over" not in card
     for value in ("Emily Carter", "emily.carter@example.com", "(415) 555-0132", "555-0132"):
         assert value not in card

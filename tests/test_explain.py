@@ -139,7 +139,8 @@ def test_the_html_summary_is_well_formed_and_complete(result: curate.RunResult) 
     page = result._repr_html_()
     ET.fromstring(page)
     assert "<b>curate run tides</b>: 1 pairs (train: 1) (not written)" in page
-    assert "License: none derived (the run had no license stage)" in page
+    # Derived from the rows even without a license stage; gpt-4's terms make it non-commercial.
+    assert "License: MIT (use noncommercial)" in page
     for name in ("read", "pairs"):
         assert f"<td>{name}</td>" in page
     assert "<td>no_reply (1)</td>" in page
