@@ -210,8 +210,8 @@ def similar_edges(sketches: Sketches, members: Int64s, threshold: float, keep_gr
     # A row joined to an exact copy adds nothing to LSH: the copy has the same signature.
     distinct = np.setdiff1d(np.arange(members.size), exact.right, assume_unique=True)
     distinct = distinct[sketches.has_shingles[members[distinct]]]
-    bands = sketches.bands[members[distinct]]
-    found = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
+    rows = members[distinct]
+    found = Edges.join([star_edges(sketches.bands[rows, band]) for band in range(sketches.bands.shape[1])])
     width = max(members.size, 1)
     unique = sorted_distinct(distinct[found.left] * width + distinct[found.right])
     candidates = Edges(unique // width, unique % width)

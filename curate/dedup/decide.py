@@ -89,20 +89,12 @@ def decide(
         release_match[found.rows] = found.matches
         similarity[found.rows] = found.similarity
         exact[found.rows] = measured[found.rows] = found.exact
+        del stored
 
     members = order[release[order] == KEPT]
-    roots, kept = clusters.duplicate_roots(whole, members, threshold)
-    dropped = np.flatnonzero(~kept)
-    rows, targets = members[dropped], members[roots[dropped]]
-    duplicate_of[rows] = targets
-    exact[rows] = whole.keys[rows] == whole.keys[targets]
-    similarity[rows], measured[rows] = clusters.similarity(whole, rows, whole, targets, threshold)
-    similarity[rows[exact[rows]]] = 1.0
-    measured[rows] |= exact[rows]
-    counts = np.bincount(roots, minlength=members.size)
-    sizes = counts[(counts > 1) & (np.bincount(roots[dropped], minlength=members.size) > 0)]
+    remaining, sizes = _duplicates(whole, members, threshold, duplicate_of, similarity, measured, exact)
+    del whole  # its band hashes; the prompts' come next
 
-    remaining = members[kept]
     prompts = Sketches.build(
         keys=sketch.prompt.keys,
         parts=(sketch.prompt.signatures,),
@@ -124,3 +116,27 @@ def decide(
         prompt_root=prompt_root,
         duplicate_sets=np.sort(sizes)[::-1].astype(np.int64),
     )
+
+
+def _duplicates(
+    whole: Sketches,
+    members: Int64s,
+    threshold: float,
+    duplicate_of: Int64s,
+    similarity: Floats,
+    measured: Bools,
+    exact: Bools,
+) -> tuple[Int64s, Int64s]:
+    """Fill in the duplicates among ``members`` (best first); return the rows kept and the
+    sizes of the clusters that lost rows."""
+    roots, kept = clusters.duplicate_roots(whole, members, threshold)
+    dropped = np.flatnonzero(~kept)
+    rows, targets = members[dropped], members[roots[dropped]]
+    duplicate_of[rows] = targets
+    exact[rows] = whole.keys[rows] == whole.keys[targets]
+    similarity[rows], measured[rows] = clusters.similarity(whole, rows, whole, targets, threshold)
+    similarity[rows[exact[rows]]] = 1.0
+    measured[rows] |= exact[rows]
+    counts = np.bincount(roots, minlength=members.size)
+    sizes = counts[(counts > 1) & (np.bincount(roots[dropped], minlength=members.size) > 0)]
+    return members[kept], sizes

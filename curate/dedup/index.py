@@ -3,9 +3,10 @@
 A run with a ``dedup`` stage writes ``dedup/index.parquet`` into its output folder: one row
 per released conversation (``id``, ``source``, exact keys and signatures of its prompt and
 reply: ~1 KB with 128 permutations), and in the file's metadata the settings that made the
-signatures. A later run names that folder (or file) in
-``against:``; signatures only compare when those settings are equal, so a mismatch is an
-error rather than a silent loss of recall.
+signatures. A later run names that folder (or file) in ``against:``; signatures only
+compare when those settings are equal, so a mismatch is an error rather than a silent loss
+of recall. Matches against a release are judged on the signatures alone (the index holds
+no text), so near the threshold they are estimates.
 """
 
 from __future__ import annotations

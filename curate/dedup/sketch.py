@@ -27,7 +27,7 @@ from curate.dedup.hashing import PowerTable, mix64
 from curate.dedup.minhash import Permutations, signatures
 from curate.dedup.shingles import TextBatch, shingle_hashes
 
-CHUNK_ROWS: Final = 20_000
+CHUNK_ROWS: Final = 8_192
 BATCH_BYTES: Final = 1 << 20
 PARTS: Final = ("prompt", "reply")
 
