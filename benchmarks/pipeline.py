@@ -85,17 +85,18 @@ def records(count: int, seed: int = 0) -> list[dict[str, Any]]:
             out.append(dict(earlier, conversation_hash=f"h{index}", model=model, conversation=turns, turn=1))
             continue
         turns = []
+        flavour = rng.random()
         for turn in range(rng.randint(2, 4)):
             user = paragraph(rng, rng.randint(300, 800))
-            if turn == 0 and roll < 0.08:
+            if turn == 0 and flavour < 0.04:
                 user = rng.choice(FOREIGN) + " " + user
-            if turn == 0 and 0.08 <= roll < 0.14:
+            if turn == 0 and 0.04 <= flavour < 0.10:
                 user = rng.choice(PII) + " " + user
             turns += [
                 {"role": "user", "content": user},
                 {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))},
             ]
-        model = "gpt-4-0314" if roll > 0.5 else "gpt-3.5-turbo-0613"
+        model = "gpt-4-0314" if flavour > 0.5 else "gpt-3.5-turbo-0613"
         out.append(
             {
                 "conversation_hash": f"h{index}",
