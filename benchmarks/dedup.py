@@ -263,8 +263,10 @@ def quality(corpus: Corpus, rows: int, threshold: float, methods: dict[str, dict
     for name, pairs in methods.items():
         dropped = np.zeros(rows, dtype=bool)
         dropped[list(pairs)] = True
-        share = [dropped[(best >= low) & (best < high)].mean() for low, high in BUCKETS]
-        print(f"{name:<24}" + "".join(f"{value:>12.3f}" for value in share))
+        bucket = [dropped[(best >= low) & (best < high)] for low, high in BUCKETS]
+        print(
+            f"{name:<24}" + "".join(f"{part.mean():>12.3f}" if part.size else f"{'-':>12}" for part in bucket)
+        )
     for name, pairs in methods.items():
         below = sum(1 for row in pairs if 0 < best[row] < threshold)
         alternatives = sum(1 for row in pairs if corpus.kind[row] == "alternative")
