@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from curate import schema
-from curate.errors import ConfigError
+from curate.errors import ConfigError, StageError
 from curate.stages.base import StageOutput
 from curate.stages.dedup import Dedup
 from tests.helpers import conversation, frame, run_pipeline
@@ -390,6 +390,26 @@ def test_an_index_built_with_other_settings_is_refused(tmp_path: Path) -> None:
         run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options="{against: out/v1}"))
     with pytest.raises(ConfigError, match="no dedup index in"):
         run_pipeline(tmp_path, PIPELINE.format(name="v3", data="v1.jsonl", options="{against: .}"))
+
+
+def test_an_index_with_another_seed_is_refused_when_the_stage_runs(tmp_path: Path) -> None:
+    write_chats(tmp_path / "v1.jsonl", [("a", "Story?", PARAGRAPH)])
+    run_pipeline(tmp_path, PIPELINE.format(name="v1", data="v1.jsonl", options="{seed: 1}"))
+    # Without its own seed the stage takes the pipeline's (0), known only when it runs.
+    with pytest.raises(StageError, match=r"seed: 1 in the index, 0 here"):
+        run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options="{against: out/v1}"))
+
+
+def test_the_index_holds_only_the_rows_a_run_released(tmp_path: Path) -> None:
+    stage = Dedup.from_options()
+    stage.process(
+        frame(chat("a", "Story?", PARAGRAPH), chat("b", "Quantum?", OTHER), chat("c", "hi", "hello"))
+    )
+    (tmp_path / "data").mkdir()
+    pairs = pl.DataFrame({"source": ["test"], "chosen_id": ["c"], "rejected_id": ["a"]})
+    pairs.write_parquet(tmp_path / "data" / "train-00000-of-00001.parquet")
+    stage.write_artifacts(tmp_path)
+    assert pl.read_parquet(tmp_path / "dedup" / "index.parquet")["id"].to_list() == ["a", "c"]
 
 
 def test_sharegpt_prompt_clusters_follow_the_distinct_first_turns(shared_data: Path) -> None:

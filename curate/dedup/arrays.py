@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
@@ -13,7 +15,10 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
 
-def sorted_distinct(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+Item = TypeVar("Item", bound=np.generic)
+
+
+def sorted_distinct(values: npt.NDArray[Item]) -> npt.NDArray[Item]:
     """``np.unique`` by sorting: numpy 2.4's hash-based path took 10.2 s on 13M uint64 keys, this 0.21 s."""
     ordered = np.sort(values)
     if ordered.size < 2:

@@ -40,7 +40,8 @@ class Decisions:
 
     @property
     def kept(self) -> Bools:
-        return (self.release == KEPT) & (self.duplicate_of == KEPT)
+        kept: Bools = (self.release == KEPT) & (self.duplicate_of == KEPT)
+        return kept
 
 
 def conversation_sketches(

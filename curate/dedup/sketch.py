@@ -164,9 +164,7 @@ class Sketcher:
     ) -> None:
         exact = TextBatch.from_arrow(texts[f"{part}_exact"].to_arrow())
         stop = base + texts.height
-        into.keys[base:stop] = np.asarray(
-            text.exact_keys(memoryview(exact.data), exact.offsets.tolist()), np.uint64
-        )
+        into.keys[base:stop] = np.asarray(text.exact_keys(exact.data.data, exact.offsets.tolist()), np.uint64)
         char_mode, ngram, batch = self._shingle_input(texts, part)
         into.char_mode[base:stop] = char_mode
         ranges = list(_byte_batches(batch.offsets))
