@@ -7,7 +7,8 @@ position, is the row to keep.
 Candidate pairs come from rows that share a key: an exact key, or the hash of one LSH band.
 Within a run of equal keys every row is paired with the run's best row only (a star, not
 all pairs: 100,000 copies of "hi" make 99,999 edges, not 5e9). LSH candidates are then
-verified on the signatures, which removes the S-curve's false positives.
+verified (``similar``): by their estimated Jaccard where it is clearly on one side of the
+threshold, by their exact Jaccard where it is not.
 """
 
 from __future__ import annotations
