@@ -114,8 +114,16 @@ def records(count: int, seed: int = 0) -> list[dict[str, Any]]:
     return out
 
 
-def run_pipeline(path: Path, out: Path, workers: int) -> tuple[float, list[tuple[str, int, int, float]]]:
+def run_pipeline(
+    path: Path, out: Path, workers: int, no_ner: bool
+) -> tuple[float, list[tuple[str, int, int, float]]]:
     import curate
+
+    pii: dict[str, Any] = {}
+    if no_ner:  # pattern recognizers only: no PERSON, so spaCy never runs
+        pii = {
+            "entities": ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "IBAN_CODE"]
+        }
 
     pipeline = curate.Pipeline.from_dict(
         {
@@ -128,7 +136,7 @@ def run_pipeline(path: Path, out: Path, workers: int) -> tuple[float, list[tuple
                 {"quality": {"max_chars": 50000}},
                 {"language": {"keep": ["en"]}},
                 {"dedup": {}},
-                {"pii": {}},
+                {"pii": pii},
                 {"pairs": {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3.5*"]}}},
                 {"split": {"test_size": 0.05}},
             ],
@@ -180,6 +188,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000, help="conversations through the pipeline")
     parser.add_argument("--baseline", type=int, default=100, help="conversations through the baseline")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-ner", action="store_true", help="pii without PERSON (patterns only)")
     args = parser.parse_args()
 
     rows = records(args.docs)
@@ -187,8 +196,9 @@ def main() -> None:
         path = Path(folder) / "wildchat.jsonl"
         path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
         size = path.stat().st_size
-        seconds, stages = run_pipeline(path, Path(folder) / "out", args.workers)
-    print(f"pipeline: {args.docs:,} conversations ({size / 1e6:.0f} MB), {args.workers} workers")
+        seconds, stages = run_pipeline(path, Path(folder) / "out", args.workers, args.no_ner)
+    mode = ", pii without NER" if args.no_ner else ""
+    print(f"pipeline: {args.docs:,} conversations ({size / 1e6:.0f} MB), {args.workers} workers{mode}")
     for name, rows_in, rows_out, stage_seconds in stages:
         print(f"  {name:<10} {rows_in:>8,} -> {rows_out:>8,}  {stage_seconds:8.1f} s")
     rate = args.docs / seconds
