@@ -20,6 +20,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy curate
 	$(BIN)/python -m pytest
 
 lint: install

@@ -136,7 +136,9 @@ class OutputConfig(StrictModel):
 
     dir: ResolvedPath | None = Field(None, description="Output folder; default out/<name>.")
     formats: list[Literal["parquet", "jsonl"]] = Field(
-        default_factory=lambda: ["parquet"], min_length=1, description="Files written per split."
+        default_factory=lambda: list[Literal["parquet", "jsonl"]](["parquet"]),
+        min_length=1,
+        description="Files written per split.",
     )
     card: bool = Field(True, description="Write a dataset card (README.md).")
     shard_rows: int = Field(500_000, gt=0, description="Rows per data file.")
@@ -152,7 +154,7 @@ class PipelineFile(StrictModel):
     stages: list[Any] = Field(
         default_factory=list, description="Stages, in order; each is `- name: {options}`."
     )
-    output: OutputConfig = Field(default_factory=OutputConfig)  # type: ignore[arg-type]
+    output: OutputConfig = Field(default_factory=OutputConfig)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from curate.readers.base import Reader
@@ -93,5 +93,5 @@ class Registry(Generic[T]):
             self.add(entry_point.name, entry_point.load())
 
 
-stages: Registry[type[Stage]] = Registry("stage", "curate.stages")
+stages: Registry[type[Stage[Any]]] = Registry("stage", "curate.stages")
 readers: Registry[type[Reader]] = Registry("format", "curate.readers")

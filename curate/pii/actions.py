@@ -47,7 +47,7 @@ class Scrubber:
     def __init__(self, action: Action, key: bytes = b"") -> None:
         self.action = action
         self.key = key
-        self.engine = AnonymizerEngine()
+        self.engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
     def scrub(self, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Scrubbed:
         spans = conversation_spans(texts, findings)

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Final
 
 from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from curate.pii.engine import LANGUAGE, DocNlpEngine, EngineSpec, build_analyzer, load_model
 from curate.pii.entities import Finding
@@ -69,7 +70,7 @@ class Scanner:
             return self._analyse(text, self.nlp_engine.process_text(text, LANGUAGE), ner_ran=True)
         return self._analyse(text, self.nlp_engine.empty(), ner_ran=False)
 
-    def _analyse(self, text: str, artifacts: object, ner_ran: bool) -> tuple[Finding, ...]:
+    def _analyse(self, text: str, artifacts: NlpArtifacts, ner_ran: bool) -> tuple[Finding, ...]:
         if not text.strip():
             return ()
         entities = self.spec.entities if ner_ran else self.spec.pattern_entities

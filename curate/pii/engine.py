@@ -164,7 +164,7 @@ class DocNlpEngine(NlpEngine):
         return self.artifacts(self.nlp(text))
 
     def process_batch(
-        self, texts: Iterable[str], language: str, batch_size: int = 64, **_: Any
+        self, texts: Iterable[str], language: str, batch_size: int = 64, n_process: int = 1, **_: Any
     ) -> Iterator[tuple[str, NlpArtifacts]]:
         texts = list(texts)
         if self.nlp is None:

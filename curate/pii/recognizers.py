@@ -51,12 +51,17 @@ class CardRecognizer(CreditCardRecognizer):
         """Overlapping candidates, unlike presidio's: in ``SSN 536-90-4471 4111 1111 1111 1111`` a
         failed candidate starting at ``4471`` must not hide the card that starts four digits on."""
         metadata = {
-            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+            RecognizerResult.RECOGNIZER_NAME_KEY: "CardRecognizer",
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
         results = [
             RecognizerResult(
-                self.supported_entities[0], match.start(), match.end(), 1.0, None, dict(metadata)
+                self.supported_entities[0],
+                match.start(),
+                match.end(),
+                1.0,
+                None,  # type: ignore[arg-type]  # presidio's own recognizers pass None here too
+                dict(metadata),
             )
             for compiled in self._compiled
             for match in compiled.finditer(text, overlapped=True)
@@ -87,7 +92,7 @@ INTERNATIONAL: Final = r"(?<![\w+.,/-])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![
 class GroupedPhoneRecognizer(PatternRecognizer):
     """Grouped 7-15 digit numbers; below the default threshold unless a context word is near."""
 
-    CONTEXT: Final = [  # type: ignore[misc]
+    CONTEXT: Final = [
         "phone",
         "telephone",
         "tel",

@@ -77,7 +77,8 @@ class Stage(ABC, Generic[OptionsT]):
     @classmethod
     def from_options(cls, context: RunContext | None = None, **options: Any) -> Stage[Any]:
         """Build the stage from keyword options, validated as in a pipeline file."""
-        return cls(cls.Options.model_validate(options), context)
+        validated: Any = cls.Options.model_validate(options)
+        return cls(validated, context)
 
     def setup(self) -> None:
         """Load heavy resources (models, indexes) once, before the first batch."""

@@ -88,12 +88,12 @@ class PiiOptions(StageOptions):
         "redact: removed; drop: reject the conversation with reason pii:<ENTITY>.",
     )
     roles: list[Role] = Field(
-        default_factory=lambda: ["system", "user", "assistant"],
+        default_factory=lambda: list[Role](["system", "user", "assistant"]),
         min_length=1,
         description="Roles whose turns are scanned.",
     )
     ner_on: list[Role] | Literal["all"] = Field(
-        default_factory=lambda: ["user", "system"],
+        default_factory=lambda: list[Role](["user", "system"]),
         description="Roles whose turns also get spaCy NER (PERSON and other NER types), or `all`.",
     )
     on_source_redacted: Literal["scan", "trust", "drop"] = Field(
