@@ -41,12 +41,17 @@ OWN_STAGES = ("language", "normalize", "quality")
 def built_stages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Stage[Any] | str]]:
     """Each record stage with its default options and set up, or why it cannot run so."""
     folder = tmp_path_factory.mktemp("stages")
+    # The options a stage cannot run without, with the smallest files that satisfy them.
+    (folder / "eval.jsonl").write_text(
+        json.dumps({"id": "e1", "prompt": "hello there, how are you doing today? tell me everything"}) + "\n"
+    )
+    required = {"decontaminate": {"against": ["eval.jsonl"], "ngram": 4}}
     context = RunContext(pipeline_dir=folder, workers=1)
     stages: dict[str, Stage[Any] | str] = {}
     for name in RECORD_STAGES:
         stage_class = registry.stages.get(name)
         try:
-            options = stage_class.Options.model_validate({}, context={"base_dir": folder})
+            options = stage_class.Options.model_validate(required.get(name, {}), context={"base_dir": folder})
         except ValidationError as exc:
             stages[name] = f"{name} needs options or files: {exc.errors()[0]['msg']}"
             continue
