@@ -84,7 +84,7 @@ def schema() -> None:
 
     Example: curate schema > pipeline.schema.json
     """
-    from curate.config import pipeline_json_schema
+    from curate.config_schema import pipeline_json_schema
 
     click.echo(json.dumps(pipeline_json_schema(), indent=2))
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from curate import registry
+from curate.config_issues import issues_from
 from curate.errors import ConfigError, ConfigIssue
 from curate.licensing import check_license_key, check_source_key, resolve_input_license
 from curate.options import ResolvedPath, StageOptions, StrictModel, base_dir
@@ -231,7 +230,7 @@ def parse_pipeline(
     try:
         top = PipelineFile.model_validate(data, context=context)
     except ValidationError as exc:
-        issues += _issues(exc, (), PipelineFile, document)
+        issues += issues_from(exc, (), PipelineFile, document)
         top = None
     stages = _parse_stages(data.get("stages"), document, context, issues)
     if issues or top is None:
@@ -294,7 +293,7 @@ def _parse_stages(
         try:
             validated = stage_class.Options.model_validate(options, context=context)
         except ValidationError as exc:
-            issues += _issues(exc, loc, stage_class.Options, document)
+            issues += issues_from(exc, loc, stage_class.Options, document)
             continue
         specs.append(StageSpec(str(name), validated))
     return specs
@@ -317,82 +316,3 @@ def _check_stage_order(stages: list[StageSpec], document: YamlDocument, issues: 
                 )
             )
         kind = stage_class.produces or kind
-
-
-def _issues(
-    exc: ValidationError, prefix: Loc, model: type[BaseModel], document: YamlDocument
-) -> list[ConfigIssue]:
-    issues = []
-    for error in exc.errors(include_url=False):
-        loc: Loc = (*prefix, *error["loc"])
-        message, hint = _describe(error, model, tuple(error["loc"]))
-        issues.append(ConfigIssue(render_loc(loc), message, document.line_of(loc), hint))
-    return issues
-
-
-def _describe(error: Any, model: type[BaseModel], loc: Loc) -> tuple[str, str | None]:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        known = _fields_at(model, loc[:-1])
-        import difflib
-
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = (
-            f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else None)
-        )
-        return f"unknown key {key!r}", hint
-    if kind == "missing":
-        return f"missing required key {str(loc[-1])!r}", None
-    message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    if isinstance(value, str | int | float | bool) and kind != "value_error":
-        message += f" (got {value!r})"
-    return message, None
-
-
-def _fields_at(model: Any, loc: Loc) -> list[str]:
-    """The keys a model accepts at ``loc``, for 'did you mean' hints."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int):
-            args = typing.get_args(current)
-            current = args[0] if args else None
-        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
-            current = current.model_fields[part].annotation
-        else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``X | None`` down to ``X``."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        return options[0] if len(options) == 1 else annotation
-    return annotation
-
-
-def pipeline_json_schema() -> dict[str, Any]:
-    """JSON Schema of the pipeline file, with one entry per registered stage."""
-    schema = PipelineFile.model_json_schema()
-    definitions = schema.setdefault("$defs", {})
-    choices = []
-    for name in registry.stages.names():
-        options_schema = registry.stages.get(name).Options.model_json_schema(ref_template="#/$defs/{model}")
-        definitions.update(options_schema.pop("$defs", {}))
-        choices.append(
-            {
-                "type": "object",
-                "properties": {name: {"anyOf": [options_schema, {"type": "null"}]}},
-                "required": [name],
-                "additionalProperties": False,
-            }
-        )
-    schema["properties"]["stages"]["items"] = {"oneOf": choices}
-    schema["title"] = "curate pipeline"
-    return schema

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 import curate
 from curate.cli import cli
-from curate.config import load_pipeline, parse_pipeline, pipeline_json_schema
+from curate.config import load_pipeline, parse_pipeline
+from curate.config_schema import pipeline_json_schema
 from curate.errors import ConfigError
 
 CONF = Path(__file__).parent / "conf"
