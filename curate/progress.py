@@ -52,7 +52,8 @@ class RichReporter:
             TimeElapsedColumn,
         )
 
-        self.console = Console(file=sys.stderr)
+        # Logs and CI have no terminal width; 120 columns keep the summary table readable there.
+        self.console = Console(file=sys.stderr, width=None if sys.stderr.isatty() else 120)
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description:<14}"),
