@@ -36,7 +36,6 @@ class Scanner:
         self.nlp_engine = DocNlpEngine(nlp)
         self.analyzer = build_analyzer(spec, nlp)
         self.allow = frozenset(spec.allow)
-        self.ner_runs = 0
 
     def needs_ner(self, text: str) -> bool:
         """False only where NER provably adds nothing (see the module docstring)."""
@@ -60,13 +59,11 @@ class Scanner:
             docs = self.nlp_engine.nlp.pipe((texts[i] for i in order), batch_size=PIPE_BATCH)
             for i, doc in zip(order, docs, strict=True):
                 artifacts[i] = self.nlp_engine.artifacts(doc)
-            self.ner_runs += len(run)
         ran = set(run)
         return [self._analyse(text, artifacts[i], ner_ran=i in ran) for i, text in enumerate(texts)]
 
     def _plain(self, text: str, ner: bool) -> tuple[Finding, ...]:
         if ner and self.nlp_engine.nlp is not None:
-            self.ner_runs += 1
             return self._analyse(text, self.nlp_engine.process_text(text, LANGUAGE), ner_ran=True)
         return self._analyse(text, self.nlp_engine.empty(), ner_ran=False)
 

@@ -35,10 +35,9 @@ Findings = tuple[Finding, ...]
 class Analyser:
     """Findings for ``(text, ner)`` requests, with a cache across calls and an optional pool."""
 
-    def __init__(self, spec: EngineSpec, workers: int = 1, plain: bool = False) -> None:
+    def __init__(self, spec: EngineSpec, workers: int = 1) -> None:
         self.spec = spec
         self.workers = max(1, workers)
-        self.plain = plain
         self.cache: dict[bytes, Findings] = {}
         self.analysed = 0
         self.cached = 0
@@ -47,7 +46,7 @@ class Analyser:
 
     def start(self) -> None:
         """Prepare the pool (workers start on first use, so an idle stage costs nothing)."""
-        if self.workers > 1 and not self.plain and self._pool is None:
+        if self.workers > 1 and self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -92,7 +91,7 @@ class Analyser:
 
     def _scanner(self) -> Scanner:
         if self._local is None:
-            self._local = shared_scanner(self.spec, self.plain)
+            self._local = shared_scanner(self.spec)
         return self._local
 
 
