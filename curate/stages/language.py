@@ -38,7 +38,14 @@ from pydantic import Field, field_validator, model_validator
 
 from curate.options import StageOptions
 from curate.stages.base import FilterStage, RunContext, register
-from curate.text.langid import UNDETERMINED, Detector, DetectorPool, letter_weight, prepare
+from curate.text.langid import (
+    UNDETERMINED,
+    Detector,
+    DetectorPool,
+    letter_weight,
+    prepare,
+    supported_languages,
+)
 
 Role = Literal["system", "user", "assistant"]
 DEFAULT_ROLES: tuple[Role, ...] = ("user",)
@@ -103,8 +110,6 @@ class LanguageOptions(StageOptions):
         """A kept language must be one langdetect can name, unless the source's is trusted."""
         if self.keep is None or self.trust_source:
             return self
-        from curate.text.langid import supported_languages
-
         known = supported_languages()
         unknown = [code for code in self.keep if code not in known]
         if unknown:

@@ -34,9 +34,10 @@ class Profiles:
 class FastDetector(Detector):  # type: ignore[misc]
     """A ``langdetect.detector.Detector`` whose ``_detect_block`` runs on ``Profiles`` rows."""
 
-    def __init__(self, factory: DetectorFactory, profiles: Profiles) -> None:
+    def __init__(self, factory: DetectorFactory, profiles: Profiles, seed: int) -> None:
         super().__init__(factory)
         self.profiles = profiles
+        self.seed = seed  # langdetect takes it from the factory; one factory serves every seed
 
     def _detect_block(self) -> None:
         if self.prior_map is not None or self.verbose:  # paths this port does not cover

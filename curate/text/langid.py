@@ -1,9 +1,10 @@
 """Language identification with langdetect: seeded, on prepared text, over a process pool.
 
 langdetect draws n-grams at random; its module-level ``detect`` uses a global seed other
-code may change. ``Detector`` builds its own profile factory with its own seed, so a text
-always gets the same answer, in any process. Profiles load once per process and seed, and
-judging runs on ``curate.text.langdetect_fast`` (langdetect's answers, ~1.5x faster).
+code may change. ``Detector`` seeds every detection itself, so a text always gets the same
+answer, in any process. The profiles do not depend on the seed: they load once per process
+(~100 MB), and judging runs on ``curate.text.langdetect_fast`` (langdetect's answers, ~1.5x
+faster).
 
 ``prepare`` turns a chat text into what is worth judging: code blocks, inline code, URLs
 and e-mail addresses removed (they read as English whatever the language around them),
@@ -46,7 +47,7 @@ _WIDE_LETTER = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff
 
 def supported_languages() -> list[str]:
     """ISO 639-1 codes langdetect can return (after ``CODE_ALIASES``)."""
-    return sorted({CODE_ALIASES.get(code, code) for code in _factory(0).get_lang_list()})
+    return sorted({CODE_ALIASES.get(code, code) for code in _factory().get_lang_list()})
 
 
 def prepare(text: str, max_chars: int, strip_code: bool = True) -> str:
@@ -77,8 +78,9 @@ class Detector:
     """Seeded langdetect: ``detect(text) -> (iso_code, probability)``."""
 
     def __init__(self, seed: int = 0) -> None:
-        self.factory = _factory(seed)
-        self.profiles = _profiles(seed)
+        self.seed = seed
+        self.factory = _factory()
+        self.profiles = _profiles()
 
     def detect(self, text: str) -> tuple[str, float]:
         """The most probable language and its probability; ``("und", 0.0)`` with no features.
@@ -86,7 +88,7 @@ class Detector:
         langdetect takes short Chinese texts for Korean at times; Korean is written in Hangul,
         so without Hangul the next language is taken.
         """
-        detector = FastDetector(self.factory, self.profiles)
+        detector = FastDetector(self.factory, self.profiles, self.seed)
         detector.append(text)
         try:
             ranked = detector.get_probabilities()
@@ -104,16 +106,16 @@ class Detector:
 
 
 @cache
-def _factory(seed: int) -> DetectorFactory:
+def _factory() -> DetectorFactory:
+    """langdetect's profiles, loaded once per process; its seed stays unset (detectors get theirs)."""
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
-    factory.seed = seed  # an instance attribute: the class-wide default stays untouched
     return factory
 
 
 @cache
-def _profiles(seed: int) -> Profiles:
-    return Profiles(_factory(seed))
+def _profiles() -> Profiles:
+    return Profiles(_factory())
 
 
 class DetectorPool:
