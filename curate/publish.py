@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,12 +30,13 @@ import httpx
 import polars as pl
 from huggingface_hub.errors import HfHubHTTPError
 
-from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png, write_card
+from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png
+from curate.card.examples import Scanner, default_scanner
 from curate.card.markdown import plural
 from curate.card.source import DATA_FILE
 from curate.errors import CurateError, PublishError
+from curate.writers.atomic import write_bytes
 
-Scanner = Callable[[Iterable[str]], dict[str, int]]
 MANIFEST_FILE = "manifest.json"
 DATA_DIR = "data"
 NEVER_UPLOADED = ("rejects/*", "dedup/*")
@@ -80,6 +81,10 @@ class PublishPlan:
     folder: Path
     repo_id: str
     private: bool
+    name: str
+    """The dataset's name, from the manifest."""
+    rendered: dict[str, bytes] = field(repr=False)
+    """The card and chart built for ``repo_id``: ``publish`` writes these very bytes before uploading."""
     files: dict[str, int]
     """Paths relative to ``folder`` -> bytes (the card and chart as they will be written)."""
     withheld: dict[str, int]
@@ -128,13 +133,13 @@ def plan_publish(
         source = CardSource.from_folder(folder)
     except CurateError as exc:
         raise PublishError(str(exc)) from exc
-    card = build_card(source, repo_id, scanner).encode("utf-8")
-    chart = funnel_png(source.name, source.stages)
-    files = {
-        CARD_FILE: len(card),
-        CHART_FILE: len(chart),
-        MANIFEST_FILE: (folder / MANIFEST_FILE).stat().st_size,
+    scanner = scanner or default_scanner()
+    rendered = {
+        CARD_FILE: build_card(source, repo_id, scanner).encode("utf-8"),
+        CHART_FILE: funnel_png(source.name, source.stages),
     }
+    files = {path: len(content) for path, content in rendered.items()}
+    files[MANIFEST_FILE] = (folder / MANIFEST_FILE).stat().st_size
     data = _data_files(folder)
     files |= {path: (folder / path).stat().st_size for path in data}
     checks = [
@@ -142,7 +147,8 @@ def plan_publish(
         _residual_check(folder, _one_format(data), scanner),
         _license_check(source),
     ]
-    return PublishPlan(folder, repo_id, private, files, _withheld(folder, set(files)), checks)
+    withheld = _withheld(folder, set(files))
+    return PublishPlan(folder, repo_id, private, source.name, rendered, files, withheld, checks)
 
 
 def publish(
@@ -167,15 +173,15 @@ def publish(
     if not plan.ok:
         raise PublishError("\n".join(["publishing refused:", *plan.refusals]))
     client = api or _default_client()
-    write_card(plan.folder, repo_id, scanner)
-    name = CardSource.from_folder(plan.folder).name
+    for path, content in plan.rendered.items():
+        write_bytes(plan.folder / path, content)
     try:
         url = client.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         client.upload_folder(
             repo_id=repo_id,
             folder_path=plan.folder,
             repo_type="dataset",
-            commit_message=f"curate: publish {name}",
+            commit_message=f"curate: publish {plan.name}",
             allow_patterns=sorted(plan.files),
             ignore_patterns=list(NEVER_UPLOADED),
         )
@@ -216,11 +222,7 @@ def _pii_stage_check(source: CardSource, allow_unscrubbed: bool) -> Check:
 def _residual_check(folder: Path, data: list[str], scanner: Scanner | None) -> Check:
     name = "residual PII scan"
     if scanner is None:
-        try:
-            from curate.pii.scan import scan_structured
-        except ImportError:
-            return Check(name, False, "unavailable: this install has no curate.pii.scan to check the output")
-        scanner = scan_structured
+        return Check(name, False, "unavailable: this install has no curate.pii.scan to check the output")
     found = Counter({kind: count for kind, count in scanner(residual_texts(folder, data)).items() if count})
     if not found:
         return Check(
