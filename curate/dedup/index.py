@@ -21,7 +21,7 @@ import polars as pl
 
 from curate.dedup.arrays import U64, Bools, Floats, Int64s, sorted_distinct
 from curate.dedup.clusters import Sketches, similar
-from curate.dedup.sketch import PARTS, ConversationSketch, Sketch
+from curate.dedup.sketch import PARTS, ConversationSketch, Sketch, SketchSettings
 from curate.writers.atomic import atomic_path
 
 INDEX_PATH: Final = Path("dedup") / "index.parquet"
@@ -33,14 +33,10 @@ together (alternatives of one prompt), so it is small unless they are near-ident
 
 
 @dataclass(frozen=True)
-class IndexSettings:
-    """What must be equal for two signatures to be comparable."""
+class IndexSettings(SketchSettings):
+    """What must be equal for two signatures to be comparable: how they were sketched, and
+    the index format."""
 
-    num_perm: int
-    seed: int
-    shingle: str
-    ngram: int
-    char_ngram: int
     version: int = FORMAT_VERSION
 
     def differences(self, other: IndexSettings) -> list[str]:

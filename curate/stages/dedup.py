@@ -33,7 +33,7 @@ from pydantic import Field, field_validator, model_validator
 from curate.dedup import clusters, index, minhash
 from curate.dedup.decide import KEPT, Decisions, decide
 from curate.dedup.exact import ExactSets
-from curate.dedup.sketch import ConversationSketch, Sketcher, SketchSettings
+from curate.dedup.sketch import ConversationSketch, Sketcher
 from curate.dedup.text import Shingle
 from curate.errors import StageError
 from curate.options import ExistingPath, StageOptions
@@ -112,6 +112,7 @@ class DedupOptions(StageOptions):
         return self
 
     def index_settings(self, seed: int) -> index.IndexSettings:
+        """How signatures are made with ``seed``: what an index must share to be compared."""
         return index.IndexSettings(
             num_perm=self.num_perm,
             seed=seed,
@@ -141,13 +142,13 @@ class Dedup(FilterStage[DedupOptions]):
         self._kept: tuple[pl.DataFrame, ConversationSketch, npt.NDArray[np.int64]] | None = None
 
     @property
-    def sketch_settings(self) -> SketchSettings:
-        options = self.options
-        return SketchSettings(options.num_perm, self.seed, options.shingle, options.ngram, options.char_ngram)
+    def settings(self) -> index.IndexSettings:
+        """How this run sketches texts; an earlier release's index must have been made alike."""
+        return self.options.index_settings(self.seed)
 
     def setup(self) -> None:
         """Load the indexes of earlier releases named in ``against``."""
-        settings = self.options.index_settings(self.seed)
+        settings = self.settings
         self._releases = []
         for path in self.options.against:
             release = index.read_index(index.locate(path))
@@ -164,7 +165,7 @@ class Dedup(FilterStage[DedupOptions]):
             self.setup()
         releases = self._releases or []
         lsh = self.options.lsh()
-        sketcher = Sketcher(self.sketch_settings, workers=self.context.workers)
+        sketcher = Sketcher(self.settings, workers=self.context.workers)
         sketch = sketcher.sketch(frame)
         exact = ExactSets(lambda rows: sketcher.shingle_sets(frame[rows]), frame.height)
         order = self._ranking(frame)
@@ -231,10 +232,9 @@ class Dedup(FilterStage[DedupOptions]):
         released = index.released_ids(folder)
         if released is not None:
             chosen = chosen.join(released, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
-        settings = self.options.index_settings(self.seed)
         name = (self.context.output_dir or folder).name
         target = folder / index.INDEX_PATH
-        index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), settings, release=name)
+        index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), self.settings, release=name)
 
 
 def _columns(frame: pl.DataFrame, decisions: Decisions, releases: list[index.ReleaseIndex]) -> pl.DataFrame:
