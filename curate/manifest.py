@@ -6,7 +6,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Literal
 
-from curate.licensing import resolve_input_license, summarize_output
+from curate.licensing import summarize_output
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
@@ -53,11 +53,12 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
     """The manifest of a run. Counts and settings only: never a value from a record."""
     config = result.config
     splits = {name: frame.height for name, frame in result.splits().items()}
+    versions = package_versions()
     return {
         "manifest_version": MANIFEST_VERSION,
         "name": config.name,
         "description": config.description,
-        "curate_version": package_versions().get("curate", "unknown"),
+        "curate_version": versions.get("curate", "unknown"),
         "config_hash": config.config_hash,
         "config": config.raw,
         "pipeline_text": config.text,
@@ -72,7 +73,7 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
                 "rows": read.frame.height,
                 "rejected": read.rejects.height,
                 "reasons": read.reasons,
-                "license": resolve_input_license(spec),
+                "license": read.license,
                 "consent": spec.consent,
             }
             for read, spec in zip(result.inputs, config.inputs, strict=True)
@@ -87,5 +88,5 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
             "splits": splits,
             "formats": list(config.output.formats),
         },
-        "versions": package_versions(),
+        "versions": versions,
     }

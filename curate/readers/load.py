@@ -27,13 +27,18 @@ CHUNK_ROWS = 10_000
 
 @dataclass
 class InputRead:
-    """The rows read from one input, what could not be read, and the counts."""
+    """The rows read from one input, what could not be read, and the counts.
+
+    ``license`` is the license the input gives records that carry none (its ``license:``,
+    resolved through the registry for ``auto``).
+    """
 
     name: str
     format: str
     frame: pl.DataFrame
     rejects: pl.DataFrame
     records: int
+    license: str
     files: list[dict[str, Any]] = field(default_factory=list)
     detected: bool = False
 
@@ -116,6 +121,7 @@ def read_input(
         frame=builder.frame(),
         rejects=rejects.frame(),
         records=records,
+        license=builder.license,
         files=[fingerprint(path, labels[path]) for path in paths],
         detected=spec.format == "auto",
     )
