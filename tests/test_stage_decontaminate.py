@@ -235,11 +235,17 @@ def test_invalid_options_are_named(tmp_path: Path, plain_eval: Path, options: st
     assert message in str(caught.value)
 
 
-def test_rows_without_text_are_kept(plain_eval: Path) -> None:
+@pytest.mark.parametrize("method", ["ngram", "minhash"])
+def test_rows_without_text_are_kept(tmp_path: Path, method: str) -> None:
+    # An evaluation text without words matches nothing, not even a prompt without words.
+    path = write_jsonl(
+        tmp_path / "e.jsonl", [{"id": "q-1", "prompt": QUESTION}, {"id": "p", "prompt": "???"}]
+    )
     data = frame(
         {**conversation("none"), "messages": None},
         {**conversation("empty"), "messages": []},
         conversation("blank", ("user", ""), ("assistant", "")),
+        conversation("marks", ("user", "!!!"), ("assistant", "?")),
     )
-    output = Decontaminate.from_options(against=[plain_eval]).process(data)
-    assert (output.kept.height, output.rejected.height) == (3, 0)
+    output = Decontaminate.from_options(against=[path], method=method).process(data)
+    assert (output.kept.height, output.rejected.height) == (4, 0)

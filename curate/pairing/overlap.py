@@ -10,25 +10,31 @@ spacing do not hide a copy.
   Prompts are hashed in one vectorised pass, and every hash hit is confirmed word by word.
 - ``MinHashIndex`` finds prompts that are near-duplicates of a whole evaluation text
   (estimated Jaccard similarity of word shingles), which a long prompt quoting a short
-  question is not: use n-grams for containment.
+  question is not: use n-grams for containment. Shingles, signatures and the LSH lookup
+  are ``curate.dedup``'s.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
+from curate.dedup.clusters import NO_GROUP, Sketches
+from curate.dedup.hashing import PowerTable
+from curate.dedup.index import match_release
+from curate.dedup.minhash import Permutations, lsh_parameters, signatures
+from curate.dedup.shingles import TextBatch, shingle_hashes
+from curate.dedup.text import exact_keys, shingle_text
 from curate.pairing.evalsets import EvalText
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
 
 TOKEN = r"\w+"
 CHUNK_ROWS = 20_000
+MINHASH_SEED = 1
+BATCH_BYTES = 1 << 20
 _MULTIPLIERS = np.random.default_rng(20240613).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
 
 
@@ -155,47 +161,66 @@ class NgramIndex:
 
 
 class MinHashIndex:
-    """MinHash signatures of evaluation texts, queried by LSH at a Jaccard ``threshold``."""
+    """MinHash signatures of evaluation texts, queried by LSH at a Jaccard ``threshold``.
+
+    The mechanics are dedup's (``curate.dedup``): shingles hashed straight from the bytes of
+    the word tokens, signatures computed a batch at a time, LSH band hashes, and the lookup
+    of a release's rows that names each prompt's best match. The bands x rows are the ones
+    datasketch's ``MinHashLSH`` picks for the threshold.
+    """
 
     def __init__(self, texts: list[EvalText], threshold: float = 0.8, num_perm: int = 128, shingle: int = 5):
-        from datasketch import MinHashLSH
-
         self.threshold = threshold
-        self.num_perm = num_perm
         self.shingle = shingle
-        self.signatures = self._signatures([text.text for text in texts])
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        with self.lsh.insertion_session() as session:
-            for position, signature in enumerate(self.signatures):
-                if signature is not None:
-                    session.insert(position, signature)
+        self.lsh = lsh_parameters(threshold, num_perm)
+        self.permutations = Permutations.from_seed(num_perm, MINHASH_SEED)
+        self.powers = PowerTable()
+        self.texts = self._sketches(_shingle_spans([text.text for text in texts]))
 
     def search(self, prompts: list[str]) -> list[Match | None]:
-        matches: list[Match | None] = []
-        for signature in self._signatures(prompts):
-            best = None
-            if signature is not None:
-                for text in self.lsh.query(signature):
-                    other = self.signatures[text]
-                    assert other is not None
-                    similarity = signature.jaccard(other)
-                    if similarity >= self.threshold and (best is None or (-similarity, text) < best):
-                        best = (-similarity, text)
-            matches.append(
-                None if best is None else Match(best[1], -best[0], f"MinHash Jaccard ~{-best[0]:.2f}")
-            )
+        matches: list[Match | None] = [None] * len(prompts)
+        spans = _shingle_spans(prompts)
+        for low, high in _byte_ranges(spans):
+            query = self._sketches(spans.slice(low, high - low))
+            rows = np.flatnonzero(query.has_shingles).astype(np.int64)
+            found = match_release(self.texts, query, rows, self.threshold)
+            for row, text, similarity in zip(
+                found.rows.tolist(), found.matches.tolist(), found.similarity.tolist(), strict=True
+            ):
+                matches[low + row] = Match(text, similarity, f"MinHash Jaccard ~{similarity:.2f}")
         return matches
 
-    def _signatures(self, texts: list[str]) -> list[LeanMinHash | None]:
-        from datasketch import LeanMinHash, MinHash
+    def _sketches(self, spans: pl.Series) -> Sketches:
+        """Exact keys and signatures of texts given as ``_shingle_spans``."""
+        batch = TextBatch.from_arrow(spans.to_arrow())
+        size = batch.size
+        self.powers.ensure(batch.data.size + 1)
+        hashes, counts = shingle_hashes(
+            batch, np.zeros(size, dtype=bool), np.full(size, self.shingle, dtype=np.int64), self.powers
+        )
+        return Sketches.build(
+            keys=np.asarray(exact_keys(batch.data.data, batch.offsets.tolist()), dtype=np.uint64),
+            parts=(signatures(hashes, counts, self.permutations),),
+            has_shingles=counts > 0,
+            groups=np.full(size, NO_GROUP, dtype=np.int64),
+            lsh=self.lsh,
+        )
 
-        shingles = [_shingles(words, self.shingle) for words in tokenize(texts)]
-        present = [s for s in shingles if s]
-        computed = iter(MinHash.bulk(present, num_perm=self.num_perm, seed=1)) if present else iter(())
-        return [LeanMinHash(next(computed)) if s else None for s in shingles]
+
+def _shingle_spans(texts: list[str]) -> pl.Series:
+    """The lower-cased word tokens of each text, as ``curate.dedup.shingles`` reads them."""
+    words = pl.col("text").str.to_lowercase().str.extract_all(TOKEN).list.join(" ").fill_null("")
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    return frame.select(shingle_text(words, pl.lit(False))).to_series()
 
 
-def _shingles(words: list[str], size: int) -> list[bytes]:
-    if len(words) <= size:
-        return [" ".join(words).encode()] if words else []
-    return [" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)]
+def _byte_ranges(spans: pl.Series) -> Iterator[tuple[int, int]]:
+    """Consecutive row ranges of about ``BATCH_BYTES`` each (a longer text goes alone), so the
+    per-byte arrays of shingle hashing stay small."""
+    ends = spans.str.len_bytes().cast(pl.Int64).cum_sum().to_numpy()
+    low = 0
+    while low < ends.size:
+        before = int(ends[low - 1]) if low else 0
+        high = max(int(np.searchsorted(ends, before + BATCH_BYTES, side="right")), low + 1)
+        yield low, high
+        low = high
