@@ -131,7 +131,6 @@ class ExactSets:
 
 
 def _stack(tables: list[SetTable]) -> SetTable:
-    if not tables:
-        return SetTable(np.zeros(0, np.uint32), np.zeros(1, np.int64))
+    """The rows of ``tables`` one after the other (``ExactSets`` always passes at least one)."""
     values = np.concatenate([t.values for t in tables])
     return SetTable(values, _offsets(np.concatenate([t.sizes for t in tables])))
