@@ -352,3 +352,16 @@ def test_examples_pass_over_long_digit_runs(tmp_path: Path, text: str, flagged: 
     section_text = section(card_of(make_folder(tmp_path, splits=rows), scanner=find_nothing), "Examples")
     assert ("id `p001`" not in section_text) is flagged
     assert ("1 candidate rows were passed over" in section_text) is flagged
+
+
+@pytest.mark.parametrize("text", ["Emily here, 415 555 0132.", "it is 4155550132 ok", "020 7946 0958"])
+def test_the_digit_run_filter_covers_what_the_residual_scan_leaves(tmp_path: Path, text: str) -> None:
+    """Bare digit groups with no context word pass the stage's recognizers (on purpose: code and
+    figures hold such runs), so the stage does not make the card's own filter redundant."""
+    from curate.pii.scan import scan_structured
+
+    assert not any(scan_structured([text]).values())
+    rows = {"train": [pair(1, text=text), pair(2)]}
+    section_text = section(card_of(make_folder(tmp_path, splits=rows), scanner=scan_structured), "Examples")
+    assert "id `p001`" not in section_text
+    assert "1 candidate rows were passed over" in section_text

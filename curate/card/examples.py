@@ -2,10 +2,12 @@
 
 Rows are shown only when the run had a ``pii`` stage, and a row is skipped when the residual
 scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in it, or when it
-holds a long run of digits: pattern recognizers score phone numbers low without a context word
-nearby, and a card shown to everyone can afford to be stricter than the data. Rejects are
-never read. Each message is cut short; the rows are the first of the first split, one per
-strategy first, so the choice is deterministic.
+holds a long run of digits. The stage and the scan find phone numbers of an unmistakable shape
+(``(415) 555-0132``, ``+44 20 7946 0958``) anywhere, but a bare digit group (``415 555 0132``,
+``4155550132``) only next to a context word such as "call": treating every such run as PII
+would mangle code, ids and figures in the data, while a card showing three rows out of fifty
+can pass over them at no cost. Rejects are never read. Each message is cut short; the rows
+are the first of the first split, one per strategy first, so the choice is deterministic.
 """
 
 from __future__ import annotations
