@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,4 +175,33 @@ def test_a_loop_of_parents_is_refused(tmp_path: Path) -> None:
         (3, "orphan", "parent_id: the chain of parent messages loops"),
         (4, "orphan", "parent_id: the chain of parent messages loops"),
         (5, "orphan", "parent_id: ancestor message Y has no path to a root prompt"),
+    ]
+
+
+def test_a_flat_reply_whose_own_fields_are_bad_is_a_reject_not_a_crash(tmp_path: Path) -> None:
+    bad = [
+        message("A4", "P1", "assistant", created_date="yesterday"),
+        message("A5", "P1", "assistant", rank="first"),
+        message("A6", "P4", "assistant", model_name=7),  # the only reply to P4
+        message("P4", None, "prompter"),
+    ]
+    read = read_records(tmp_path, [*FLAT[:2], *bad], "oasst")
+    assert [row["id"] for row in rows(read)] == ["A1"]
+    assert rejects(read) == [
+        (3, "invalid_value", "created_date: expected epoch seconds or an ISO 8601 timestamp"),
+        (4, "wrong_type", "rank: expected a whole number"),
+        (5, "wrong_type", "model_name: expected a string, got int"),
+        (6, "unanswered", "message_id: no assistant message answers this prompt"),
+    ]
+    assert read.records == 6
+
+
+def test_a_flat_reply_whose_meta_cannot_be_stored_is_rejected_at_its_line(tmp_path: Path) -> None:
+    # A JSON array keeps integers beyond 64 bits, which the meta column cannot hold.
+    records = [*FLAT[:2], message("A4", "P1", "assistant", review_count=10**30)]
+    (tmp_path / "in.json").write_text("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]")
+    read = read_path(tmp_path, "in.json", "oasst")
+    assert [row["id"] for row in rows(read)] == ["A1"]
+    assert rejects(read) == [
+        (4, "invalid_value", "meta: cannot be stored as JSON (Integer exceeds 64-bit range)")
     ]

@@ -74,9 +74,13 @@ class Origin:
 
 @dataclass
 class Finished:
-    """What ``Reader.finish`` returns: rows built from kept records, and records refused."""
+    """What ``Reader.finish`` returns: the rows of each kept record, and records refused.
 
-    rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    Rows come with the ``Origin`` of the record they were built for, so that a row the
+    loader cannot store is rejected as that record, like a row returned by ``read``.
+    """
+
+    rows: list[tuple[Origin, list[dict[str, Any]]]] = dataclasses.field(default_factory=list)
     rejects: list[tuple[Origin, RecordError]] = dataclasses.field(default_factory=list)
 
 

@@ -104,15 +104,19 @@ def read_input(
         try:
             builder.add(reader.read(raw.value, origin))
         except RecordError as exc:
-            rejects.add(origin, exc.reason, f"{exc.field}: {exc.message}")
+            rejects.refuse(origin, exc)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             # Foreign messages may quote record text; name only the kind of failure.
             detail = f"{type(exc).__name__} while reading a {reader_class.format} record"
             rejects.add(origin, "invalid_record", detail)
     finished = reader.finish()
     for origin, error in finished.rejects:
-        rejects.add(origin, error.reason, f"{error.field}: {error.message}")
-    builder.add(finished.rows)
+        rejects.refuse(origin, error)
+    for origin, rows in finished.rows:
+        try:
+            builder.add(rows)
+        except RecordError as exc:
+            rejects.refuse(origin, exc)
     if on_records:
         on_records(records % 1000)
     return InputRead(
@@ -173,6 +177,9 @@ class _Rejects:
                 "raw": origin.raw,
             }
         )
+
+    def refuse(self, origin: Origin, error: RecordError) -> None:
+        self.add(origin, error.reason, f"{error.field}: {error.message}")
 
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rows, schema=schema.READ_REJECT)

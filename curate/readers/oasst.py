@@ -84,18 +84,23 @@ class OASSTReader(Reader):
 
     def finish(self) -> Finished:
         """Rows of the flat layout: one per assistant message whose whole path is present."""
-        broken = self._broken_paths()
+        refused = self._broken_paths()
         answered: set[str] = set()
         finished = Finished()
-        for identifier, (message, _) in self._messages.items():
-            if identifier in broken or message["role"] != "assistant":
+        for identifier, (message, origin) in self._messages.items():
+            if identifier in refused or message["role"] != "assistant":
                 continue
             path = self._path_to(identifier)
+            try:
+                row = _row(path, {})
+            except RecordError as exc:  # the reply's own fields (rank, created_date, ...)
+                refused[identifier] = exc
+                continue
             answered.update(m["message_id"] for m in path)
-            finished.rows.append(_row(path, {}))
+            finished.rows.append((origin, [row]))
         for identifier, (_, origin) in self._messages.items():
-            if identifier in broken:
-                finished.rejects.append((origin, broken[identifier]))
+            if identifier in refused:
+                finished.rejects.append((origin, refused[identifier]))
             elif identifier not in answered:
                 error = RecordError("unanswered", "message_id", "no assistant message answers this prompt")
                 finished.rejects.append((origin, error))
