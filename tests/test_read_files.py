@@ -200,3 +200,13 @@ def test_read_from_a_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("c0", "MIT", "granted"),
         ("c1", "MIT", "granted"),
     ]
+
+
+@pytest.mark.parametrize("name", ["x.jsonl.gz", "x.jsonl.zst", "x.jsonl.bz2", "x.jsonl.xz", "x.json.zst"])
+def test_a_file_that_is_not_the_archive_its_name_says_is_one_unreadable_file_reject(
+    tmp_path: Path, name: str
+) -> None:
+    write_jsonl(tmp_path / name, RECORDS)
+    read = read_path(tmp_path, name, "openai")
+    assert read.frame.height == 0
+    assert read.rejects.select("file", "line", "reason").rows() == [(name, 0, "unreadable_file")]

@@ -84,9 +84,19 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
             yield from _parquet(path, label, max_bytes)
         else:
             yield from _saved_dataset(path, label, max_bytes)
-    except (OSError, EOFError, ValueError) as exc:
+    except _broken_file_errors(path) as exc:
         # The file itself is broken (truncated archive, not Parquet, ...): one reject says so.
         yield RawRecord(label, 0, None, reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}")
+
+
+def _broken_file_errors(path: Path) -> tuple[type[Exception], ...]:
+    """What reading a broken file of this kind raises (zstandard is imported when needed)."""
+    errors: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, lzma.LZMAError)
+    if path.suffix.lower() in (".zst", ".zstd"):
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    return errors
 
 
 def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
