@@ -6,7 +6,6 @@ Each command is one call into ``curate.licensing.describe``. The group is added 
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -15,18 +14,16 @@ from curate.errors import CurateError
 
 
 class LicensesGroup(click.Group):
-    """Prints a ``CurateError`` as one red line per problem and exits with its code."""
+    """Prints a ``CurateError`` as the ``curate`` command does, when the group runs on its own."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CurateError as exc:
-            from rich.console import Console
+            # Imported here: curate.cli imports this module to add the group.
+            from curate.cli import _fail
 
-            console = Console(file=sys.stderr, highlight=False)
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
-            raise SystemExit(exc.exit_code) from None
+            _fail(exc)
 
 
 def _console() -> Any:
