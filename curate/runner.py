@@ -183,13 +183,18 @@ def _run_stage(
 
 
 def _in_batches(stage: Stage[Any], frame: pl.DataFrame, reporter: Reporter, batch_rows: int) -> StageOutput:
-    kept, rejected = [], []
+    outputs = []
     for batch in frame.iter_slices(batch_rows):
-        output = stage.process(batch)
-        kept.append(output.kept)
-        rejected.append(output.rejected)
+        outputs.append(stage.process(batch))
         reporter.advance(batch.height)
-    return StageOutput(kept=pl.concat(kept, how="vertical"), rejected=pl.concat(rejected, how="vertical"))
+    consumed = None
+    if any(output.consumed is not None for output in outputs):
+        consumed = sum(o.kept.height if o.consumed is None else o.consumed for o in outputs)
+    return StageOutput(
+        kept=pl.concat([output.kept for output in outputs], how="vertical"),
+        rejected=pl.concat([output.rejected for output in outputs], how="vertical"),
+        consumed=consumed,
+    )
 
 
 def _check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:

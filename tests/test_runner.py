@@ -53,6 +53,15 @@ class LosesRows(Stage[StageOptions]):
         return StageOutput(kept=frame.head(1), rejected=no_rejects(frame))
 
 
+class Doubles(Stage[StageOptions]):
+    """A batch stage that changes the unit: two rows out for every row in."""
+
+    name = "doubles"
+
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        return StageOutput(kept=pl.concat([frame, frame]), rejected=no_rejects(frame), consumed=frame.height)
+
+
 class UndeclaredReason(FilterStage[StageOptions]):
     name = "undeclared"
     reasons: ClassVar[tuple[str, ...]] = ("declared",)
@@ -73,6 +82,11 @@ def test_filter_stage_routes_rows_and_counts_reasons_across_batches() -> None:
     assert rejected.columns[-3:] == ["stage", "reason", "detail"]
     assert (stats.rows_in, stats.rows_out, stats.rows_rejected) == (12, 6, 6)
     assert stats.reasons == {"odd:number": 6}
+
+
+def test_rows_consumed_add_up_across_batches() -> None:
+    kept, _, stats = _run(Doubles(StageOptions()), frame(*(conversation(f"c{i}") for i in range(12))))
+    assert (kept.height, stats.rows_in, stats.consumed, stats.rows_rejected) == (24, 12, 12, 0)
 
 
 def test_a_stage_that_loses_rows_is_an_error() -> None:
