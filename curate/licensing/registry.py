@@ -28,7 +28,6 @@ from curate.errors import CurateError, LicenseError
 from curate.options import StrictModel
 
 UseClass = Literal["commercial", "noncommercial", "academic", "unspecified", "unknown"]
-REGISTRY_FILES = ("licenses.yaml", "terms.yaml", "sources.yaml")
 AND = " AND "
 
 
@@ -118,11 +117,12 @@ class Registry:
         >>> registry().canonical_expression("odc-by AND cc by 4.0")
         'CC-BY-4.0 AND ODC-BY-1.0'
         """
-        keys = set()
-        for part in license_parts(expression):
-            found = self.find_license(part)
-            keys.add(found.key if found else part)
-        return AND.join(sorted(keys)) if keys else "unspecified"
+        # Imported here: the algebra module imports this one.
+        from curate.licensing.algebra import combine_licenses
+
+        return combine_licenses(
+            found.key if (found := self.find_license(part)) else part for part in license_parts(expression)
+        )
 
     def find_source(self, name: str) -> Source | None:
         key = self._source_names.get(name.strip().lower())
