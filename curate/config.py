@@ -177,6 +177,7 @@ class PipelineConfig:
     base_dir: Path
     raw: dict[str, Any] = field(repr=False)
     file: Path | None = None
+    file_text: str | None = field(default=None, repr=False)
 
     @property
     def output_dir(self) -> Path:
@@ -189,9 +190,9 @@ class PipelineConfig:
 
     @property
     def text(self) -> str:
-        """The pipeline file's text (or its YAML rendering when built from a dict)."""
-        if self.file is not None:
-            return self.file.read_text(encoding="utf-8")
+        """The pipeline file's text as validated (or its YAML rendering when built from a dict)."""
+        if self.file_text is not None:
+            return self.file_text
         import yaml
 
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
@@ -248,6 +249,7 @@ def parse_pipeline(
         base_dir=base,
         raw=data,
         file=file.resolve() if file else None,
+        file_text=document.text,
     )
 
 

@@ -14,11 +14,12 @@ Loc = tuple[str | int, ...]
 
 @dataclass
 class YamlDocument:
-    """Parsed YAML data plus the 1-based line of each path in it."""
+    """Parsed YAML data plus the 1-based line of each path in it, and the text it came from."""
 
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     duplicates: list[tuple[Loc, int]] = field(default_factory=list)
+    text: str | None = None
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of ``loc``, or of its nearest ancestor the file has."""
@@ -42,7 +43,7 @@ def load_yaml(text: str, file: str | None = None) -> YamlDocument:
         raise ConfigError([ConfigIssue("", f"invalid YAML: {problem}", line)], file) from exc
     finally:
         loader.dispose()
-    document = YamlDocument(data)
+    document = YamlDocument(data, text=text)
     if node is not None:
         _walk(node, (), document)
     return document

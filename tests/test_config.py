@@ -61,6 +61,15 @@ def test_config_hash_ignores_formatting_but_not_content(tmp_path: Path) -> None:
     assert first.config_hash == same.config_hash != other.config_hash
 
 
+def test_pipeline_text_is_the_text_validated_even_if_the_file_changes(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text((CONF / "valid" / "chats.jsonl").read_text())
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("name: p\ninputs: [{name: a, path: a.jsonl}]\n")
+    config = load_pipeline(pipeline)
+    pipeline.write_text("name: edited-while-it-ran\ninputs: [{name: a, path: a.jsonl}]\n")
+    assert config.text == "name: p\ninputs: [{name: a, path: a.jsonl}]\n"
+
+
 def test_schema_lists_every_stage_and_forbids_unknown_keys() -> None:
     schema = pipeline_json_schema()
     stage_names = {
