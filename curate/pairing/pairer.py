@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from curate.errors import StageError
 from curate.pairing.base import Candidate, Strategy
@@ -58,7 +59,7 @@ class Pair:
     def sides(self) -> tuple[Side, Side]:
         return (self.candidate.chosen, self.candidate.rejected)
 
-    @property
+    @cached_property
     def id(self) -> str:
         c, r = self.candidate.chosen, self.candidate.rejected
         return digest([self.strategy, c.source, c.id, r.source, r.id])
@@ -103,11 +104,10 @@ def make_pairs(
         groups.setdefault(group_key(side), []).append(side)
     result.groups = len(groups)
     viable: dict[str, list[Pair]] = {}
+    pairer = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out)
     for position, members in enumerate(groups.values()):
         cluster = cluster_of(members)
-        viable.setdefault(cluster, [])
-        group = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out)
-        viable[cluster].extend(group.pair(members, cluster, position))
+        viable.setdefault(cluster, []).extend(pairer.pair(members, cluster, position))
     result.clusters = len(viable)
     capped = ("max_per_prompt", f"the prompt cluster already has max_per_prompt={max_per_prompt}")
     for cluster_pairs in viable.values():
