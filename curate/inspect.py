@@ -6,8 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from curate.config import InputConfig
-from curate.readers.load import read_input
+from curate import readers
 from curate.writers.output import read_manifest
 
 
@@ -15,10 +14,7 @@ def inspect_path(path: Path, fmt: str = "auto", rows: int = 3) -> str:
     """A plain-text summary of an input file or an output folder."""
     if path.is_dir() and (path / "manifest.json").exists():
         return _output_summary(path)
-    spec = InputConfig.model_validate(
-        {"name": "inspect", "path": str(path.resolve()), "format": fmt}, context={"base_dir": Path.cwd()}
-    )
-    read = read_input(spec, Path.cwd())
+    read = readers.read(path, fmt, name="inspect")
     lines = [
         f"{path}: format {read.format}{' (detected)' if read.detected else ''}",
         f"records {read.records:,}, rows {read.frame.height:,}, unreadable {read.rejects.height:,}",
