@@ -198,6 +198,8 @@ class _RowBuilder:
         self.chunks: list[pl.DataFrame] = []
         self.seen: Counter[str] = Counter()
         self.license = resolve_input_license(spec)
+        path = spec.consent_field
+        self.consent_keys = path.removeprefix("meta.").split(".") if path is not None else None
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
@@ -226,10 +228,10 @@ class _RowBuilder:
         return row
 
     def _consent(self, meta: Any) -> str:
-        if self.spec.consent_field is None or not isinstance(meta, dict):
+        if self.consent_keys is None or not isinstance(meta, dict):
             return self.spec.consent
         value: Any = meta
-        for key in self.spec.consent_field.removeprefix("meta.").split("."):
+        for key in self.consent_keys:
             value = value.get(key) if isinstance(value, dict) else None
         if value is None:
             return self.spec.consent
