@@ -18,7 +18,7 @@ from typing import IO, Any, cast
 
 import orjson
 
-from curate.config import is_saved_dataset
+from curate.config import COMPRESSION_SUFFIXES, is_saved_dataset
 from curate.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
@@ -61,7 +61,7 @@ def layout_of(path: Path) -> str:
     if path.is_dir():
         return "saved_dataset" if is_saved_dataset(path) else "folder"
     name = path.name.lower()
-    for suffix in (".gz", ".zst", ".zstd", ".bz2", ".xz"):
+    for suffix in COMPRESSION_SUFFIXES:
         name = name.removesuffix(suffix)
     if name.endswith(".parquet"):
         return "parquet"
