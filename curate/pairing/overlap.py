@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from curate.dedup.clusters import NO_GROUP, Sketches
-from curate.dedup.hashing import PowerTable
+from curate.dedup.hashing import PowerTable, splitmix_stream
 from curate.dedup.index import match_release
 from curate.dedup.minhash import Permutations, lsh_parameters, signatures
 from curate.dedup.shingles import TextBatch, shingle_hashes
@@ -35,7 +35,8 @@ TOKEN = r"\w+"
 CHUNK_ROWS = 20_000
 MINHASH_SEED = 1
 BATCH_BYTES = 1 << 20
-_MULTIPLIERS = np.random.default_rng(20240613).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+_MULTIPLIERS = splitmix_stream(20240613, 64) | np.uint64(1)
+"""Odd 64-bit multipliers of the word n-gram hash, one per position in the window."""
 
 
 @dataclass(frozen=True)
