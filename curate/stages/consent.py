@@ -102,12 +102,11 @@ class ConsentStage(FilterStage[ConsentOptions]):
         return judged.drop("_record", "_user", "_consent")
 
     def _count(self, judged: pl.DataFrame) -> None:
-        counts = judged.group_by("_consent", pl.col("reason").is_null().alias("kept")).len()
-        for consent, kept, rows in counts.iter_rows():
-            self._consent[
-                (consent if consent in ("granted", "withheld") else "unknown", "kept" if kept else "dropped")
-            ] += rows
-        self._reasons.update(judged.get_column("reason").drop_nulls().to_list())
+        for consent, reason, rows in judged.group_by("_consent", "reason").len().iter_rows():
+            value = consent if consent in ("granted", "withheld") else "unknown"
+            self._consent[(value, "kept" if reason is None else "dropped")] += rows
+            if reason is not None:
+                self._reasons[reason] += rows
 
     def report(self) -> dict[str, Any]:
         consent = {
