@@ -14,12 +14,10 @@ False
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from typing import Any
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-from markdownify import MarkdownConverter
 
 _BLOCKS = "p|div|pre|ol|ul|li|table|tr|td|th|h[1-6]|blockquote"
 _OPEN = re.compile(rf"<({_BLOCKS})(?:\s[^<>]*)?>", re.IGNORECASE)
@@ -38,26 +36,32 @@ def has_html(text: str) -> bool:
     return any(match.lower() in opened for match in _CLOSE.findall(prose))
 
 
-class _ChatMarkdown(MarkdownConverter):
-    def convert_button(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return ""
+@functools.cache
+def _converter() -> Any:
+    """The converter, built on first use: most inputs hold no HTML, and bs4 is slow to import."""
+    from markdownify import MarkdownConverter
 
-    def convert_svg(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        return ""
+    class ChatMarkdown(MarkdownConverter):
+        def convert_button(self, el: Any, text: str, parent_tags: set[str]) -> str:
+            return ""
 
+        def convert_svg(self, el: Any, text: str, parent_tags: set[str]) -> str:
+            return ""
 
-_CONVERTER = _ChatMarkdown(
-    heading_style="atx",
-    bullets="-",
-    escape_asterisks=False,
-    escape_underscores=False,
-    escape_misc=False,
-    code_language_callback=lambda pre: _code_language(pre),
-)
+    return ChatMarkdown(
+        heading_style="atx",
+        bullets="-",
+        escape_asterisks=False,
+        escape_underscores=False,
+        escape_misc=False,
+        code_language_callback=_code_language,
+    )
 
 
 def to_markdown(text: str) -> str:
     """Markdown for an HTML fragment; code blocks keep their language, page chrome is dropped."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
     with warnings.catch_warnings():
         # A short value that looks like a URL is still a message, not a file to open.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
@@ -69,7 +73,7 @@ def to_markdown(text: str) -> str:
             code.extract()
             pre.clear()
             pre.append(code)
-    return str(_CONVERTER.convert_soup(soup)).strip()
+    return str(_converter().convert_soup(soup)).strip()
 
 
 def _code_language(pre: Any) -> str:
