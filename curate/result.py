@@ -158,12 +158,16 @@ class RunResult:
             f" ({splits}){where}</p><p>License: {escape(_license_line(self.manifest))}</p>"
             "<table><thead><tr><th>stage</th><th>in</th><th>passed on / rejected</th><th>rejected</th>"
             f"<th>out</th><th>top reasons</th></tr></thead><tbody>{funnel}</tbody></table>"
-            f"<p>{self.rejects.height:,} rejected rows in all. Explore: {', '.join(hints)}</p></div>"
+            f"<p>{self._rejected():,} rejected rows in all. Explore: {', '.join(hints)}</p></div>"
         )
 
     def __repr__(self) -> str:
-        rejected = self.rejects.height
+        rejected = self._rejected()
         return f"<RunResult {self.config.name!r}: {self.output.height} {self.kind}, {rejected} rejected>"
+
+    def _rejected(self) -> int:
+        """How many rows all stages rejected, without concatenating the frames as ``rejects`` does."""
+        return sum(frame.height for frame in self.rejects_by_stage.values())
 
 
 def split_order(name: str) -> tuple[int, str]:
