@@ -405,10 +405,8 @@ def test_the_index_holds_only_the_rows_a_run_released(tmp_path: Path) -> None:
     stage.process(
         frame(chat("a", "Story?", PARAGRAPH), chat("b", "Quantum?", OTHER), chat("c", "hi", "hello"))
     )
-    (tmp_path / "data").mkdir()
     pairs = pl.DataFrame({"source": ["test"], "chosen_id": ["c"], "rejected_id": ["a"]})
-    pairs.write_parquet(tmp_path / "data" / "train-00000-of-00001.parquet")
-    stage.write_artifacts(tmp_path)
+    stage.write_artifacts(tmp_path, pairs)
     assert pl.read_parquet(tmp_path / "dedup" / "index.parquet")["id"].to_list() == ["a", "c"]
 
 

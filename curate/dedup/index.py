@@ -176,24 +176,16 @@ def _lookup(stored: U64, query: U64, limit: int) -> tuple[Int64s, Int64s]:
     return positions, order[np.repeat(low, count) + step].astype(np.int64)
 
 
-def released_ids(folder: Path) -> pl.DataFrame | None:
-    """``(source, id)`` of the conversations a run published, read back from its data files.
+def released_ids(released: pl.DataFrame) -> pl.DataFrame | None:
+    """``(source, id)`` of the conversations a run published.
 
     Output of conversations names them in ``id``; output of pairs in ``chosen_id`` and
-    ``rejected_id``. ``None`` when the folder holds no data file to read them from.
+    ``rejected_id``. ``None`` when the output has neither.
     """
-    files = sorted((folder / "data").glob("*.parquet"))
-    if files:
-        scan = pl.scan_parquet(files)
-    else:
-        files = sorted((folder / "data").glob("*.jsonl"))
-        if not files:
-            return None
-        scan = pl.scan_ndjson(files)
-    names = scan.collect_schema().names()
-    if {"chosen_id", "rejected_id", "source"} <= set(names):
-        sides = [scan.select("source", pl.col(side).alias("id")) for side in ("chosen_id", "rejected_id")]
-        return pl.concat(sides).unique().collect()
-    if {"id", "source"} <= set(names):
-        return scan.select("source", "id").unique().collect()
+    names = set(released.columns)
+    if {"chosen_id", "rejected_id", "source"} <= names:
+        sides = [released.select("source", pl.col(side).alias("id")) for side in ("chosen_id", "rejected_id")]
+        return pl.concat(sides).unique()
+    if {"id", "source"} <= names:
+        return released.select("source", "id").unique()
     return None

@@ -90,8 +90,11 @@ class Stage(ABC, Generic[OptionsT]):
     def process(self, frame: pl.DataFrame) -> StageOutput:
         """Return the rows kept and the rows dropped, with their reasons."""
 
-    def write_artifacts(self, folder: Path) -> None:
-        """Write files a later run may use (a signature index, say) into the output folder."""
+    def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
+        """Write files a later run may use (a signature index, say) into the output folder.
+
+        ``released`` is the run's output: the rows written under ``data/``.
+        """
 
     def report(self) -> dict[str, Any]:
         """Stage-specific figures for the manifest and the card, accumulated over batches.

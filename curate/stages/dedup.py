@@ -222,16 +222,16 @@ class Dedup(FilterStage[DedupOptions]):
         """Counts and settings for the manifest and the card (never a record's value)."""
         return dict(self._figures)
 
-    def write_artifacts(self, folder: Path) -> None:
+    def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
         """Write ``dedup/index.parquet``: sketches of the rows this run released, for a later
         run's ``against:``. Rows a later stage dropped, or no pair used, are left out."""
         if self._kept is None:
             return
         rows, sketch, kept = self._kept
         chosen = rows[kept].with_columns(row=pl.Series(kept, dtype=pl.Int64))
-        released = index.released_ids(folder)
-        if released is not None:
-            chosen = chosen.join(released, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
+        released_ids = index.released_ids(released)
+        if released_ids is not None:
+            chosen = chosen.join(released_ids, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
         name = (self.context.output_dir or folder).name
         target = folder / index.INDEX_PATH
         index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), self.settings, release=name)

@@ -24,7 +24,7 @@ def write_output(result: RunResult, target: Path, stages: list[Stage[Any]]) -> N
         for key, rejected in result.rejects_by_stage.items():
             write_parquet(rejected, folder / "rejects" / f"{key}.parquet")
         for stage in stages:
-            stage.write_artifacts(folder)
+            stage.write_artifacts(folder, result.output)
         result.manifest["output"]["files"] = files
         write_manifest(folder, result.manifest)
         if config.output.card:
