@@ -17,7 +17,8 @@ from curate.errors import CurateError
 from curate.licensing.cli import licenses
 
 
-def _fail(exc: CurateError) -> None:
+def print_error(exc: CurateError) -> None:
+    """Print a curate error as red lines on stderr and exit with its code (no traceback)."""
     from rich.console import Console
 
     console = Console(file=sys.stderr, highlight=False)
@@ -33,7 +34,7 @@ class CurateGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CurateError as exc:
-            _fail(exc)
+            print_error(exc)
 
 
 @click.group(cls=CurateGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from curate.licensing import license_parts
+from curate.schema import MESSAGE_COLUMNS
+
 if TYPE_CHECKING:
     from curate.result import RunResult
 
 PREVIEW_CHARS = 200
-MESSAGE_COLUMNS = {"pairs": ("prompt", "chosen", "rejected"), "conversations": ("messages",)}
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def _input(result: RunResult, name: str) -> InputTrace | None:
 
 
 def _registry_entries(manifest: dict[str, Any], keys: set[str | None]) -> list[dict[str, Any]]:
-    parts = {part for key in keys if key for part in key.split(" AND ")}
+    parts = {part for key in keys for part in license_parts(key)}
     entries = (manifest.get("license") or {}).get("licenses") or []
     return [dict(entry) for entry in entries if entry.get("key") in parts]
 

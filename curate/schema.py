@@ -8,11 +8,12 @@ name starts with an underscore are working columns shared between stages (for ex
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import polars as pl
 
-ROLES: Final = ("system", "user", "assistant")
+Role = Literal["system", "user", "assistant"]
+ROLES: Final[tuple[Role, ...]] = get_args(Role)
 CONSENT_VALUES: Final = ("granted", "withheld", "unknown")
 OUTCOMES: Final = ("win", "loss", "tie", "both_bad")
 LABELS: Final = ("chosen", "rejected")
@@ -79,6 +80,12 @@ READ_REJECT: Final[dict[str, pl.DataType]] = {
 }
 
 Kind = Literal["conversations", "pairs"]
+
+MESSAGE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "pairs": ("prompt", "chosen", "rejected"),
+    "conversations": ("messages",),
+}
+"""The columns of each kind that hold message lists (what a PII scan or a preview reads)."""
 
 
 def kind_of(frame: pl.DataFrame) -> Kind:

@@ -19,12 +19,12 @@ from typing import Any
 import polars as pl
 
 from curate.card.markdown import code, fenced
+from curate.schema import MESSAGE_COLUMNS
 
 Scanner = Callable[[Iterable[str]], dict[str, int]]
 EXAMPLES = 3
 CANDIDATES = 50
 MAX_CHARS = 400
-MESSAGE_COLUMNS = {"pairs": ("prompt", "chosen", "rejected"), "conversations": ("messages",)}
 LABELS = ("id", "strategy", "source", "license", "language", "model")
 NUMBER_LIKE = re.compile(r"(?:\d[\s().+/-]*){7,}")
 """Seven or more digits with only phone or card punctuation between them."""

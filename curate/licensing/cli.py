@@ -21,9 +21,9 @@ class LicensesGroup(click.Group):
             return super().invoke(ctx)
         except CurateError as exc:
             # Imported here: curate.cli imports this module to add the group.
-            from curate.cli import _fail
+            from curate.cli import print_error
 
-            _fail(exc)
+            print_error(exc)
 
 
 def _console() -> Any:

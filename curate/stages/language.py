@@ -37,6 +37,7 @@ import xxhash
 from pydantic import Field, field_validator, model_validator
 
 from curate.options import StageOptions
+from curate.schema import Role
 from curate.stages.base import FilterStage, RunContext, register
 from curate.text.langid import (
     UNDETERMINED,
@@ -47,7 +48,6 @@ from curate.text.langid import (
     supported_languages,
 )
 
-Role = Literal["system", "user", "assistant"]
 DEFAULT_ROLES: tuple[Role, ...] = ("user",)
 POOL_MIN_TEXTS = 2_000
 """Below this many texts to judge in a batch, starting worker processes costs more than it saves."""

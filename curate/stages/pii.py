@@ -23,6 +23,7 @@ from pydantic import Field, field_validator, model_validator
 from curate import schema
 from curate.options import StageOptions
 from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN
+from curate.schema import Role
 from curate.stages.base import FilterStage, register
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from curate.pii.engine import EngineSpec
     from curate.pii.pool import Analyser
 
-Role = Literal["system", "user", "assistant"]
 ASSISTANT_NAMES: Final = (
     "ChatGPT",
     "GPT",

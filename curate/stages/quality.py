@@ -17,16 +17,16 @@ drops all five flags, ``false`` none.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import polars as pl
 from pydantic import Field, model_validator
 
 from curate.options import StageOptions
+from curate.schema import Role
 from curate.stages.base import FilterStage, RunContext, register
 from curate.text.meta import FLAGS, KEYS, Flag, UnreadableMetaError, flags_of
 
-Role = Literal["system", "user", "assistant"]
 DEFAULT_FLAGS: tuple[Flag, ...] = ("toxic", "moderation", "deleted", "review")
 DEFAULT_ROLES: tuple[Role, ...] = ("user", "assistant")
 
