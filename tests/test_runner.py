@@ -188,3 +188,31 @@ def test_registry_refuses_a_second_class_under_one_name() -> None:
         registry.add("a", str)
     with pytest.raises(RegistryError, match="did you mean 'a'"):
         registry.get("aa")
+
+
+def test_an_input_that_cannot_be_opened_is_a_reject_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS)
+    (tmp_path / "locked.jsonl").write_text(CHATS)
+    real_open = Path.open
+
+    def refuse_locked(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == "locked.jsonl":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse_locked)
+    result = run_pipeline(
+        tmp_path,
+        "name: locked\ninputs: [{name: chats, path: '*.jsonl', format: openai}]\noutput: {dir: out}\n",
+    )
+    assert result.output.height == 12
+    assert result.rejects_of("read")["reason"].to_list() == ["unreadable_file"]
+    files = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"][0]["files"]
+    assert files[1] == {
+        "path": "locked.jsonl",
+        "bytes": 0,
+        "sha256": None,
+        "error": "PermissionError: Permission denied",
+    }

@@ -248,11 +248,20 @@ def fingerprint(path: Path, label: str) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
     members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for member in members:
-        with member.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
-                digest.update(block)
-                size += len(block)
+    try:
+        for member in members:
+            with member.open("rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                    digest.update(block)
+                    size += len(block)
+    except OSError as exc:
+        # The read already rejected it as unreadable_file; the manifest says why it has no hash.
+        return {
+            "path": label,
+            "bytes": size,
+            "sha256": None,
+            "error": f"{type(exc).__name__}: {exc.strerror}",
+        }
     return {"path": label, "bytes": size, "sha256": digest.hexdigest()}
 
 
