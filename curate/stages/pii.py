@@ -110,8 +110,9 @@ class PiiOptions(StageOptions):
     hash_key_env: str = Field(
         "CURATE_PII_KEY",
         min_length=1,
-        description="Environment variable holding the secret key of the hash action; without it the key "
-        "derives from the run seed (tokens then reveal equal values to anyone who knows the seed).",
+        description="Environment variable holding the secret key of the hash action. Without it the key "
+        "derives from the run seed, which the card shows: anyone can then hash guesses and recover short "
+        "values such as phone numbers from their tokens. Set it before publishing hashed data.",
     )
 
     @field_validator("entities")
