@@ -7,7 +7,6 @@ reported at once, each naming the file, the line and the YAML path
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from curate.config_issues import issues_from
 from curate.errors import ConfigError, ConfigIssue
 from curate.licensing import check_license_key, check_source_key, resolve_input_license
 from curate.options import ResolvedPath, StageOptions, StrictModel, base_dir
+from curate.readers.discovery import files_of
 from curate.registry import RegistryError
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
 
@@ -94,40 +94,6 @@ class InputConfig(StrictModel):
         if self.license is not None and self.license.strip().lower() == "auto":
             resolve_input_license(self)
         return self
-
-
-def files_of(pattern: str, folder: Path) -> list[Path]:
-    """The files an input's ``path`` names, sorted so that runs are reproducible.
-
-    A folder written by ``datasets.save_to_disk`` is one item; any other folder stands for
-    the data files under it.
-    """
-    path = Path(pattern).expanduser()
-    if not path.is_absolute():
-        path = folder / path
-    if glob.has_magic(str(path)):
-        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
-    if path.is_dir():
-        if is_saved_dataset(path):
-            return [path]
-        return sorted(p for p in path.rglob("*") if p.is_file() and is_data_file(p))
-    return [path] if path.exists() else []
-
-
-DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet")
-COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
-
-
-def is_data_file(path: Path) -> bool:
-    name = path.name
-    for suffix in COMPRESSION_SUFFIXES:
-        name = name.removesuffix(suffix)
-    return name.endswith(DATA_SUFFIXES)
-
-
-def is_saved_dataset(path: Path) -> bool:
-    """True for a folder written by ``Dataset.save_to_disk`` or ``DatasetDict.save_to_disk``."""
-    return (path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists()
 
 
 class OutputConfig(StrictModel):

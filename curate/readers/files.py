@@ -18,8 +18,8 @@ from typing import IO, Any, cast
 
 import orjson
 
-from curate.config import COMPRESSION_SUFFIXES, is_saved_dataset
 from curate.errors import InputError
+from curate.readers.discovery import is_saved_dataset, without_compression
 
 BOM = b"\xef\xbb\xbf"
 
@@ -60,9 +60,7 @@ def layout_of(path: Path) -> str:
     """``json``, ``jsonl``, ``parquet`` or ``saved_dataset``, from the name after decompression."""
     if path.is_dir():
         return "saved_dataset" if is_saved_dataset(path) else "folder"
-    name = path.name.lower()
-    for suffix in COMPRESSION_SUFFIXES:
-        name = name.removesuffix(suffix)
+    name = without_compression(path.name.lower())
     if name.endswith(".parquet"):
         return "parquet"
     if name.endswith((".jsonl", ".ndjson")):

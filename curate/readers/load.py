@@ -9,17 +9,20 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
 
 from curate import registry, schema
-from curate.config import InputConfig, files_of
 from curate.errors import InputError
 from curate.licensing import resolve_input_license
 from curate.readers.base import Origin, RecordError
+from curate.readers.discovery import files_of
 from curate.readers.files import RawRecord, iter_raw_records
+
+if TYPE_CHECKING:
+    from curate.config import InputConfig
 
 SNIFF_RECORDS = 20
 CHUNK_ROWS = 10_000
@@ -63,6 +66,8 @@ def read(
 
     >>> read("data/sharegpt.json", "sharegpt", license="CC-BY-4.0").frame  # doctest: +SKIP
     """
+    from curate.config import InputConfig  # the pipeline file's models sit above the readers
+
     spec = InputConfig.model_validate(
         {"name": name, "path": str(path), "format": format, **settings}, context={"base_dir": Path.cwd()}
     )
