@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from curate.licensing.cli import licenses
+from curate.cli.licenses import headline, licenses
 from curate.licensing.describe import check_pipeline
 from tests.helpers import write_pipeline
 
@@ -119,7 +119,7 @@ def test_check_follows_the_stage_options(tmp_path: Path, stage: str, dropped: li
     assert sorted(result.dropped) == dropped
     if "license" not in stage:
         assert result.policy is None
-        assert result.headline().startswith("The pipeline has no license stage")
+        assert headline(result).startswith("The pipeline has no license stage")
 
 
 def test_check_a_missing_pipeline_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""What ``curate licenses`` shows: the registry as tables, one entry in full, a pipeline's check.
+"""What ``curate licenses`` shows, as plain data: registry listings, one entry's fields, a pipeline's check.
 
-Each function returns text or a rich renderable, so a notebook gets the same as the CLI.
+The command line (``curate.cli.licenses``) renders these; a notebook gets the same data
+(``pl.DataFrame(rows.rows, schema=rows.columns, orient="row")`` makes a listing a frame).
 """
 
 from __future__ import annotations
@@ -8,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-
-from rich.table import Table
 
 from curate.errors import CurateError
 from curate.licensing.keys import input_source_key, resolve_input_license
@@ -30,39 +29,60 @@ if TYPE_CHECKING:
 Listing = Literal["licenses", "terms", "sources"]
 
 
-def registry_table(listing: Listing = "licenses") -> Table:
-    """The registry's licenses, model terms or known sources as a table."""
+@dataclass(frozen=True)
+class Rows:
+    """A listing: its column names and one row of text per entry, in registry order."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Description:
+    """One registry entry in full: a title line and ``(label, value)`` fields, in display order."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+
+
+def registry_rows(listing: Listing = "licenses") -> Rows:
+    """The registry's licenses, model terms or known sources, one row each."""
     known = registry()
     if listing == "terms":
-        table = _table("key", "provider", "use", "attribution", "models")
-        for terms in known.terms:
-            table.add_row(
-                terms.key, terms.provider, terms.use, _yes(terms.attribution), " ".join(terms.models)
-            )
-        return table
-    if listing == "sources":
-        table = _table("key", "name", "license", "model terms", "hub")
-        for source in known.sources.values():
-            table.add_row(
-                source.key, source.name, source.license, ", ".join(source.model_terms) or "-", source.hub
-            )
-        return table
-    table = _table("key", "use", "attribution", "share-alike", "no-derivs", "hub id", "name")
-    for entry in known.licenses.values():
-        table.add_row(
-            entry.key,
-            entry.use,
-            _yes(entry.attribution),
-            _yes(entry.share_alike),
-            _yes(entry.no_derivatives),
-            entry.hub,
-            entry.name,
+        return Rows(
+            ("key", "provider", "use", "attribution", "models"),
+            tuple(
+                (terms.key, terms.provider, terms.use, _yes(terms.attribution), " ".join(terms.models))
+                for terms in known.terms
+            ),
         )
-    return table
+    if listing == "sources":
+        return Rows(
+            ("key", "name", "license", "model terms", "hub"),
+            tuple(
+                (source.key, source.name, source.license, ", ".join(source.model_terms) or "-", source.hub)
+                for source in known.sources.values()
+            ),
+        )
+    return Rows(
+        ("key", "use", "attribution", "share-alike", "no-derivs", "hub id", "name"),
+        tuple(
+            (
+                entry.key,
+                entry.use,
+                _yes(entry.attribution),
+                _yes(entry.share_alike),
+                _yes(entry.no_derivatives),
+                entry.hub,
+                entry.name,
+            )
+            for entry in known.licenses.values()
+        ),
+    )
 
 
-def describe(name: str) -> str:
-    """Everything the registry says about a license, model terms or known source, as text."""
+def describe(name: str) -> Description:
+    """Everything the registry says about a license (any alias), model terms or known source."""
     known = registry()
     entry = known.find_license(name)
     if entry is not None:
@@ -77,51 +97,54 @@ def describe(name: str) -> str:
     raise UnknownKeyError(f"unknown license {name!r}")  # pragma: no cover - license() raised
 
 
-def _describe_license(entry: License) -> str:
+def _describe_license(entry: License) -> Description:
     targets = [target for target in TARGETS if allows(entry.use, target)]
-    lines = [
+    upgrades = f" (can move to {', '.join(entry.upgrades_to)})" if entry.upgrades_to else ""
+    return Description(
         f"{entry.key}: {entry.name}",
-        f"  use class      {entry.use} (allowed for: {', '.join(targets) or 'none; see `unknown:`'})",
-        f"  attribution    {_yes(entry.attribution)}",
-        f"  share-alike    {_yes(entry.share_alike)}"
-        + (f" (can move to {', '.join(entry.upgrades_to)})" if entry.upgrades_to else ""),
-        f"  no-derivatives {_yes(entry.no_derivatives)}",
-        f"  redistribution {_yes(entry.redistribution)}",
-        f"  SPDX           {entry.spdx}",
-        f"  Hub id         {entry.hub}",
-        f"  aliases        {', '.join(entry.aliases) or '-'}",
-        f"  DPI names      {', '.join(entry.dpi) or '-'}",
-        f"  url            {entry.url or '-'}",
-        f"  note           {entry.note}",
-    ]
-    return "\n".join(lines)
+        (
+            ("use class", f"{entry.use} (allowed for: {', '.join(targets) or 'none; see `unknown:`'})"),
+            ("attribution", _yes(entry.attribution)),
+            ("share-alike", _yes(entry.share_alike) + upgrades),
+            ("no-derivatives", _yes(entry.no_derivatives)),
+            ("redistribution", _yes(entry.redistribution)),
+            ("SPDX", entry.spdx),
+            ("Hub id", entry.hub),
+            ("aliases", ", ".join(entry.aliases) or "-"),
+            ("DPI names", ", ".join(entry.dpi) or "-"),
+            ("url", entry.url or "-"),
+            ("note", entry.note),
+        ),
+    )
 
 
-def _describe_terms(terms: Terms) -> str:
-    lines = [
+def _describe_terms(terms: Terms) -> Description:
+    return Description(
         f"{terms.key}: {terms.name} ({terms.provider})",
-        f"  use of outputs {terms.use}",
-        f"  attribution    {_yes(terms.attribution)}",
-        f"  models         {' '.join(terms.models)}",
-        f"  url            {terms.url}",
-        f"  note           {terms.note}",
-    ]
-    return "\n".join(lines)
+        (
+            ("use of outputs", terms.use),
+            ("attribution", _yes(terms.attribution)),
+            ("models", " ".join(terms.models)),
+            ("url", terms.url),
+            ("note", terms.note),
+        ),
+    )
 
 
-def _describe_source(source: Source) -> str:
-    lines = [
+def _describe_source(source: Source) -> Description:
+    named = " (the format names it)" if source.format_default else ""
+    return Description(
         f"{source.key}: {source.name}",
-        f"  license        {source.license}",
-        f"  read from      {source.url}",
-        f"  Hub dataset    {source.hub}",
-        f"  format         {source.format or '-'}"
-        + (" (the format names it)" if source.format_default else ""),
-        f"  model terms    {', '.join(source.model_terms) or '-'}",
-        f"  attribution    {source.attribution}",
-        f"  note           {source.note}",
-    ]
-    return "\n".join(lines)
+        (
+            ("license", source.license),
+            ("read from", source.url),
+            ("Hub dataset", source.hub),
+            ("format", (source.format or "-") + named),
+            ("model terms", ", ".join(source.model_terms) or "-"),
+            ("attribution", source.attribution),
+            ("note", source.note),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -146,28 +169,8 @@ class PipelineCheck:
 
     @property
     def dropped(self) -> list[str]:
+        """The inputs whose records the license stage would drop for their declared license."""
         return [check.name for check in self.inputs if check.dropped_by]
-
-    def table(self) -> Table:
-        table = _table("input", "license", "use class", "verdict")
-        for check in self.inputs:
-            table.add_row(check.name, check.license or "-", check.use or "-", _verdict(check))
-        return table
-
-    def headline(self) -> str:
-        if self.policy is None:
-            return "The pipeline has no license stage: no record is dropped for its license."
-        policy = self.policy
-        extras = [f"model_terms: {policy.model_terms}", f"unknown: {policy.unknown}"]
-        if not policy.require_attribution:
-            extras.append("require_attribution: false")
-        return f"license stage: use {policy.use} ({', '.join(extras)})"
-
-    def footnote(self) -> str:
-        return (
-            "Judged from each input's declared license before reading any data; records that carry "
-            "their own license or model are judged again when the pipeline runs."
-        )
 
 
 def check_pipeline(path: str | Path) -> PipelineCheck:
@@ -212,23 +215,6 @@ def _check_input(spec: InputConfig, policy: UsePolicy | None, known: Registry) -
         verdict.detail if verdict else None,
         tuple(terms_dropped),
     )
-
-
-def _verdict(check: InputCheck) -> str:
-    if check.error:
-        return f"cannot tell: {check.error}"
-    if check.dropped_by:
-        return f"dropped ({check.dropped_by})"
-    if check.terms_dropped:
-        return f"kept; replies by models under {', '.join(check.terms_dropped)} would be dropped"
-    return "kept"
-
-
-def _table(*columns: str) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for index, column in enumerate(columns):
-        table.add_column(column, no_wrap=index == 0, overflow="fold")
-    return table
 
 
 def _yes(value: bool) -> str:

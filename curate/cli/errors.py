@@ -1,0 +1,30 @@
+"""How the ``curate`` command reports a ``CurateError``: red lines on stderr and its exit code."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from curate.errors import CurateError
+
+
+def print_error(exc: CurateError) -> NoReturn:
+    """Print a curate error as red lines on stderr and exit with its code (no traceback)."""
+    from rich.console import Console
+
+    console = Console(file=sys.stderr, highlight=False)
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+    raise SystemExit(exc.exit_code)
+
+
+class CurateGroup(click.Group):
+    """Turns ``CurateError`` into one red line per problem and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CurateError as exc:
+            print_error(exc)

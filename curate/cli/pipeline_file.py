@@ -1,0 +1,32 @@
+"""``curate validate`` and ``curate schema``: pipeline files checked before any data is read."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
+def validate(pipeline: str) -> None:
+    """Check a pipeline file without reading any data.
+
+    Example: curate validate pipelines/demo.yaml
+    """
+    from curate.config import load_pipeline
+
+    config = load_pipeline(pipeline)
+    stages = " -> ".join(spec.name for spec in config.stages) or "(no stages)"
+    click.echo(f"{pipeline}: valid ({len(config.inputs)} inputs; {stages})")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of pipeline files, for editors to autocomplete.
+
+    Example: curate schema > pipeline.schema.json
+    """
+    from curate.config_schema import pipeline_json_schema
+
+    click.echo(json.dumps(pipeline_json_schema(), indent=2))
