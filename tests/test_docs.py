@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import runpy
+import tomllib
 from pathlib import Path
 
 import click
 import pytest
 
 from curate import registry
-from curate.cli import cli
+from curate.cli import cli, main
 from curate.config import load_pipeline
 from curate.errors import ConfigError
 
@@ -22,6 +24,16 @@ COMMANDS = sorted(cli.commands)
 def test_the_quick_start_shows_the_two_commands() -> None:
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "make demo" in quick_start and "make test" in quick_start
+
+
+def test_the_console_script_and_python_m_run_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"curate": "curate.cli:main"}
+    assert main.__module__ == "curate.cli"
+    monkeypatch.setattr("sys.argv", ["curate", "--help"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("curate.cli", run_name="__main__")
+    assert exited.value.code == 0
 
 
 @pytest.mark.parametrize("name", COMMANDS)
