@@ -19,7 +19,7 @@ from curate import registry
 from curate.config_issues import issues_from
 from curate.errors import ConfigError, ConfigIssue
 from curate.licensing import check_license_key, check_source_key, resolve_input_license
-from curate.options import ResolvedPath, StageOptions, StrictModel, base_dir
+from curate.options import AbsolutePath, StageOptions, StrictModel, base_dir
 from curate.readers.discovery import files_of
 from curate.registry import RegistryError
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
@@ -99,7 +99,7 @@ class InputConfig(StrictModel):
 class OutputConfig(StrictModel):
     """Where and how the result is written."""
 
-    dir: ResolvedPath | None = Field(None, description="Output folder; default out/<name>.")
+    dir: AbsolutePath | None = Field(None, description="Output folder; default out/<name>.")
     formats: list[Literal["parquet", "jsonl"]] = Field(
         default_factory=lambda: list[Literal["parquet", "jsonl"]](["parquet"]),
         min_length=1,

@@ -8,7 +8,8 @@ can catch ``CurateError`` and print one line instead of a traceback::
     ├── InputError           an input file cannot be read at all, or a record under --strict
     ├── StageError           a stage cannot run with the data or options it was given
     ├── LicenseError         a license key is unknown, or licenses of the output conflict
-    └── PublishError         publishing was refused or failed
+    ├── PublishError         publishing was refused or failed
+    └── OutputError          the output folder is refused, locked by another run, or not writable
 
 Messages say what was expected and how to fix it; they never quote record text, so a PII
 value cannot leak through an error message.
@@ -67,3 +68,9 @@ class LicenseError(CurateError):
 
 class PublishError(CurateError):
     """Publishing to the Hugging Face Hub was refused by a check, or failed."""
+
+
+class OutputError(CurateError):
+    """The output folder cannot be written: refused to protect other files, locked, or not writable."""
+
+    exit_code = 2

@@ -8,6 +8,7 @@ is rejected before any data is read.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,12 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     return path if path.is_absolute() else (base_dir(info) / path).resolve()
 
 
+def _absolute(value: Path, info: ValidationInfo) -> Path:
+    path = value.expanduser()
+    # abspath, not resolve(): the output check must still see a final symbolic link.
+    return Path(os.path.abspath(path if path.is_absolute() else base_dir(info) / path))  # noqa: PTH100
+
+
 def _resolve_existing(value: Path, info: ValidationInfo) -> Path:
     path = _resolve(value, info)
     if not path.exists():
@@ -43,6 +50,12 @@ def _resolve_existing(value: Path, info: ValidationInfo) -> Path:
 
 ResolvedPath = Annotated[Path, AfterValidator(_resolve)]
 """A path resolved against the pipeline file's folder."""
+
+AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
+"""A path made absolute against the pipeline file's folder, a final symbolic link kept as it is.
+
+For the output folder: curate refuses to write through a link, so it must still see it.
+"""
 
 ExistingPath = Annotated[Path, AfterValidator(_resolve_existing)]
 """A path resolved against the pipeline file's folder that must exist when validated."""

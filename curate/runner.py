@@ -22,6 +22,8 @@ from curate.progress import QuietReporter, Reporter, RichReporter
 from curate.readers.load import InputRead, read_input
 from curate.result import RunResult, StageStats
 from curate.stages.base import RunContext, Stage, StageOutput
+from curate.writers.lock import OutputLock
+from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
 
 BATCH_ROWS = 5_000
 
@@ -57,11 +59,44 @@ class Pipeline:
         reporter: Reporter | None = None,
         workers: int | None = None,
         batch_rows: int = BATCH_ROWS,
+        overwrite: bool = False,
     ) -> RunResult:
-        """Run every stage; write the output folder unless ``write=False``."""
+        """Run every stage; write the output folder unless ``write=False``.
+
+        Before anything is read, the output folder is checked (``OutputError`` when it is not
+        a curate output and ``overwrite`` is false, and always for ``/``, the home folder, a
+        symbolic link, or a folder holding the pipeline file or an input) and locked against
+        a second run writing it at the same time.
+        """
+        target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
+        if not write:
+            return self._run(target, False, strict, quiet, reporter, workers, batch_rows)
+        self.check_output(target, overwrite=overwrite)
+        with OutputLock(target):
+            return self._run(target, True, strict, quiet, reporter, workers, batch_rows)
+
+    def check_output(self, output_dir: str | Path | None = None, *, overwrite: bool = False) -> Path:
+        """The output folder a run would write, or ``OutputError`` saying why it may not.
+
+        ``overwrite=True`` leaves only the refusals no flag lifts (``/``, home, a symbolic
+        link, a folder holding the pipeline file or an input), as ``curate validate`` checks.
+        """
+        target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
+        check_target(target, _read_by(self.config), overwrite=overwrite)
+        return target
+
+    def _run(
+        self,
+        target: Path,
+        write: bool,
+        strict: bool,
+        quiet: bool,
+        reporter: Reporter | None,
+        workers: int | None,
+        batch_rows: int,
+    ) -> RunResult:
         config = self.config
         reporter = reporter or (QuietReporter() if quiet else RichReporter())
-        target = Path(output_dir).resolve() if output_dir else config.output_dir
         context = RunContext(
             pipeline_dir=config.base_dir,
             output_dir=target,
@@ -138,6 +173,15 @@ def _read_inputs(
         consumed=records - rejected,
     )
     return reads, stats
+
+
+def _read_by(config: PipelineConfig) -> list[Protected]:
+    """The pipeline file, the inputs and the files stage options name: the output must spare them."""
+    return protected_folders(
+        config.file,
+        [(spec.name, spec.path, config.base_dir) for spec in config.inputs],
+        [path for spec in config.stages for path in paths_in(spec.options)],
+    )
 
 
 def _build(spec: StageSpec, context: RunContext) -> Stage[Any]:

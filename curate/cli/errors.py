@@ -28,3 +28,7 @@ class CurateGroup(click.Group):
             return super().invoke(ctx)
         except CurateError as exc:
             print_error(exc)
+        except KeyboardInterrupt:
+            # The run's staged output folder is removed on the way out; the previous one stays.
+            click.echo("interrupted: nothing was written", err=True)
+            raise SystemExit(130) from None

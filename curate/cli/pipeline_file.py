@@ -14,9 +14,11 @@ def validate(pipeline: str) -> None:
 
     Example: curate validate pipelines/demo.yaml
     """
-    from curate.config import load_pipeline
+    from curate.runner import Pipeline
 
-    config = load_pipeline(pipeline)
+    checked = Pipeline.from_yaml(pipeline)
+    checked.check_output(overwrite=True)
+    config = checked.config
     stages = " -> ".join(spec.name for spec in config.stages) or "(no stages)"
     click.echo(f"{pipeline}: valid ({len(config.inputs)} inputs; {stages})")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     A run that fails leaves the previous output untouched and no half-written folder.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(target)
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -51,3 +53,21 @@ def staged_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(previous, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_stale_staging(target: Path) -> list[Path]:
+    """Remove the staging folders that killed runs left beside ``target`` (they hold raw rejects).
+
+    A staging folder is named for the process that made it; one whose process is still alive
+    belongs to a running run and is left alone.
+    """
+    from curate.writers.lock import process_alive
+
+    removed = []
+    for kind in ("tmp", "old"):
+        for path in target.parent.glob(f".{glob.escape(target.name)}.{kind}-*"):
+            pid = path.name.rsplit("-", 1)[-1]
+            if path.is_dir() and not path.is_symlink() and pid.isdigit() and not process_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return sorted(removed)
