@@ -51,7 +51,7 @@ def test_lsh_parameters_leave_the_global_random_stream_alone() -> None:
 
 
 def test_lsh_parameters_pass_on_datasketchs_other_refusals() -> None:
-    with pytest.raises(ValueError, match="Weights must sum to 1.0"):
+    with pytest.raises(ValueError, match=r"Weights must sum to 1\.0"):
         lsh_parameters(0.8, 128, (0.5, 0.6))
 
 

@@ -16,6 +16,8 @@ shingles x permutations matrix, and the arrays of a ~1 MB batch stay in the CPU 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -92,19 +94,26 @@ def lsh_parameters(
     import datasketch
     from datasketch.lsh import _optimal_param
 
-    # MinHashLSH names its in-memory storage with the global `random` module; a derived
-    # setting should not move the caller's random stream.
-    state = random.getstate()
     try:
-        lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+        with random_state_kept():
+            lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
     except ValueError:
         bands, rows = _optimal_param(threshold, num_perm, *weights)
         if bands >= 2:  # refused for another reason (a weight, the threshold): say so
             raise
         return int(bands), int(rows)
+    return int(lsh.b), int(lsh.r)
+
+
+@contextmanager
+def random_state_kept() -> Iterator[None]:
+    """Restore the global ``random`` state on exit: ``MinHashLSH`` draws a random name for
+    its storage from it, and building an index should not move the caller's random stream."""
+    state = random.getstate()
+    try:
+        yield
     finally:
         random.setstate(state)
-    return int(lsh.b), int(lsh.r)
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
