@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
-from datasketch.lsh import _optimal_param
+from datasketch import MinHashLSH
 
 from curate.dedup.minhash import (
     EMPTY,
@@ -17,13 +19,40 @@ from curate.dedup.minhash import (
 )
 
 
-@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
-@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95])
-@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.2, 0.8)])
-def test_lsh_parameters_are_datasketchs(
-    threshold: float, num_perm: int, weights: tuple[float, float]
+@pytest.mark.parametrize(
+    ("threshold", "num_perm", "weights", "expected"),
+    [
+        (0.8, 128, VERIFIED_WEIGHTS, (14, 9)),  # dedup's default and the demo's
+        (0.9, 128, VERIFIED_WEIGHTS, (8, 16)),
+        (0.5, 64, VERIFIED_WEIGHTS, (21, 3)),
+        (0.8, 128, (0.5, 0.5), (9, 13)),  # datasketch's default weights
+        (0.9, 128, (0.5, 0.5), (5, 25)),  # the example in datasketch's MinHashLSH docstring
+        # One band is the optimum here; MinHashLSH refuses it (b < 2), curate's banding does not.
+        (1.0, 128, VERIFIED_WEIGHTS, (1, 128)),
+        (0.9, 16, (0.5, 0.5), (1, 15)),
+    ],
+)
+def test_lsh_parameters_are_datasketchs_choice(
+    threshold: float, num_perm: int, weights: tuple[float, float], expected: tuple[int, int]
 ) -> None:
-    assert lsh_parameters(threshold, num_perm, weights) == _optimal_param(threshold, num_perm, *weights)
+    assert lsh_parameters(threshold, num_perm, weights) == expected
+    if expected[0] >= 2:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+        assert (lsh.b, lsh.r) == expected
+
+
+def test_lsh_parameters_leave_the_global_random_stream_alone() -> None:
+    lsh_parameters.cache_clear()
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    lsh_parameters(0.7, 96, VERIFIED_WEIGHTS)
+    assert random.random() == expected
+
+
+def test_lsh_parameters_pass_on_datasketchs_other_refusals() -> None:
+    with pytest.raises(ValueError, match=r"Weights must sum to 1\.0"):
+        lsh_parameters(0.8, 128, (0.5, 0.6))
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ no text), so near the threshold they are estimates.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ import polars as pl
 from curate.dedup.arrays import U64, Bools, Floats, Int64s, sorted_distinct
 from curate.dedup.clusters import Sketches, similar
 from curate.dedup.sketch import PARTS, ConversationSketch, Sketch, SketchSettings
+from curate.errors import CurateError
 from curate.writers.atomic import atomic_path
 
 INDEX_PATH: Final = Path("dedup") / "index.parquet"
@@ -30,6 +31,14 @@ FORMAT_VERSION: Final = 1
 BUCKET_LIMIT: Final = 64
 """Index rows compared per query row and band; an index bucket is rows that escaped dedup
 together (alternatives of one prompt), so it is small unless they are near-identical."""
+
+
+class DedupIndexError(CurateError, ValueError):
+    """A dedup index is missing, is not one curate wrote, or was made with other settings.
+
+    It is also a ``ValueError``, so an options validator that reads an index (``against:``)
+    reports it as a configuration error at the option's place in the pipeline file.
+    """
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,16 @@ class IndexSettings(SketchSettings):
             if mine[key] != theirs[key]
         ]
 
+    def require_same(self, stored: IndexSettings, path: Path) -> None:
+        """Raise ``DedupIndexError`` unless the index at ``path``, made with ``stored``, was
+        made like this."""
+        differences = self.differences(stored)
+        if differences:
+            raise DedupIndexError(
+                f"{path} was built with other settings ({'; '.join(differences)}); "
+                "use the same ones, or rebuild the index"
+            )
+
 
 @dataclass(frozen=True)
 class ReleaseIndex:
@@ -56,6 +75,7 @@ class ReleaseIndex:
     release: str
     settings: IndexSettings
     ids: list[str]
+    sources: list[str | None]
     sketch: ConversationSketch
 
     @property
@@ -70,27 +90,49 @@ def locate(path: Path) -> Path:
     for candidate in (path / INDEX_PATH, path / INDEX_PATH.name):
         if candidate.is_file():
             return candidate
-    raise ValueError(f"no dedup index in {path} (expected {INDEX_PATH} written by a run with a dedup stage)")
+    raise DedupIndexError(
+        f"no dedup index in {path} (expected {INDEX_PATH} written by a run with a dedup stage)"
+    )
 
 
-def read_settings(path: Path) -> tuple[IndexSettings, str]:
-    """The settings and release name stored in an index file (cheap: metadata only)."""
+def read_settings(path: Path, expected: IndexSettings | None = None) -> tuple[IndexSettings, str]:
+    """The settings and release name stored in an index file (cheap: metadata only); with
+    ``expected``, refuse an index made with other settings."""
     try:
         metadata = pl.read_parquet_metadata(path)
         stored: dict[str, Any] = json.loads(metadata[METADATA_KEY])
     except (OSError, KeyError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise ValueError(f"{path} is not a dedup index written by curate ({type(exc).__name__})") from exc
+        raise DedupIndexError(
+            f"{path} is not a dedup index written by curate: expected a parquet file with "
+            f"'{METADATA_KEY}' metadata ({type(exc).__name__})"
+        ) from exc
     release = str(stored.pop("release", path.parent.parent.name))
     try:
-        return IndexSettings(**stored), release
+        settings = IndexSettings(**stored)
     except TypeError as exc:
-        raise ValueError(f"{path} holds unknown dedup index settings; rebuild it with this curate") from exc
+        known = ", ".join(setting.name for setting in fields(IndexSettings))
+        raise DedupIndexError(
+            f"{path} holds unknown dedup index settings (expected {known}); "
+            "rebuild it with this version of curate"
+        ) from exc
+    if settings.version != FORMAT_VERSION:
+        raise DedupIndexError(
+            f"{path} is a dedup index in format version {settings.version}, but this version of "
+            f"curate reads format version {FORMAT_VERSION}; rebuild the index with it"
+        )
+    if expected is not None:
+        expected.require_same(settings, path)
+    return settings, release
 
 
-def read_index(path: Path) -> ReleaseIndex:
-    """Load an index file (see ``locate``)."""
-    settings, release = read_settings(path)
-    frame = pl.read_parquet(path)
+def read_index(path: Path, expected: IndexSettings | None = None) -> ReleaseIndex:
+    """Load an index file (see ``locate``); with ``expected``, refuse one made otherwise."""
+    settings, release = read_settings(path, expected)
+    try:
+        frame = pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DedupIndexError(f"{path} cannot be read as a dedup index ({exc})") from exc
+    _check_columns(path, frame.schema, settings.num_perm)
     parts = {}
     for part in PARTS:
         signatures = frame[f"{part}_signature"].to_numpy().astype(np.uint32, copy=False)
@@ -102,8 +144,36 @@ def read_index(path: Path) -> ReleaseIndex:
         )
     sketch = ConversationSketch(prompt=parts["prompt"], reply=parts["reply"])
     return ReleaseIndex(
-        path=path, release=release, settings=settings, ids=frame["id"].to_list(), sketch=sketch
+        path=path,
+        release=release,
+        settings=settings,
+        ids=frame["id"].to_list(),
+        sources=frame["source"].to_list(),
+        sketch=sketch,
     )
+
+
+def _schema(num_perm: int) -> dict[str, pl.DataType]:
+    """The columns of an index file whose signatures have ``num_perm`` slots."""
+    schema: dict[str, pl.DataType] = {"id": pl.String(), "source": pl.String()}
+    for part in PARTS:
+        schema[f"{part}_key"] = pl.UInt64()
+        schema[f"{part}_signature"] = pl.Array(pl.UInt32, num_perm)
+        schema[f"{part}_has_shingles"] = pl.Boolean()
+    return schema
+
+
+def _check_columns(path: Path, schema: pl.Schema, num_perm: int) -> None:
+    wrong = [
+        f"{name} ({expected}, found {schema.get(name, 'none')})"
+        for name, expected in _schema(num_perm).items()
+        if schema.get(name) != expected
+    ]
+    if wrong:
+        raise DedupIndexError(
+            f"{path} does not hold the columns of a dedup index with num_perm = {num_perm}: "
+            f"{', '.join(wrong)}; rebuild it with this version of curate"
+        )
 
 
 def write_index(

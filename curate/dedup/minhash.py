@@ -15,13 +15,16 @@ shingles x permutations matrix, and the arrays of a ~1 MB batch stay in the CPU 
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
 import numpy as np
 
-from curate.dedup.arrays import U32, U64, Floats, Int64s
+from curate.dedup.arrays import U32, U64, Int64s
 from curate.dedup.hashing import mix64, splitmix_stream
 
 EMPTY: Final = np.uint32(0xFFFFFFFF)
@@ -78,35 +81,39 @@ pairs at J = 0.8 where datasketch's default (0.5, 0.5) gives 9 x 13 and 40%."""
 def lsh_parameters(
     threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)
 ) -> tuple[int, int]:
-    """Bands x rows for a Jaccard ``threshold``, chosen as datasketch's ``MinHashLSH`` does.
+    """Bands x rows for a Jaccard ``threshold``: the ``b`` and ``r`` of datasketch's ``MinHashLSH``.
 
-    datasketch (``lsh._optimal_param``) minimises the weighted areas of false positives
-    (``P(candidate)`` below the threshold) and false negatives (``1 - P(candidate)`` above
-    it) under the S-curve ``P = 1 - (1 - s**r)**b`` over every ``b * r <= num_perm``. It
-    integrates with scipy, whose import alone takes ~1.4 s here; the integrands are
-    polynomials of degree ``b * r <= num_perm``, so Gauss-Legendre quadrature with
-    ``num_perm / 2 + 1`` nodes is exact, and the same loop picks the same pair (a test
-    compares the two).
+    datasketch minimises the weighted areas of false positives (``P(candidate)`` below the
+    threshold) and false negatives (``1 - P(candidate)`` above it) under the S-curve
+    ``P = 1 - (1 - s**r)**b`` over every ``b * r <= num_perm``. Near a threshold of 1 the
+    optimum is a single band, which ``MinHashLSH`` refuses to build an index with
+    (``b < 2``); curate's banding handles one band, so it is then taken from the optimiser
+    the constructor ran (``datasketch.lsh._optimal_param``).
     """
-    false_positive_weight, false_negative_weight = weights
-    nodes, node_weights = np.polynomial.legendre.leggauss(max(64, num_perm // 2 + 1))
+    # Imported here: datasketch imports scipy, ~0.5 s that only a dedup run should pay.
+    import datasketch
+    from datasketch.lsh import _optimal_param
 
-    def quadrature(low: float, high: float) -> tuple[Floats, Floats]:
-        half = (high - low) / 2
-        return half * nodes + (high + low) / 2, half * node_weights
+    try:
+        with random_state_kept():
+            lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+    except ValueError:
+        bands, rows = _optimal_param(threshold, num_perm, *weights)
+        if bands >= 2:  # refused for another reason (a weight, the threshold): say so
+            raise
+        return int(bands), int(rows)
+    return int(lsh.b), int(lsh.r)
 
-    below, below_weights = quadrature(0.0, threshold)
-    above, above_weights = quadrature(threshold, 1.0)
-    best, chosen = np.inf, (1, 1)
-    for bands in range(1, num_perm + 1):
-        rows = np.arange(1, num_perm // bands + 1, dtype=np.float64)[:, None]
-        false_positive = ((1 - (1 - below**rows) ** bands) * below_weights).sum(axis=1)
-        false_negative = (((1 - above**rows) ** bands) * above_weights).sum(axis=1)
-        error = false_positive * false_positive_weight + false_negative * false_negative_weight
-        index = int(np.argmin(error))
-        if error[index] < best:
-            best, chosen = float(error[index]), (bands, index + 1)
-    return chosen
+
+@contextmanager
+def random_state_kept() -> Iterator[None]:
+    """Restore the global ``random`` state on exit: ``MinHashLSH`` draws a random name for
+    its storage from it, and building an index should not move the caller's random stream."""
+    state = random.getstate()
+    try:
+        yield
+    finally:
+        random.setstate(state)
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
