@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from rich.table import Table
 
 from curate.errors import CurateError
+from curate.licensing.expression import license_parts
 from curate.licensing.keys import input_source_key, resolve_input_license
 from curate.licensing.policy import TARGETS, UsePolicy, allows, most_restrictive
 from curate.licensing.registry import (
@@ -20,7 +21,6 @@ from curate.licensing.registry import (
     Source,
     Terms,
     UnknownKeyError,
-    license_parts,
     registry,
 )
 

@@ -19,9 +19,10 @@ import polars as pl
 
 from curate.errors import LicenseError
 from curate.licensing.algebra import hub_license, share_alike_target
+from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import input_source_key
-from curate.licensing.policy import most_restrictive
-from curate.licensing.registry import AND, License, Registry, Source, UseClass, registry
+from curate.licensing.policy import licenses_in_use, most_restrictive
+from curate.licensing.registry import License, Registry, Source, UseClass, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -94,7 +95,7 @@ def summarize_output(
 
 
 def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
-    """One row per (output row, license part), with the part's canonical key."""
+    """One row per (output row, license it is used under), with the license's canonical key."""
     columns = [
         pl.col("license").cast(pl.String).fill_null("unspecified")
         if "license" in frame.columns
@@ -106,19 +107,10 @@ def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
         if "id" in frame.columns
         else pl.int_range(pl.len()).cast(pl.String).alias("id"),
     ]
-    parts = (
-        frame.select(columns)
-        .with_row_index("_row")
-        .with_columns(part=pl.col("license").str.split(AND))
-        .explode("part")
-        .with_columns(pl.col("part").str.strip_chars())
-        .filter(pl.col("part") != "")
-    )
-    canonical = {}
-    for raw in parts["part"].unique().to_list():
-        found = known.find_license(raw)
-        canonical[raw] = found.key if found else raw
-    return parts.with_columns(key=pl.col("part").replace_strict(canonical, return_dtype=pl.String))
+    rows = frame.select(columns).with_row_index("_row")
+    used = {raw: licenses_in_use(raw, known) for raw in rows["license"].unique().to_list()}
+    keys = pl.col("license").replace_strict(used, return_dtype=pl.List(pl.String))
+    return rows.with_columns(key=keys).explode("key")
 
 
 def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
@@ -234,8 +226,14 @@ def _derivation(
         return ["The output has no rows, so there is no license to derive."]
     counts = ", ".join(f"{row['key']} ({row['rows']:,})" for row in keys.iter_rows(named=True))
     steps = [f"{_rows(frame.height)} carry {keys.height} license(s): {counts}."]
-    if "license" in frame.columns and frame["license"].cast(pl.String).str.contains(AND, literal=True).any():
+    expressions = [
+        parse_expression(raw, strict=False)
+        for raw in (frame["license"].cast(pl.String).unique().to_list() if "license" in frame.columns else [])
+    ]
+    if any(isinstance(expression, AllOf) for expression in expressions):
         steps.append("A row made of parts under different licenses (a pair's two sides) carries all of them.")
+    if any(has_choice(expression) for expression in expressions):
+        steps.append("A row under a choice of licenses (OR) counts under its least restrictive alternative.")
     classes = [f"{key} {entry.use}" for key, entry in entries.items()]
     unknown = [key for key in keys["key"] if key not in entries]
     classes += [f"{key} unknown (not in the registry)" for key in unknown]

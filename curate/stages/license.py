@@ -14,9 +14,10 @@ from typing import Any, ClassVar, Literal
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
+from curate.licensing.expression import Term, license_parts, parse_expression
 from curate.licensing.keys import check_license_key
 from curate.licensing.policy import Target, UsePolicy, Verdict
-from curate.licensing.registry import AND, license_parts, registry
+from curate.licensing.registry import registry
 from curate.options import StageOptions
 from curate.stages.base import FilterStage, RunContext, register
 
@@ -54,7 +55,7 @@ class LicenseOptions(StageOptions):
     @classmethod
     def _known_keys(cls, keys: list[str]) -> list[str]:
         canonical = [check_license_key(key) for key in keys]
-        compound = [key for key in canonical if AND in key]
+        compound = [key for key in canonical if parse_expression(key) != Term(key)]
         if compound:
             raise ValueError(f"name single licenses, not expressions ({compound[0]!r})")
         return sorted(set(canonical))
