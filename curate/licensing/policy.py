@@ -37,6 +37,10 @@ RANK: dict[str, int] = {name: rank for rank, name in enumerate(USE_CLASSES)}
 Target = Literal["commercial", "noncommercial", "academic", "any"]
 TARGETS: tuple[Target, ...] = ("commercial", "noncommercial", "academic", "any")
 TARGET_RANK: dict[str, int] = {"commercial": 0, "noncommercial": 2, "academic": 3, "any": 3}
+ModelTerms = Literal["apply", "ignore"]
+"""Whether the terms of the model that wrote a reply limit its use like a license."""
+UnknownLicenses = Literal["reject", "allow"]
+"""What becomes of content whose license is not known or has an unknown use class."""
 
 
 def allows(use: UseClass, target: Target) -> bool:
@@ -110,8 +114,8 @@ class UsePolicy:
     """What the ``license`` stage (and ``curate licenses check``) enforce."""
 
     use: Target = "commercial"
-    model_terms: Literal["apply", "ignore"] = "apply"
-    unknown: Literal["reject", "allow"] = "reject"
+    model_terms: ModelTerms = "apply"
+    unknown: UnknownLicenses = "reject"
     require_attribution: bool = True
     allow: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -21,7 +21,7 @@ from curate.errors import LicenseError
 from curate.licensing.algebra import hub_license, share_alike_target
 from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import input_source_key
-from curate.licensing.policy import licenses_in_use, most_restrictive
+from curate.licensing.policy import ModelTerms, licenses_in_use, most_restrictive
 from curate.licensing.registry import License, Registry, Source, UseClass, registry
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def summarize_output(
     conversations: pl.DataFrame | None = None,
     *,
     inputs: Sequence[InputConfig] = (),
-    model_terms: Literal["apply", "ignore"] = "apply",
+    model_terms: ModelTerms = "apply",
 ) -> dict[str, Any]:
     """Derive the dataset's license from the rows of ``frame`` (pairs or conversations).
 

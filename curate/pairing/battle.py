@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
 from curate.pairing.sides import Side
+from curate.schema import Outcome
 
-OUTCOME_VALUE = {"win": 1.0, "loss": 0.0}
+OUTCOME_VALUE: dict[Outcome | None, float] = {"win": 1.0, "loss": 0.0}
 
 
 @strategy("battle")
@@ -27,7 +28,7 @@ class Battle(Strategy):
             )
         verdict = pair_by_value(
             voted,
-            {side.index: OUTCOME_VALUE.get(side.outcome or "") for side in voted},
+            {side.index: OUTCOME_VALUE.get(side.outcome) for side in voted},
             pairing="all",
             missing="no win/loss outcome",
             describe="outcome",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
 from curate.pairing.sides import Side
+from curate.schema import Label
 
-LABEL_VALUE = {"chosen": 1.0, "rejected": 0.0}
+LABEL_VALUE: dict[Label | None, float] = {"chosen": 1.0, "rejected": 0.0}
 
 
 @strategy("given")
@@ -16,7 +17,7 @@ class Given(Strategy):
     def pair(self, sides: list[Side]) -> Verdict:
         return pair_by_value(
             sides,
-            {side.index: LABEL_VALUE.get(side.label or "") for side in sides},
+            {side.index: LABEL_VALUE.get(side.label) for side in sides},
             pairing="all",
             missing="no chosen/rejected label",
             describe="label",
