@@ -38,7 +38,7 @@ from curate.licensing.policy import (
 )
 from curate.licensing.registry import (
     License,
-    Registry,
+    LicenseRegistry,
     Source,
     Terms,
     UnknownKeyError,
@@ -52,7 +52,7 @@ __all__ = [
     "USE_CLASSES",
     "License",
     "LicenseExpressionError",
-    "Registry",
+    "LicenseRegistry",
     "Source",
     "Terms",
     "UnknownKeyError",

@@ -17,12 +17,12 @@ from curate.licensing.keys import input_source_key, resolve_input_license
 from curate.licensing.policy import TARGETS, UsePolicy, allows, most_restrictive
 from curate.licensing.registry import (
     License,
-    Registry,
     Source,
     Terms,
     UnknownKeyError,
     registry,
 )
+from curate.licensing.registry import LicenseRegistry as Registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig, PipelineConfig

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from curate.licensing.expression import UNSPECIFIED, Expression, Term, evaluate, parse_expression
-from curate.licensing.registry import Registry, Terms, UseClass, registry
+from curate.licensing.registry import LicenseRegistry, Terms, UseClass, registry
 
 USE_CLASSES: tuple[UseClass, ...] = ("commercial", "unspecified", "noncommercial", "academic", "unknown")
 RANK: dict[str, int] = {name: rank for rank, name in enumerate(USE_CLASSES)}
@@ -58,7 +58,7 @@ def least_restrictive(classes: Iterable[UseClass]) -> UseClass:
     return min(classes, key=RANK.__getitem__, default="unknown")
 
 
-def expression_use(expression: str | None, known: Registry | None = None) -> UseClass:
+def expression_use(expression: str | None, known: LicenseRegistry | None = None) -> UseClass:
     """The use class of content under the license ``expression`` (see the module's docstring)."""
     known = known or registry()
     return evaluate(
@@ -66,7 +66,7 @@ def expression_use(expression: str | None, known: Registry | None = None) -> Use
     )
 
 
-def licenses_in_use(expression: str | None, known: Registry | None = None) -> list[str]:
+def licenses_in_use(expression: str | None, known: LicenseRegistry | None = None) -> list[str]:
     """The licenses content under ``expression`` is used under: the canonical key of each.
 
     Every part of an ``AND``; of an ``OR``, the alternative with the least restrictive use
@@ -96,7 +96,7 @@ def _parsed(expression: str | None) -> Expression:
     return parse_expression(expression, strict=False) or Term(UNSPECIFIED)
 
 
-def _use(name: str, known: Registry) -> UseClass:
+def _use(name: str, known: LicenseRegistry) -> UseClass:
     entry = known.find_license(name)
     return entry.use if entry else "unknown"
 
@@ -120,7 +120,7 @@ class UsePolicy:
     allow: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
 
-    def judge_license(self, expression: str | None, known: Registry | None = None) -> Verdict | None:
+    def judge_license(self, expression: str | None, known: LicenseRegistry | None = None) -> Verdict | None:
         """Why the policy refuses ``expression``, or ``None`` to keep it.
 
         Of ``A AND B``, the first part refused (in canonical order); of ``A OR B``, nothing
@@ -147,7 +147,7 @@ class UsePolicy:
             return Verdict(reason, f"{terms.provider} terms require attribution (require_attribution: false)")
         return None
 
-    def _judge_name(self, name: str, known: Registry) -> Verdict | None:
+    def _judge_name(self, name: str, known: LicenseRegistry) -> Verdict | None:
         entry = known.find_license(name)
         if entry is not None:
             return self._judge_part(entry.key, entry.use, entry.attribution)

@@ -88,7 +88,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class Registry:
+class LicenseRegistry:
     """Licenses, model terms and known sources, with lookups by key or alias."""
 
     folder: Path
@@ -177,19 +177,19 @@ def registry_dir() -> Path:
 
 
 @cache
-def registry() -> Registry:
+def registry() -> LicenseRegistry:
     """The registry shipped with curate, read once per process."""
     return load_registry(registry_dir())
 
 
-def load_registry(folder: Path) -> Registry:
+def load_registry(folder: Path) -> LicenseRegistry:
     """Read and check the three registry files in ``folder``."""
     licenses = _entries(folder / "licenses.yaml", License)
     terms = _entries(folder / "terms.yaml", Terms)
     sources = _entries(folder / "sources.yaml", Source)
     license_names = _names(licenses, folder / "licenses.yaml")
     source_names = _names(sources, folder / "sources.yaml")
-    result = Registry(
+    result = LicenseRegistry(
         folder=folder,
         licenses={entry.key: entry for entry in licenses},
         terms=tuple(terms),
@@ -255,7 +255,7 @@ def _check_plain_name(name: str, key: str, path: Path) -> None:
         )
 
 
-def _check_references(result: Registry) -> None:
+def _check_references(result: LicenseRegistry) -> None:
     folder = result.folder
     for entry in result.licenses.values():
         for target in entry.upgrades_to:

@@ -22,7 +22,7 @@ from curate.licensing.algebra import hub_license, share_alike_target
 from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import input_source_key
 from curate.licensing.policy import ModelTerms, licenses_in_use, most_restrictive
-from curate.licensing.registry import License, Registry, Source, UseClass, registry
+from curate.licensing.registry import License, LicenseRegistry, Source, UseClass, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -94,7 +94,7 @@ def summarize_output(
     return summary
 
 
-def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
+def _license_rows(frame: pl.DataFrame, known: LicenseRegistry) -> pl.DataFrame:
     """One row per (output row, license it is used under), with the license's canonical key."""
     columns = [
         pl.col("license").cast(pl.String).fill_null("unspecified")
@@ -129,7 +129,9 @@ def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
         ) from None
 
 
-def _terms_rows(frame: pl.DataFrame, conversations: pl.DataFrame | None, known: Registry) -> dict[str, int]:
+def _terms_rows(
+    frame: pl.DataFrame, conversations: pl.DataFrame | None, known: LicenseRegistry
+) -> dict[str, int]:
     """How many output rows hold outputs of models under each provider's terms."""
     if "model" in frame.columns:
         sides = [frame.select(pl.col("model").cast(pl.String)).with_row_index("_row")]
@@ -184,7 +186,7 @@ def _license_entry(row: dict[str, Any], entries: dict[str, License]) -> dict[str
     }
 
 
-def _known_sources(inputs: Sequence[InputConfig], known: Registry) -> dict[str, Source]:
+def _known_sources(inputs: Sequence[InputConfig], known: LicenseRegistry) -> dict[str, Source]:
     found = {}
     for spec in inputs:
         key = input_source_key(spec)
@@ -220,7 +222,7 @@ def _derivation(
     share_alike: License | None,
     use: UseClass,
     hub: str,
-    known: Registry,
+    known: LicenseRegistry,
 ) -> list[str]:
     if not frame.height:
         return ["The output has no rows, so there is no license to derive."]

@@ -5,7 +5,7 @@ Importing this package registers the built-in strategies (``battle``, ``ranked``
 """
 
 from curate.pairing import battle, given, model_rank, ranked, rated, thumbs  # noqa: F401
-from curate.pairing.base import STRATEGIES, Candidate, Strategy, StrategyOptions, Verdict, strategy
+from curate.pairing.base import STRATEGIES, Candidate, GroupVerdict, Strategy, StrategyOptions, strategy
 from curate.pairing.pairer import REASON_MEANINGS, REASONS, Pair, Pairing, make_pairs
 from curate.pairing.sides import Side, read_sides
 
@@ -14,12 +14,12 @@ __all__ = [
     "REASON_MEANINGS",
     "STRATEGIES",
     "Candidate",
+    "GroupVerdict",
     "Pair",
     "Pairing",
     "Side",
     "Strategy",
     "StrategyOptions",
-    "Verdict",
     "make_pairs",
     "read_sides",
     "strategy",

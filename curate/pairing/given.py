@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
 from curate.schema import Label
 
@@ -14,7 +14,7 @@ class Given(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(side.label is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         return pair_by_value(
             sides,
             {side.index: LABEL_VALUE.get(side.label) for side in sides},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
 from curate.schema import Thumb
 
@@ -14,7 +14,7 @@ class Thumbs(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(side.thumbs is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         return pair_by_value(
             sides,
             {side.index: THUMB_VALUE.get(side.thumbs) for side in sides},
