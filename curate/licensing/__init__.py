@@ -9,8 +9,9 @@
 ``optout``      opt-out lists for the ``consent`` stage
 ``describe``    what ``curate licenses`` shows
 
-Modules here import ``curate.errors``, ``curate.options`` and ``curate.yaml_source`` from
-the package, and each other in the order above (``expression`` imports none of them).
+From the rest of curate, modules here import ``curate.errors``, ``curate.options`` and
+``curate.yaml_source`` (``curate.config`` for type hints only); each imports only modules
+listed above it (``expression`` none of them).
 
 The registry is data (``licenses/`` in a checkout, ``curate/licenses/`` in a wheel);
 ``docs/licenses.md`` explains its classes and how a dataset's license is derived.
