@@ -60,6 +60,7 @@ def test_expressions_parse_into_one_canonical_form(written: str, canonical: str,
         ("MIT WITH", "Invalid expression"),
         ("MIT WITH A WITH B", "Invalid expression"),
         ("MIT/Apache-2.0", "Invalid license key"),
+        ("( )", "the parser cannot read it"),
     ],
 )
 def test_an_invalid_expression_is_a_license_error_naming_it(written: str, problem: str) -> None:

@@ -131,13 +131,15 @@ def _parse(text: str) -> Expression:
         node = _LICENSING.parse(text)
     except ExpressionError as exc:
         raise LicenseExpressionError(f"{text!r} is not a license expression: {_problem(exc)}") from None
+    except Exception as exc:  # the parser fails on some malformed text, "( )" an IndexError
+        raise LicenseExpressionError(f"{text!r} is not a license expression: {_problem(None)}") from exc
     if node is None:  # pragma: no cover - blank text is handled by the caller
         raise LicenseExpressionError(f"{text!r} is not a license expression: it names no license")
     return _convert(node)
 
 
-def _problem(exc: Exception) -> str:
-    message = str(exc).strip().rstrip(".")
+def _problem(exc: Exception | None) -> str:
+    message = str(exc).strip().rstrip(".") if exc else "the parser cannot read it"
     return f"{message}; write license keys joined by AND, OR or WITH, with parentheses around groups"
 
 
