@@ -22,9 +22,9 @@ from curate.licensing import check_license_key, check_source_key, resolve_input_
 from curate.options import AbsolutePath, StageOptions, StrictModel, base_dir
 from curate.readers.discovery import files_of
 from curate.registry import RegistryError
+from curate.schema import Consent
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
 
-Consent = Literal["granted", "withheld", "unknown"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 

@@ -5,12 +5,26 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from curate.errors import ConfigIssue
+from curate.errors import ConfigError, ConfigIssue
 from curate.yaml_source import Loc, YamlDocument, render_loc
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: dict[str, Any], where: str, prefix: Loc = (), context: Any = None) -> M:
+    """``model`` validated from ``data``, or a ``ConfigError`` naming ``where`` and each bad key.
+
+    For settings given in Python rather than in a pipeline file, such as ``curate.read``'s
+    arguments: ``read(): license: unknown license 'CC-BY-4'; did you mean 'CC-BY-4.0'?``.
+    """
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ConfigError(issues_from(exc, prefix, model, YamlDocument(data)), where) from exc
 
 
 def issues_from(

@@ -4,12 +4,22 @@ Every error the library raises on purpose derives from one root, so a caller (an
 can catch ``CurateError`` and print one line instead of a traceback::
 
     CurateError
-    ├── ConfigError          the pipeline file is invalid (exit code 2, nothing written)
-    ├── InputError           an input file cannot be read at all, or a record under --strict
-    ├── StageError           a stage cannot run with the data or options it was given
-    ├── LicenseError         a license key is unknown, or licenses of the output conflict
-    ├── PublishError         publishing was refused or failed
-    └── OutputError          the output folder is refused, locked by another run, or not writable
+    ├── ConfigError              the pipeline file, or an argument of ``curate.read``, is invalid
+    │                            (exit code 2, nothing written)
+    ├── InputError               an input file cannot be read at all, or a record under --strict
+    ├── StageError               a stage cannot run with the data or options it was given
+    ├── LicenseError             licenses of the output conflict, or the registry is malformed
+    │   ├── UnknownKeyError          a license, dataset or model-terms key is not in the registry
+    │   └── LicenseExpressionError   a license expression does not parse (``MIT AND``)
+    ├── RegistryError            a stage or format name is unknown, or registered twice
+    ├── DedupIndexError          an earlier release's dedup index is missing, foreign or made otherwise
+    ├── PublishError             publishing was refused or failed
+    └── OutputError              the output folder is refused, locked by another run, or not writable
+
+``UnknownKeyError`` and ``LicenseExpressionError`` (in ``curate.licensing``) are also
+``ValueError``s, so pydantic validators report them as config issues; ``RegistryError`` (in
+``curate.registry``) is also a ``KeyError``. Pydantic's ``ValidationError`` does not reach a
+caller: the pipeline loader and ``curate.read`` turn it into a ``ConfigError``.
 
 Messages say what was expected and how to fix it; they never quote record text, so a PII
 value cannot leak through an error message.

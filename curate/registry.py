@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from curate.errors import CurateError
+
 if TYPE_CHECKING:
     from curate.readers.base import Reader
     from curate.stages.base import Stage
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class RegistryError(KeyError):
-    """A name is unknown, or registered twice."""
+class RegistryError(CurateError, KeyError):
+    """A stage or format name is unknown, or registered twice (also a ``KeyError``, for lookups)."""
 
     def __str__(self) -> str:
         return str(self.args[0])

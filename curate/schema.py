@@ -14,10 +14,14 @@ import polars as pl
 
 Role = Literal["system", "user", "assistant"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
-CONSENT_VALUES: Final = ("granted", "withheld", "unknown")
-OUTCOMES: Final = ("win", "loss", "tie", "both_bad")
-LABELS: Final = ("chosen", "rejected")
-THUMBS: Final = ("up", "down")
+Consent = Literal["granted", "withheld", "unknown"]
+"""A record's ``consent``: what its owner agreed to, as its source or its input says."""
+Outcome = Literal["win", "loss", "tie", "both_bad"]
+"""``signal.outcome``: an arena vote, from the side's point of view."""
+Thumb = Literal["up", "down"]
+"""``signal.thumbs``: a user's thumb up or down on the reply."""
+Label = Literal["chosen", "rejected"]
+"""``signal.label``: the side a preference record put the reply on."""
 
 MESSAGE: Final = pl.Struct({"role": pl.String, "content": pl.String})
 MESSAGES: Final = pl.List(MESSAGE)

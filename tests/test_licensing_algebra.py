@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from curate import schema
 from curate.config import InputConfig
 from curate.errors import LicenseError
-from curate.licensing import combine_licenses, registry, summarize_output
+from curate.licensing import combine_licenses, license_parts, registry, summarize_output
 from curate.licensing.algebra import hub_license, share_alike_target
 from tests.helpers import conversation, frame
 
@@ -260,8 +260,8 @@ def test_summary_counts_rows_and_takes_the_most_restrictive_use(licenses: list[s
     output = rows_of(*[(lic, None, None) for lic in licenses])
     summary = summarize_output(output)
     for item in summary["licenses"]:
-        assert item["rows"] == sum(item["key"] in lic.split(" AND ") for lic in licenses)
-    classes = {registry().license(part).use for lic in licenses for part in lic.split(" AND ")}
+        assert item["rows"] == sum(item["key"] in license_parts(lic) for lic in licenses)
+    classes = {registry().license(part).use for lic in licenses for part in license_parts(lic)}
     assert summary["use"] == max(classes, key=RANK.index)
     shuffled = output.sample(fraction=1.0, shuffle=True, seed=seed.randint(0, 2**16))
     assert summarize_output(shuffled) == summary

@@ -17,6 +17,7 @@ from curate.licensing import (
     UnknownKeyError,
     check_license_key,
     check_source_key,
+    license_parts,
     registry,
     registry_dir,
     resolve_input_license,
@@ -264,6 +265,29 @@ def test_a_source_with_an_unknown_license_is_refused(tmp_path: Path) -> None:
         load_registry(folder)
 
 
+@pytest.mark.parametrize("alias", ["a AND b", "x OR y", "a WITH b", "a/b", "(a)"])
+def test_a_registry_alias_that_reads_as_an_expression_is_refused(tmp_path: Path, alias: str) -> None:
+    folder = write_registry(tmp_path / "reg", ENTRY.format(alias=f"'{alias}'", use="commercial"))
+    with pytest.raises(LicenseError, match="does not read as one license in an expression"):
+        load_registry(folder)
+
+
+def test_a_source_whose_license_is_no_expression_is_refused(tmp_path: Path) -> None:
+    source = """\
+    - key: s
+      name: S
+      hub: o/s
+      license: A AND
+      url: https://s.example
+      format: null
+      attribution: S
+      note: S.
+    """
+    folder = write_registry(tmp_path / "reg", ENTRY.format(alias="a1", use="commercial"), sources=source)
+    with pytest.raises(LicenseError, match="s: 'A AND' is not a license expression"):
+        load_registry(folder)
+
+
 def test_the_registry_is_read_from_the_checkout_here() -> None:
     assert registry_dir() == ROOT / "licenses"
 
@@ -297,7 +321,7 @@ def test_the_wheel_ships_the_registry_and_reads_it_from_the_package(tmp_path: Pa
 
 def test_spdx_expressions_of_sources_are_valid() -> None:
     for source in registry().sources.values():
-        spdx = " AND ".join(registry().license(part).spdx for part in source.license.split(" AND "))
+        spdx = " AND ".join(registry().license(part).spdx for part in license_parts(source.license))
         try:
             canonicalize_license_expression(spdx)
         except InvalidLicenseExpression as exc:  # pragma: no cover - the assertion reports it

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from curate import schema
+from curate.decontamination.evalsets import read_eval_set
+from curate.decontamination.overlap import NgramIndex
 from curate.errors import ConfigError, StageError
-from curate.pairing.evalsets import read_eval_set
-from curate.pairing.overlap import NgramIndex
 from curate.stages.decontaminate import Decontaminate
 from tests.helpers import conversation, frame, run_pipeline
 from tests.pairs_support import write_jsonl

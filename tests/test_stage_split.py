@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curate import schema
-from curate.pairing.clusters import choose_test, components
+from curate.splitting.clusters import choose_test, components
 from curate.stages.split import Split
 from tests.helpers import conversation, frame
 

@@ -1,5 +1,18 @@
 """Licenses and consent: the registry, model-output terms, known sources and the license algebra.
 
+``expression``  parsing ``A AND B`` / ``A OR B`` / ``A WITH E``, the licenses one names, combining
+``registry``    the data in ``licenses/``: licenses, model terms, known sources, lookups
+``keys``        license and source keys as pipeline files write them; an input's license
+``policy``      use classes, what an expression's class is, what a target use allows
+``algebra``     a dataset's licenses together: share-alike, the Hub license id
+``summary``     the ``license`` section of ``manifest.json``
+``optout``      opt-out lists for the ``consent`` stage
+``describe``    what ``curate licenses`` shows
+
+From the rest of curate, modules here import ``curate.errors``, ``curate.options`` and
+``curate.yaml_source`` (``curate.config`` for type hints only); each imports only modules
+listed above it (``expression`` none of them).
+
 The registry is data (``licenses/`` in a checkout, ``curate/licenses/`` in a wheel);
 ``docs/licenses.md`` explains its classes and how a dataset's license is derived.
 
@@ -8,16 +21,28 @@ The registry is data (``licenses/`` in a checkout, ``curate/licenses/`` in a whe
 'ODC-BY-1.0'
 """
 
-from curate.licensing.algebra import combine_licenses
+from curate.licensing.expression import (
+    LicenseExpressionError,
+    combine_licenses,
+    license_parts,
+    parse_expression,
+)
 from curate.licensing.keys import check_license_key, check_source_key, resolve_input_license
-from curate.licensing.policy import TARGETS, USE_CLASSES, UsePolicy, Verdict, allows, most_restrictive
+from curate.licensing.policy import (
+    TARGETS,
+    USE_CLASSES,
+    UsePolicy,
+    Verdict,
+    allows,
+    expression_use,
+    most_restrictive,
+)
 from curate.licensing.registry import (
     License,
-    Registry,
+    LicenseRegistry,
     Source,
     Terms,
     UnknownKeyError,
-    license_parts,
     registry,
     registry_dir,
 )
@@ -27,7 +52,8 @@ __all__ = [
     "TARGETS",
     "USE_CLASSES",
     "License",
-    "Registry",
+    "LicenseExpressionError",
+    "LicenseRegistry",
     "Source",
     "Terms",
     "UnknownKeyError",
@@ -37,8 +63,10 @@ __all__ = [
     "check_license_key",
     "check_source_key",
     "combine_licenses",
+    "expression_use",
     "license_parts",
     "most_restrictive",
+    "parse_expression",
     "registry",
     "registry_dir",
     "resolve_input_license",

@@ -1,33 +1,16 @@
-"""Combining licenses: of the parts of one row, and of the rows of a dataset.
+"""Combining the licenses of a dataset's rows.
 
-A row made of parts under different licenses (a pair whose sides come from two sources)
-carries all of them, as an SPDX ``AND`` expression. A dataset made of rows under several
-licenses has the most restrictive use class of them, owes every attribution they ask for,
-and can keep at most one share-alike license (or several that upgrade into one).
+A dataset made of rows under several licenses has the most restrictive use class of them,
+owes every attribution they ask for, and can keep at most one share-alike license (or several
+that upgrade into one). One row's expression (``A AND B``) is ``curate.licensing.expression``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from curate.licensing.registry import License
-
-
-def combine_licenses(keys: Iterable[str | None]) -> str:
-    """The license of content made of parts under ``keys``.
-
-    One key when all parts share it, else an SPDX ``AND`` expression of the distinct keys.
-
-    >>> combine_licenses(["MIT", "MIT"])
-    'MIT'
-    >>> combine_licenses(["ODC-BY-1.0", "CC-BY-4.0"])
-    'CC-BY-4.0 AND ODC-BY-1.0'
-    """
-    parts = sorted({part for key in keys if key for part in key.split(" AND ")})
-    if not parts:
-        return "unspecified"
-    return " AND ".join(parts)
 
 
 def imposes_nothing(entry: License) -> bool:

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Literal
 
 from curate.errors import CurateError
 from curate.licensing.keys import input_source_key, resolve_input_license
-from curate.licensing.policy import TARGETS, UsePolicy, allows, most_restrictive
+from curate.licensing.policy import TARGETS, UsePolicy, allows, expression_use
 from curate.licensing.registry import (
     License,
-    Registry,
+    LicenseRegistry,
     Source,
     Terms,
     UnknownKeyError,
-    license_parts,
     registry,
 )
 
@@ -190,13 +189,12 @@ def check_config(config: PipelineConfig) -> PipelineCheck:
     return PipelineCheck(policy, tuple(_check_input(spec, policy, known) for spec in config.inputs))
 
 
-def _check_input(spec: InputConfig, policy: UsePolicy | None, known: Registry) -> InputCheck:
+def _check_input(spec: InputConfig, policy: UsePolicy | None, known: LicenseRegistry) -> InputCheck:
     try:
         expression = resolve_input_license(spec)
     except CurateError as exc:
         return InputCheck(spec.name, spec.license, None, None, None, error=str(exc))
-    classes = [entry.use for part in license_parts(expression) if (entry := known.find_license(part))]
-    use = most_restrictive(classes) if classes else "unknown"
+    use = expression_use(expression, known)
     if policy is None:
         return InputCheck(spec.name, expression, use, None, None)
     verdict = policy.judge_license(expression, known)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from curate.licensing.algebra import combine_licenses
-from curate.licensing.registry import UnknownKeyError, license_parts, registry
+from curate.licensing.expression import parse_expression, rename
+from curate.licensing.registry import UnknownKeyError, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -20,16 +20,18 @@ AUTO = "auto"
 
 
 def check_license_key(key: str) -> str:
-    """The canonical key of ``key`` or of an alias, any case (an ``A AND B`` expression works too).
+    """The canonical key of ``key`` or of an alias, any case; an expression of them works too.
 
     Raises ``UnknownKeyError`` (a ``ValueError``) naming the closest known key:
-    ``unknown license 'CC-BY-4'; did you mean 'CC-BY-4.0'?``.
+    ``unknown license 'CC-BY-4'; did you mean 'CC-BY-4.0'?``, and ``LicenseExpressionError``
+    (a ``ValueError`` too) for text that is no expression (``MIT AND``). The exception of
+    ``A WITH E`` is kept as written: the registry knows licenses, not exceptions.
     """
-    parts = license_parts(key)
-    if not parts:
+    parsed = parse_expression(key)
+    if parsed is None:
         raise UnknownKeyError("a license key cannot be empty; see `curate licenses` for the known keys")
     known = registry()
-    return combine_licenses(known.license(part).key for part in parts)
+    return str(rename(parsed, lambda name: known.license(name).key))
 
 
 def check_source_key(key: str) -> str:

@@ -10,25 +10,37 @@ A target use allows every class up to its own: ``commercial`` allows ``commercia
 states no intent) adds ``academic``. ``unknown`` is never allowed by a target use: the
 ``unknown`` policy (``reject`` or ``allow``) decides.
 
+The class of a license expression follows its operators: ``A AND B`` is the most restrictive
+of its parts (both apply), ``A OR B`` the least restrictive alternative (the licensee may
+choose), ``A WITH E`` the class of ``A`` (the registry lists licenses, not exceptions, so an
+exception neither widens nor narrows the use). A row with no license is ``unspecified``.
+
 >>> allows("noncommercial", "commercial"), allows("unspecified", "noncommercial")
 (False, True)
 >>> most_restrictive(["commercial", "noncommercial"])
 'noncommercial'
+>>> expression_use("CC-BY-NC-4.0 OR MIT"), expression_use("CC-BY-NC-4.0 AND MIT")
+('commercial', 'noncommercial')
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from curate.licensing.registry import Registry, Terms, UseClass, license_parts, registry
+from curate.licensing.expression import UNSPECIFIED, Expression, Term, evaluate, parse_expression
+from curate.licensing.registry import LicenseRegistry, Terms, UseClass, registry
 
 USE_CLASSES: tuple[UseClass, ...] = ("commercial", "unspecified", "noncommercial", "academic", "unknown")
 RANK: dict[str, int] = {name: rank for rank, name in enumerate(USE_CLASSES)}
 Target = Literal["commercial", "noncommercial", "academic", "any"]
 TARGETS: tuple[Target, ...] = ("commercial", "noncommercial", "academic", "any")
 TARGET_RANK: dict[str, int] = {"commercial": 0, "noncommercial": 2, "academic": 3, "any": 3}
+ModelTerms = Literal["apply", "ignore"]
+"""Whether the terms of the model that wrote a reply limit its use like a license."""
+UnknownLicenses = Literal["reject", "allow"]
+"""What becomes of content whose license is not known or has an unknown use class."""
 
 
 def allows(use: UseClass, target: Target) -> bool:
@@ -39,6 +51,54 @@ def allows(use: UseClass, target: Target) -> bool:
 def most_restrictive(classes: Iterable[UseClass]) -> UseClass:
     """The most restrictive of ``classes`` (``commercial`` when there are none)."""
     return max(classes, key=RANK.__getitem__, default="commercial")
+
+
+def least_restrictive(classes: Iterable[UseClass]) -> UseClass:
+    """The least restrictive of ``classes`` (``unknown`` when there are none)."""
+    return min(classes, key=RANK.__getitem__, default="unknown")
+
+
+def expression_use(expression: str | None, known: LicenseRegistry | None = None) -> UseClass:
+    """The use class of content under the license ``expression`` (see the module's docstring)."""
+    known = known or registry()
+    return evaluate(
+        _parsed(expression), lambda term: _use(term.key, known), most_restrictive, least_restrictive
+    )
+
+
+def licenses_in_use(expression: str | None, known: LicenseRegistry | None = None) -> list[str]:
+    """The licenses content under ``expression`` is used under: the canonical key of each.
+
+    Every part of an ``AND``; of an ``OR``, the alternative with the least restrictive use
+    class (the first in canonical order on a tie); of ``A WITH E``, ``A``. Keys the registry
+    does not know stay as written.
+
+    >>> licenses_in_use("(CC-BY-NC-4.0 OR mit) AND odc-by")
+    ['MIT', 'ODC-BY-1.0']
+    """
+    known = known or registry()
+
+    def term(found: Term) -> tuple[UseClass, list[str]]:
+        key = known.canonical_key(found.key)
+        return _use(key, known), [key]
+
+    def both(parts: Sequence[tuple[UseClass, list[str]]]) -> tuple[UseClass, list[str]]:
+        return most_restrictive(use for use, _ in parts), [key for _, keys in parts for key in keys]
+
+    def either(alternatives: Sequence[tuple[UseClass, list[str]]]) -> tuple[UseClass, list[str]]:
+        return min(alternatives, key=lambda alternative: RANK[alternative[0]])
+
+    _, keys = evaluate(_parsed(expression), term, both, either)
+    return list(dict.fromkeys(keys))
+
+
+def _parsed(expression: str | None) -> Expression:
+    return parse_expression(expression, strict=False) or Term(UNSPECIFIED)
+
+
+def _use(name: str, known: LicenseRegistry) -> UseClass:
+    entry = known.find_license(name)
+    return entry.use if entry else "unknown"
 
 
 @dataclass(frozen=True)
@@ -54,25 +114,23 @@ class UsePolicy:
     """What the ``license`` stage (and ``curate licenses check``) enforce."""
 
     use: Target = "commercial"
-    model_terms: Literal["apply", "ignore"] = "apply"
-    unknown: Literal["reject", "allow"] = "reject"
+    model_terms: ModelTerms = "apply"
+    unknown: UnknownLicenses = "reject"
     require_attribution: bool = True
     allow: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
 
-    def judge_license(self, expression: str | None, known: Registry | None = None) -> Verdict | None:
-        """The first part of ``expression`` that the policy refuses, or ``None`` to keep it."""
+    def judge_license(self, expression: str | None, known: LicenseRegistry | None = None) -> Verdict | None:
+        """Why the policy refuses ``expression``, or ``None`` to keep it.
+
+        Of ``A AND B``, the first part refused (in canonical order); of ``A OR B``, nothing
+        when any alternative is kept, else the first alternative's refusal; of ``A WITH E``,
+        ``A``'s verdict.
+        """
         known = known or registry()
-        for part in sorted(license_parts(expression) or ["unspecified"]):
-            entry = known.find_license(part)
-            if entry is None:
-                if self.unknown == "reject":
-                    return Verdict("license:unknown", "the license is not in the registry (unknown: reject)")
-                continue
-            verdict = self._judge_part(entry.key, entry.use, entry.attribution)
-            if verdict is not None:
-                return verdict
-        return None
+        return evaluate(
+            _parsed(expression), lambda term: self._judge_name(term.key, known), _first, _unless_one
+        )
 
     def judge_terms(self, terms: Terms | None) -> Verdict | None:
         """Whether the outputs of a model under ``terms`` may be used; ``None`` keeps them."""
@@ -87,6 +145,14 @@ class UsePolicy:
             )
         if terms.attribution and not self.require_attribution:
             return Verdict(reason, f"{terms.provider} terms require attribution (require_attribution: false)")
+        return None
+
+    def _judge_name(self, name: str, known: LicenseRegistry) -> Verdict | None:
+        entry = known.find_license(name)
+        if entry is not None:
+            return self._judge_part(entry.key, entry.use, entry.attribution)
+        if self.unknown == "reject":
+            return Verdict("license:unknown", "the license is not in the registry (unknown: reject)")
         return None
 
     def _judge_part(self, key: str, use: UseClass, attribution: bool) -> Verdict | None:
@@ -105,3 +171,13 @@ class UsePolicy:
         if attribution and not self.require_attribution:
             return Verdict(reason, f"{key} requires attribution (require_attribution: false)")
         return None
+
+
+def _first(verdicts: Sequence[Verdict | None]) -> Verdict | None:
+    """``AND``: the first refusal of any part."""
+    return next((verdict for verdict in verdicts if verdict is not None), None)
+
+
+def _unless_one(verdicts: Sequence[Verdict | None]) -> Verdict | None:
+    """``OR``: no refusal when one alternative is kept, else the first alternative's."""
+    return None if None in verdicts else verdicts[0]

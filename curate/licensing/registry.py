@@ -25,10 +25,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from curate.errors import CurateError, LicenseError
+from curate.licensing.expression import UNSPECIFIED, Term, license_parts, parse_expression, rename
 from curate.options import StrictModel
 
 UseClass = Literal["commercial", "noncommercial", "academic", "unspecified", "unknown"]
-AND = " AND "
 
 
 class UnknownKeyError(LicenseError, ValueError):
@@ -75,7 +75,7 @@ class Source(StrictModel):
     name: str = Field(description="The dataset's name.")
     hub: str = Field(description="Its Hugging Face repository.")
     aliases: tuple[str, ...] = Field((), description="Other names for it.")
-    license: str = Field(description="Registry key or `A AND B` expression.")
+    license: str = Field(description="Registry key or expression of keys (`A AND B`).")
     url: str = Field(description="Where the declared license was read.")
     format: str | None = Field(description="The curate format it is read with.")
     format_default: bool = Field(False, description="The format names this dataset when no `dataset:` does.")
@@ -88,7 +88,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class Registry:
+class LicenseRegistry:
     """Licenses, model terms and known sources, with lookups by key or alias."""
 
     folder: Path
@@ -112,17 +112,21 @@ class Registry:
         return found
 
     def canonical_expression(self, expression: str | None) -> str:
-        """``expression`` with known parts under their canonical keys, sorted; unknown parts as written.
+        """``expression`` with known licenses under their canonical keys, in canonical form.
+
+        Unknown licenses stay as written; text that is no expression is one unknown license;
+        no license at all is ``unspecified``.
 
         >>> registry().canonical_expression("odc-by AND cc by 4.0")
         'CC-BY-4.0 AND ODC-BY-1.0'
         """
-        # Imported here: the algebra module imports this one.
-        from curate.licensing.algebra import combine_licenses
+        parsed = parse_expression(expression, strict=False)
+        return str(rename(parsed, self.canonical_key)) if parsed else UNSPECIFIED
 
-        return combine_licenses(
-            found.key if (found := self.find_license(part)) else part for part in license_parts(expression)
-        )
+    def canonical_key(self, name: str) -> str:
+        """The canonical key of the license ``name`` stands for, or ``name`` when it is unknown."""
+        found = self.find_license(name)
+        return found.key if found else name
 
     def find_source(self, name: str) -> Source | None:
         key = self._source_names.get(name.strip().lower())
@@ -159,13 +163,6 @@ class Registry:
         return next((s for s in self.sources.values() if s.format_default and s.format == format_name), None)
 
 
-def license_parts(expression: str | None) -> list[str]:
-    """The licenses of an ``A AND B`` expression, in the order written; none for null or blank."""
-    if not expression or not expression.strip():
-        return []
-    return [part.strip() for part in expression.split(AND) if part.strip()]
-
-
 def registry_dir() -> Path:
     """The folder the registry is read from: the installed package's first, then the checkout's."""
     candidates = [Path(str(files("curate"))) / "licenses", Path(__file__).resolve().parents[2] / "licenses"]
@@ -180,19 +177,19 @@ def registry_dir() -> Path:
 
 
 @cache
-def registry() -> Registry:
+def registry() -> LicenseRegistry:
     """The registry shipped with curate, read once per process."""
     return load_registry(registry_dir())
 
 
-def load_registry(folder: Path) -> Registry:
+def load_registry(folder: Path) -> LicenseRegistry:
     """Read and check the three registry files in ``folder``."""
     licenses = _entries(folder / "licenses.yaml", License)
     terms = _entries(folder / "terms.yaml", Terms)
     sources = _entries(folder / "sources.yaml", Source)
     license_names = _names(licenses, folder / "licenses.yaml")
     source_names = _names(sources, folder / "sources.yaml")
-    result = Registry(
+    result = LicenseRegistry(
         folder=folder,
         licenses={entry.key: entry for entry in licenses},
         terms=tuple(terms),
@@ -236,6 +233,8 @@ def _names(entries: Iterable[License | Source], path: Path) -> dict[str, str]:
             raise LicenseError(f"{path}: the key {entry.key!r} names two entries")
         keys.add(entry.key)
         for name in (entry.key, *entry.aliases):
+            if isinstance(entry, License):
+                _check_plain_name(name, entry.key, path)
             folded = name.strip().lower()
             if names.get(folded, entry.key) != entry.key:
                 raise LicenseError(f"{path}: {name!r} names both {names[folded]!r} and {entry.key!r}")
@@ -243,7 +242,20 @@ def _names(entries: Iterable[License | Source], path: Path) -> dict[str, str]:
     return names
 
 
-def _check_references(result: Registry) -> None:
+def _check_plain_name(name: str, key: str, path: Path) -> None:
+    """A license's key or alias must read as one license inside an expression."""
+    try:
+        plain = parse_expression(name) == Term(name.strip())
+    except LicenseError:
+        plain = False
+    if not plain:
+        raise LicenseError(
+            f"{path}: {key}: {name!r} does not read as one license in an expression; keys and "
+            "aliases are letters, digits, spaces, '.', '-', '_', ':' or '+', without AND, OR or WITH"
+        )
+
+
+def _check_references(result: LicenseRegistry) -> None:
     folder = result.folder
     for entry in result.licenses.values():
         for target in entry.upgrades_to:
@@ -257,6 +269,10 @@ def _check_references(result: Registry) -> None:
     if len(keys) != len(set(keys)):
         raise LicenseError(f"{folder / 'terms.yaml'}: terms keys must be unique")
     for source in result.sources.values():
+        try:
+            parse_expression(source.license)
+        except LicenseError as exc:
+            raise LicenseError(f"{folder / 'sources.yaml'}: {source.key}: {exc}") from None
         for part in license_parts(source.license):
             if result.find_license(part) is None:
                 raise LicenseError(f"{folder / 'sources.yaml'}: {source.key}: unknown license {part!r}")

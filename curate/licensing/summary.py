@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from curate.errors import LicenseError
 from curate.licensing.algebra import hub_license, share_alike_target
+from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import input_source_key
-from curate.licensing.policy import most_restrictive
-from curate.licensing.registry import AND, License, Registry, Source, UseClass, registry
+from curate.licensing.policy import ModelTerms, licenses_in_use, most_restrictive
+from curate.licensing.registry import License, LicenseRegistry, Source, UseClass, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -34,7 +35,7 @@ def summarize_output(
     conversations: pl.DataFrame | None = None,
     *,
     inputs: Sequence[InputConfig] = (),
-    model_terms: Literal["apply", "ignore"] = "apply",
+    model_terms: ModelTerms = "apply",
 ) -> dict[str, Any]:
     """Derive the dataset's license from the rows of ``frame`` (pairs or conversations).
 
@@ -93,8 +94,8 @@ def summarize_output(
     return summary
 
 
-def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
-    """One row per (output row, license part), with the part's canonical key."""
+def _license_rows(frame: pl.DataFrame, known: LicenseRegistry) -> pl.DataFrame:
+    """One row per (output row, license it is used under), with the license's canonical key."""
     columns = [
         pl.col("license").cast(pl.String).fill_null("unspecified")
         if "license" in frame.columns
@@ -106,19 +107,10 @@ def _license_rows(frame: pl.DataFrame, known: Registry) -> pl.DataFrame:
         if "id" in frame.columns
         else pl.int_range(pl.len()).cast(pl.String).alias("id"),
     ]
-    parts = (
-        frame.select(columns)
-        .with_row_index("_row")
-        .with_columns(part=pl.col("license").str.split(AND))
-        .explode("part")
-        .with_columns(pl.col("part").str.strip_chars())
-        .filter(pl.col("part") != "")
-    )
-    canonical = {}
-    for raw in parts["part"].unique().to_list():
-        found = known.find_license(raw)
-        canonical[raw] = found.key if found else raw
-    return parts.with_columns(key=pl.col("part").replace_strict(canonical, return_dtype=pl.String))
+    rows = frame.select(columns).with_row_index("_row")
+    used = {raw: licenses_in_use(raw, known) for raw in rows["license"].unique().to_list()}
+    keys = pl.col("license").replace_strict(used, return_dtype=pl.List(pl.String))
+    return rows.with_columns(key=keys).explode("key")
 
 
 def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
@@ -137,7 +129,9 @@ def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
         ) from None
 
 
-def _terms_rows(frame: pl.DataFrame, conversations: pl.DataFrame | None, known: Registry) -> dict[str, int]:
+def _terms_rows(
+    frame: pl.DataFrame, conversations: pl.DataFrame | None, known: LicenseRegistry
+) -> dict[str, int]:
     """How many output rows hold outputs of models under each provider's terms."""
     if "model" in frame.columns:
         sides = [frame.select(pl.col("model").cast(pl.String)).with_row_index("_row")]
@@ -192,7 +186,7 @@ def _license_entry(row: dict[str, Any], entries: dict[str, License]) -> dict[str
     }
 
 
-def _known_sources(inputs: Sequence[InputConfig], known: Registry) -> dict[str, Source]:
+def _known_sources(inputs: Sequence[InputConfig], known: LicenseRegistry) -> dict[str, Source]:
     found = {}
     for spec in inputs:
         key = input_source_key(spec)
@@ -228,14 +222,20 @@ def _derivation(
     share_alike: License | None,
     use: UseClass,
     hub: str,
-    known: Registry,
+    known: LicenseRegistry,
 ) -> list[str]:
     if not frame.height:
         return ["The output has no rows, so there is no license to derive."]
     counts = ", ".join(f"{row['key']} ({row['rows']:,})" for row in keys.iter_rows(named=True))
     steps = [f"{_rows(frame.height)} carry {keys.height} license(s): {counts}."]
-    if "license" in frame.columns and frame["license"].cast(pl.String).str.contains(AND, literal=True).any():
+    expressions = [
+        parse_expression(raw, strict=False)
+        for raw in (frame["license"].cast(pl.String).unique().to_list() if "license" in frame.columns else [])
+    ]
+    if any(isinstance(expression, AllOf) for expression in expressions):
         steps.append("A row made of parts under different licenses (a pair's two sides) carries all of them.")
+    if any(has_choice(expression) for expression in expressions):
+        steps.append("A row under a choice of licenses (OR) counts under its least restrictive alternative.")
     classes = [f"{key} {entry.use}" for key, entry in entries.items()]
     unknown = [key for key in keys["key"] if key not in entries]
     classes += [f"{key} unknown (not in the registry)" for key in unknown]

@@ -1,11 +1,16 @@
-"""Preference pairs out of conversations: strategies that read the evidence, and helpers.
+"""The mechanics of the ``pairs`` stage: strategies that read the evidence, and the pairer.
 
-Importing this package registers the built-in strategies (``battle``, ``ranked``,
-``rated``, ``thumbs``, ``model_rank``, ``given``) in ``STRATEGIES``.
+``sides``     a conversation as one side of a possible pair: prompt, reply, evidence
+``base``      ``Strategy``, ``GroupVerdict``, ``PairingMode`` and the ordering most strategies share
+``battle`` ``ranked`` ``rated`` ``thumbs`` ``model_rank`` ``given``   the built-in strategies
+``pairer``    ``make_pairs``: groups, the first strategy that applies, limits, ``Pairing``
+
+Importing this package registers the built-in strategies in ``STRATEGIES``. Modules here
+import ``curate.errors``, ``curate.options`` and ``curate.schema`` from the package.
 """
 
 from curate.pairing import battle, given, model_rank, ranked, rated, thumbs  # noqa: F401
-from curate.pairing.base import STRATEGIES, Candidate, Strategy, StrategyOptions, Verdict, strategy
+from curate.pairing.base import STRATEGIES, Candidate, GroupVerdict, Strategy, StrategyOptions, strategy
 from curate.pairing.pairer import REASON_MEANINGS, REASONS, Pair, Pairing, make_pairs
 from curate.pairing.sides import Side, read_sides
 
@@ -14,12 +19,12 @@ __all__ = [
     "REASON_MEANINGS",
     "STRATEGIES",
     "Candidate",
+    "GroupVerdict",
     "Pair",
     "Pairing",
     "Side",
     "Strategy",
     "StrategyOptions",
-    "Verdict",
     "make_pairs",
     "read_sides",
     "strategy",

@@ -18,7 +18,8 @@ from pydantic import Field
 from curate.options import StrictModel
 from curate.pairing.sides import Side, Turns
 
-Pairing = Literal["best_worst", "best_rest", "all"]
+PairingMode = Literal["best_worst", "best_rest", "all"]
+"""Which pairs an ordering strategy makes of a group: its `pairing:` option."""
 PAIRING_HELP = (
     "best_worst: the best reply against the worst; best_rest: the best against each worse one; "
     "all: every reply against each worse one."
@@ -36,7 +37,7 @@ class Candidate:
 
 
 @dataclass
-class Verdict:
+class GroupVerdict:
     """What a strategy made of one group: candidate pairs, and why other sides are left out.
 
     Every side is either ``pairable`` (in at least one candidate) or ``left_out`` with a reason.
@@ -49,7 +50,7 @@ class Verdict:
     left_out: dict[int, tuple[str, str]] = field(default_factory=dict)
     """``Side.index`` -> ``(reason, detail)`` for every side in no candidate."""
 
-    def leave_out(self, sides: list[Side], reason: str, detail: str) -> Verdict:
+    def leave_out(self, sides: list[Side], reason: str, detail: str) -> GroupVerdict:
         for side in sides:
             self.left_out.setdefault(side.index, (reason, detail))
         return self
@@ -73,7 +74,7 @@ class Strategy(ABC):
         """True when the group carries this strategy's evidence (then it decides the group)."""
 
     @abstractmethod
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         """The pairs the evidence supports among ``sides`` (two or more replies to one prompt)."""
 
 
@@ -97,19 +98,19 @@ def strategy(name: str) -> Callable[[T], T]:
 class OrderOptions(StrategyOptions):
     """Options of strategies that order replies (by rank, score or model)."""
 
-    pairing: Pairing = Field("best_worst", description=PAIRING_HELP)
+    pairing: PairingMode = Field("best_worst", description=PAIRING_HELP)
 
 
 def pair_by_value(
     sides: list[Side],
     values: Mapping[int, float | None],
     *,
-    pairing: Pairing,
+    pairing: PairingMode,
     missing: str,
     min_margin: float = 0.0,
     scores: Mapping[int, float | None] | None = None,
     describe: str = "value",
-) -> Verdict:
+) -> GroupVerdict:
     """Pairs of sides by a value where higher is better.
 
     A pair needs a margin above zero and at least ``min_margin``. Sides without a value are
@@ -120,7 +121,7 @@ def pair_by_value(
     Candidates come lazily, the earlier of ``sides`` first, so a caller that needs a few pairs
     of a group of thousands of replies pays for a few.
     """
-    verdict = Verdict()
+    verdict = GroupVerdict()
     verdict.leave_out([side for side in sides if values.get(side.index) is None], "no_signal", missing)
     valued: list[Side] = []
     seen: set[tuple[float | None, Turns, Turns]] = set()

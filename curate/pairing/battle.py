@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
+from curate.schema import Outcome
 
-OUTCOME_VALUE = {"win": 1.0, "loss": 0.0}
+OUTCOME_VALUE: dict[Outcome | None, float] = {"win": 1.0, "loss": 0.0}
 
 
 @strategy("battle")
@@ -15,19 +16,19 @@ class Battle(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(side.outcome is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         ties = [side for side in sides if side.outcome == "tie"]
         both_bad = [side for side in sides if side.outcome == "both_bad"]
         voted = [side for side in sides if side.outcome not in ("tie", "both_bad")]
         if not voted:
             return (
-                Verdict()
+                GroupVerdict()
                 .leave_out(both_bad, "both_bad", "the vote found both replies bad")
                 .leave_out(ties, "tie", "the vote was a tie")
             )
         verdict = pair_by_value(
             voted,
-            {side.index: OUTCOME_VALUE.get(side.outcome or "") for side in voted},
+            {side.index: OUTCOME_VALUE.get(side.outcome) for side in voted},
             pairing="all",
             missing="no win/loss outcome",
             describe="outcome",

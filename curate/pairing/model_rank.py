@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from curate.pairing.base import OrderOptions, Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, OrderOptions, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
 
 
@@ -41,7 +41,7 @@ class ModelRank(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(self.tier(side) is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         tiers = {side.index: self.tier(side) for side in sides}
         return pair_by_value(
             sides,

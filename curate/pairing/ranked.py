@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from curate.pairing.base import OrderOptions, Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, OrderOptions, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
 
 
@@ -16,7 +16,7 @@ class Ranked(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(side.rank is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         return pair_by_value(
             sides,
             {side.index: None if side.rank is None else -float(side.rank) for side in sides},

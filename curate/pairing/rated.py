@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import orjson
 from pydantic import Field, field_validator
 
-from curate.pairing.base import OrderOptions, Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, OrderOptions, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
 
 
@@ -52,7 +52,7 @@ class Rated(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(self.score(side) is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         values = {side.index: self.score(side) for side in sides}
         return pair_by_value(
             sides,

@@ -15,6 +15,8 @@ import orjson
 import polars as pl
 import xxhash
 
+from curate.schema import Label, Outcome, Thumb
+
 Turn = tuple[str, str]
 """A message as ``(role, content)``: hashable, comparable, cheap."""
 Turns = tuple[Turn, ...]
@@ -48,11 +50,11 @@ class Side:
     language: str | None = None
     group: str | None = None
     prompt_cluster: str | None = None
-    outcome: str | None = None
+    outcome: Outcome | None = None
     rank: int | None = None
     score: float | None = None
-    thumbs: str | None = None
-    label: str | None = None
+    thumbs: Thumb | None = None
+    label: Label | None = None
     meta: str | None = None
 
     @property

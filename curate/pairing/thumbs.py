@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from curate.pairing.base import Strategy, Verdict, pair_by_value, strategy
+from curate.pairing.base import GroupVerdict, Strategy, pair_by_value, strategy
 from curate.pairing.sides import Side
+from curate.schema import Thumb
 
-THUMB_VALUE = {"up": 1.0, "down": 0.0}
+THUMB_VALUE: dict[Thumb | None, float] = {"up": 1.0, "down": 0.0}
 
 
 @strategy("thumbs")
@@ -13,10 +14,10 @@ class Thumbs(Strategy):
     def applies(self, sides: list[Side]) -> bool:
         return any(side.thumbs is not None for side in sides)
 
-    def pair(self, sides: list[Side]) -> Verdict:
+    def pair(self, sides: list[Side]) -> GroupVerdict:
         return pair_by_value(
             sides,
-            {side.index: THUMB_VALUE.get(side.thumbs or "") for side in sides},
+            {side.index: THUMB_VALUE.get(side.thumbs) for side in sides},
             pairing="all",
             missing="no thumbs up or down",
             describe="thumb",

@@ -27,12 +27,13 @@ from curate.readers.base import (
     unmapped,
 )
 from curate.readers.languages import take_language
+from curate.schema import Outcome
 
 MAPPED = frozenset(
     {"question_id", "model_a", "model_b", "conversation_a", "conversation_b", "judge", "tstamp"}
 )
 SIDES = {"a": "conversation_a", "b": "conversation_b"}
-OUTCOMES: dict[str, tuple[str, str]] = {
+OUTCOMES: dict[str, tuple[Outcome, Outcome]] = {
     "model_a": ("win", "loss"),
     "model_b": ("loss", "win"),
     "tie": ("tie", "tie"),

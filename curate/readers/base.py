@@ -28,6 +28,7 @@ import xxhash
 
 from curate import registry
 from curate.options import StrictModel
+from curate.schema import Label, Outcome, Thumb
 
 R = TypeVar("R", bound="type[Reader]")
 
@@ -252,11 +253,11 @@ def turn_extras(extras: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def signal(
-    outcome: str | None = None,
+    outcome: Outcome | None = None,
     rank: int | None = None,
     score: float | None = None,
-    thumbs: str | None = None,
-    label: str | None = None,
+    thumbs: Thumb | None = None,
+    label: Label | None = None,
 ) -> dict[str, Any]:
     """A ``signal`` struct with every field present."""
     return {"outcome": outcome, "rank": rank, "score": score, "thumbs": thumbs, "label": label}

@@ -64,13 +64,16 @@ def read(
     ``options``, ``limit``, ``max_record_bytes``...); relative paths are taken from the
     current folder.
 
+    An argument a pipeline input would refuse raises ``ConfigError`` naming it
+    (``read(): license: unknown license 'CC-BY-4'; did you mean 'CC-BY-4.0'?``).
+
     >>> read("data/sharegpt.json", "sharegpt", license="CC-BY-4.0").frame  # doctest: +SKIP
     """
     from curate.config import InputConfig  # the pipeline file's models sit above the readers
+    from curate.config_issues import validated
 
-    spec = InputConfig.model_validate(
-        {"name": name, "path": str(path), "format": format, **settings}, context={"base_dir": Path.cwd()}
-    )
+    arguments = {"name": name, "path": str(path), "format": format, **settings}
+    spec = validated(InputConfig, arguments, "read()", context={"base_dir": Path.cwd()})
     return read_input(spec, Path.cwd(), strict=strict)
 
 
@@ -81,7 +84,12 @@ def read_input(
     strict: bool = False,
     on_records: Callable[[int], None] | None = None,
 ) -> InputRead:
-    """Read every file of ``spec``; bad records go to the rejects unless ``strict``."""
+    """Read every file of ``spec``; bad records go to the rejects unless ``strict``.
+
+    Reader options the format refuses raise ``ConfigError`` naming the input and the option.
+    """
+    from curate.config_issues import validated
+
     paths = files_of(spec.path, base_dir)
     if not paths:
         raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
@@ -94,7 +102,8 @@ def read_input(
         reader_class = detect_format([raw.value for raw in sample if raw.ok], spec.name)
     else:
         reader_class = registry.readers.get(spec.format)
-    reader = reader_class(reader_class.Options.model_validate(spec.options))
+    options = validated(reader_class.Options, spec.options, f"input {spec.name!r}", ("options",))
+    reader = reader_class(options)
     builder = _RowBuilder(spec)
     rejects = _Rejects(spec.name, strict)
     records = 0
@@ -232,7 +241,7 @@ class _RowBuilder:
                 raise RecordError("invalid_value", "meta", f"cannot be stored as JSON ({exc})") from None
         return row
 
-    def _consent(self, meta: Any) -> str:
+    def _consent(self, meta: Any) -> schema.Consent:
         if self.consent_keys is None or not isinstance(meta, dict):
             return self.spec.consent
         value: Any = meta

@@ -36,6 +36,7 @@ from curate.readers.base import (
     unmapped,
 )
 from curate.readers.languages import take_language
+from curate.schema import Thumb
 
 ROLES = {"prompter": "user", "assistant": "assistant"}
 REPLY_MAPPED = frozenset(
@@ -201,7 +202,7 @@ def _rank(value: Any) -> int | None:
     return int(value)
 
 
-def _thumbs(emojis: Any) -> str | None:
+def _thumbs(emojis: Any) -> Thumb | None:
     """``up`` / ``down`` from emoji counts, in either the dataset or the export layout."""
     if not isinstance(emojis, dict):
         return None

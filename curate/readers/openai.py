@@ -25,11 +25,12 @@ from curate.readers.base import (
     unmapped,
 )
 from curate.readers.languages import take_language
+from curate.schema import Thumb
 
 MAPPED = frozenset(
     {"messages", "id", "model", "created_at", "created", "user", "license", "thumbs", "rating", "score"}
 )
-THUMBS: dict[Any, str] = {
+THUMBS: dict[Any, Thumb] = {
     "up": "up",
     "down": "down",
     "thumbs_up": "up",
@@ -89,7 +90,7 @@ def _feedback(record: dict[str, Any]) -> dict[str, Any] | None:
     return signal(thumbs=thumbs, score=score)
 
 
-def _thumbs(value: Any, field: str) -> str:
+def _thumbs(value: Any, field: str) -> Thumb:
     if isinstance(value, bool):
         return "up" if value else "down"
     key = value.strip().lower() if isinstance(value, str) else value

@@ -48,8 +48,9 @@ from curate.readers.base import (
     unmapped,
 )
 from curate.readers.transcripts import Message, is_transcript, parse_transcript, split_prompt
+from curate.schema import Label
 
-SIDES = ("chosen", "rejected")
+SIDES: tuple[Label, Label] = ("chosen", "rejected")
 SCORE_KEYS = {
     "chosen": ("score_chosen", "chosen_score", "chosen_rating"),
     "rejected": ("score_rejected", "rejected_score", "rejected_rating"),

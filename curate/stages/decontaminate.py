@@ -1,7 +1,7 @@
 """``decontaminate``: drop rows whose prompt overlaps an evaluation set.
 
 The evaluation sets are files (MT-Bench, Arena-Hard, chat messages or plain ``prompt``
-records; see ``curate.pairing.evalsets``). A pair is checked on every turn of its prompt, a
+records; see ``curate.decontamination.evalsets``). A pair is checked on every turn of its prompt, a
 conversation on its user and system turns. The reason names the file and the record:
 ``contaminated:mt_bench_questions.jsonl:81``.
 
@@ -20,9 +20,9 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate import schema
+from curate.decontamination.evalsets import EvalText, read_eval_set
+from curate.decontamination.overlap import MinHashIndex, NgramIndex
 from curate.options import ExistingPath, StageOptions
-from curate.pairing.evalsets import EvalText, read_eval_set
-from curate.pairing.overlap import MinHashIndex, NgramIndex
 from curate.stages.base import FilterStage, RunContext, register
 
 

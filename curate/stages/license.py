@@ -9,14 +9,15 @@ license in canonical form (aliases resolved), so the output algebra sees registr
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
+from curate.licensing.expression import Term, license_parts, parse_expression
 from curate.licensing.keys import check_license_key
-from curate.licensing.policy import Target, UsePolicy, Verdict
-from curate.licensing.registry import AND, license_parts, registry
+from curate.licensing.policy import ModelTerms, Target, UnknownLicenses, UsePolicy, Verdict
+from curate.licensing.registry import registry
 from curate.options import StageOptions
 from curate.stages.base import FilterStage, RunContext, register
 
@@ -29,12 +30,12 @@ class LicenseOptions(StageOptions):
         description="What the dataset is for: commercial | noncommercial | academic | any. Records whose "
         "license or model terms do not allow it are dropped.",
     )
-    model_terms: Literal["apply", "ignore"] = Field(
+    model_terms: ModelTerms = Field(
         "apply",
         description="`apply` reads the terms of the model that wrote a record (OpenAI's, say) as "
         "limiting its use like a license; `ignore` looks at dataset licenses only.",
     )
-    unknown: Literal["reject", "allow"] = Field(
+    unknown: UnknownLicenses = Field(
         "reject",
         description="What to do with records whose license has an unknown use class or is not known.",
     )
@@ -54,7 +55,7 @@ class LicenseOptions(StageOptions):
     @classmethod
     def _known_keys(cls, keys: list[str]) -> list[str]:
         canonical = [check_license_key(key) for key in keys]
-        compound = [key for key in canonical if AND in key]
+        compound = [key for key in canonical if parse_expression(key) != Term(key)]
         if compound:
             raise ValueError(f"name single licenses, not expressions ({compound[0]!r})")
         return sorted(set(canonical))

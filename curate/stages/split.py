@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 
 from curate import schema
 from curate.options import StageOptions
-from curate.pairing.clusters import choose_test, components, conversation_keys, pair_keys
+from curate.splitting.clusters import choose_test, components, conversation_keys, pair_keys
 from curate.stages.base import RunContext, Stage, StageOutput, no_rejects, register
 
 

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from curate.decontamination.evalsets import EvalText
 from curate.dedup.clusters import NO_GROUP, Sketches
 from curate.dedup.hashing import PowerTable, splitmix_stream
 from curate.dedup.index import match_release
 from curate.dedup.minhash import Permutations, lsh_parameters, signatures
 from curate.dedup.shingles import TextBatch, shingle_hashes
 from curate.dedup.text import exact_keys, shingle_text
-from curate.pairing.evalsets import EvalText
 
 TOKEN = r"\w+"
 CHUNK_ROWS = 20_000
