@@ -84,65 +84,122 @@ def read_input(
     strict: bool = False,
     on_records: Callable[[int], None] | None = None,
 ) -> InputRead:
-    """Read every file of ``spec``; bad records go to the rejects unless ``strict``.
+    """Read every file of ``spec`` into one frame; bad records go to the rejects unless ``strict``.
 
     Reader options the format refuses raise ``ConfigError`` naming the input and the option.
     """
-    from curate.config_issues import validated
-
-    paths = files_of(spec.path, base_dir)
-    if not paths:
-        raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
-    labels = {path: _label(path, base_dir) for path in paths}
-    raws = _records(paths, labels, spec)
-    if spec.format == "auto":
-        from curate.readers.auto import detect_format
-
-        sample, raws = _sample(raws)
-        reader_class = detect_format([raw.value for raw in sample if raw.ok], spec.name)
-    else:
-        reader_class = registry.readers.get(spec.format)
-    options = validated(reader_class.Options, spec.options, f"input {spec.name!r}", ("options",))
-    reader = reader_class(options)
-    builder = _RowBuilder(spec)
-    rejects = _Rejects(spec.name, strict)
-    records = 0
-    for raw in raws:
-        records += 1
-        if on_records and records % 1000 == 0:
-            on_records(1000)
-        if not raw.ok:
-            rejects.add(Origin(raw.file, raw.line, raw.raw), raw.reason or "invalid_record", raw.detail)
-            continue
-        origin = Origin(raw.file, raw.line, raw.raw)
-        try:
-            builder.add(reader.read(raw.value, origin))
-        except RecordError as exc:
-            rejects.refuse(origin, exc)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            # Foreign messages may quote record text; name only the kind of failure.
-            detail = f"{type(exc).__name__} while reading a {reader_class.format} record"
-            rejects.add(origin, "invalid_record", detail)
-    finished = reader.finish()
-    for origin, error in finished.rejects:
-        rejects.refuse(origin, error)
-    for origin, rows in finished.rows:
-        try:
-            builder.add(rows)
-        except RecordError as exc:
-            rejects.refuse(origin, exc)
-    if on_records:
-        on_records(records % 1000)
+    stream = InputStream(spec, base_dir, strict=strict, on_records=on_records)
+    shards = list(stream.shards(shard_rows=None))
+    frames = [shard.frame for shard in shards]
     return InputRead(
         name=spec.name,
-        format=reader_class.format,
-        frame=builder.frame(),
-        rejects=rejects.frame(),
-        records=records,
-        license=builder.license,
-        files=[fingerprint(path, labels[path]) for path in paths],
-        detected=spec.format == "auto",
+        format=stream.format,
+        frame=frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=True),
+        rejects=pl.concat([shard.rejects for shard in shards], how="vertical"),
+        records=stream.records,
+        license=stream.license,
+        files=stream.fingerprints(),
+        detected=stream.detected,
     )
+
+
+@dataclass(frozen=True)
+class InputShard:
+    """A bounded slice of one input: the rows its records gave, and the records that failed.
+
+    ``records`` counts the records read into this shard (kept or rejected), so the shards of
+    an input add up to its record count.
+    """
+
+    number: int
+    frame: pl.DataFrame
+    rejects: pl.DataFrame
+    records: int
+
+
+class InputStream:
+    """One input read as a sequence of shards, in file order, so no input is ever held whole.
+
+    The shards are the same on every run of the same files and ``shard_rows``: a resumed run
+    can skip the ones it finished. ``records``, ``format`` and ``license`` are final once
+    ``shards`` is exhausted.
+    """
+
+    def __init__(
+        self,
+        spec: InputConfig,
+        base_dir: Path,
+        *,
+        strict: bool = False,
+        on_records: Callable[[int], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.base_dir = base_dir
+        self.strict = strict
+        self.on_records = on_records
+        self.paths = files_of(spec.path, base_dir)
+        if not self.paths:
+            raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
+        self.labels = {path: _label(path, base_dir) for path in self.paths}
+        self.records = 0
+        self.detected = spec.format == "auto"
+        self.format = spec.format
+        self.license = resolve_input_license(spec)
+
+    def fingerprints(self) -> list[dict[str, Any]]:
+        """Size and SHA-256 of every file of the input, in reading order."""
+        return [fingerprint(path, self.labels[path]) for path in self.paths]
+
+    def shards(self, shard_rows: int | None) -> Iterator[InputShard]:
+        """Shards of at most ``shard_rows`` rows (one shard when None); a record's rows stay together."""
+        from curate.config_issues import validated
+
+        spec = self.spec
+        raws = _records(self.paths, self.labels, spec)
+        if spec.format == "auto":
+            from curate.readers.auto import detect_format
+
+            sample, raws = _sample(raws)
+            reader_class = detect_format([raw.value for raw in sample if raw.ok], spec.name)
+        else:
+            reader_class = registry.readers.get(spec.format)
+        self.format = reader_class.format
+        options = validated(reader_class.Options, spec.options, f"input {spec.name!r}", ("options",))
+        reader = reader_class(options)
+        builder = _RowBuilder(spec)
+        rejects = _Rejects(spec.name, self.strict)
+        number = taken = 0
+        for raw in raws:
+            self.records += 1
+            if self.on_records and self.records % 1000 == 0:
+                self.on_records(1000)
+            origin = Origin(raw.file, raw.line, raw.raw)
+            if not raw.ok:
+                rejects.add(origin, raw.reason or "invalid_record", raw.detail)
+            else:
+                try:
+                    builder.add(reader.read(raw.value, origin))
+                except RecordError as exc:
+                    rejects.refuse(origin, exc)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                    # Foreign messages may quote record text; name only the kind of failure.
+                    detail = f"{type(exc).__name__} while reading a {reader_class.format} record"
+                    rejects.add(origin, "invalid_record", detail)
+            if shard_rows is not None and builder.size >= shard_rows:
+                yield InputShard(number, builder.take(), rejects.take(), self.records - taken)
+                number, taken = number + 1, self.records
+        finished = reader.finish()
+        for origin, error in finished.rejects:
+            rejects.refuse(origin, error)
+        for origin, rows in finished.rows:
+            try:
+                builder.add(rows)
+            except RecordError as exc:
+                rejects.refuse(origin, exc)
+        if self.on_records:
+            self.on_records(self.records % 1000)
+        if number == 0 or builder.size or rejects.size:
+            yield InputShard(number, builder.take(), rejects.take(), self.records - taken)
 
 
 def _records(paths: list[Path], labels: dict[Path, str], spec: InputConfig) -> Iterator[RawRecord]:
@@ -195,8 +252,15 @@ class _Rejects:
     def refuse(self, origin: Origin, error: RecordError) -> None:
         self.add(origin, error.reason, f"{error.field}: {error.message}")
 
-    def frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self.rows, schema=schema.READ_REJECT)
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def take(self) -> pl.DataFrame:
+        """The rejects gathered since the last call, as a frame."""
+        frame = pl.DataFrame(self.rows, schema=schema.READ_REJECT)
+        self.rows = []
+        return frame
 
 
 class _RowBuilder:
@@ -252,8 +316,14 @@ class _RowBuilder:
         key = str(value).lower() if isinstance(value, bool) else str(value)
         return self.spec.consent_values.get(key, "unknown")
 
-    def frame(self) -> pl.DataFrame:
+    @property
+    def size(self) -> int:
+        return sum(chunk.height for chunk in self.chunks) + len(self.rows)
+
+    def take(self) -> pl.DataFrame:
+        """The rows completed since the last call, as one frame."""
         chunks = [*self.chunks, schema.conversations(self.rows)]
+        self.chunks, self.rows = [], []
         return chunks[0] if len(chunks) == 1 else pl.concat(chunks, how="vertical", rechunk=True)
 
 
