@@ -86,7 +86,7 @@ def test_filter_stage_routes_rows_and_counts_reasons_across_batches() -> None:
 
 def test_rows_consumed_add_up_across_batches() -> None:
     kept, _, stats = _run(Doubles(StageOptions()), frame(*(conversation(f"c{i}") for i in range(12))))
-    assert (kept.height, stats.rows_in, stats.consumed, stats.rows_rejected) == (24, 12, 12, 0)
+    assert (kept.height, stats.rows_in, stats.rows_consumed, stats.rows_rejected) == (24, 12, 12, 0)
 
 
 def test_a_stage_that_loses_rows_is_an_error() -> None:
