@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from curate.card import write_card
 from curate.cli import cli
 from curate.errors import CurateError
+from curate.inspect import inspect_path
 from curate.record import MANIFEST_FILE, SCHEMA_VERSION, Manifest, read_manifest
 from curate.writers.dataset import DataFile, data_files
 
@@ -47,6 +48,15 @@ def test_curate_card_rebuilds_its_card_byte_for_byte(old_folder: Path) -> None:
     outcome = CliRunner().invoke(cli, ["card", str(old_folder)])
     assert outcome.exit_code == 0, outcome.output
     assert (old_folder / "README.md").read_bytes() == (FIXTURE / "README.md").read_bytes()
+
+
+def test_inspect_summarises_the_folder_from_its_record(old_folder: Path) -> None:
+    lines = inspect_path(old_folder).splitlines()
+    assert lines[0] == f"{old_folder}: demo-dpo (40 pairs)"
+    assert lines[1].split() == ["read", "in", "162", "out", "198", "rejected", "0"]
+    (old_folder / MANIFEST_FILE).write_text(json.dumps({"manifest_version": 1}), encoding="utf-8")
+    with pytest.raises(CurateError, match=r"manifest\.json: name: Field required"):
+        inspect_path(old_folder)
 
 
 def test_a_new_record_says_its_schema_version() -> None:
