@@ -10,7 +10,7 @@ assistant echoes. Measured, in this process, on the same messages:
 - presidio default: ``AnalyzerEngine.analyze`` (all English recognizers, full spaCy
   pipeline) then ``AnonymizerEngine.anonymize``, one message at a time;
 - the stage's plain path (its recognizers, presidio's way: full pipeline, one text at a time);
-- the stage (``PiiStage.process``), default ``ner_on: [user, system]`` and ``ner_on: all``,
+- the stage (``Pii.process``), default ``ner_on: [user, system]`` and ``ner_on: all``,
   with its worker pool already started (the start-up is printed separately).
 
 Prints docs/s, the ratio to presidio's default, and whether the stage's findings equal
@@ -114,14 +114,14 @@ def presidio_default(docs: list[list[dict[str, str]]]) -> float:
 def stage_run(docs: list[list[dict[str, str]]], warm: list[list[dict[str, str]]], **options: Any) -> tuple:
     from curate import schema
     from curate.stages.base import RunContext
-    from curate.stages.pii import PiiStage
+    from curate.stages.pii import Pii
 
     def frame(rows: list[list[dict[str, str]]], prefix: str) -> Any:
         return schema.conversations(
             {"id": f"{prefix}{n}", "source": "bench", "messages": messages} for n, messages in enumerate(rows)
         )
 
-    stage = PiiStage.from_options(RunContext(workers=options.pop("workers")), **options)
+    stage = Pii.from_options(RunContext(workers=options.pop("workers")), **options)
     started = time.perf_counter()
     stage.setup()
     stage.process(frame(warm, "warm"))
@@ -183,9 +183,9 @@ def main() -> None:
         f"\nstage findings identical to its plain path: {identical} "
         f"({sum(map(len, fast_found))} findings over {len(reqs)} messages)"
     )
-    report = stage_default[3].report()
+    report = stage_default[3].report().model_dump()
     print("stage report:", json.dumps({k: report[k] for k in ("entities", "actions", "echoes_removed")}))
-    print("ner_on all report:", json.dumps(stage_all[3].report()["entities"]))
+    print("ner_on all report:", json.dumps(stage_all[3].report().entities))
     if not identical:
         sys.exit(1)
 

@@ -68,9 +68,9 @@ def presidio_as_shipped(threshold: float) -> Detector:
 
 def the_stage(threshold: float) -> Detector:
     from curate.pii.analysis import Scanner
-    from curate.stages.pii import PiiOptions, PiiStage
+    from curate.stages.pii import Pii, PiiOptions
 
-    stage = PiiStage(PiiOptions(score_threshold=threshold))
+    stage = Pii(PiiOptions(score_threshold=threshold))
     scanner = Scanner(stage.spec())
 
     def detect(texts: Sequence[str]) -> list[list[Span]]:

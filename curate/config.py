@@ -22,7 +22,7 @@ from curate.licensing import check_license_key, check_source_key, resolve_input_
 from curate.options import AbsolutePath, StageOptions, StrictModel, base_dir
 from curate.readers.discovery import files_of
 from curate.registry import RegistryError
-from curate.schema import Consent
+from curate.schema import ConsentValue
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -42,11 +42,11 @@ class InputConfig(StrictModel):
     dataset: str | None = Field(
         None, description="Key of a known dataset in licenses/sources.yaml (for `license: auto`)."
     )
-    consent: Consent = Field("unknown", description="Consent for records that carry none.")
+    consent: ConsentValue = Field("unknown", description="Consent for records that carry none.")
     consent_field: str | None = Field(
         None, description="Where records carry consent, as `meta.<path>` (dots between keys)."
     )
-    consent_values: dict[str, Consent] = Field(
+    consent_values: dict[str, ConsentValue] = Field(
         default_factory=dict, description="Maps the values found at `consent_field` to consent."
     )
     options: dict[str, Any] = Field(default_factory=dict, description="Options of the format's reader.")

@@ -19,6 +19,7 @@ from curate.licensing import license_parts
 from curate.schema import MESSAGE_COLUMNS
 
 if TYPE_CHECKING:
+    from curate.record import LicenseSummary
     from curate.result import RunResult
 
 PREVIEW_CHARS = 200
@@ -136,7 +137,7 @@ def explain(result: RunResult, row_id: str) -> Explanation:
         row={name: value for name, value in row.items() if not name.startswith("_")},
         records=records,
         inputs=[trace for name in names if (trace := _input(result, name)) is not None],
-        licenses=_registry_entries(result.manifest, keys),
+        licenses=_registry_entries(result.manifest.license, keys),
         license_stage=_license_stage(result),
     )
 
@@ -179,14 +180,14 @@ def _input(result: RunResult, name: str) -> InputTrace | None:
     return None
 
 
-def _registry_entries(manifest: dict[str, Any], keys: set[str | None]) -> list[dict[str, Any]]:
+def _registry_entries(derived: LicenseSummary | None, keys: set[str | None]) -> list[dict[str, Any]]:
     parts = {part for key in keys for part in license_parts(key)}
-    entries = (manifest.get("license") or {}).get("licenses") or []
-    return [dict(entry) for entry in entries if entry.get("key") in parts]
+    entries = derived.licenses if derived else []
+    return [entry.model_dump() for entry in entries if entry.key in parts]
 
 
 def _license_stage(result: RunResult) -> dict[str, Any] | None:
-    stats = next((s for s in result.stats if s.name == "license"), None)
+    stats = result.manifest.stage("license")
     if stats is None:
         return None
     return {

@@ -7,12 +7,12 @@ from pathlib import Path
 import polars as pl
 
 from curate import readers
-from curate.writers.output import read_manifest
+from curate.record import MANIFEST_FILE, read_manifest
 
 
 def inspect_path(path: Path, fmt: str = "auto", rows: int = 3) -> str:
     """A plain-text summary of an input file or an output folder."""
-    if path.is_dir() and (path / "manifest.json").exists():
+    if path.is_dir() and (path / MANIFEST_FILE).exists():
         return _output_summary(path)
     read = readers.read(path, fmt, name="inspect")
     lines = [
@@ -37,10 +37,10 @@ def inspect_path(path: Path, fmt: str = "auto", rows: int = 3) -> str:
 
 def _output_summary(folder: Path) -> str:
     manifest = read_manifest(folder)
-    lines = [f"{folder}: {manifest['name']} ({manifest['output']['rows']:,} {manifest['output']['kind']})"]
-    for stage in manifest["stages"]:
+    lines = [f"{folder}: {manifest.name} ({manifest.output.rows:,} {manifest.output.kind})"]
+    for stage in manifest.stages:
         lines.append(
-            f"  {stage['name']:<14} in {stage['rows_in']:>9,}  out {stage['rows_out']:>9,}"
-            f"  rejected {stage['rows_rejected']:>9,}"
+            f"  {stage.name:<14} in {stage.rows_in:>9,}  out {stage.rows_out:>9,}"
+            f"  rejected {stage.rows_rejected:>9,}"
         )
     return "\n".join(lines)

@@ -1,18 +1,32 @@
-"""``manifest.json``: what ran, on what, with which versions, and where every row went."""
+"""Build a run's ``manifest.json`` record (the models are ``curate.record``'s)."""
 
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
+import polars as pl
+
+from curate import schema
 from curate.licensing import summarize_output
+from curate.record import (
+    MANIFEST_VERSION,
+    SCHEMA_VERSION,
+    InputFile,
+    InputRecord,
+    LicenseSummary,
+    Manifest,
+    OutputRecord,
+    StageStats,
+)
+from curate.writers.dataset import data_files
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
-    from curate.result import RunResult
+    from curate.readers.load import InputRead
 
-MANIFEST_VERSION = 1
 PACKAGES = (
     "curate",
     "polars",
@@ -49,44 +63,55 @@ def _model_terms(config: PipelineConfig) -> Literal["apply", "ignore"]:
     return "apply"
 
 
-def build_manifest(result: RunResult) -> dict[str, Any]:
-    """The manifest of a run. Counts and settings only: never a value from a record."""
-    config = result.config
-    splits = {name: frame.height for name, frame in result.splits().items()}
+def build_manifest(
+    config: PipelineConfig,
+    inputs: Sequence[InputRead],
+    stats: Sequence[StageStats],
+    output: pl.DataFrame,
+    conversations: pl.DataFrame,
+) -> Manifest:
+    """The record of a run, built once, data-file names included, before anything is written.
+
+    ``output`` is the published rows (with ``_split`` when a split stage ran) and
+    ``conversations`` the conversations behind them, for the license derivation.
+    """
+    splits = {name: frame.height for name, frame in schema.by_split(output).items()}
     versions = package_versions()
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "name": config.name,
-        "description": config.description,
-        "curate_version": versions.get("curate", "unknown"),
-        "config_hash": config.config_hash,
-        "config": config.raw,
-        "pipeline_text": config.text,
-        "seed": config.seed,
-        "inputs": [
-            {
-                "name": read.name,
-                "format": read.format,
-                "format_detected": read.detected,
-                "files": read.files,
-                "records": read.records,
-                "rows": read.frame.height,
-                "rejected": read.rejects.height,
-                "reasons": read.reasons,
-                "license": read.license,
-                "consent": spec.consent,
-            }
-            for read, spec in zip(result.inputs, config.inputs, strict=True)
+    files = data_files(splits, config.output.formats, config.output.shard_rows)
+    derived = summarize_output(output, conversations, inputs=config.inputs, model_terms=_model_terms(config))
+    return Manifest(
+        manifest_version=MANIFEST_VERSION,
+        schema_version=SCHEMA_VERSION,
+        name=config.name,
+        description=config.description,
+        curate_version=versions.get("curate", "unknown"),
+        config_hash=config.config_hash,
+        config=config.raw,
+        pipeline_text=config.text,
+        seed=config.seed,
+        inputs=[
+            InputRecord(
+                name=read.name,
+                format=read.format,
+                format_detected=read.detected,
+                files=[InputFile.model_validate(file) for file in read.files],
+                records=read.records,
+                rows=read.frame.height,
+                rejected=read.rejects.height,
+                reasons=read.reasons,
+                license=read.license,
+                consent=spec.consent,
+            )
+            for read, spec in zip(inputs, config.inputs, strict=True)
         ],
-        "stages": [stats.to_dict() for stats in result.stats],
-        "license": summarize_output(
-            result.output, result.conversations, inputs=config.inputs, model_terms=_model_terms(config)
+        stages=list(stats),
+        license=LicenseSummary.model_validate(derived),
+        output=OutputRecord(
+            kind=schema.kind_of(output),
+            rows=output.height,
+            splits=splits,
+            formats=list(config.output.formats),
+            files=[file.path for file in files],
         ),
-        "output": {
-            "kind": result.kind,
-            "rows": result.output.height,
-            "splits": splits,
-            "formats": list(config.output.formats),
-        },
-        "versions": versions,
-    }
+        versions=versions,
+    )

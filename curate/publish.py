@@ -7,8 +7,8 @@ stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
 - a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
   card, SSN and IP patterns) finds anything;
-- the run derived no license (``manifest["license"]``, written by the ``license`` stage), or
-  the derived license says the rows may not be redistributed.
+- the run derived no license (the manifest's ``license``), or the derived license says the
+  rows may not be redistributed.
 
 Every check runs every time, so one attempt names every problem. A refusal names counts and
 entity types, never a value. The Hub client is a parameter, so tests never touch the network.
@@ -32,13 +32,12 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png
 from curate.card.examples import Scanner, default_scanner
-from curate.card.markdown import plural
-from curate.card.source import DATA_FILE
 from curate.errors import CurateError, PublishError
+from curate.markdown import plural
+from curate.record import MANIFEST_FILE
 from curate.writers.atomic import write_bytes
+from curate.writers.dataset import DATA_DIR, DataFile
 
-MANIFEST_FILE = "manifest.json"
-DATA_DIR = "data"
 NEVER_UPLOADED = ("rejects/*", "dedup/*")
 """Also passed to ``upload_folder`` as ``ignore_patterns``, in case a pattern above ever widens."""
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -247,22 +246,22 @@ def _license_check(source: CardSource) -> Check:
             "derived license is missing: the manifest has no license record; add a `license` stage to"
             " the pipeline and run it again",
         )
-    expression = derived.get("expression") or derived["id"]
-    if derived.get("redistribution_allowed") is False:
+    expression = derived.expression or derived.id
+    if not derived.redistribution_allowed:
         return Check(
             name,
             False,
             f"the derived license ({expression}) does not allow redistribution: a license of the rows"
             " forbids it or is not in the registry; see the card's License section",
         )
-    return Check(name, True, f"{derived['id']} ({expression})")
+    return Check(name, True, f"{derived.id} ({expression})")
 
 
 def _data_files(folder: Path) -> list[str]:
     root = folder / DATA_DIR
     if not root.is_dir():
         return []
-    return [f"{DATA_DIR}/{p.name}" for p in sorted(root.iterdir()) if p.is_file() and DATA_FILE.match(p.name)]
+    return [f"{DATA_DIR}/{p.name}" for p in sorted(root.iterdir()) if p.is_file() and DataFile.parse(p.name)]
 
 
 def _one_format(data: list[str]) -> list[str]:

@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from curate import schema
+from curate.record import Manifest
+from curate.record import StageStats as StageStats
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
     from curate.explain import Explanation
     from curate.readers.load import InputRead
-
-
-@dataclass
-class StageStats:
-    """Counts and time of one stage (or of reading, as the pseudo-stage ``read``)."""
-
-    name: str
-    rows_in: int
-    rows_out: int
-    rows_rejected: int
-    seconds: float
-    reasons: dict[str, int] = field(default_factory=dict)
-    report: dict[str, Any] = field(default_factory=dict)
-    unit_in: str = "conversations"
-    unit_out: str = "conversations"
-    consumed: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "rows_in": self.rows_in,
-            "rows_out": self.rows_out,
-            "rows_rejected": self.rows_rejected,
-            "seconds": round(self.seconds, 3),
-            "unit_in": self.unit_in,
-            "unit_out": self.unit_out,
-            "reasons": self.reasons,
-        }
-        if self.consumed is not None:
-            data["rows_consumed"] = self.consumed
-        if self.report:
-            data["report"] = self.report
-        return data
 
 
 @dataclass
@@ -57,17 +26,22 @@ class RunResult:
     ``output`` holds the published rows (pairs, or conversations when the pipeline has no
     ``pairs`` stage), with a ``_split`` column when a ``split`` stage ran. ``conversations``
     holds the conversations as they entered the ``pairs`` stage (the output, if none ran),
-    so that a pair can be traced back to its sources.
+    so that a pair can be traced back to its sources. ``manifest`` is the run's record, as
+    ``manifest.json`` holds it (written or not).
     """
 
     config: PipelineConfig
     output: pl.DataFrame
     conversations: pl.DataFrame
     rejects_by_stage: dict[str, pl.DataFrame]
-    stats: list[StageStats]
     inputs: list[InputRead]
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest
     output_dir: Path | None = None
+
+    @property
+    def stats(self) -> list[StageStats]:
+        """Counts and time of reading and of every stage, in order (the manifest's ``stages``)."""
+        return self.manifest.stages
 
     @property
     def kind(self) -> str:
@@ -87,13 +61,7 @@ class RunResult:
 
     def splits(self) -> dict[str, pl.DataFrame]:
         """The output by split (``train`` only when no ``split`` stage ran)."""
-        if "_split" not in self.output.columns:
-            return {"train": self.output.select(schema.public_columns(self.output))}
-        names = sorted(self.output["_split"].unique().to_list(), key=split_order)
-        return {
-            name: self.output.filter(pl.col("_split") == name).select(schema.public_columns(self.output))
-            for name in names
-        }
+        return schema.by_split(self.output)
 
     def funnel(self) -> pl.DataFrame:
         """Rows into and out of every stage, reading first."""
@@ -133,7 +101,7 @@ class RunResult:
         """The dataset card (Markdown) this run writes as ``README.md``, built in memory."""
         from curate.card import CardSource, build_card
 
-        return build_card(CardSource.from_result(self), repo_id)
+        return build_card(CardSource.in_memory(self.manifest, self.splits()), repo_id)
 
     def _repr_html_(self) -> str:
         escape = html.escape
@@ -170,12 +138,6 @@ class RunResult:
         return sum(frame.height for frame in self.rejects_by_stage.values())
 
 
-def split_order(name: str) -> tuple[int, str]:
-    """``train`` first, then ``validation``, then ``test``, then anything else by name."""
-    order = {"train": 0, "validation": 1, "test": 2}
-    return (order.get(name, 3), name)
-
-
 def _bar(stats: StageStats, widest: int, pixels: int = 160) -> str:
     """An inline bar: rows passed on in blue, rejected in red, scaled to the largest stage."""
     rejected = round(pixels * stats.rows_rejected / widest)
@@ -186,11 +148,11 @@ def _bar(stats: StageStats, widest: int, pixels: int = 160) -> str:
     )
 
 
-def _license_line(manifest: dict[str, Any]) -> str:
-    derived = manifest.get("license")
-    if not isinstance(derived, dict) or not derived.get("id"):
+def _license_line(manifest: Manifest) -> str:
+    derived = manifest.license
+    if derived is None:
         return "none derived"
-    return f"{derived.get('expression') or derived['id']} (use {derived.get('use', 'unknown')})"
+    return f"{derived.expression or derived.id} (use {derived.use})"
 
 
 def _top_reasons(stats: StageStats, limit: int = 3) -> str:

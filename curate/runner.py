@@ -1,8 +1,12 @@
 """Run a pipeline: read the inputs, apply the stages in order, account for every row.
 
 The runner owns what stages must not do: batching, counting, timing, checking that each
-stage's rows balance and its reasons are declared, progress, and (through
-``curate.writers.output``) the files of the output folder.
+stage's rows balance and its reasons are declared, progress, the run record (built once, by
+``curate.manifest``) and, through ``curate.writers.output``, the files of the output folder.
+
+Every stage is built before any data is read, so options that cannot work with this run
+(an earlier release's index made with other settings) stop it at once. Each stage is then
+set up once, given its rows (in batches, unless it needs the whole data) and torn down.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import polars as pl
 from curate import registry, schema
 from curate.config import PipelineConfig, StageSpec, load_pipeline, parse_pipeline
 from curate.errors import StageError
+from curate.manifest import build_manifest
 from curate.progress import QuietReporter, Reporter, RichReporter
 from curate.readers.load import InputRead, read_input
-from curate.result import RunResult, StageStats
+from curate.record import StageStats
+from curate.result import RunResult
 from curate.stages.base import RunContext, Stage, StageOutput
 from curate.writers.lock import OutputLock
 from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
@@ -105,20 +111,18 @@ class Pipeline:
             inputs=config.inputs,
             workers=workers or max(1, min(os.cpu_count() or 1, 8)),
         )
+        stages = [_build(spec, context) for spec in config.stages]
         reads, read_stats = _read_inputs(config, strict, reporter)
         frame = pl.concat([read.frame for read in reads], how="vertical") if reads else schema.empty()
         rejects: dict[str, pl.DataFrame] = {"read": pl.concat([read.rejects for read in reads])}
         stats = [read_stats]
-        stages: list[Stage[Any]] = []
         conversations = frame
-        for spec in config.stages:
-            stage = _build(spec, context)
+        for spec, stage in zip(config.stages, stages, strict=True):
             if schema.kind_of(frame) == "conversations":
                 conversations = frame
             frame, rejected, stage_stats = _run_stage(stage, frame, reporter, batch_rows)
             rejects[_unique_key(spec.name, rejects)] = rejected
             stats.append(stage_stats)
-            stages.append(stage)
         if schema.kind_of(frame) == "conversations":
             conversations = frame
         result = RunResult(
@@ -126,16 +130,11 @@ class Pipeline:
             output=frame,
             conversations=conversations,
             rejects_by_stage=rejects,
-            stats=stats,
             inputs=reads,
+            manifest=build_manifest(config, reads, stats, frame, conversations),
         )
-        from curate.manifest import build_manifest
-
-        result.manifest = build_manifest(result)
         if write:
-            from curate.writers.output import write_output
-
-            write_output(result, target, stages)
+            _write(result, target, stages)
             result.output_dir = target
         reporter.summary(stats)
         return result
@@ -170,9 +169,29 @@ def _read_inputs(
         seconds=time.perf_counter() - started,
         reasons=dict(sorted(reasons.items())),
         unit_in="records",
-        consumed=records - rejected,
+        rows_consumed=records - rejected,
     )
     return reads, stats
+
+
+def _write(result: RunResult, target: Path, stages: list[Stage[Any]]) -> None:
+    from curate.card import write_card
+    from curate.writers.output import write_output
+
+    def artifacts(folder: Path) -> None:
+        for stage in stages:
+            stage.write_artifacts(folder, result.output)
+
+    output = result.config.output
+    write_output(
+        target,
+        result.manifest,
+        result.splits(),
+        result.rejects_by_stage,
+        shard_rows=output.shard_rows,
+        artifacts=artifacts,
+        card=write_card if output.card else None,
+    )
 
 
 def _read_by(config: PipelineConfig) -> list[Protected]:
@@ -217,13 +236,26 @@ def _run_stage(
         rows_out=output.kept.height,
         rows_rejected=rejected.height,
         seconds=seconds,
-        reasons=dict(sorted(reasons.items())),
-        report=stage.report(),
         unit_in=unit_in,
         unit_out=schema.kind_of(output.kept),
-        consumed=output.consumed,
+        reasons=dict(sorted(reasons.items())),
+        rows_consumed=output.consumed,
+        report=_report(stage),
     )
     return output.kept, rejected, stats
+
+
+def _report(stage: Stage[Any]) -> dict[str, Any]:
+    """The stage's report as the manifest stores it; it must be the ``Report`` the stage declares."""
+    report = stage.report()
+    if report is None:
+        return {}
+    if stage.Report is None or not isinstance(report, stage.Report):
+        declared = stage.Report.__name__ if stage.Report else "none (Report is not set)"
+        raise StageError(
+            f"stage {stage.name!r} reported a {type(report).__name__}; its declared Report is {declared}"
+        )
+    return report.model_dump()
 
 
 def _in_batches(stage: Stage[Any], frame: pl.DataFrame, reporter: Reporter, batch_rows: int) -> StageOutput:

@@ -14,7 +14,7 @@ import polars as pl
 
 Role = Literal["system", "user", "assistant"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
-Consent = Literal["granted", "withheld", "unknown"]
+ConsentValue = Literal["granted", "withheld", "unknown"]
 """A record's ``consent``: what its owner agreed to, as its source or its input says."""
 Outcome = Literal["win", "loss", "tie", "both_bad"]
 """``signal.outcome``: an arena vote, from the side's point of view."""
@@ -142,3 +142,22 @@ def conform(frame: pl.DataFrame, kind: Kind | None = None) -> pl.DataFrame:
 def public_columns(frame: pl.DataFrame) -> list[str]:
     """The columns a writer publishes: everything but the ``_working`` ones."""
     return [name for name in frame.columns if not name.startswith("_")]
+
+
+def split_order(name: str) -> tuple[int, str]:
+    """``train`` first, then ``validation``, then ``test``, then anything else by name.
+
+    >>> sorted(["test", "extra", "train"], key=split_order)
+    ['train', 'test', 'extra']
+    """
+    order = {"train": 0, "validation": 1, "test": 2}
+    return (order.get(name, 3), name)
+
+
+def by_split(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The published columns of ``frame`` by its ``_split`` column (all ``train`` without one)."""
+    columns = public_columns(frame)
+    if "_split" not in frame.columns:
+        return {"train": frame.select(columns)}
+    names = sorted(frame["_split"].unique().to_list(), key=split_order)
+    return {name: frame.filter(pl.col("_split") == name).select(columns) for name in names}

@@ -10,6 +10,7 @@ import polars as pl
 
 import curate
 from curate import schema
+from curate.stages.base import Stage
 
 
 def conversation(
@@ -49,3 +50,9 @@ def write_pipeline(folder: Path, text: str) -> Path:
 def run_pipeline(folder: Path, text: str, **options: Any) -> curate.RunResult:
     """Write and run a pipeline file; the output goes to ``folder/out`` unless it says otherwise."""
     return curate.Pipeline.from_yaml(write_pipeline(folder, text)).run(**options)
+
+
+def figures(stage: Stage[Any]) -> dict[str, Any]:
+    """A stage's report as the manifest stores it (``{}`` when it reports nothing)."""
+    report = stage.report()
+    return report.model_dump() if report is not None else {}

@@ -26,6 +26,7 @@ LICENSE: dict[str, Any] = {
     "use": "commercial",
     "attribution_required": True,
     "share_alike": False,
+    "redistribution_allowed": True,
     "licenses": [
         {
             "key": "CC-BY-4.0",
@@ -115,13 +116,22 @@ def default_stages(pairs: int, pii: bool = True) -> list[dict[str, Any]]:
             {
                 "exact_duplicates": 1,
                 "near_duplicates": 1,
+                "earlier_release": 0,
                 "prompt_clusters": 9,
                 "largest_clusters": [3, 2],
+                "largest_duplicate_sets": [2],
+                "char_shingled": 0,
+                "without_shingles": 0,
                 "threshold": 0.8,
                 "num_perm": 128,
                 "bands": 9,
                 "rows": 13,
                 "ngram": 5,
+                "char_ngram": 3,
+                "shingle": "auto",
+                "keep": "first",
+                "seed": 0,
+                "against": 0,
             },
         ),
     ]
@@ -130,11 +140,34 @@ def default_stages(pairs: int, pii: bool = True) -> list[dict[str, Any]]:
             "entities": {"EMAIL_ADDRESS": 2, "PHONE_NUMBER": 1, "PERSON": 3},
             "actions": {"replace": 6},
             "conversations_with_pii": 4,
+            "conversations_scanned": 19,
+            "messages_scanned": 40,
+            "texts_analysed": 38,
+            "texts_reused": 2,
+            "echoes_removed": 0,
+            "source_redacted": {"seen": 0, "policy": "scan"},
+            "action": "replace",
+            "entity_types": ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"],
+            "score_threshold": {"PERSON": 0.5, "EMAIL_ADDRESS": 0.5, "PHONE_NUMBER": 0.5},
+            "roles": ["system", "user", "assistant"],
             "ner_on": ["system", "user"],
+            "model": "en_core_web_sm",
         }
         stages.append(stage("pii", 19, 19, report=report))
     stages += [
-        stage("license", 19, 19, report={"by_license": {"CC-BY-4.0": 19}}),
+        stage(
+            "license",
+            19,
+            19,
+            report={
+                "use": "commercial",
+                "model_terms": "apply",
+                "unknown": "reject",
+                "require_attribution": True,
+                "licenses": {"CC-BY-4.0": {"kept": 19, "dropped": 0}},
+                "terms": {},
+            },
+        ),
         stage(
             "pairs",
             19,

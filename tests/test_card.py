@@ -28,6 +28,19 @@ def card_of(folder: Path, **options: Any) -> str:
     return build_card(CardSource.from_folder(folder), **options)
 
 
+def entry(key: str, url: str | None) -> dict[str, Any]:
+    """A license entry of the derived license record."""
+    return {
+        "key": key,
+        "name": key,
+        "url": url,
+        "rows": 4,
+        "use": "noncommercial",
+        "attribution": True,
+        "share_alike": False,
+    }
+
+
 def section(card: str, title: str) -> str:
     """The text of one ``## title`` section."""
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", card, flags=re.M | re.S)
@@ -67,8 +80,8 @@ def test_metadata_parses_and_matches_the_output(tmp_path: Path) -> None:
                 "id": "other",
                 "expression": "CC-BY-NC-4.0 AND Llama-2",
                 "licenses": [
-                    {"key": "CC-BY-NC-4.0", "url": "https://creativecommons.org/licenses/by-nc/4.0/"},
-                    {"key": "Llama-2", "url": None},
+                    entry("CC-BY-NC-4.0", "https://creativecommons.org/licenses/by-nc/4.0/"),
+                    entry("Llama-2", None),
                 ],
             },
             {
@@ -83,8 +96,8 @@ def test_metadata_parses_and_matches_the_output(tmp_path: Path) -> None:
                 "id": "other",
                 "expression": "A AND B",
                 "licenses": [
-                    {"key": "A", "url": "https://a.example/license"},
-                    {"key": "B", "url": "https://b.example/license"},
+                    entry("A", "https://a.example/license"),
+                    entry("B", "https://b.example/license"),
                 ],
             },
             {"license": "other", "license_name": "a-and-b"},
@@ -130,14 +143,11 @@ def test_license_section(
         assert unexpected not in text
 
 
-@pytest.mark.parametrize(("allowed", "row"), [(True, "yes"), (False, "no"), (None, None)])
-def test_redistribution_is_shown_when_derived(tmp_path: Path, allowed: bool | None, row: str | None) -> None:
-    license = LICENSE if allowed is None else {**LICENSE, "redistribution_allowed": allowed}
+@pytest.mark.parametrize(("allowed", "row"), [(True, "yes"), (False, "no")])
+def test_redistribution_is_shown(tmp_path: Path, allowed: bool, row: str) -> None:
+    license = {**LICENSE, "redistribution_allowed": allowed}
     text = section(card_of(make_folder(tmp_path, license=license), scanner=find_nothing), "License")
-    if row is None:
-        assert "redistribution allowed" not in text
-    else:
-        assert f"| redistribution allowed | {row} |" in text
+    assert f"| redistribution allowed | {row} |" in text
 
 
 def test_sources_table_counts_rows_out_per_input(tmp_path: Path) -> None:
@@ -243,7 +253,7 @@ def test_known_reports_render_as_prose(tmp_path: Path) -> None:
     assert "| test size | 0.25 |" in reports
 
 
-def test_unknown_report_keys_render_as_tables(tmp_path: Path) -> None:
+def test_the_report_of_a_stage_not_installed_renders_as_tables(tmp_path: Path) -> None:
     report = {
         "mean_score": 0.5,
         "rules": ["min_words", "max_repeat"],
@@ -251,9 +261,9 @@ def test_unknown_report_keys_render_as_tables(tmp_path: Path) -> None:
         "thresholds": {"words": {"min": 3}},
         "buckets": [{"bucket": "low", "rows": 2}, {"bucket": "high", "rows": 7}],
     }
-    stages = [stage("read", 13, 13, unit_in="records"), stage("quality", 13, 13, report=report)]
+    stages = [stage("read", 13, 13, unit_in="records"), stage("toxicity", 13, 13, report=report)]
     text = section(card_of(make_folder(tmp_path, stages=stages), scanner=find_nothing), "Stage reports")
-    assert "### quality" in text
+    assert "### toxicity" in text
     assert "| mean score | 0.5 |" in text
     assert "| rules | min_words, max_repeat |" in text
     assert "| dropped by rule | value |\n| --- | ---: |\n| max_repeat | 9 |\n| min_words | 4 |" in text

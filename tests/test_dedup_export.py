@@ -191,7 +191,7 @@ def test_a_folder_without_an_index_is_refused(tmp_path: Path) -> None:
 
 def test_the_index_the_dedup_stage_writes_converts(tmp_path: Path) -> None:
     stage = Dedup.from_options(threshold=0.8)
-    output = stage.process(frame(*ROWS))
+    output = stage(frame(*ROWS))
     stage.write_artifacts(tmp_path, output.kept)
     found = to_datasketch(tmp_path, which="conversation")
     released = [f"{source}:{id}" for source, id in output.kept.select("source", "id").iter_rows()]

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import curate
-from curate.result import StageStats
+from curate.record import LicenseEntry, StageStats
 from tests.helpers import run_pipeline
 
 USER_KEY = "u-3f9a1c"
@@ -49,7 +49,15 @@ stages:
 output:
   dir: out
 """
-MIT = {"key": "MIT", "name": "MIT License", "url": "https://opensource.org/license/mit", "rows": 1}
+MIT = {
+    "key": "MIT",
+    "name": "MIT License",
+    "url": "https://opensource.org/license/mit",
+    "rows": 1,
+    "use": "commercial",
+    "attribution": True,
+    "share_alike": False,
+}
 
 
 def run(folder: Path, text: str = PAIRS) -> curate.RunResult:
@@ -98,20 +106,18 @@ def test_the_user_key_is_never_shown(result: curate.RunResult) -> None:
 
 
 def test_registry_entries_and_the_license_stage_are_reported(result: curate.RunResult) -> None:
-    other = {"key": "CC-BY-4.0", "name": "Creative Commons Attribution 4.0", "rows": 0}
-    result.manifest["license"] = {"id": "mit", "expression": "MIT", "licenses": [MIT, other]}
-    stats = StageStats("license", 3, 3, 0, 0.1, reasons={}, report={"by_license": {"MIT": 3}})
-    result = dataclasses.replace(result, stats=[*result.stats, stats])
-    explanation = result.explain(result.output["id"][0])
+    other = {**MIT, "key": "CC-BY-4.0", "name": "Creative Commons Attribution 4.0", "rows": 0}
+    assert result.manifest.license is not None
+    entries = [LicenseEntry.model_validate(entry) for entry in (MIT, other)]
+    derived = result.manifest.license.model_copy(update={"licenses": entries})
+    report = {"licenses": {"MIT": {"kept": 3, "dropped": 0}}}
+    stats = StageStats(name="license", rows_in=3, rows_out=3, rows_rejected=0, seconds=0.1, report=report)
+    manifest = result.manifest.model_copy(update={"license": derived, "stages": [*result.stats, stats]})
+    explanation = dataclasses.replace(result, manifest=manifest).explain(result.output["id"][0])
     assert explanation.licenses == [MIT]
-    assert explanation.license_stage == {
-        "rows_in": 3,
-        "rows_rejected": 0,
-        "reasons": {},
-        "report": {"by_license": {"MIT": 3}},
-    }
+    assert explanation.license_stage == {"rows_in": 3, "rows_rejected": 0, "reasons": {}, "report": report}
     text = str(explanation)
-    assert "MIT: MIT License (use None, attribution not required, share-alike no)" in text
+    assert "MIT: MIT License (use commercial, attribution required, share-alike no)" in text
     assert "license stage: checked 3 rows and rejected 0" in text
 
 

@@ -23,7 +23,7 @@ def reply(
 def run(rows: list[dict[str, Any]], **options: Any) -> tuple[set[tuple[str, str]], dict[str, str]]:
     """``({(chosen_id, rejected_id)}, {id: reason of rejected rows})`` after the pairs stage."""
     stage = Pairs.from_options(**options)
-    output = stage.process(frame(*rows))
+    output = stage(frame(*rows))
     pairs = set(zip(output.kept["chosen_id"].to_list(), output.kept["rejected_id"].to_list(), strict=True))
     reasons = dict(zip(output.rejected["id"].to_list(), output.rejected["reason"].to_list(), strict=True))
     assert output.consumed is not None
@@ -338,5 +338,5 @@ def test_every_strategy_is_listed_in_the_options() -> None:
 def test_scores(
     rows: list[dict[str, Any]], options: dict[str, Any], scores: tuple[float | None, ...]
 ) -> None:
-    kept = Pairs.from_options(**options).process(frame(*rows)).kept
+    kept = Pairs.from_options(**options)(frame(*rows)).kept
     assert (kept["score_chosen"][0], kept["score_rejected"][0]) == scores

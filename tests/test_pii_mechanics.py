@@ -221,11 +221,11 @@ socket.create_connection = refuse
 socket.getaddrinfo = refuse
 
 from curate.stages.base import RunContext
-from curate.stages.pii import PiiStage
+from curate.stages.pii import Pii
 from tests.helpers import conversation, frame
 
-stage = PiiStage.from_options(RunContext(workers=1), entities=["EMAIL_ADDRESS", "IP_ADDRESS"])
-out = stage.process(frame(conversation("a", ("user", "mail ada@example.co.uk or bob@mail.example.com"))))
+stage = Pii.from_options(RunContext(workers=1), entities=["EMAIL_ADDRESS", "IP_ADDRESS"])
+out = stage(frame(conversation("a", ("user", "mail ada@example.co.uk or bob@mail.example.com"))))
 assert out.kept["messages"][0][0]["content"] == "mail <EMAIL_ADDRESS> or <EMAIL_ADDRESS>", out.kept
 print("offline ok")
 """

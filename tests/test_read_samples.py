@@ -16,10 +16,11 @@ import orjson
 import pytest
 
 from curate.readers.transcripts import parse_transcript
+from curate.record import InputRecord
 from tests.helpers import run_pipeline
 
 
-def read_sample(tmp_path: Path, sample: Path) -> tuple[str, list[dict], dict]:
+def read_sample(tmp_path: Path, sample: Path) -> tuple[str, list[dict], InputRecord]:
     """Run a pipeline without stages over ``sample``; the chosen format, the rows, the input's manifest."""
     result = run_pipeline(
         tmp_path,
@@ -34,20 +35,20 @@ def read_sample(tmp_path: Path, sample: Path) -> tuple[str, list[dict], dict]:
           dir: out
         """,
     )
-    [read] = result.manifest["inputs"]
-    assert read["format_detected"] is True
-    assert read["rejected"] == 0, read["reasons"]
+    [read] = result.manifest.inputs
+    assert read.format_detected is True
+    assert read.rejected == 0, read.reasons
     rows = result.output.to_dicts()
     for row in rows:
         row["meta"] = orjson.loads(row["meta"]) if row["meta"] else {}
-    return read["format"], rows, read
+    return read.format, rows, read
 
 
 def test_fastchat_sharegpt(tmp_path: Path, shared_data: Path) -> None:
     path = shared_data / "sharegpt" / "fastchat_dummy_conversation.json"
     fmt, rows, read = read_sample(tmp_path, path)
     source = json.loads(path.read_text())
-    assert (fmt, read["records"], len(rows)) == ("sharegpt", 500, 500)
+    assert (fmt, read.records, len(rows)) == ("sharegpt", 500, 500)
     assert [row["id"] for row in rows] == [record["id"] for record in source]
     speaker = {"human": "user", "gpt": "assistant"}
     for row, record in zip(rows, source, strict=True):
@@ -62,7 +63,7 @@ def test_llamafactory_dpo(tmp_path: Path, shared_data: Path) -> None:
     path = shared_data / "preference" / "llamafactory_dpo_en_demo.json"
     fmt, rows, read = read_sample(tmp_path, path)
     source = json.loads(path.read_text())
-    assert (fmt, read["records"], len(rows)) == ("preference", 300, 600)
+    assert (fmt, read.records, len(rows)) == ("preference", 300, 600)
     role = {"human": "user", "gpt": "assistant", "system": "system"}
     for chosen, rejected, record in zip(rows[::2], rows[1::2], source, strict=True):
         prompt = [{"role": role[t["from"]], "content": t["value"]} for t in record["conversations"]]
@@ -80,7 +81,7 @@ def test_hh_rlhf_transcripts(tmp_path: Path, shared_data: Path) -> None:
     fmt, rows, read = read_sample(tmp_path, path)
     with gzip.open(path) as handle:
         source = [json.loads(line) for line in handle]
-    assert (fmt, read["records"], len(rows)) == ("preference", 2312, 4624)
+    assert (fmt, read.records, len(rows)) == ("preference", 2312, 4624)
     groups = Counter(row["group"] for row in rows)
     assert len(groups) == 2312 and set(groups.values()) == {2}
     for chosen, rejected, record in zip(rows[::2], rows[1::2], source, strict=True):
@@ -118,7 +119,7 @@ def test_wildchat_reshaped_sample(tmp_path: Path, shared_data: Path) -> None:
     path = shared_data / "wildchat" / "convotopo_wildchat_50_sample.json"
     fmt, rows, read = read_sample(tmp_path, path)
     source = json.loads(path.read_text())
-    assert (fmt, read["records"], len(rows)) == ("wildchat", 50, 50)
+    assert (fmt, read.records, len(rows)) == ("wildchat", 50, 50)
     for row, record in zip(rows, source, strict=True):
         metadata = record["metadata"]
         assert row["id"] == record["id"]

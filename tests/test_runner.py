@@ -15,7 +15,7 @@ from curate.errors import StageError
 from curate.progress import QuietReporter
 from curate.registry import Registry, RegistryError
 from curate.runner import _run_stage
-from curate.stages.base import FilterStage, Stage, StageOptions, StageOutput, no_rejects
+from curate.stages.base import FilterStage, Stage, StageOptions, StageOutput, StageReport, no_rejects
 from tests.helpers import conversation, frame, run_pipeline
 
 CHATS = (
@@ -70,6 +70,35 @@ class UndeclaredReason(FilterStage[StageOptions]):
         return frame.with_columns(reason=pl.lit("surprise"), detail=pl.lit(None, dtype=pl.String))
 
 
+class Counted(StageReport):
+    rows: int
+
+
+class Lifecycle(FilterStage[StageOptions, Counted]):
+    """Keeps every row; records each lifecycle call, and reports what its declared model says."""
+
+    name = "lifecycle"
+    Report = Counted
+
+    def __init__(self, options: StageOptions, report: object = None) -> None:
+        super().__init__(options)
+        self.calls: list[str] = []
+        self._report = report
+
+    def setup(self) -> None:
+        self.calls.append("setup")
+
+    def teardown(self) -> None:
+        self.calls.append("teardown")
+
+    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+        self.calls.append("process")
+        return frame.with_columns(reason=pl.lit(None, dtype=pl.String), detail=pl.lit(None, dtype=pl.String))
+
+    def report(self) -> Counted | None:
+        return self._report  # type: ignore[return-value]
+
+
 def _run(stage: Stage[StageOptions], rows: pl.DataFrame, batch_rows: int = 5) -> tuple:
     return _run_stage(stage, rows, QuietReporter(), batch_rows)
 
@@ -86,12 +115,38 @@ def test_filter_stage_routes_rows_and_counts_reasons_across_batches() -> None:
 
 def test_rows_consumed_add_up_across_batches() -> None:
     kept, _, stats = _run(Doubles(StageOptions()), frame(*(conversation(f"c{i}") for i in range(12))))
-    assert (kept.height, stats.rows_in, stats.consumed, stats.rows_rejected) == (24, 12, 12, 0)
+    assert (kept.height, stats.rows_in, stats.rows_consumed, stats.rows_rejected) == (24, 12, 12, 0)
 
 
 def test_a_stage_that_loses_rows_is_an_error() -> None:
     with pytest.raises(StageError, match="lost rows: 3 in, 1 kept, 0 rejected"):
         _run(LosesRows(StageOptions()), frame(*(conversation(f"c{i}") for i in range(3))))
+
+
+def test_the_runner_sets_a_stage_up_once_whatever_the_batches() -> None:
+    stage = Lifecycle(StageOptions(), Counted(rows=12))
+    _, _, stats = _run(stage, frame(*(conversation(f"c{i}") for i in range(12))))
+    assert stage.calls == ["setup", "process", "process", "process", "teardown"]
+    assert stats.report == {"rows": 12}
+
+
+def test_calling_a_stage_sets_it_up_processes_and_tears_it_down() -> None:
+    stage = Lifecycle(StageOptions())
+    output = stage(frame(conversation("c1"), conversation("c2")))
+    assert (output.kept.height, output.rejected.height) == (2, 0)
+    assert stage.calls == ["setup", "process", "teardown"]
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ({"rows": 1}, "reported a dict; its declared Report is Counted"),
+        (StageReport(), "reported a StageReport; its declared Report is Counted"),
+    ],
+)
+def test_a_report_that_is_not_the_declared_model_is_an_error(report: object, message: str) -> None:
+    with pytest.raises(StageError, match=message):
+        _run(Lifecycle(StageOptions(), report), frame(conversation("c1")))
 
 
 def test_a_reason_outside_the_vocabulary_is_an_error() -> None:

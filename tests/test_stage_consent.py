@@ -15,20 +15,20 @@ from hypothesis import strategies as st
 
 from curate.errors import ConfigError, StageError
 from curate.stages.base import RunContext
-from curate.stages.consent import ConsentStage
-from tests.helpers import conversation, frame, run_pipeline
+from curate.stages.consent import Consent
+from tests.helpers import conversation, figures, frame, run_pipeline
 
 
-def stage(tmp: Path | None = None, **options: Any) -> ConsentStage:
+def stage(tmp: Path | None = None, **options: Any) -> Consent:
     context = RunContext(pipeline_dir=tmp) if tmp else None
-    built = ConsentStage.from_options(context, **options)
-    assert isinstance(built, ConsentStage)
+    built = Consent.from_options(context, **options)
+    assert isinstance(built, Consent)
     return built
 
 
-def reasons(consent_stage: ConsentStage, rows: list[dict[str, Any]]) -> dict[str, str | None]:
+def reasons(consent_stage: Consent, rows: list[dict[str, Any]]) -> dict[str, str | None]:
     """Each row's id and reason (None when kept)."""
-    output = consent_stage.process(frame(*rows))
+    output = consent_stage(frame(*rows))
     kept: dict[str, str | None] = dict.fromkeys(output.kept["id"])
     dropped = dict(zip(output.rejected["id"], output.rejected["reason"], strict=True))
     assert len(kept) + len(dropped) == len(rows)
@@ -100,7 +100,7 @@ def test_parquet_optout_lists_with_scoped_record_ids(tmp_path: Path) -> None:
         conversation("r2", source="other"),
     ]
     consent_stage = stage(tmp_path, optout=[tmp_path / "keys.parquet", tmp_path / "ids.parquet"])
-    output = consent_stage.process(frame(*rows))
+    output = consent_stage(frame(*rows))
     got = sorted(output.rejected.select("source", "id", "reason").rows())
     assert got == [
         ("any", "k1", "optout:record"),
@@ -120,12 +120,12 @@ def test_details_name_the_list_not_the_entry(tmp_path: Path) -> None:
         tmp_path, optout=[tmp_path / "lists" / "first.txt", tmp_path / "lists" / "second.txt"]
     )
     rows = [conversation("a", user="jane.doe@example.com"), conversation("rec-1")]
-    rejected = consent_stage.process(frame(*rows)).rejected.sort("id")
+    rejected = consent_stage(frame(*rows)).rejected.sort("id")
     assert rejected["detail"].to_list() == [
         "user is on the opt-out list lists/first.txt",
         "record id is on the opt-out list lists/second.txt",
     ]
-    report = consent_stage.report()
+    report = figures(consent_stage)
     assert "jane" not in json.dumps(report)
     assert report["optout_lists"] == [
         {
@@ -154,7 +154,7 @@ def test_unreadable_optout_lists_are_named_without_their_entries(
 ) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(StageError) as caught:
-        stage(tmp_path, optout=tmp_path / name).process(frame(conversation("a")))
+        stage(tmp_path, optout=tmp_path / name)(frame(conversation("a")))
     assert message in str(caught.value)
     assert "secret" not in str(caught.value)
 
@@ -168,15 +168,15 @@ def test_a_parquet_list_needs_a_known_column(tmp_path: Path) -> None:
 def test_report_counts_consent_values_and_optout_kinds(tmp_path: Path) -> None:
     (tmp_path / "optout.txt").write_text("u1\nc9\n", encoding="utf-8")
     consent_stage = stage(tmp_path, require="granted", optout=tmp_path / "optout.txt")
-    consent_stage.process(
+    consent_stage(
         frame(
             conversation("c1", consent="granted"),
             conversation("c2", consent="granted", user="u1"),
             conversation("c3", consent="withheld"),
         )
     )
-    consent_stage.process(frame(conversation("c4", consent="unknown"), conversation("c9", consent=None)))
-    report = consent_stage.report()
+    consent_stage(frame(conversation("c4", consent="unknown"), conversation("c9", consent=None)))
+    report = figures(consent_stage)
     assert report["require"] == "granted"
     assert report["consent"] == {
         "granted": {"kept": 1, "dropped": 1},
@@ -213,8 +213,8 @@ def test_a_longer_optout_list_removes_exactly_the_new_entries_records(
         short, long = Path(folder) / "short.txt", Path(folder) / "long.txt"
         short.write_text("\n".join(first) + "\n", encoding="utf-8")
         long.write_text("\n".join(first + more) + "\n", encoding="utf-8")
-        before = stage(require=require, optout=short).process(frame(*records))
-        after = stage(require=require, optout=long).process(frame(*records))
+        before = stage(require=require, optout=short)(frame(*records))
+        after = stage(require=require, optout=long)(frame(*records))
 
     def named(record: dict[str, Any], entries: list[str]) -> bool:
         users = {e.removeprefix("user:") for e in entries if not e.startswith("record:")}

@@ -14,7 +14,7 @@ from curate.decontamination.evalsets import read_eval_set
 from curate.decontamination.overlap import NgramIndex
 from curate.errors import ConfigError, StageError
 from curate.stages.decontaminate import Decontaminate
-from tests.helpers import conversation, frame, run_pipeline
+from tests.helpers import conversation, figures, frame, run_pipeline
 from tests.pairs_support import write_jsonl
 
 HAWAII = (
@@ -28,7 +28,7 @@ QUESTION = (
 
 
 def reasons(stage: Decontaminate, data: pl.DataFrame) -> dict[str, str]:
-    rejected = stage.process(data).rejected
+    rejected = stage(data).rejected
     return dict(zip(rejected["id"].to_list(), rejected["reason"].to_list(), strict=True))
 
 
@@ -54,8 +54,8 @@ def test_mt_bench_question_pasted_inside_a_longer_prompt(shared_data: Path) -> N
         ask("unrelated", "How do I sort a list of tuples by their second element in Python?"),
     )
     assert reasons(stage, data) == {"pasted": "contaminated:mt_bench_questions.jsonl:81"}
-    assert stage.report()["contaminated"] == {"mt_bench_questions.jsonl": 1}
-    assert stage.report()["evaluation_texts"] == {"mt_bench_questions.jsonl": 160}
+    assert figures(stage)["contaminated"] == {"mt_bench_questions.jsonl": 1}
+    assert figures(stage)["evaluation_texts"] == {"mt_bench_questions.jsonl": 160}
 
 
 def test_arena_hard_turn_dicts(shared_data: Path) -> None:
@@ -131,7 +131,7 @@ def test_short_eval_texts_match_whole_when_long_enough(tmp_path: Path) -> None:
         ask("b", "Rewrite your previous response."),
     )
     assert reasons(stage, data) == {"a": "contaminated:short.jsonl:s"}
-    assert stage.report()["texts_too_short"] == 0
+    assert figures(stage)["texts_too_short"] == 0
 
 
 def test_min_matches(plain_eval: Path) -> None:
@@ -247,5 +247,5 @@ def test_rows_without_text_are_kept(tmp_path: Path, method: str) -> None:
         conversation("blank", ("user", ""), ("assistant", "")),
         conversation("marks", ("user", "!!!"), ("assistant", "?")),
     )
-    output = Decontaminate.from_options(against=[path], method=method).process(data)
+    output = Decontaminate.from_options(against=[path], method=method)(data)
     assert (output.kept.height, output.rejected.height) == (4, 0)

@@ -18,7 +18,7 @@ from curate import schema
 from curate.errors import ConfigError, StageError
 from curate.stages.base import StageOutput
 from curate.stages.dedup import Dedup
-from tests.helpers import conversation, frame, run_pipeline
+from tests.helpers import conversation, figures, frame, run_pipeline
 
 PARAGRAPH = (
     "The river town woke slowly that autumn morning, when fog still covered the old stone bridge "
@@ -59,8 +59,8 @@ def jaccard(prompt_a: str, prompt_b: str, reply_a: str, reply_b: str) -> float:
 
 def run(data: pl.DataFrame, **options: Any) -> tuple[StageOutput, dict[str, Any]]:
     stage = Dedup.from_options(**options)
-    output = stage.process(data)
-    return output, stage.report()
+    output = stage(data)
+    return output, figures(stage)
 
 
 def chat(id: str, prompt: str, answer: str, **columns: Any) -> dict[str, Any]:
@@ -383,28 +383,45 @@ def test_a_second_release_drops_what_the_first_released(tmp_path: Path) -> None:
     assert second.stats[-1].report["earlier_release"] == 2
 
 
-def test_an_index_built_with_other_settings_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "difference"),
+    [
+        ("{num_perm: 64}", "{against: out/v1}", "num_perm: 64 in the index, 128 here"),
+        # Without a seed of its own the stage takes the pipeline's (0), not the index's.
+        ("{seed: 1}", "{against: out/v1}", "seed: 1 in the index, 0 here"),
+        ("{}", "{against: out/v1, ngram: 3}", "ngram: 5 in the index, 3 here"),
+    ],
+)
+def test_an_index_built_with_other_settings_is_refused_before_any_data_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str, second: str, difference: str
+) -> None:
     write_chats(tmp_path / "v1.jsonl", [("a", "Story?", PARAGRAPH)])
-    run_pipeline(tmp_path, PIPELINE.format(name="v1", data="v1.jsonl", options="{num_perm: 64}"))
-    with pytest.raises(ConfigError, match=r"stages\[0\]\.dedup.*num_perm: 64 in the index, 128 here"):
-        run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options="{against: out/v1}"))
-    with pytest.raises(ConfigError, match="no dedup index in"):
+    run_pipeline(tmp_path, PIPELINE.format(name="v1", data="v1.jsonl", options=first))
+
+    def read_nothing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an input was read before the stages were checked")
+
+    monkeypatch.setattr("curate.runner.read_input", read_nothing)
+    with pytest.raises(StageError, match=rf"dedup: against: the index .*index\.parquet .*{difference}"):
+        run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options=second))
+
+
+def test_against_must_name_an_index(tmp_path: Path) -> None:
+    write_chats(tmp_path / "v1.jsonl", [("a", "Story?", PARAGRAPH)])
+    with pytest.raises(ConfigError, match=r"stages\[0\]\.dedup\.against.*no dedup index in"):
         run_pipeline(tmp_path, PIPELINE.format(name="v3", data="v1.jsonl", options="{against: .}"))
 
 
-def test_an_index_with_another_seed_is_refused_when_the_stage_runs(tmp_path: Path) -> None:
-    write_chats(tmp_path / "v1.jsonl", [("a", "Story?", PARAGRAPH)])
-    run_pipeline(tmp_path, PIPELINE.format(name="v1", data="v1.jsonl", options="{seed: 1}"))
-    # Without its own seed the stage takes the pipeline's (0), known only when it runs.
-    with pytest.raises(StageError, match=r"seed: 1 in the index, 0 here"):
-        run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options="{against: out/v1}"))
+def test_a_dedup_stage_used_before_setup_says_so() -> None:
+    with pytest.raises(
+        StageError, match=r"stage 'dedup' was used before setup\(\): call it as stage\(frame\)"
+    ):
+        Dedup.from_options().process(frame(chat("a", "x", "y")))
 
 
 def test_the_index_holds_only_the_rows_a_run_released(tmp_path: Path) -> None:
     stage = Dedup.from_options()
-    stage.process(
-        frame(chat("a", "Story?", PARAGRAPH), chat("b", "Quantum?", OTHER), chat("c", "hi", "hello"))
-    )
+    stage(frame(chat("a", "Story?", PARAGRAPH), chat("b", "Quantum?", OTHER), chat("c", "hi", "hello")))
     pairs = pl.DataFrame({"source": ["test"], "chosen_id": ["c"], "rejected_id": ["a"]})
     stage.write_artifacts(tmp_path, pairs)
     assert pl.read_parquet(tmp_path / "dedup" / "index.parquet")["id"].to_list() == ["a", "c"]

@@ -19,7 +19,7 @@ from curate.stages.base import RunContext
 from curate.stages.language import Language, LanguageOptions
 from curate.text.langdetect_fast import FastDetector
 from curate.text.langid import Detector, _factory, _profiles, letter_weight, prepare
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, figures, frame
 
 U, A, S = "user", "assistant", "system"
 FRENCH = "Bonjour, pourriez-vous m'écrire un petit poème sur la mer et le ciel ?"
@@ -95,7 +95,7 @@ def test_details_give_the_language_and_probability_only() -> None:
 
 
 def test_rejected_rows_carry_the_language_too() -> None:
-    output = Language.from_options(keep=["en"]).process(
+    output = Language.from_options(keep=["en"])(
         frame(conversation("c1", (U, FRENCH), (A, "ok")), conversation("c2", (U, ENGLISH), (A, "ok")))
     )
     assert output.kept.select("id", "language").rows() == [("c2", "en")]
@@ -107,9 +107,9 @@ def test_report_counts_languages_and_judges_each_text_once() -> None:
     rows = [
         conversation(f"c{i}", (U, text), (A, "ok")) for i, text in enumerate([ENGLISH, FRENCH, ENGLISH, "hi"])
     ]
-    stage.process(frame(*rows))
-    stage.process(frame(*rows[:2]))
-    assert stage.report() == {
+    stage(frame(*rows))
+    stage(frame(*rows[:2]))
+    assert figures(stage) == {
         "languages": {"en": 3, "fr": 2, "und": 1},
         "cache_hits": 3,
         "texts_detected": 2,

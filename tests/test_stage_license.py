@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from curate.errors import ConfigError
-from curate.stages.license import LicenseStage
-from tests.helpers import conversation, frame, run_pipeline
+from curate.stages.license import License
+from tests.helpers import conversation, figures, frame, run_pipeline
 
 TARGETS = ("commercial", "noncommercial", "academic", "any")
 # A license of each use class, and whether each target use keeps it (commercial, noncommercial,
@@ -29,7 +29,7 @@ BY_CLASS = [
 
 def judge(rows: list[dict[str, Any]], **options: Any) -> pl.DataFrame:
     """Run the stage; one row per input row with its id, license and reason (null when kept)."""
-    output = LicenseStage.from_options(**options).process(frame(*rows))
+    output = License.from_options(**options)(frame(*rows))
     kept = output.kept.select("id", "license").with_columns(reason=pl.lit(None, dtype=pl.String))
     return pl.concat([kept, output.rejected.select("id", "license", "reason")]).sort("id")
 
@@ -117,9 +117,7 @@ def test_attribution_overrides_and_expressions(
 
 
 def test_a_record_without_a_license_is_explained() -> None:
-    rejected = (
-        LicenseStage.from_options(use="commercial").process(frame(conversation("a", license=None))).rejected
-    )
+    rejected = License.from_options(use="commercial")(frame(conversation("a", license=None))).rejected
     assert rejected.select("reason", "detail").row(0) == (
         "license:unspecified",
         "no license is stated, so nothing grants commercial use",
@@ -145,28 +143,28 @@ def test_details_explain_without_record_values() -> None:
         conversation("b", model="gpt-4-secret-finetune", license="MIT"),
         conversation("c", license="Private contract with jane@example.com"),
     ]
-    rejected = LicenseStage.from_options(use="commercial").process(frame(*rows)).rejected.sort("id")
+    rejected = License.from_options(use="commercial")(frame(*rows)).rejected.sort("id")
     assert rejected["detail"].to_list() == [
         "CC-BY-NC-4.0 allows noncommercial use at most; use is commercial",
         "OpenAI terms allow noncommercial use of outputs at most; use is commercial",
         "the license is not in the registry (unknown: reject)",
     ]
-    stage = LicenseStage.from_options(use="commercial")
-    stage.process(frame(*rows))
-    assert "jane@example.com" not in json.dumps(stage.report())
+    stage = License.from_options(use="commercial")
+    stage(frame(*rows))
+    assert "jane@example.com" not in json.dumps(figures(stage))
 
 
 def test_report_counts_kept_and_dropped_by_license_and_terms() -> None:
-    stage = LicenseStage.from_options(use="commercial")
+    stage = License.from_options(use="commercial")
     rows = [
         conversation("a", license="MIT", model="gpt-4"),
         conversation("b", license="MIT", model="mistral-7b-instruct"),
         conversation("c", license="CC-BY-4.0 AND CC-BY-NC-4.0"),
         conversation("d", license="whatever"),
     ]
-    stage.process(frame(*rows[:2]))
-    stage.process(frame(*rows[2:]))
-    assert stage.report() == {
+    stage(frame(*rows[:2]))
+    stage(frame(*rows[2:]))
+    assert figures(stage) == {
         "use": "commercial",
         "model_terms": "apply",
         "unknown": "reject",
@@ -194,7 +192,7 @@ def test_report_counts_kept_and_dropped_by_license_and_terms() -> None:
 )
 def test_invalid_options_are_refused(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        LicenseStage.Options.model_validate(options)
+        License.Options.model_validate(options)
     assert message in str(caught.value)
 
 

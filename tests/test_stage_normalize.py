@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from curate.stages.normalize import Normalize, NormalizeOptions
 from curate.text.clean import Changes, Cleaning, clean_text
 from curate.text.mojibake import FTFY_CONFIG, needs_repair, repair
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, figures, frame
 
 U, A, S = "user", "assistant", "system"
 
 
 def run(*turns: tuple[str, str], **options: Any) -> tuple[list[tuple[str, str]] | None, str | None]:
     stage = Normalize.from_options(**options)
-    output = stage.process(frame(conversation("c1", *turns)))
+    output = stage(frame(conversation("c1", *turns)))
     if output.rejected.height:
         return None, output.rejected["reason"][0]
     return [(m["role"], m["content"]) for m in output.kept["messages"][0]], None
@@ -71,7 +71,7 @@ def test_turns(
 
 @pytest.mark.parametrize("messages", [None, []])
 def test_no_messages_is_an_empty_conversation(messages: list[Any] | None) -> None:
-    output = Normalize.from_options().process(frame(conversation("c1", messages=messages)))
+    output = Normalize.from_options()(frame(conversation("c1", messages=messages)))
     assert output.rejected["reason"].to_list() == ["empty_conversation"]
 
 
@@ -120,14 +120,14 @@ def test_clean_text(text: str, cleaning: Cleaning, expected: str, changes: Chang
 
 def test_report_counts_changes_of_kept_conversations() -> None:
     stage = Normalize.from_options()
-    stage.process(
+    stage(
         frame(
             conversation("c1", (U, " cafÃ© "), (U, "b\u200b"), (A, ""), (A, "x"), (S, "late"), (U, "?")),
             conversation("c2", (U, "hi"), (A, "hello")),
             conversation("c3", (U, "no reply"), (U, " ")),
         )
     )
-    assert stage.report() == {
+    assert figures(stage) == {
         "conversations_changed": 1,
         "empty_turns_removed": 1,
         "late_system_dropped": 1,
@@ -140,7 +140,7 @@ def test_report_counts_changes_of_kept_conversations() -> None:
 
 
 def test_rejected_rows_keep_their_original_messages() -> None:
-    output = Normalize.from_options().process(frame(conversation("c1", (U, " only "), (U, "me "))))
+    output = Normalize.from_options()(frame(conversation("c1", (U, " only "), (U, "me "))))
     assert output.rejected["messages"].to_list() == [
         [{"role": U, "content": " only "}, {"role": U, "content": "me "}]
     ]
@@ -225,9 +225,9 @@ def test_normalizing_twice_changes_nothing(
     rows = frame(*(conversation(f"c{i}", *turns) for i, turns in enumerate(conversations) if turns))
     if rows.is_empty():
         return
-    once = Normalize.from_options(**options).process(rows)
+    once = Normalize.from_options(**options)(rows)
     again_stage = Normalize.from_options(**options)
-    twice = again_stage.process(once.kept)
+    twice = again_stage(once.kept)
     assert twice.rejected.height == 0
     assert twice.kept.equals(once.kept)
-    assert again_stage.report() == {}
+    assert figures(again_stage) == {}

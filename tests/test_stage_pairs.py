@@ -13,12 +13,12 @@ from curate import schema
 from curate.errors import ConfigError
 from curate.pairing import REASONS
 from curate.stages.pairs import Pairs
-from tests.helpers import conversation, frame, run_pipeline
+from tests.helpers import conversation, figures, frame, run_pipeline
 from tests.pairs_support import write_jsonl
 
 
 def pairs_of(rows: list[dict[str, Any]], **options: Any) -> pl.DataFrame:
-    return Pairs.from_options(**options).process(frame(*rows)).kept
+    return Pairs.from_options(**options)(frame(*rows)).kept
 
 
 def battle(id: str, outcome: str, group: str, *turns: tuple[str, str], **columns: Any) -> dict[str, Any]:
@@ -110,12 +110,12 @@ def test_max_per_prompt_counts_near_duplicate_prompts_together(
     limit: int | None, per_cluster: dict[str, int]
 ) -> None:
     stage = Pairs.from_options(strategies=["battle"], max_per_prompt=limit)
-    output = stage.process(frame(*NEAR_DUPLICATES))
+    output = stage(frame(*NEAR_DUPLICATES))
     counts = dict(output.kept.group_by("_prompt_cluster").len().iter_rows())
     assert counts == per_cluster
     capped = output.rejected.filter(pl.col("reason") == "max_per_prompt")["id"].to_list()
     assert len(capped) == 2 * (3 - sum(per_cluster.values()))
-    assert stage.report()["groups_without_pair"] == ({"max_per_prompt": 1} if limit == 1 else {})
+    assert figures(stage)["groups_without_pair"] == ({"max_per_prompt": 1} if limit == 1 else {})
 
 
 def test_without_dedup_different_prompts_are_different_clusters() -> None:
@@ -162,7 +162,7 @@ def test_pair_ids_are_stable_and_distinct() -> None:
 
 def test_split_column_follows_the_chosen_side() -> None:
     rows = frame(battle("a", "win", "g"), battle("b", "loss", "g")).with_columns(_split=pl.lit("test"))
-    kept = Pairs.from_options(strategies=["battle"]).process(rows).kept
+    kept = Pairs.from_options(strategies=["battle"])(rows).kept
     assert kept["_split"].to_list() == ["test"]
 
 
@@ -179,8 +179,8 @@ def test_report_counts_groups_and_pairs() -> None:
     stage = Pairs.from_options(
         strategies=["battle", "model_rank"], model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]}
     )
-    stage.process(frame(*rows))
-    assert stage.report() == {
+    stage(frame(*rows))
+    assert figures(stage) == {
         "strategies": ["battle", "model_rank"],
         "conversations": 7,
         "groups": 4,
@@ -200,9 +200,9 @@ def test_no_value_from_a_record_in_reasons_or_details() -> None:
         conversation("c", ("user", secret), ("assistant", secret), model=secret),
     ]
     stage = Pairs.from_options(strategies=["battle", "model_rank"], model_rank={"ranking": ["gpt-4*"]})
-    output = stage.process(frame(*rows))
+    output = stage(frame(*rows))
     text = " ".join(output.rejected["reason"].to_list() + output.rejected["detail"].to_list()) + str(
-        stage.report()
+        figures(stage)
     )
     assert secret not in text
 
@@ -255,7 +255,7 @@ def test_every_conversation_is_paired_or_rejected_with_a_declared_reason(
     stage = Pairs.from_options(
         strategies=strategies, model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]}, max_per_prompt=limit, seed=1
     )
-    output = stage.process(conversations)
+    output = stage(conversations)
     kept, rejected = output.kept, output.rejected
     used = set(kept["chosen_id"].to_list()) | set(kept["rejected_id"].to_list())
     assert output.consumed == len(used)
@@ -266,10 +266,10 @@ def test_every_conversation_is_paired_or_rejected_with_a_declared_reason(
     assert kept["id"].n_unique() == kept.height
     if limit is not None and kept.height:
         assert kept.group_by("_prompt_cluster").len()["len"].max() <= limit  # type: ignore[operator]
-    assert stage.report()["pairs"] == kept.height
+    assert figures(stage)["pairs"] == kept.height
     again = Pairs.from_options(
         strategies=strategies, model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]}, max_per_prompt=limit, seed=1
-    ).process(conversations.reverse())
+    )(conversations.reverse())
     assert sorted(again.kept["id"].to_list()) == sorted(kept["id"].to_list())
 
 
@@ -312,7 +312,7 @@ def test_copies_of_a_reply_are_paired_once() -> None:
             "c", ("user", "Q"), ("assistant", "Other words."), group="g", signal={"label": "rejected"}
         ),
     ]
-    output = Pairs.from_options(strategies=["given"], max_per_prompt=None).process(frame(*rows))
+    output = Pairs.from_options(strategies=["given"], max_per_prompt=None)(frame(*rows))
     assert output.kept.height == 1
     assert output.rejected["reason"].to_list() == ["duplicate_reply"]
 
@@ -325,7 +325,7 @@ def test_a_large_cluster_draws_only_the_pairs_it_keeps() -> None:
         for i in range(replies)
     ]
     stage = Pairs.from_options(strategies=["model_rank"], model_rank={"ranking": ["gpt-4*", "gpt-3.5*"]})
-    output = stage.process(frame(*rows))
+    output = stage(frame(*rows))
     assert output.kept.height == 1
     reasons = output.rejected.group_by("reason").len().sort("reason")
     assert dict(reasons.iter_rows()) == {
@@ -352,5 +352,5 @@ def test_strategies_yield_candidates_lazily() -> None:
 
 def test_rows_without_messages_have_no_reply() -> None:
     rows = [{**conversation("none"), "messages": None}, {**conversation("empty"), "messages": []}]
-    output = Pairs.from_options(strategies=["battle"]).process(frame(*rows))
+    output = Pairs.from_options(strategies=["battle"])(frame(*rows))
     assert output.rejected["reason"].to_list() == ["no_reply", "no_reply"]

@@ -17,8 +17,8 @@ from curate.pii.analysis import shared_scanner
 from curate.pii.engine import EngineSpec
 from curate.pii.entities import DEFAULT_ENTITIES
 from curate.stages.base import RunContext, StageOutput
-from curate.stages.pii import PiiOptions, PiiStage
-from tests.helpers import conversation, frame, run_pipeline
+from curate.stages.pii import Pii, PiiOptions
+from tests.helpers import conversation, figures, frame, run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,9 +33,9 @@ SAMPLES = [
 ]
 
 
-def stage(**options: Any) -> PiiStage:
-    built = PiiStage.from_options(RunContext(workers=1, seed=options.pop("seed", 0)), **options)
-    assert isinstance(built, PiiStage)
+def stage(**options: Any) -> Pii:
+    built = Pii.from_options(RunContext(workers=1, seed=options.pop("seed", 0)), **options)
+    assert isinstance(built, Pii)
     return built
 
 
@@ -46,7 +46,7 @@ def contents(output: StageOutput) -> list[list[str]]:
 @pytest.mark.parametrize("action", ["replace", "mask", "hash", "redact", "drop"])
 @pytest.mark.parametrize(("entity", "text", "value"), SAMPLES, ids=[s[0] for s in SAMPLES])
 def test_each_entity_under_each_action(action: str, entity: str, text: str, value: str) -> None:
-    output = stage(action=action).process(frame(conversation("c1", ("user", text), ("assistant", "Noted."))))
+    output = stage(action=action)(frame(conversation("c1", ("user", text), ("assistant", "Noted."))))
     if action == "drop":
         assert output.kept.height == 0
         assert output.rejected["reason"].to_list() == [f"pii:{entity}"]
@@ -74,12 +74,12 @@ def test_each_entity_under_each_action(action: str, entity: str, text: str, valu
     ],
 )
 def test_phone_shapes_are_found_without_a_context_word(text: str, value: str) -> None:
-    output = stage().process(frame(conversation("c1", ("user", text), ("assistant", "Noted."))))
+    output = stage()(frame(conversation("c1", ("user", text), ("assistant", "Noted."))))
     assert contents(output)[0][0] == text.replace(value, "<PHONE_NUMBER>")
 
 
 def test_values_typed_by_the_user_are_removed_from_assistant_echoes() -> None:
-    output = stage().process(
+    output = stage()(
         frame(
             conversation(
                 "c1",
@@ -97,13 +97,13 @@ def test_ner_on_assistant_turns_only_when_asked(ner_on: Any, expected: int) -> N
         ("user", "Who gave the keynote?"),
         ("assistant", "Bruce Alexander will be talking in the conference"),
     )
-    output = stage(ner_on=ner_on).process(frame(conversation("c1", *turns)))
+    output = stage(ner_on=ner_on)(frame(conversation("c1", *turns)))
     assert contents(output)[0][1].count("<PERSON>") == expected
 
 
 def test_pattern_recognizers_run_on_every_role() -> None:
     turns = (("system", "Support line 555-867-5309 (phone)."), ("assistant", "Mail me at bot@example.org"))
-    output = stage().process(frame(conversation("c1", *turns)))
+    output = stage()(frame(conversation("c1", *turns)))
     assert contents(output)[0] == ["Support line <PHONE_NUMBER> (phone).", "Mail me at <EMAIL_ADDRESS>"]
 
 
@@ -116,13 +116,13 @@ def test_pattern_recognizers_run_on_every_role() -> None:
     ],
 )
 def test_allowed_terms_are_kept(options: dict[str, Any], text: str) -> None:
-    output = stage(**options).process(frame(conversation("c1", ("user", text))))
+    output = stage(**options)(frame(conversation("c1", ("user", text))))
     assert contents(output)[0] == [text]
 
 
 def test_assistant_names_can_be_disallowed() -> None:
     text = "Claude Shannon founded information theory. My name is Claude."
-    output = stage(allow_assistant_names=False).process(frame(conversation("c1", ("user", text))))
+    output = stage(allow_assistant_names=False)(frame(conversation("c1", ("user", text))))
     assert "Claude" not in contents(output)[0][0]
 
 
@@ -132,22 +132,22 @@ def test_hash_tokens_are_consistent_within_a_run_and_differ_across_seeds() -> No
         conversation("b", ("user", "My phone number: 415.555.0132")),
     )
     pii = stage(action="hash")
-    first, second = (texts[0] for texts in contents(pii.process(rows)))
+    first, second = (texts[0] for texts in contents(pii(rows)))
     token = re.search(r"<PHONE_NUMBER_[a-z]{8}>", first)
     assert token is not None
     assert token.group() in second
-    assert token.group() in contents(pii.process(rows.slice(1)))[0][0]
-    assert token.group() not in contents(stage(action="hash", seed=7).process(rows))[0][0]
-    assert pii.report()["hash_key"] == "seed"
+    assert token.group() in contents(pii(rows.slice(1)))[0][0]
+    assert token.group() not in contents(stage(action="hash", seed=7)(rows))[0][0]
+    assert figures(pii)["hash_key"] == "seed"
 
 
 def test_hash_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = frame(conversation("a", ("user", "Write to ada@example.org")))
-    seeded = contents(stage(action="hash").process(rows))
+    seeded = contents(stage(action="hash")(rows))
     monkeypatch.setenv("CURATE_PII_KEY", "a secret nobody published")
     keyed = stage(action="hash")
-    assert contents(keyed.process(rows)) != seeded
-    assert keyed.report()["hash_key"] == "environment"
+    assert contents(keyed(rows)) != seeded
+    assert figures(keyed)["hash_key"] == "environment"
 
 
 IDEMPOTENCE_CORPUS = [text for _, text, _ in SAMPLES] + [
@@ -160,8 +160,8 @@ IDEMPOTENCE_CORPUS = [text for _, text, _ in SAMPLES] + [
 @pytest.mark.parametrize("action", ["replace", "mask", "hash", "redact"])
 def test_scrubbing_twice_changes_nothing(action: str) -> None:
     rows = frame(*(conversation(f"c{n}", ("user", text)) for n, text in enumerate(IDEMPOTENCE_CORPUS)))
-    once = stage(action=action).process(rows).kept
-    twice = stage(action=action).process(once)
+    once = stage(action=action)(rows).kept
+    twice = stage(action=action)(once)
     assert contents(twice) == [[m["content"] for m in ms] for ms in once["messages"].to_list()]
     assert twice.rejected.height == 0
 
@@ -181,10 +181,10 @@ WORDS = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "Zs"
 def test_rows_balance_and_scrubbing_is_idempotent(texts: list[list[str]], action: str) -> None:
     rows = frame(*(conversation(f"c{n}", ("user", " ".join(parts))) for n, parts in enumerate(texts)))
     pii = stage(action=action, entities=PATTERN_ENTITIES)
-    output = pii.process(rows)
+    output = pii(rows)
     assert output.kept.height + output.rejected.height == rows.height
     assert set(output.rejected["reason"].to_list()) <= {f"pii:{e}" for e in PATTERN_ENTITIES}
-    again = stage(action=action, entities=PATTERN_ENTITIES).process(output.kept)
+    again = stage(action=action, entities=PATTERN_ENTITIES)(output.kept)
     assert (
         again.rejected.height == 0 and again.kept["messages"].to_list() == output.kept["messages"].to_list()
     )
@@ -215,7 +215,7 @@ def redacted_rows() -> pl.DataFrame:
 def test_records_the_source_redacted(
     options: dict[str, Any], kept: list[str], reasons: list[str], first: str | None
 ) -> None:
-    output = stage(**options).process(redacted_rows())
+    output = stage(**options)(redacted_rows())
     assert output.kept["id"].to_list() == kept
     assert output.rejected["reason"].to_list() == reasons
     if first is not None:
@@ -231,7 +231,7 @@ def test_records_the_source_redacted(
         ({"score_threshold": {"CREDIT_CARD": 0.3}, "entities": ["PERSON"]}, "not in `entities`"),
         ({"ner_on": ["assistant"], "roles": ["user"]}, "not scanned"),
         ({"redacted_field": "redacted"}, "must be meta.<key>"),
-        ({"action": "shred"}, "'replace', 'mask', 'hash', 'redact' or 'drop'"),
+        ({"action": "shred"}, "'replace', 'mask', 'redact', 'hash' or 'drop'"),
         ({"nerr_on": "all"}, "Extra inputs are not permitted"),
     ],
 )
@@ -245,15 +245,15 @@ def test_thresholds_per_entity_fall_back_to_default() -> None:
     options = PiiOptions(score_threshold={"default": 0.6, "PHONE_NUMBER": 0.3})
     assert options.thresholds() == {**dict.fromkeys(DEFAULT_ENTITIES, 0.6), "PHONE_NUMBER": 0.3}
     quiet = stage(score_threshold={"PHONE_NUMBER": 0.2}, entities=["PHONE_NUMBER"])
-    assert contents(quiet.process(frame(conversation("c1", ("user", "ref 041-412-293 here")))))[0] == [
+    assert contents(quiet(frame(conversation("c1", ("user", "ref 041-412-293 here")))))[0] == [
         "ref <PHONE_NUMBER> here"
     ]
 
 
 def test_report_counts_and_never_quotes_a_value() -> None:
     pii = stage()
-    pii.process(frame(*(conversation(f"c{n}", ("user", text)) for n, (_, text, _) in enumerate(SAMPLES))))
-    report = pii.report()
+    pii(frame(*(conversation(f"c{n}", ("user", text)) for n, (_, text, _) in enumerate(SAMPLES))))
+    report = figures(pii)
     assert report["entities"] == dict.fromkeys(sorted(DEFAULT_ENTITIES), 1)
     assert report["actions"] == {"replace": 7}
     assert report["conversations_with_pii"] == 7
@@ -345,7 +345,7 @@ def _strings(value: Any) -> list[str]:
 @pytest.mark.slow
 def test_planted_demo_pii_is_found_and_removed() -> None:
     values = planted()
-    output = stage().process(demo_conversations())
+    output = stage()(demo_conversations())
     text = json.dumps(contents(output), ensure_ascii=False)
     assert [v["value"] for v in values if v["value"] in text] == []
 

@@ -10,7 +10,7 @@ import pytest
 
 from curate.stages.quality import Quality, QualityOptions
 from curate.text.meta import FLAGS, UnreadableMetaError, flags_of
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, figures, frame
 
 U, A, S = "user", "assistant", "system"
 
@@ -110,7 +110,7 @@ def test_null_messages_and_content() -> None:
 
 def test_report_counts_flags_and_unreadable_meta() -> None:
     stage = Quality.from_options(drop_flagged=True)
-    stage.process(
+    stage(
         frame(
             conversation("c1", meta=meta(toxic=True, redacted=True)),
             conversation("c2", meta=meta(redacted=True)),
@@ -118,7 +118,7 @@ def test_report_counts_flags_and_unreadable_meta() -> None:
             conversation("c4"),
         )
     )
-    assert stage.report() == {"flag_redacted": 2, "flag_toxic": 1, "meta_unreadable": 1}
+    assert figures(stage) == {"flag_redacted": 2, "flag_toxic": 1, "meta_unreadable": 1}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from curate import schema
 from curate.splitting.clusters import choose_test, components
 from curate.stages.split import Split
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, figures, frame
 
 
 def pair(index: int, prompt: str, cluster: str | None) -> dict[str, Any]:
@@ -36,9 +36,9 @@ def pairs_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 def split_of(data: pl.DataFrame, **options: Any) -> tuple[pl.DataFrame, dict[str, Any]]:
     stage = Split.from_options(**options)
-    output = stage.process(data)
+    output = stage(data)
     assert output.rejected.height == 0
-    return output.kept, stage.report()
+    return output.kept, figures(stage)
 
 
 CONVERSATIONS = st.lists(
@@ -120,7 +120,7 @@ def test_the_pipeline_seed_is_the_default() -> None:
     from curate.stages.base import RunContext
 
     data = pairs_frame([pair(i, f"prompt {i}", None) for i in range(50)])
-    seeded = Split.from_options(RunContext(seed=1), test_size=0.2).process(data).kept
+    seeded = Split.from_options(RunContext(seed=1), test_size=0.2)(data).kept
     assert seeded["_split"].to_list() == split_of(data, test_size=0.2, seed=1)[0]["_split"].to_list()
 
 

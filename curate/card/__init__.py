@@ -1,7 +1,10 @@
 """The dataset card (``README.md``) of an output folder, and its funnel chart.
 
 Built only from what a run leaves behind (``manifest.json`` and the files under ``data/``),
-never from ``rejects/``, so ``curate card OUT`` can rebuild it at any time.
+never from ``rejects/``, so ``curate card OUT`` can rebuild it at any time. The card reads
+the run's record (``curate.record``), finds each stage's card section through
+``curate.registry`` and the data files through ``curate.writers.dataset``; it does not
+import the runner, the in-memory result or the CLI.
 """
 
 from curate.card.chart import CHART_FILE, funnel_png

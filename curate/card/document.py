@@ -53,7 +53,11 @@ def build_card(source: CardSource, repo_id: str | None = None, scanner: Scanner 
 
 
 def write_card(folder: Path, repo_id: str | None = None, scanner: Scanner | None = None) -> list[str]:
-    """Write ``README.md`` and the funnel chart into the output folder ``folder``; return their names."""
+    """Write ``README.md`` and the funnel chart into the output folder ``folder``; return their names.
+
+    The folder's ``manifest.json`` is validated first: one that does not fit the record is a
+    ``CurateError`` naming the file and the field.
+    """
     source = CardSource.from_folder(folder)
     write_bytes(folder / CHART_FILE, funnel_png(source.name, source.stages))
     write_text(folder / CARD_FILE, build_card(source, repo_id, scanner))

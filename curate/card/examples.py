@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from curate.card.markdown import code, fenced
+from curate.markdown import code, fenced
 from curate.schema import MESSAGE_COLUMNS
 
 Scanner = Callable[[Iterable[str]], dict[str, int]]

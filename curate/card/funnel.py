@@ -10,40 +10,35 @@ from collections import Counter
 from typing import Any
 
 from curate.card.chart import CHART_FILE
-from curate.card.markdown import code, table
 from curate.card.reports import report_section
 from curate.card.source import CardSource
+from curate.markdown import code, table
+from curate.record import StageStats
 
 MAX_ARGUMENTS = 8
 """A reason code with more distinct arguments than this (``duplicate_of:<id>``) shows as one row."""
 
 
-def funnel_rows(stages: list[dict[str, Any]]) -> list[list[Any]]:
+def funnel_rows(stages: list[StageStats]) -> list[list[Any]]:
     """One row per stage: stage, rows in, unit in, rejected, rows out, unit out, balanced."""
     return [
         [
-            stage["name"],
-            int(stage["rows_in"]),
-            stage.get("unit_in", ""),
-            int(stage["rows_rejected"]),
-            int(stage["rows_out"]),
-            stage.get("unit_out", ""),
-            "yes" if balanced(stage) else "**no**",
+            stage.name,
+            stage.rows_in,
+            stage.unit_in,
+            stage.rows_rejected,
+            stage.rows_out,
+            stage.unit_out,
+            "yes" if stage.balanced else "**no**",
         ]
         for stage in stages
     ]
 
 
-def balanced(stage: dict[str, Any]) -> bool:
-    """rows in = rows out (or rows consumed, for stages that change the unit) + rows rejected."""
-    kept = stage.get("rows_consumed", stage["rows_out"])
-    return int(stage["rows_in"]) == int(kept) + int(stage["rows_rejected"])
-
-
 def funnel_section(source: CardSource) -> str:
     stages = source.stages
     rows = funnel_rows(stages)
-    consumed = [s["name"] for s in stages if "rows_consumed" in s and s["rows_consumed"] != s["rows_out"]]
+    consumed = [s.name for s in stages if s.rows_consumed is not None and s.rows_consumed != s.rows_out]
     note = (
         "Every stage accounts for each row it is given: rows in = rows out + rows rejected"
         + (
@@ -90,23 +85,21 @@ def rejections_section(source: CardSource) -> str:
     ]
     clean = []
     for stage in source.stages:
-        reasons = stage.get("reasons") or {}
-        if not reasons:
-            clean.append(code(str(stage["name"])))
+        if not stage.reasons:
+            clean.append(code(stage.name))
             continue
-        blocks += [f"### {stage['name']}", table(["reason", "rows"], reason_rows(reasons), align="lr")]
+        blocks += [f"### {stage.name}", table(["reason", "rows"], reason_rows(stage.reasons), align="lr")]
     if clean:
         blocks.append(f"No row was rejected by: {', '.join(clean)}.")
     return "\n\n".join(blocks)
 
 
 def reports_section(source: CardSource) -> str | None:
-    names = Counter(str(stage["name"]) for stage in source.stages)
+    names = Counter(stage.name for stage in source.stages)
     sections = []
-    for index, stage in enumerate(source.stages):
-        name = str(stage["name"])
-        heading = name if names[name] == 1 else f"{name} (step {index})"
-        section = report_section(stage, heading)
+    for index, (stage, report) in enumerate(zip(source.stages, source.reports, strict=True)):
+        heading = stage.name if names[stage.name] == 1 else f"{stage.name} (step {index})"
+        section = report_section(stage, report, heading)
         if section:
             sections.append(section)
     if not sections:

@@ -1,7 +1,8 @@
 """Where the rows came from and on what terms: the sources table and the license section.
 
-The license is the run's derived license record (``manifest["license"]``, written by the
-license stage). When a run has none, the card says so plainly instead of guessing.
+The license is the run's derived license record (the manifest's ``license``, derived from
+the rows by ``curate.licensing``). When a run has none, the card says so plainly instead of
+guessing.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from typing import Any
 
 import polars as pl
 
-from curate.card.markdown import cell, code, table
 from curate.card.source import CardSource
+from curate.markdown import cell, code, table
+from curate.record import Attribution, LicenseEntry, LicenseSummary
 
 
 def sources_section(source: CardSource) -> str:
@@ -19,19 +21,18 @@ def sources_section(source: CardSource) -> str:
     owed = _attribution_by_input(source)
     unit = "pairs out" if source.kind == "pairs" else "rows out"
     rows = []
-    for item in source.manifest.get("inputs", []):
-        name = str(item["name"])
-        count, licenses = out.get(name, (0, []))
+    for item in source.manifest.inputs:
+        count, licenses = out.get(item.name, (0, []))
         rows.append(
             [
-                code(name),
-                item.get("format"),
-                int(item.get("records", 0)),
-                int(item.get("rejected", 0)),
+                code(item.name),
+                item.format,
+                item.records,
+                item.rejected,
                 count,
-                item.get("license"),
+                item.license,
                 ", ".join(licenses) or "-",
-                owed.get(name, "unknown" if source.license is None else "no"),
+                owed.get(item.name, "unknown" if source.license is None else "no"),
             ]
         )
     header = ["input", "format", "records in", "unreadable", unit, "declared license", "licenses of rows out"]
@@ -48,7 +49,7 @@ def sources_section(source: CardSource) -> str:
 def license_section(source: CardSource) -> str:
     derived = source.license
     if derived is None:
-        declared = [(code(str(i["name"])), i.get("license")) for i in source.manifest.get("inputs", [])]
+        declared = [(code(i.name), i.license) for i in source.manifest.inputs]
         return "\n\n".join(
             [
                 "## License",
@@ -63,66 +64,53 @@ def license_section(source: CardSource) -> str:
     blocks = [
         "## License",
         f"The license of the dataset as a whole, derived from the licenses of its rows:"
-        f" **{code(str(derived.get('expression') or derived['id']))}** (Hub id {code(str(derived['id']))}).",
+        f" **{code(derived.expression or derived.id)}** (Hub id {code(derived.id)}).",
         table(["", "derived"], _summary_rows(derived), align="ll"),
     ]
-    if derived.get("derivation"):
-        steps = "\n".join(f"{n}. {cell(step)}" for n, step in enumerate(derived["derivation"], start=1))
+    if derived.derivation:
+        steps = "\n".join(f"{n}. {cell(step)}" for n, step in enumerate(derived.derivation, start=1))
         blocks += ["### How the license was derived", steps]
-    if derived.get("licenses"):
-        blocks += ["### Licenses of the rows", _licenses_table(derived["licenses"])]
-    if derived.get("attributions"):
-        blocks += ["### Attribution", _attributions(derived["attributions"])]
-    if derived.get("terms"):
+    if derived.licenses:
+        blocks += ["### Licenses of the rows", _licenses_table(derived.licenses)]
+    if derived.attributions:
+        blocks += ["### Attribution", _attributions(derived.attributions)]
+    if derived.terms:
         blocks += [
             "### Terms of the models that wrote the answers",
             "Model providers' terms of use may restrict what the generated text can be used for,"
             " independently of the license of the dataset.",
             table(
                 ["provider", "rows", "note", "terms"],
-                [
-                    (t.get("provider"), int(t.get("rows", 0)), t.get("note"), t.get("url"))
-                    for t in derived["terms"]
-                ],
+                [(t.provider, t.rows, t.note, t.url) for t in derived.terms],
                 align="lrll",
             ),
         ]
     return "\n\n".join(blocks)
 
 
-def _summary_rows(derived: dict[str, Any]) -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = [
-        ("permitted use", derived.get("use", "unknown")),
-        ("attribution required", bool(derived.get("attribution_required"))),
-        ("share-alike", bool(derived.get("share_alike"))),
+def _summary_rows(derived: LicenseSummary) -> list[tuple[str, Any]]:
+    return [
+        ("permitted use", derived.use),
+        ("attribution required", derived.attribution_required),
+        ("share-alike", derived.share_alike),
+        ("redistribution allowed", derived.redistribution_allowed),
     ]
-    if "redistribution_allowed" in derived:
-        rows.append(("redistribution allowed", bool(derived["redistribution_allowed"])))
-    return rows
 
 
-def _licenses_table(licenses: list[dict[str, Any]]) -> str:
+def _licenses_table(licenses: list[LicenseEntry]) -> str:
     rows = [
-        (
-            code(str(item.get("key"))),
-            item.get("name"),
-            int(item.get("rows", 0)),
-            item.get("use"),
-            bool(item.get("attribution")),
-            bool(item.get("share_alike")),
-            item.get("url"),
-        )
+        (code(item.key), item.name, item.rows, item.use, item.attribution, item.share_alike, item.url)
         for item in licenses
     ]
     return table(["key", "name", "rows", "use", "attribution", "share-alike", "text"], rows, align="llrllll")
 
 
-def _attributions(attributions: list[dict[str, Any]]) -> str:
+def _attributions(attributions: list[Attribution]) -> str:
     blocks = []
     for item in attributions:
-        sources = ", ".join(code(str(s)) for s in item.get("sources", []))
-        text = " ".join(str(item.get("text") or "").split())
-        blocks.append(f"- {code(str(item.get('license')))} ({sources}): {cell(text)}")
+        sources = ", ".join(code(s) for s in item.sources)
+        text = " ".join(item.text.split())
+        blocks.append(f"- {code(item.license)} ({sources}): {cell(text)}")
     return "\n".join(blocks)
 
 
@@ -142,9 +130,9 @@ def _rows_by_source(source: CardSource) -> dict[str, tuple[int, list[str]]]:
 
 
 def _attribution_by_input(source: CardSource) -> dict[str, str]:
-    derived = source.license or {}
+    attributions = source.license.attributions if source.license else []
     owed: dict[str, list[str]] = {}
-    for item in derived.get("attributions", []):
-        for name in item.get("sources", []):
-            owed.setdefault(str(name), []).append(str(item.get("license")))
+    for item in attributions:
+        for name in item.sources:
+            owed.setdefault(name, []).append(item.license)
     return {name: "yes: " + ", ".join(sorted(set(keys))) for name, keys in owed.items()}

@@ -69,11 +69,11 @@ def license_fields(source: CardSource) -> dict[str, Any]:
     derived = source.license
     if derived is None:
         return {"license": "unknown"}
-    fields: dict[str, Any] = {"license": derived["id"]}
-    if derived["id"] == "other":
-        expression = str(derived.get("expression") or "other")
+    fields: dict[str, Any] = {"license": derived.id}
+    if derived.id == "other":
+        expression = derived.expression or "other"
         fields["license_name"] = re.sub(r"[^a-z0-9.]+", "-", expression.lower()).strip("-") or "other"
-        urls = sorted({str(entry["url"]) for entry in derived.get("licenses", []) if entry.get("url")})
+        urls = sorted({entry.url for entry in derived.licenses if entry.url})
         if len(urls) == 1:
             fields["license_link"] = urls[0]
     return fields
@@ -81,9 +81,9 @@ def license_fields(source: CardSource) -> dict[str, Any]:
 
 def hub_metadata(source: CardSource) -> dict[str, Any]:
     """The metadata dict, keys in the order a reader expects them."""
-    rows = int(source.manifest.get("output", {}).get("rows", 0))
+    rows = source.manifest.output.rows
     tags = list(TAGS.get(source.kind, ["curate"]))
-    ran = {stage.get("name") for stage in source.stages}
+    ran = {stage.name for stage in source.stages}
     tags += [tag for stage, tag in STAGE_TAGS.items() if stage in ran]
     metadata: dict[str, Any] = {"pretty_name": source.name, **license_fields(source)}
     found = languages(source)

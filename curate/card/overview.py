@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from curate.card.markdown import code, fenced, plural, table
 from curate.card.source import CardSource
+from curate.markdown import code, fenced, plural, table
 
 COLUMNS = {
     "pairs": {
@@ -40,17 +40,18 @@ MODEL_PLACEHOLDER = "Qwen/Qwen2.5-0.5B-Instruct"
 
 
 def title(source: CardSource) -> str:
-    description = source.manifest.get("description")
-    rows = int(source.manifest.get("output", {}).get("rows", 0))
+    manifest = source.manifest
+    description = manifest.description
     splits = ", ".join(f"{name}: {count:,}" for name, count in source.splits.items())
-    read = source.stage("read") or {}
-    inputs = source.manifest.get("inputs", [])
+    read = source.stage("read")
+    records = read.rows_in if read else 0
+    inputs = manifest.inputs
     unit = "preference pairs" if source.kind == "pairs" else "conversations"
-    version = source.manifest.get("curate_version", "unknown")
+    names = ", ".join(code(i.name) for i in inputs)
     made = (
-        f"This dataset holds {rows:,} {unit}{f' ({splits})' if splits else ''}, made by curate {version} from"
-        f" {plural(int(read.get('rows_in', 0)), 'record')} read from {plural(len(inputs), 'input')}"
-        f" ({', '.join(code(str(i['name'])) for i in inputs)})."
+        f"This dataset holds {manifest.output.rows:,} {unit}{f' ({splits})' if splits else ''}, made by"
+        f" curate {manifest.curate_version} from {plural(records, 'record')} read from"
+        f" {plural(len(inputs), 'input')} ({names})."
     )
     use = (
         " Each row is a prompt with a chosen and a rejected answer, in the format TRL's `DPOTrainer`"
@@ -64,7 +65,7 @@ def title(source: CardSource) -> str:
     )
     paragraphs = [f"# {source.name}"]
     if description:
-        paragraphs.append(" ".join(str(description).split()))
+        paragraphs.append(" ".join(description.split()))
     paragraphs.append(made + use + closing)
     return "\n\n".join(paragraphs)
 
@@ -75,14 +76,14 @@ def structure(source: CardSource) -> str:
     columns = list(dict.fromkeys(names)) or list(described)
     rows = [(code(name), described.get(name, "")) for name in columns]
     splits = [(name, count) for name, count in source.splits.items()]
-    files = source.manifest.get("output", {}).get("files") or []
+    files = source.manifest.output.files
     lines = [
         "## Dataset structure",
         table(["column", "meaning"], rows, align="ll"),
         table(["split", "rows"], splits),
     ]
     if files:
-        lines.append("Files: " + ", ".join(code(str(f)) for f in files) + ".")
+        lines.append("Files: " + ", ".join(code(f) for f in files) + ".")
     return "\n\n".join(lines)
 
 

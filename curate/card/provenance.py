@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from curate.card.markdown import code, fenced, table
 from curate.card.source import CardSource
+from curate.markdown import code, fenced, table
 
 
 def pipeline_section(source: CardSource) -> str:
-    text = str(source.manifest.get("pipeline_text") or "")
+    text = source.manifest.pipeline_text
     return "\n\n".join(
         [
             "## Pipeline",
@@ -21,20 +21,20 @@ def pipeline_section(source: CardSource) -> str:
 def provenance_section(source: CardSource) -> str:
     manifest = source.manifest
     files = [
-        (code(str(item["name"])), code(str(f["path"])), int(f.get("bytes", 0)), code(str(f.get("sha256"))))
-        for item in manifest.get("inputs", [])
-        for f in item.get("files", [])
+        (code(item.name), code(f.path), f.bytes, code(str(f.sha256)))
+        for item in manifest.inputs
+        for f in item.files
     ]
-    versions = sorted((name, str(value)) for name, value in (manifest.get("versions") or {}).items())
+    versions = sorted(manifest.versions.items())
     return "\n\n".join(
         [
             "## Reproducibility",
             table(
                 ["", "value"],
                 [
-                    ("curate version", code(str(manifest.get("curate_version", "unknown")))),
-                    ("config hash", code(str(manifest.get("config_hash", "unknown")))),
-                    ("seed", code(str(manifest.get("seed", "")))),
+                    ("curate version", code(manifest.curate_version)),
+                    ("config hash", code(manifest.config_hash)),
+                    ("seed", code(str(manifest.seed))),
                 ],
                 align="ll",
             ),

@@ -1,81 +1,91 @@
-"""What a card is made from: a run's manifest and its published rows, never its rejects.
+"""What a card is made from: a run's record and its published rows, never its rejects.
 
-A ``CardSource`` comes from an output folder (``manifest.json`` and the files under
-``data/``) or from a ``RunResult`` still in memory; either way the card sees the same
-things, so ``curate card OUT`` rebuilds the card a run wrote, byte for byte.
+A ``CardSource`` comes from an output folder (``manifest.json``, validated, and the files
+under ``data/``) or from a record and rows still in memory; either way the card sees the
+same things, so ``curate card OUT`` rebuilds the card a run wrote, byte for byte.
 """
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import ValidationError
 
-from curate.errors import CurateError
-from curate.result import split_order
-
-if TYPE_CHECKING:
-    from curate.result import RunResult
-
-DATA_FILE = re.compile(r"^(?P<split>.+)-\d{5}-of-\d{5}\.(?P<format>parquet|jsonl)$")
+from curate import registry
+from curate.record import (
+    MANIFEST_FILE,
+    LicenseSummary,
+    Manifest,
+    StageReport,
+    StageStats,
+    read_manifest,
+    record_error,
+)
+from curate.schema import split_order
+from curate.writers.dataset import DATA_DIR, DataFile
 
 
 @dataclass(frozen=True)
 class CardSource:
-    """A run's manifest and, per split, its published rows (lazily read)."""
+    """A run's record, its stages' reports as their models, and per split its rows (lazily read)."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     rows: dict[str, pl.LazyFrame]
+    reports: tuple[StageReport | None, ...]
+    """One per ``manifest.stages``: the report as its stage's model, or None when the stage
+    reported nothing or is not installed here (a plug-in's report is then shown as tables)."""
 
     @classmethod
     def from_folder(cls, folder: Path) -> CardSource:
-        """Read ``folder/manifest.json`` and scan ``folder/data`` (Parquet first, else JSON Lines)."""
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.is_file():
-            raise CurateError(f"{folder} is not a curate output folder: it has no manifest.json")
-        manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return cls(manifest, _scan_data(folder / "data"))
+        """Read ``folder/manifest.json`` and scan ``folder/data`` (Parquet first, else JSON Lines).
+
+        A record that does not validate, a stage report included, is a ``CurateError`` naming
+        the file and the field.
+        """
+        manifest = read_manifest(folder)
+        reports = typed_reports(manifest, folder / MANIFEST_FILE)
+        return cls(manifest, _scan_data(folder / DATA_DIR), reports)
 
     @classmethod
-    def from_result(cls, result: RunResult) -> CardSource:
-        return cls(result.manifest, {name: frame.lazy() for name, frame in result.splits().items()})
+    def in_memory(cls, manifest: Manifest, splits: Mapping[str, pl.DataFrame]) -> CardSource:
+        """The source of a run not (yet) written: its record and its rows by split."""
+        rows = {name: frame.lazy() for name, frame in splits.items()}
+        return cls(manifest, rows, typed_reports(manifest, MANIFEST_FILE))
 
     @property
     def name(self) -> str:
-        return str(self.manifest.get("name", "dataset"))
+        return self.manifest.name
 
     @property
     def kind(self) -> str:
-        return str(self.manifest.get("output", {}).get("kind", "conversations"))
+        return self.manifest.output.kind
 
     @property
-    def stages(self) -> list[dict[str, Any]]:
+    def stages(self) -> list[StageStats]:
         """The stages that ran, reading (``read``) first."""
-        return list(self.manifest.get("stages", []))
+        return self.manifest.stages
 
-    def stage(self, name: str) -> dict[str, Any] | None:
-        return next((stage for stage in self.stages if stage.get("name") == name), None)
+    def stage(self, name: str) -> StageStats | None:
+        return self.manifest.stage(name)
 
     @property
-    def license(self) -> dict[str, Any] | None:
+    def license(self) -> LicenseSummary | None:
         """The derived license record, or None when the run derived none."""
-        value = self.manifest.get("license")
-        return value if isinstance(value, dict) and value.get("id") else None
+        return self.manifest.license
 
     @property
     def splits(self) -> dict[str, int]:
         """Rows per split, as the manifest counts them."""
-        return {str(k): int(v) for k, v in self.manifest.get("output", {}).get("splits", {}).items()}
+        return self.manifest.output.splits
 
     @property
     def data_format(self) -> str:
         """The format the Hub viewer and ``load_dataset`` read: Parquet when it was written."""
-        formats = self.manifest.get("output", {}).get("formats") or ["parquet"]
-        return "parquet" if "parquet" in formats else str(formats[0])
+        formats = self.manifest.output.formats or ["parquet"]
+        return "parquet" if "parquet" in formats else formats[0]
 
     def column(self, name: str) -> pl.DataFrame:
         """One column of every split, with a ``split`` column; empty when the output lacks it."""
@@ -93,12 +103,30 @@ class CardSource:
         return lazy.head(rows).collect() if lazy is not None else pl.DataFrame()
 
 
+def typed_reports(manifest: Manifest, where: Path | str) -> tuple[StageReport | None, ...]:
+    """Each stage's report validated by the ``Report`` of the stage registered under its name.
+
+    A report that does not fit is a ``CurateError`` naming ``where`` and the field.
+    """
+    reports: list[StageReport | None] = []
+    for index, stage in enumerate(manifest.stages):
+        model = registry.stages.get(stage.name).Report if stage.name in registry.stages else None
+        if not stage.report or model is None:
+            reports.append(None)
+            continue
+        try:
+            reports.append(model.model_validate(stage.report))
+        except ValidationError as exc:
+            raise record_error(where, exc, ("stages", index, "report")) from None
+    return tuple(reports)
+
+
 def _scan_data(folder: Path) -> dict[str, pl.LazyFrame]:
     files: dict[str, dict[str, list[Path]]] = {}
     for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-        match = DATA_FILE.match(path.name)
-        if match:
-            files.setdefault(match["format"], {}).setdefault(match["split"], []).append(path)
+        found = DataFile.parse(path.name)
+        if found is not None:
+            files.setdefault(found.format, {}).setdefault(found.split, []).append(path)
     if "parquet" in files:
         by_split = {split: pl.scan_parquet(paths) for split, paths in files["parquet"].items()}
     else:

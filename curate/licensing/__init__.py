@@ -38,7 +38,7 @@ from curate.licensing.policy import (
     most_restrictive,
 )
 from curate.licensing.registry import (
-    License,
+    KnownLicense,
     LicenseRegistry,
     Source,
     Terms,
@@ -51,7 +51,7 @@ from curate.licensing.summary import summarize_output
 __all__ = [
     "TARGETS",
     "USE_CLASSES",
-    "License",
+    "KnownLicense",
     "LicenseExpressionError",
     "LicenseRegistry",
     "Source",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from curate.licensing.registry import License
+from curate.licensing.registry import KnownLicense
 
 
-def imposes_nothing(entry: License) -> bool:
+def imposes_nothing(entry: KnownLicense) -> bool:
     """True for a public-domain dedication: any use, no credit, no share-alike, no limits."""
     return (
         entry.use == "commercial"
@@ -24,7 +24,7 @@ def imposes_nothing(entry: License) -> bool:
     )
 
 
-def share_alike_target(entries: Sequence[License]) -> License | None:
+def share_alike_target(entries: Sequence[KnownLicense]) -> KnownLicense | None:
     """The share-alike license every share-alike license in ``entries`` can move to.
 
     ``None`` when there is no share-alike license; a ``ValueError`` naming them when two
@@ -52,7 +52,7 @@ class HubChoice:
     reason: str
 
 
-def hub_license(entries: Sequence[License], unregistered: Sequence[str] = ()) -> HubChoice:
+def hub_license(entries: Sequence[KnownLicense], unregistered: Sequence[str] = ()) -> HubChoice:
     """One Hub license id for a dataset whose rows are under ``entries``, or ``other``.
 
     Public-domain dedications impose nothing and are absorbed by any other license; share-alike

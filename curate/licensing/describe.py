@@ -14,7 +14,7 @@ from curate.errors import CurateError
 from curate.licensing.keys import input_source_key, resolve_input_license
 from curate.licensing.policy import TARGETS, UsePolicy, allows, expression_use
 from curate.licensing.registry import (
-    License,
+    KnownLicense,
     LicenseRegistry,
     Source,
     Terms,
@@ -96,7 +96,7 @@ def describe(name: str) -> Description:
     raise UnknownKeyError(f"unknown license {name!r}")  # pragma: no cover - license() raised
 
 
-def _describe_license(entry: License) -> Description:
+def _describe_license(entry: KnownLicense) -> Description:
     targets = [target for target in TARGETS if allows(entry.use, target)]
     upgrades = f" (can move to {', '.join(entry.upgrades_to)})" if entry.upgrades_to else ""
     return Description(

@@ -35,7 +35,7 @@ class UnknownKeyError(LicenseError, ValueError):
     """A license or source key is not in the registry (also a ``ValueError`` for validators)."""
 
 
-class License(StrictModel):
+class KnownLicense(StrictModel):
     """One license of ``licenses/licenses.yaml``."""
 
     key: str = Field(description="Canonical key; the SPDX id where one exists.")
@@ -92,19 +92,19 @@ class LicenseRegistry:
     """Licenses, model terms and known sources, with lookups by key or alias."""
 
     folder: Path
-    licenses: dict[str, License]
+    licenses: dict[str, KnownLicense]
     terms: tuple[Terms, ...]
     sources: dict[str, Source]
     _license_names: dict[str, str] = field(repr=False)
     _source_names: dict[str, str] = field(repr=False)
     _model_terms: dict[str, Terms | None] = field(default_factory=dict, repr=False)
 
-    def find_license(self, name: str) -> License | None:
+    def find_license(self, name: str) -> KnownLicense | None:
         """The license ``name`` (a key or an alias, any case) stands for, or ``None``."""
         key = self._license_names.get(name.strip().lower())
         return self.licenses[key] if key else None
 
-    def license(self, name: str) -> License:
+    def license(self, name: str) -> KnownLicense:
         """Like ``find_license``, but an unknown name raises ``UnknownKeyError`` with a suggestion."""
         found = self.find_license(name)
         if found is None:
@@ -184,7 +184,7 @@ def registry() -> LicenseRegistry:
 
 def load_registry(folder: Path) -> LicenseRegistry:
     """Read and check the three registry files in ``folder``."""
-    licenses = _entries(folder / "licenses.yaml", License)
+    licenses = _entries(folder / "licenses.yaml", KnownLicense)
     terms = _entries(folder / "terms.yaml", Terms)
     sources = _entries(folder / "sources.yaml", Source)
     license_names = _names(licenses, folder / "licenses.yaml")
@@ -225,7 +225,7 @@ def _entries(path: Path, model: type[M]) -> list[M]:
     return entries
 
 
-def _names(entries: Iterable[License | Source], path: Path) -> dict[str, str]:
+def _names(entries: Iterable[KnownLicense | Source], path: Path) -> dict[str, str]:
     names: dict[str, str] = {}
     keys: set[str] = set()
     for entry in entries:
@@ -233,7 +233,7 @@ def _names(entries: Iterable[License | Source], path: Path) -> dict[str, str]:
             raise LicenseError(f"{path}: the key {entry.key!r} names two entries")
         keys.add(entry.key)
         for name in (entry.key, *entry.aliases):
-            if isinstance(entry, License):
+            if isinstance(entry, KnownLicense):
                 _check_plain_name(name, entry.key, path)
             folded = name.strip().lower()
             if names.get(folded, entry.key) != entry.key:

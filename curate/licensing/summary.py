@@ -22,7 +22,7 @@ from curate.licensing.algebra import hub_license, share_alike_target
 from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import input_source_key
 from curate.licensing.policy import ModelTerms, licenses_in_use, most_restrictive
-from curate.licensing.registry import License, LicenseRegistry, Source, UseClass, registry
+from curate.licensing.registry import KnownLicense, LicenseRegistry, Source, UseClass, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -113,7 +113,7 @@ def _license_rows(frame: pl.DataFrame, known: LicenseRegistry) -> pl.DataFrame:
     return rows.with_columns(key=keys).explode("key")
 
 
-def _share_alike(entries: list[License], keys: pl.DataFrame) -> License | None:
+def _share_alike(entries: list[KnownLicense], keys: pl.DataFrame) -> KnownLicense | None:
     try:
         return share_alike_target(entries)
     except ValueError:
@@ -163,7 +163,7 @@ def _terms_rows(
     return dict(zip(counted["terms"].to_list(), counted["rows"].to_list(), strict=True))
 
 
-def _license_entry(row: dict[str, Any], entries: dict[str, License]) -> dict[str, Any]:
+def _license_entry(row: dict[str, Any], entries: dict[str, KnownLicense]) -> dict[str, Any]:
     entry = entries.get(row["key"])
     if entry is None:
         return {
@@ -195,7 +195,7 @@ def _known_sources(inputs: Sequence[InputConfig], known: LicenseRegistry) -> dic
     return found
 
 
-def _attribution(entry: License, sources: list[str], by_input: dict[str, Source]) -> dict[str, Any]:
+def _attribution(entry: KnownLicense, sources: list[str], by_input: dict[str, Source]) -> dict[str, Any]:
     labels = []
     for name in sources:
         source = by_input.get(name)
@@ -208,7 +208,7 @@ def _attribution(entry: License, sources: list[str], by_input: dict[str, Source]
     return {"license": entry.key, "sources": sources, "text": text}
 
 
-def _spdx(key: str, entries: dict[str, License]) -> str:
+def _spdx(key: str, entries: dict[str, KnownLicense]) -> str:
     entry = entries.get(key)
     return entry.spdx if entry else "LicenseRef-" + (re.sub(r"[^A-Za-z0-9.-]+", "-", key).strip("-") or "x")
 
@@ -216,10 +216,10 @@ def _spdx(key: str, entries: dict[str, License]) -> str:
 def _derivation(
     frame: pl.DataFrame,
     keys: pl.DataFrame,
-    entries: dict[str, License],
+    entries: dict[str, KnownLicense],
     terms_rows: dict[str, int],
     applied: bool,
-    share_alike: License | None,
+    share_alike: KnownLicense | None,
     use: UseClass,
     hub: str,
     known: LicenseRegistry,

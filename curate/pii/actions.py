@@ -17,15 +17,14 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import regex
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-from curate.pii.entities import Finding, normalized_value
+from curate.pii.entities import Action, Finding, normalized_value
 
-Action = Literal["replace", "mask", "redact", "hash", "drop"]
 TOKEN_LETTERS: Final = 8
 MIN_NAME_PART: Final = 3
 

@@ -6,7 +6,10 @@ a test, so option validation stays cheap (no presidio import) without drifting f
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
+
+Action = Literal["replace", "mask", "redact", "hash", "drop"]
+"""What the pii stage does with a value it finds (see ``curate.pii.actions``)."""
 
 DEFAULT_ENTITIES: Final = (
     "PERSON",

@@ -305,7 +305,7 @@ class _RowBuilder:
                 raise RecordError("invalid_value", "meta", f"cannot be stored as JSON ({exc})") from None
         return row
 
-    def _consent(self, meta: Any) -> schema.Consent:
+    def _consent(self, meta: Any) -> schema.ConsentValue:
         if self.consent_keys is None or not isinstance(meta, dict):
             return self.spec.consent
         value: Any = meta

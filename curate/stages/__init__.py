@@ -1,17 +1,39 @@
-"""Stages: one module per stage, each registered by name with ``@register``."""
+"""Stages: one module per stage, each registered by name with ``@register``.
 
-from curate.stages import (  # noqa: F401  (importing a module registers its stage)
-    consent,
-    decontaminate,
-    dedup,
-    language,
-    license,
-    normalize,
-    pairs,
-    pii,
-    quality,
-    split,
-)
+``curate.stages.base`` is the stage contract (options, reasons, report, lifecycle); each
+other module is one stage: its options, its report, its one method and its card section.
+Stages may import the mechanics packages (``text``, ``dedup``, ``pii``, ``pairing``,
+``licensing``), ``record``, ``markdown``, ``schema`` and ``options``; never the runner, the
+writers, the card or the CLI.
+"""
+
 from curate.stages.base import FilterStage, RunContext, Stage, StageOutput, register, split_by_reason
+from curate.stages.consent import Consent
+from curate.stages.decontaminate import Decontaminate
+from curate.stages.dedup import Dedup
+from curate.stages.language import Language
+from curate.stages.license import License
+from curate.stages.normalize import Normalize
+from curate.stages.pairs import Pairs
+from curate.stages.pii import Pii
+from curate.stages.quality import Quality
+from curate.stages.split import Split
 
-__all__ = ["FilterStage", "RunContext", "Stage", "StageOutput", "register", "split_by_reason"]
+__all__ = [
+    "Consent",
+    "Decontaminate",
+    "Dedup",
+    "FilterStage",
+    "Language",
+    "License",
+    "Normalize",
+    "Pairs",
+    "Pii",
+    "Quality",
+    "RunContext",
+    "Split",
+    "Stage",
+    "StageOutput",
+    "register",
+    "split_by_reason",
+]

@@ -8,6 +8,11 @@ manifest. Stages never print.
 Most stages only decide, row by row, whether to drop: they subclass ``FilterStage`` and
 implement ``judge``, which returns the frame with ``reason`` and ``detail`` columns (null
 ``reason`` means keep). Stages that reshape the data (``pairs``) implement ``process``.
+
+Lifecycle: the runner builds a stage, calls ``setup()`` once, ``process`` once per batch (or
+once, for ``whole_data`` stages), then ``teardown()`` once. Outside a pipeline,
+``stage(frame)`` does the three. A stage's figures are its ``Report`` (a pydantic model),
+which ``report()`` returns and ``card_section`` renders in the dataset card.
 """
 
 from __future__ import annotations
@@ -16,18 +21,25 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 import polars as pl
+from typing_extensions import TypeVar
 
 from curate import registry
+from curate.errors import StageError
+from curate.markdown import report_tables
 from curate.options import StageOptions
+from curate.record import CountsReport as CountsReport
+from curate.record import KeptDropped as KeptDropped
+from curate.record import StageReport as StageReport
 from curate.schema import Kind
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
 
 OptionsT = TypeVar("OptionsT", bound=StageOptions)
+ReportT = TypeVar("ReportT", bound=StageReport, default=Any)
 S = TypeVar("S", bound="type[Stage[Any]]")
 
 
@@ -57,11 +69,17 @@ class StageOutput:
     consumed: int | None = None
 
 
-class Stage(ABC, Generic[OptionsT]):
-    """Base class of every stage. Register a subclass with ``@register("name")``."""
+class Stage(ABC, Generic[OptionsT, ReportT]):
+    """Base class of every stage. Register a subclass with ``@register("name")``.
+
+    ``Stage[Options, Report]``: the options model it is built with and the report model it
+    returns (``Report`` names the same class, for the runner and the card).
+    """
 
     name: ClassVar[str]
     Options: ClassVar[type[StageOptions]] = StageOptions
+    Report: ClassVar[type[StageReport] | None] = None
+    """The model of ``report()``; None for a stage that reports nothing."""
     reasons: ClassVar[tuple[str, ...]] = ()
     """Reason codes this stage may give; a reason is a code or ``code:argument``."""
     whole_data: ClassVar[bool] = False
@@ -88,7 +106,28 @@ class Stage(ABC, Generic[OptionsT]):
 
     @abstractmethod
     def process(self, frame: pl.DataFrame) -> StageOutput:
-        """Return the rows kept and the rows dropped, with their reasons."""
+        """Return the rows kept and the rows dropped, with their reasons (after ``setup``)."""
+
+    def __call__(self, frame: pl.DataFrame) -> StageOutput:
+        """Run the stage on ``frame`` outside a pipeline: ``setup``, ``process``, ``teardown``.
+
+        >>> from curate.stages import Normalize
+        >>> from curate.schema import conversations
+        >>> rows = conversations([{"id": "a", "messages": [{"role": "user", "content": "hi"}]}])
+        >>> Normalize.from_options()(rows).rejected["reason"].to_list()
+        ['no_assistant_turn']
+        """
+        self.setup()
+        try:
+            return self.process(frame)
+        finally:
+            self.teardown()
+
+    def not_set_up(self) -> StageError:
+        """The error to raise when ``process`` finds that ``setup`` has not run."""
+        return StageError(
+            f"stage {self.name!r} was used before setup(): call it as stage(frame), or run it in a pipeline"
+        )
 
     def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
         """Write files a later run may use (a signature index, say) into the output folder.
@@ -96,12 +135,18 @@ class Stage(ABC, Generic[OptionsT]):
         ``released`` is the run's output: the rows written under ``data/``.
         """
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> ReportT | None:
         """Stage-specific figures for the manifest and the card, accumulated over batches.
 
-        Only counts and settings: never a value taken from a record.
+        An instance of ``Report``, or None when there is nothing to report. Only counts and
+        settings: never a value taken from a record.
         """
-        return {}
+        return None
+
+    @classmethod
+    def card_section(cls, report: ReportT) -> str:
+        """The body of this stage's section in the dataset card: by default, tables of the figures."""
+        return report_tables(report.model_dump())
 
     @property
     def seed(self) -> int:
@@ -109,7 +154,7 @@ class Stage(ABC, Generic[OptionsT]):
         return int(own) if own is not None else self.context.seed
 
 
-class FilterStage(Stage[OptionsT]):
+class FilterStage(Stage[OptionsT, ReportT]):
     """A stage that keeps or drops rows, and may fill columns on the way."""
 
     @abstractmethod

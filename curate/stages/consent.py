@@ -16,14 +16,14 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import polars as pl
 from pydantic import Field
 
 from curate.licensing.optout import OptOutList, OptOuts, read_optout
 from curate.options import ExistingPath, StageOptions
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import FilterStage, KeptDropped, RunContext, StageReport, register
 
 
 class ConsentOptions(StageOptions):
@@ -45,27 +45,48 @@ class ConsentOptions(StageOptions):
         return self.optout if isinstance(self.optout, list) else [self.optout]
 
 
+class OptOutCounts(StageReport):
+    user: int = Field(description="Records dropped because their user is listed.")
+    record: int = Field(description="Records dropped because their id is listed.")
+
+
+class OptOutFile(StageReport):
+    file: str = Field(description="The list, as the pipeline file names it.")
+    entries: int
+    sha256: str
+
+
+class ConsentReport(StageReport):
+    """Records kept and dropped by consent value, and the opt-out lists applied."""
+
+    require: Literal["granted", "not_withheld"]
+    consent: dict[str, KeptDropped] = Field(description="By consent value: granted, withheld, unknown.")
+    optout: OptOutCounts
+    optout_lists: list[OptOutFile]
+
+
 @register("consent")
-class ConsentStage(FilterStage[ConsentOptions]):
+class Consent(FilterStage[ConsentOptions, ConsentReport]):
     """Keeps records whose consent meets ``require`` and that no opt-out list names."""
 
     Options = ConsentOptions
+    Report = ConsentReport
     reasons: ClassVar[tuple[str, ...]] = ("consent", "optout")
 
     def __init__(self, options: ConsentOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
         self._lists: list[OptOutList] = []
-        self._optouts = OptOuts(())
+        self._optouts: OptOuts | None = None
         self._consent: Counter[tuple[str, str]] = Counter()
         self._reasons: Counter[str] = Counter()
 
     def setup(self) -> None:
-        if not self._lists and self.options.optout_files:
-            self._lists = [read_optout(path, self._label(path)) for path in self.options.optout_files]
-            self._optouts = OptOuts(self._lists)
+        self._lists = [read_optout(path, self._label(path)) for path in self.options.optout_files]
+        self._optouts = OptOuts(self._lists)
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
-        self.setup()
+        if self._optouts is None:
+            raise self.not_set_up()
         record, user = self._optouts.expressions()
         consent = pl.col("consent").fill_null("unknown")
         judged = frame.with_columns(_record=record, _user=user, _consent=consent)
@@ -108,20 +129,21 @@ class ConsentStage(FilterStage[ConsentOptions]):
             if reason is not None:
                 self._reasons[reason] += rows
 
-    def report(self) -> dict[str, Any]:
-        consent = {
-            value: {"kept": self._consent[(value, "kept")], "dropped": self._consent[(value, "dropped")]}
-            for value in ("granted", "withheld", "unknown")
-        }
-        return {
-            "require": self.options.require,
-            "consent": consent,
-            "optout": {"user": self._reasons["optout:user"], "record": self._reasons["optout:record"]},
-            "optout_lists": [
-                {"file": listed.label, "entries": listed.entries, "sha256": listed.sha256}
+    def report(self) -> ConsentReport:
+        return ConsentReport(
+            require=self.options.require,
+            consent={
+                value: KeptDropped(
+                    kept=self._consent[(value, "kept")], dropped=self._consent[(value, "dropped")]
+                )
+                for value in ("granted", "withheld", "unknown")
+            },
+            optout=OptOutCounts(user=self._reasons["optout:user"], record=self._reasons["optout:record"]),
+            optout_lists=[
+                OptOutFile(file=listed.label, entries=listed.entries, sha256=listed.sha256)
                 for listed in self._lists
             ],
-        }
+        )
 
     def _label(self, path: Path) -> str:
         """The list's path as the pipeline file would write it (relative to the file's folder)."""

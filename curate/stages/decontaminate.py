@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
 import polars as pl
 from pydantic import Field, model_validator
@@ -23,7 +23,7 @@ from curate import schema
 from curate.decontamination.evalsets import EvalText, read_eval_set
 from curate.decontamination.overlap import MinHashIndex, NgramIndex
 from curate.options import ExistingPath, StageOptions
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import FilterStage, RunContext, StageReport, register
 
 
 class DecontaminateOptions(StageOptions):
@@ -60,11 +60,26 @@ class DecontaminateOptions(StageOptions):
         return self
 
 
+class DecontaminateReport(StageReport):
+    """Rows checked and dropped, by evaluation file."""
+
+    optional_keys = frozenset({"ngram", "texts_too_short", "threshold"})
+
+    method: Literal["ngram", "minhash"]
+    rows_checked: int
+    evaluation_texts: dict[str, int] = Field(description="Texts read, by evaluation file.")
+    contaminated: dict[str, int] = Field(description="Rows dropped, by the evaluation file they overlap.")
+    ngram: int | None = Field(None, description="Words per n-gram (method ngram).")
+    texts_too_short: int | None = Field(None, description="Evaluation texts ignored as too short (ngram).")
+    threshold: float | None = Field(None, description="Jaccard similarity (method minhash).")
+
+
 @register("decontaminate")
-class Decontaminate(FilterStage[DecontaminateOptions]):
+class Decontaminate(FilterStage[DecontaminateOptions, DecontaminateReport]):
     """Drops rows whose prompt contains, or nearly is, an evaluation text."""
 
     Options = DecontaminateOptions
+    Report = DecontaminateReport
     reasons = ("contaminated",)
     accepts = ("conversations", "pairs")
 
@@ -76,8 +91,6 @@ class Decontaminate(FilterStage[DecontaminateOptions]):
         self._dropped: Counter[str] = Counter()
 
     def setup(self) -> None:
-        if self.index is not None:
-            return
         options = self.options
         self.texts = [
             text for path in options.against for text in read_eval_set(Path(path), options.text_field)
@@ -88,8 +101,8 @@ class Decontaminate(FilterStage[DecontaminateOptions]):
             self.index = MinHashIndex(self.texts, options.threshold, options.num_perm, options.shingle)
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
-        self.setup()
-        assert self.index is not None
+        if self.index is None:
+            raise self.not_set_up()
         matches = self.index.search(prompt_texts(frame))
         reasons: list[str | None] = []
         details: list[str | None] = []
@@ -107,19 +120,21 @@ class Decontaminate(FilterStage[DecontaminateOptions]):
             reason=pl.Series(reasons, dtype=pl.String), detail=pl.Series(details, dtype=pl.String)
         )
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> DecontaminateReport | None:
+        if self.index is None:
+            return None
         texts = Counter(text.file for text in self.texts)
-        report: dict[str, Any] = {
-            "method": self.options.method,
-            "rows_checked": self._checked,
-            "evaluation_texts": {Path(path).name: texts[Path(path).name] for path in self.options.against},
-            "contaminated": {Path(p).name: self._dropped[Path(p).name] for p in self.options.against},
-        }
-        if isinstance(self.index, NgramIndex):
-            report |= {"ngram": self.options.ngram, "texts_too_short": self.index.skipped}
-        else:
-            report["threshold"] = self.options.threshold
-        return report
+        names = [Path(path).name for path in self.options.against]
+        ngrams = self.index if isinstance(self.index, NgramIndex) else None
+        return DecontaminateReport(
+            method=self.options.method,
+            rows_checked=self._checked,
+            evaluation_texts={name: texts[name] for name in names},
+            contaminated={name: self._dropped[name] for name in names},
+            ngram=self.options.ngram if ngrams is not None else None,
+            texts_too_short=ngrams.skipped if ngrams is not None else None,
+            threshold=self.options.threshold if ngrams is None else None,
+        )
 
 
 def prompt_texts(frame: pl.DataFrame) -> list[str]:

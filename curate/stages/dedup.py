@@ -36,10 +36,23 @@ from curate.dedup.exact import ExactSets
 from curate.dedup.sketch import ConversationSketch, Sketcher
 from curate.dedup.text import Shingle
 from curate.errors import StageError
+from curate.markdown import paragraphs, plural, report_tables
 from curate.options import ExistingPath, StageOptions
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import FilterStage, RunContext, StageReport, register
 
 TOP_CLUSTERS = 10
+IN_PROSE = {
+    "exact_duplicates",
+    "near_duplicates",
+    "prompt_clusters",
+    "largest_clusters",
+    "threshold",
+    "num_perm",
+    "ngram",
+    "bands",
+    "rows",
+}
+"""Report fields the card section says in sentences; the others go into its table."""
 
 
 class DedupOptions(StageOptions):
@@ -92,6 +105,13 @@ class DedupOptions(StageOptions):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | Path) else value
 
+    @field_validator("against")
+    @classmethod
+    def _index_files(cls, paths: list[Path]) -> list[Path]:
+        """Each folder named becomes its index file; whether its settings match is the stage's
+        check (``Dedup.__init__``), which knows the seed the run will use."""
+        return [index.locate(path) for path in paths]
+
     @model_validator(mode="after")
     def _consistent(self) -> DedupOptions:
         if (self.bands is None) != (self.rows is None):
@@ -101,14 +121,6 @@ class DedupOptions(StageOptions):
                 f"bands x rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}; "
                 "lower them or raise num_perm"
             )
-        for path in self.against:
-            found = index.locate(path)
-            stored, _ = index.read_settings(found)
-            differences = self.index_settings(stored.seed if self.seed is None else self.seed).differences(
-                stored
-            )
-            if differences:
-                raise ValueError(f"{found} was built with other settings ({'; '.join(differences)})")
         return self
 
     def index_settings(self, seed: int) -> index.IndexSettings:
@@ -127,43 +139,73 @@ class DedupOptions(StageOptions):
         return minhash.lsh_parameters(self.threshold, self.num_perm, minhash.VERIFIED_WEIGHTS)
 
 
+class DedupReport(StageReport):
+    """What ``dedup`` found, and the settings it found it with."""
+
+    exact_duplicates: int = Field(description="Rows dropped as exact duplicates (after normalisation).")
+    near_duplicates: int = Field(description="Rows dropped as near duplicates.")
+    earlier_release: int = Field(description="Rows dropped as duplicates of an earlier release.")
+    prompt_clusters: int = Field(description="Clusters of near-duplicate prompts among the kept rows.")
+    largest_clusters: list[int] = Field(description="Rows in the largest prompt clusters, largest first.")
+    largest_duplicate_sets: list[int] = Field(description="Rows in the largest sets of duplicates.")
+    char_shingled: int = Field(description="Rows shingled by characters.")
+    without_shingles: int = Field(description="Rows too short to shingle (only exact matches).")
+    threshold: float
+    num_perm: int
+    bands: int
+    rows: int
+    ngram: int
+    char_ngram: int
+    shingle: Shingle
+    keep: Literal["first", "longest", "newest"]
+    seed: int
+    against: int = Field(description="Earlier releases compared with.")
+
+
 @register("dedup")
-class Dedup(FilterStage[DedupOptions]):
+class Dedup(FilterStage[DedupOptions, DedupReport]):
     """Drop duplicate conversations; give every kept row a ``prompt_cluster``."""
 
     Options = DedupOptions
+    Report = DedupReport
     reasons = ("duplicate", "earlier_release")
     whole_data = True
 
     def __init__(self, options: DedupOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
         self._releases: list[index.ReleaseIndex] | None = None
-        self._figures: dict[str, Any] = {}
+        self._figures: DedupReport | None = None
         self._kept: tuple[pl.DataFrame, ConversationSketch, npt.NDArray[np.int64]] | None = None
+        self._check_releases()
 
     @property
     def settings(self) -> index.IndexSettings:
         """How this run sketches texts; an earlier release's index must have been made alike."""
         return self.options.index_settings(self.seed)
 
-    def setup(self) -> None:
-        """Load the indexes of earlier releases named in ``against``."""
-        settings = self.settings
-        self._releases = []
+    def _check_releases(self) -> None:
+        """Refuse an ``against`` index whose signatures this run's would not compare with.
+
+        The one check of those settings: here the seed is known (the stage's own, else the
+        run's), and the runner builds every stage before it reads any data.
+        """
         for path in self.options.against:
-            release = index.read_index(index.locate(path))
-            differences = settings.differences(release.settings)
+            stored, _ = index.read_settings(path)
+            differences = self.settings.differences(stored)
             if differences:
                 raise StageError(
-                    f"dedup: the index {release.path} was built with other settings "
+                    f"dedup: against: the index {path} was built with other settings "
                     f"({'; '.join(differences)}); use the same ones, or rebuild the index"
                 )
-            self._releases.append(release)
+
+    def setup(self) -> None:
+        """Load the indexes of earlier releases named in ``against``."""
+        self._releases = [index.read_index(path) for path in self.options.against]
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
-        if self._releases is None:
-            self.setup()
-        releases = self._releases or []
+        releases = self._releases
+        if releases is None:
+            raise self.not_set_up()
         lsh = self.options.lsh()
         sketcher = Sketcher(self.settings, workers=self.context.workers)
         sketch = sketcher.sketch(frame)
@@ -189,38 +231,57 @@ class Dedup(FilterStage[DedupOptions]):
             )
         return ranked["row"].to_numpy().astype(np.int64)
 
-    def _summary(
-        self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]
-    ) -> dict[str, Any]:
+    def _summary(self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]) -> DedupReport:
         dropped = decisions.duplicate_of != KEPT
         roots = decisions.prompt_root[decisions.prompt_root != KEPT]
         counts = np.bincount(roots)
         sizes = np.sort(counts[counts > 0])[::-1]
         options = self.options
-        return {
-            "exact_duplicates": int((dropped & decisions.exact).sum()),
-            "near_duplicates": int((dropped & ~decisions.exact).sum()),
-            "earlier_release": int((decisions.release != KEPT).sum()),
-            "prompt_clusters": int(sizes.size),
-            "largest_clusters": sizes[:TOP_CLUSTERS].tolist(),
-            "largest_duplicate_sets": decisions.duplicate_sets[:TOP_CLUSTERS].tolist(),
-            "char_shingled": int((sketch.prompt.char_mode | sketch.reply.char_mode).sum()),
-            "without_shingles": int((~sketch.has_shingles).sum()),
-            "threshold": options.threshold,
-            "num_perm": options.num_perm,
-            "bands": lsh[0],
-            "rows": lsh[1],
-            "ngram": options.ngram,
-            "char_ngram": options.char_ngram,
-            "shingle": options.shingle,
-            "keep": options.keep,
-            "seed": self.seed,
-            "against": len(options.against),
-        }
+        return DedupReport(
+            exact_duplicates=int((dropped & decisions.exact).sum()),
+            near_duplicates=int((dropped & ~decisions.exact).sum()),
+            earlier_release=int((decisions.release != KEPT).sum()),
+            prompt_clusters=int(sizes.size),
+            largest_clusters=sizes[:TOP_CLUSTERS].tolist(),
+            largest_duplicate_sets=decisions.duplicate_sets[:TOP_CLUSTERS].tolist(),
+            char_shingled=int((sketch.prompt.char_mode | sketch.reply.char_mode).sum()),
+            without_shingles=int((~sketch.has_shingles).sum()),
+            threshold=options.threshold,
+            num_perm=options.num_perm,
+            bands=lsh[0],
+            rows=lsh[1],
+            ngram=options.ngram,
+            char_ngram=options.char_ngram,
+            shingle=options.shingle,
+            keep=options.keep,
+            seed=self.seed,
+            against=len(options.against),
+        )
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> DedupReport | None:
         """Counts and settings for the manifest and the card (never a record's value)."""
-        return dict(self._figures)
+        return self._figures
+
+    @classmethod
+    def card_section(cls, report: DedupReport) -> str:
+        removed = (
+            f"Removed {plural(report.exact_duplicates, 'exact duplicate')} and"
+            f" {plural(report.near_duplicates, 'near duplicate')}."
+        )
+        method = (
+            f"Near duplicates: estimated Jaccard similarity at least {report.threshold}, MinHash with"
+            f" {report.num_perm} permutations, word {report.ngram}-grams, LSH with {report.bands} bands"
+            f" of {report.rows} rows."
+        )
+        clusters = (
+            f"Prompts fell into {plural(report.prompt_clusters, 'cluster')} of near-duplicates"
+            " (the `split` stage keeps a cluster on one side)."
+        )
+        sentences = [removed, method, clusters]
+        if report.largest_clusters:
+            sizes = ", ".join(f"{size:,}" for size in report.largest_clusters)
+            sentences.append(f"Largest clusters: {sizes} rows.")
+        return paragraphs(" ".join(sentences), report_tables(report.model_dump(exclude=IN_PROSE)))
 
     def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
         """Write ``dedup/index.parquet``: sketches of the rows this run released, for a later

@@ -30,15 +30,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import polars as pl
 import xxhash
 from pydantic import Field, field_validator, model_validator
 
+from curate.markdown import mapping_table, paragraphs, report_tables
 from curate.options import StageOptions
 from curate.schema import Role
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import FilterStage, RunContext, StageReport, register
 from curate.text.langid import (
     UNDETERMINED,
     Detector,
@@ -120,11 +121,23 @@ class LanguageOptions(StageOptions):
         return self
 
 
+class LanguageReport(StageReport):
+    """Rows by language, and how the languages were found."""
+
+    optional_keys = frozenset({"cache_hits", "texts_detected", "trusted_source"})
+
+    languages: dict[str, int] = Field(description="Rows by language (`und`: too short to judge).")
+    cache_hits: int | None = Field(None, description="Rows whose text was judged already.")
+    texts_detected: int | None = Field(None, description="Distinct texts langdetect judged.")
+    trusted_source: int | None = Field(None, description="Rows that kept the source's language.")
+
+
 @register("language")
-class Language(FilterStage[LanguageOptions]):
+class Language(FilterStage[LanguageOptions, LanguageReport]):
     """Fill ``language`` with a seeded langdetect and keep the languages asked for."""
 
     Options = LanguageOptions
+    Report = LanguageReport
     reasons: ClassVar[tuple[str, ...]] = ("language", "low_confidence", "undetermined")
 
     def __init__(self, options: LanguageOptions, context: RunContext | None = None) -> None:
@@ -222,8 +235,14 @@ class Language(FilterStage[LanguageOptions]):
             self.detector = Detector(self.seed)
         return self.detector
 
-    def report(self) -> dict[str, Any]:
-        return {
-            "languages": dict(sorted(self.languages.items())),
-            **dict(sorted(self.counts.items())),
-        }
+    def report(self) -> LanguageReport:
+        return LanguageReport.model_validate(
+            {"languages": dict(sorted(self.languages.items())), **self.counts}
+        )
+
+    @classmethod
+    def card_section(cls, report: LanguageReport) -> str:
+        return paragraphs(
+            "Rows by detected language:\n\n" + mapping_table(report.languages, "language", "rows"),
+            report_tables(report.model_dump(exclude={"languages"})),
+        )

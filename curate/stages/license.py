@@ -9,7 +9,7 @@ license in canonical form (aliases resolved), so the output algebra sees registr
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar
+from typing import ClassVar, Literal
 
 import polars as pl
 from pydantic import Field, field_validator, model_validator
@@ -19,7 +19,7 @@ from curate.licensing.keys import check_license_key
 from curate.licensing.policy import ModelTerms, Target, UnknownLicenses, UsePolicy, Verdict
 from curate.licensing.registry import registry
 from curate.options import StageOptions
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import FilterStage, KeptDropped, RunContext, StageReport, register
 
 
 class LicenseOptions(StageOptions):
@@ -78,11 +78,23 @@ class LicenseOptions(StageOptions):
         )
 
 
+class LicenseReport(StageReport):
+    """The policy applied, and rows kept and dropped by license and by model terms."""
+
+    use: Target
+    model_terms: Literal["apply", "ignore"]
+    unknown: Literal["reject", "allow"]
+    require_attribution: bool
+    licenses: dict[str, KeptDropped] = Field(description="By license key (`unknown`: not in the registry).")
+    terms: dict[str, KeptDropped] = Field(description="By model provider whose terms apply.")
+
+
 @register("license")
-class LicenseStage(FilterStage[LicenseOptions]):
+class License(FilterStage[LicenseOptions, LicenseReport]):
     """Drops records whose license or model terms do not allow ``use``."""
 
     Options = LicenseOptions
+    Report = LicenseReport
     reasons: ClassVar[tuple[str, ...]] = ("license", "terms")
 
     def __init__(self, options: LicenseOptions, context: RunContext | None = None) -> None:
@@ -132,21 +144,21 @@ class LicenseStage(FilterStage[LicenseOptions]):
         for provider, kept, rows in by_terms.iter_rows():
             self._terms[(provider, kept)] += rows
 
-    def report(self) -> dict[str, Any]:
-        return {
-            "use": self.options.use,
-            "model_terms": self.options.model_terms,
-            "unknown": self.options.unknown,
-            "require_attribution": self.options.require_attribution,
-            "licenses": _table(self._licenses),
-            "terms": _table(self._terms),
-        }
+    def report(self) -> LicenseReport:
+        return LicenseReport(
+            use=self.options.use,
+            model_terms=self.options.model_terms,
+            unknown=self.options.unknown,
+            require_attribution=self.options.require_attribution,
+            licenses=_table(self._licenses),
+            terms=_table(self._terms),
+        )
 
 
 def _field(verdicts: dict[str, Verdict | None], name: str) -> dict[str, str | None]:
     return {key: getattr(verdict, name) if verdict else None for key, verdict in verdicts.items()}
 
 
-def _table(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+def _table(counts: Counter[tuple[str, str]]) -> dict[str, KeptDropped]:
     keys = sorted({key for key, _ in counts})
-    return {key: {"kept": counts[(key, "kept")], "dropped": counts[(key, "dropped")]} for key in keys}
+    return {key: KeptDropped(kept=counts[(key, "kept")], dropped=counts[(key, "dropped")]) for key in keys}

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import polars as pl
 from pydantic import Field, field_validator
 
 from curate import schema
 from curate.options import StageOptions
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import CountsReport, FilterStage, RunContext, register
 from curate.text.clean import Changes, Cleaning, clean_text
 
 Message = dict[str, str]
@@ -86,11 +86,27 @@ class Normalized:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+class NormalizeReport(CountsReport):
+    """What normalizing changed in the conversations it kept (counters absent when zero)."""
+
+    conversations_changed: int | None = None
+    empty_turns_removed: int | None = None
+    late_system_dropped: int | None = None
+    leading_assistant_dropped: int | None = None
+    texts_invisible_removed: int | None = None
+    texts_nfc: int | None = None
+    texts_repaired: int | None = None
+    texts_trimmed: int | None = None
+    trailing_user_dropped: int | None = None
+    turns_merged: int | None = None
+
+
 @register("normalize")
-class Normalize(FilterStage[NormalizeOptions]):
+class Normalize(FilterStage[NormalizeOptions, NormalizeReport]):
     """Clean message texts and regularize turns; reject conversations without both sides."""
 
     Options = NormalizeOptions
+    Report = NormalizeReport
     reasons: ClassVar[tuple[str, ...]] = (
         "empty_conversation",
         "no_user_turn",
@@ -188,8 +204,8 @@ class Normalize(FilterStage[NormalizeOptions]):
                 merged.append(turn)
         return merged
 
-    def report(self) -> dict[str, Any]:
-        return dict(sorted(self.counts.items()))
+    def report(self) -> NormalizeReport:
+        return NormalizeReport.model_validate(self.counts)
 
 
 def _without_leading_assistant(turns: list[Message], counts: Counter[str]) -> list[Message]:

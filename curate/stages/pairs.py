@@ -20,13 +20,14 @@ from pydantic import Field, model_validator
 
 from curate import schema
 from curate.licensing import combine_licenses
+from curate.markdown import mapping_table, paragraphs, plural
 from curate.options import StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
-from curate.stages.base import RunContext, Stage, StageOutput, register
+from curate.stages.base import RunContext, Stage, StageOutput, StageReport, register
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given"]
 CONFIGURABLE = ("ranked", "rated", "model_rank")
@@ -83,11 +84,25 @@ class PairsOptions(StageOptions):
         return value if isinstance(value, StrategyOptions) else None
 
 
+class PairsReport(StageReport):
+    """Pairs made, by strategy, and the groups of replies that gave none, by reason."""
+
+    strategies: list[StrategyName] = Field(description="Strategies, in the order they were tried.")
+    conversations: int = Field(description="Conversations given to the stage.")
+    groups: int = Field(description="Groups of replies to one prompt.")
+    prompt_clusters: int
+    pairs: int
+    pairs_by_strategy: dict[str, int]
+    groups_without_pair: dict[str, int] = Field(description="Groups that gave no pair, by reason.")
+    max_per_prompt: int | None
+
+
 @register("pairs")
-class Pairs(Stage[PairsOptions]):
+class Pairs(Stage[PairsOptions, PairsReport]):
     """Preference pairs from the evidence each group of replies carries."""
 
     Options = PairsOptions
+    Report = PairsReport
     reasons = REASONS
     whole_data = True
     accepts = ("conversations",)
@@ -121,18 +136,36 @@ class Pairs(Stage[PairsOptions]):
         rejected = judged.filter(pl.col("reason").is_not_null())
         return StageOutput(kept=kept, rejected=rejected, consumed=frame.height - rejected.height)
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> PairsReport:
         pairing = self._pairing or Pairing()
-        return {
-            "strategies": list(self.options.strategies),
-            "conversations": self._conversations,
-            "groups": pairing.groups,
-            "prompt_clusters": pairing.clusters,
-            "pairs": len(pairing.pairs),
-            "pairs_by_strategy": pairing.by_strategy(),
-            "groups_without_pair": dict(sorted(pairing.groups_without_pair.items())),
-            "max_per_prompt": self.options.max_per_prompt,
-        }
+        return PairsReport(
+            strategies=list(self.options.strategies),
+            conversations=self._conversations,
+            groups=pairing.groups,
+            prompt_clusters=pairing.clusters,
+            pairs=len(pairing.pairs),
+            pairs_by_strategy=pairing.by_strategy(),
+            groups_without_pair=dict(sorted(pairing.groups_without_pair.items())),
+            max_per_prompt=self.options.max_per_prompt,
+        )
+
+    @classmethod
+    def card_section(cls, report: PairsReport) -> str:
+        made = (
+            f"Made {plural(report.pairs, 'pair')} from {plural(report.conversations, 'conversation')}"
+            f" in {plural(report.groups, 'group')} of replies to one prompt"
+            f" ({plural(report.prompt_clusters, 'prompt cluster')})."
+        )
+        limit = report.max_per_prompt
+        most = "any number of pairs" if limit is None else plural(limit, "pair")
+        order = ", ".join(f"`{name}`" for name in report.strategies)
+        return paragraphs(
+            made,
+            f"Strategies, tried in this order on each group: {order}; at most {most} per prompt cluster.",
+            mapping_table(report.pairs_by_strategy, "strategy", "pairs"),
+            "Groups that gave no pair, by reason:\n\n"
+            + mapping_table(report.groups_without_pair, "reason", "groups"),
+        )
 
 
 def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame) -> pl.DataFrame:

@@ -21,10 +21,11 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate import schema
+from curate.markdown import mapping_table, paragraphs, plural, report_tables
 from curate.options import StageOptions
-from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN
+from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action
 from curate.schema import Role
-from curate.stages.base import FilterStage, register
+from curate.stages.base import FilterStage, StageReport, register
 
 if TYPE_CHECKING:
     from curate.pii.actions import Scrubber
@@ -60,6 +61,7 @@ ASSISTANT_NAMES: Final = (
     "Assistant",
 )
 TRUE_VALUES: Final = ("true", "1", "yes")
+SourceRedactedPolicy = Literal["scan", "trust", "drop"]
 
 
 class PiiOptions(StageOptions):
@@ -81,7 +83,7 @@ class PiiOptions(StageOptions):
         True,
         description="Also allow names of chat assistants and model families (ChatGPT, Claude, Llama...).",
     )
-    action: Literal["replace", "mask", "hash", "redact", "drop"] = Field(
+    action: Action = Field(
         "replace",
         description="replace: <ENTITY>; mask: ****; hash: <ENTITY_token>, one token per value within a run; "
         "redact: removed; drop: reject the conversation with reason pii:<ENTITY>.",
@@ -95,7 +97,7 @@ class PiiOptions(StageOptions):
         default_factory=lambda: list[Role](["user", "system"]),
         description="Roles whose turns also get spaCy NER (PERSON and other NER types), or `all`.",
     )
-    on_source_redacted: Literal["scan", "trust", "drop"] = Field(
+    on_source_redacted: SourceRedactedPolicy = Field(
         "scan",
         description="Records the source marked redacted: scan them anyway, pass them unscanned, or drop.",
     )
@@ -167,11 +169,42 @@ class PiiOptions(StageOptions):
         return tuple(sorted({" ".join(term.split()).casefold() for term in terms if term.strip()}))
 
 
+class SourceRedacted(StageReport):
+    seen: int = Field(description="Records the source marked redacted.")
+    policy: SourceRedactedPolicy = Field(description="What was done with them (`on_source_redacted`).")
+
+
+class PiiReport(StageReport):
+    """What ``pii`` found and did: counts by entity type and action, never a value."""
+
+    optional_keys = frozenset({"hash_key"})
+
+    entities: dict[str, int] = Field(description="Entities found, by type.")
+    actions: dict[str, int] = Field(description="Entities the action was applied to, by action.")
+    conversations_with_pii: int
+    conversations_scanned: int
+    messages_scanned: int
+    texts_analysed: int = Field(description="Distinct texts presidio analysed.")
+    texts_reused: int = Field(description="Texts whose findings came from the cache.")
+    echoes_removed: int = Field(description="Values found in one turn and removed from another.")
+    source_redacted: SourceRedacted
+    action: Action
+    entity_types: list[str]
+    score_threshold: dict[str, float]
+    roles: list[Role]
+    ner_on: list[Role]
+    model: str
+    hash_key: Literal["environment", "seed"] | None = Field(
+        None, description="Where the hash action's key came from (hash only)."
+    )
+
+
 @register("pii")
-class PiiStage(FilterStage[PiiOptions]):
+class Pii(FilterStage[PiiOptions, PiiReport]):
     """Scrub personal data from every scanned turn, or drop conversations that hold any."""
 
     Options = PiiOptions
+    Report = PiiReport
     reasons = ("pii", "source_redacted")
 
     def __init__(self, options: PiiOptions, context: Any = None) -> None:
@@ -213,9 +246,9 @@ class PiiStage(FilterStage[PiiOptions]):
         return (secret or f"curate-pii-seed:{self.seed}").encode()
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
-        if self._analyser is None or self._scrubber is None:
-            self.setup()
-        assert self._analyser is not None and self._scrubber is not None
+        analyser, scrubber = self._analyser, self._scrubber
+        if analyser is None or scrubber is None:
+            raise self.not_set_up()
         options = self.options
         roles, ner_roles = frozenset(options.roles), options.ner_roles()
         conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
@@ -229,7 +262,7 @@ class PiiStage(FilterStage[PiiOptions]):
                 if message["role"] in roles and message["content"]:
                     requests.append((message["content"], message["role"] in ner_roles))
                     where.append((row, turn))
-        found = self._analyser.findings(requests)
+        found = analyser.findings(requests)
         by_row: dict[int, dict[int, Any]] = {}
         for (row, turn), findings in zip(where, found, strict=True):
             if findings:
@@ -242,7 +275,7 @@ class PiiStage(FilterStage[PiiOptions]):
         for row, turns in by_row.items():
             messages = conversations[row]
             texts = [message["content"] or "" for message in messages]
-            scrubbed = self._scrubber.scrub(texts, [turns.get(turn, ()) for turn in range(len(messages))])
+            scrubbed = scrubber.scrub(texts, [turns.get(turn, ()) for turn in range(len(messages))])
             self._entities.update(scrubbed.entities)
             self._counts["conversations_with_pii"] += 1
             self._counts["echoes"] += scrubbed.echoes
@@ -274,28 +307,52 @@ class PiiStage(FilterStage[PiiOptions]):
         )
         return [bool(flag) for flag in flags.to_series().to_list()]
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> PiiReport:
         options, counts = self.options, self._counts
         analyser = self._analyser
-        return {
-            "entities": dict(sorted(self._entities.items())),
-            "actions": {options.action: counts[options.action]} if counts[options.action] else {},
-            "conversations_with_pii": counts["conversations_with_pii"],
-            "conversations_scanned": counts["conversations_scanned"],
-            "messages_scanned": counts["messages_scanned"],
-            "texts_analysed": analyser.analysed if analyser else 0,
-            "texts_reused": analyser.cached if analyser else 0,
-            "echoes_removed": counts["echoes"],
-            "source_redacted": {"seen": counts["source_redacted"], "policy": options.on_source_redacted},
-            "action": options.action,
-            "entity_types": list(options.entities),
-            "score_threshold": options.thresholds(),
-            "roles": list(options.roles),
-            "ner_on": sorted(options.ner_roles()),
-            "model": options.model,
-            **(
-                {"hash_key": "environment" if counts["hash_key_from_environment"] else "seed"}
+        return PiiReport(
+            entities=dict(sorted(self._entities.items())),
+            actions={options.action: counts[options.action]} if counts[options.action] else {},
+            conversations_with_pii=counts["conversations_with_pii"],
+            conversations_scanned=counts["conversations_scanned"],
+            messages_scanned=counts["messages_scanned"],
+            texts_analysed=analyser.analysed if analyser else 0,
+            texts_reused=analyser.cached if analyser else 0,
+            echoes_removed=counts["echoes"],
+            source_redacted=SourceRedacted(seen=counts["source_redacted"], policy=options.on_source_redacted),
+            action=options.action,
+            entity_types=list(options.entities),
+            score_threshold=options.thresholds(),
+            roles=list(options.roles),
+            ner_on=sorted(options.ner_roles()),
+            model=options.model,
+            hash_key=(
+                ("environment" if counts["hash_key_from_environment"] else "seed")
                 if options.action == "hash"
-                else {}
+                else None
             ),
-        }
+        )
+
+    @classmethod
+    def card_section(cls, report: PiiReport) -> str:
+        if report.ner_on:
+            detection = (
+                "Detection used presidio's pattern recognizers on every scanned turn and spaCy named-entity"
+                f" recognition on {' and '.join(report.ner_on)} turns."
+            )
+        else:
+            detection = (
+                "Detection used presidio's pattern recognizers only (named-entity recognition was off)."
+            )
+        found = (
+            f"{plural(report.conversations_with_pii, 'conversation')} held personal data that was scrubbed."
+        )
+        return paragraphs(
+            f"{found} {detection}",
+            "Entities found, by type (counts only: no value is ever recorded):\n\n"
+            + mapping_table(report.entities, "entity type", "found"),
+            "What was done with them:\n\n" + mapping_table(report.actions, "action", "entities"),
+            report_tables(
+                report.model_dump(exclude={"entities", "actions", "conversations_with_pii", "ner_on"})
+            ),
+        )

@@ -17,14 +17,14 @@ drops all five flags, ``false`` none.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import polars as pl
 from pydantic import Field, model_validator
 
 from curate.options import StageOptions
 from curate.schema import Role
-from curate.stages.base import FilterStage, RunContext, register
+from curate.stages.base import CountsReport, FilterStage, RunContext, register
 from curate.text.meta import FLAGS, KEYS, Flag, UnreadableMetaError, flags_of
 
 DEFAULT_FLAGS: tuple[Flag, ...] = ("toxic", "moderation", "deleted", "review")
@@ -66,11 +66,23 @@ class QualityOptions(StageOptions):
         return tuple(flag for flag in FLAGS if flag in self.drop_flagged)
 
 
+class QualityReport(CountsReport):
+    """Rows the source flagged, by flag, and rows whose flags could not be read (absent when zero)."""
+
+    flag_deleted: int | None = None
+    flag_moderation: int | None = None
+    flag_redacted: int | None = None
+    flag_review: int | None = None
+    flag_toxic: int | None = None
+    meta_unreadable: int | None = None
+
+
 @register("quality")
-class Quality(FilterStage[QualityOptions]):
+class Quality(FilterStage[QualityOptions, QualityReport]):
     """Drop flagged records and conversations with too few or too many turns or characters."""
 
     Options = QualityOptions
+    Report = QualityReport
     reasons: ClassVar[tuple[str, ...]] = (
         "flagged",
         "too_few_turns",
@@ -173,5 +185,5 @@ class Quality(FilterStage[QualityOptions]):
                 )
         return verdicts
 
-    def report(self) -> dict[str, Any]:
-        return dict(sorted(self.counts.items()))
+    def report(self) -> QualityReport:
+        return QualityReport.model_validate(self.counts)

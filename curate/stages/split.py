@@ -12,15 +12,16 @@ The result is a ``_split`` column, which the writer turns into ``data/train-*`` 
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 import polars as pl
 from pydantic import Field, model_validator
 
 from curate import schema
+from curate.markdown import paragraphs, report_tables, table
 from curate.options import StageOptions
 from curate.splitting.clusters import choose_test, components, conversation_keys, pair_keys
-from curate.stages.base import RunContext, Stage, StageOutput, no_rejects, register
+from curate.stages.base import RunContext, Stage, StageOutput, StageReport, no_rejects, register
 
 
 class SplitOptions(StageOptions):
@@ -46,17 +47,33 @@ class SplitOptions(StageOptions):
         return round(self.test_size * rows)
 
 
+class SplitSide(StageReport):
+    rows: int
+    clusters: int = Field(description="Prompt clusters (with their groups and exact prompts) on this side.")
+
+
+class SplitReport(StageReport):
+    """How many rows, and how many prompt clusters, went to each side."""
+
+    test_size: float | int
+    target_test_rows: int = Field(description="The test rows aimed at; whole clusters make it approximate.")
+    seed: int
+    train: SplitSide
+    test: SplitSide
+
+
 @register("split")
-class Split(Stage[SplitOptions]):
+class Split(Stage[SplitOptions, SplitReport]):
     """Train and test splits that never share a prompt cluster."""
 
     Options = SplitOptions
+    Report = SplitReport
     whole_data = True
     accepts = ("conversations", "pairs")
 
     def __init__(self, options: SplitOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
-        self._report: dict[str, Any] = {}
+        self._report: SplitReport | None = None
 
     def process(self, frame: pl.DataFrame) -> StageOutput:
         row_component, names = components(_keys(frame))
@@ -67,17 +84,29 @@ class Split(Stage[SplitOptions]):
         test = choose_test(sizes, names, target, self.seed)
         labels = ["test" if component in test else "train" for component in row_component]
         kept = frame.with_columns(_split=pl.Series(labels, dtype=pl.String))
-        self._report = {
-            "test_size": self.options.test_size,
-            "target_test_rows": target,
-            "seed": self.seed,
-            "train": {"rows": frame.height - labels.count("test"), "clusters": len(names) - len(test)},
-            "test": {"rows": labels.count("test"), "clusters": len(test)},
-        }
+        self._report = SplitReport(
+            test_size=self.options.test_size,
+            target_test_rows=target,
+            seed=self.seed,
+            train=SplitSide(rows=frame.height - labels.count("test"), clusters=len(names) - len(test)),
+            test=SplitSide(rows=labels.count("test"), clusters=len(test)),
+        )
         return StageOutput(kept=kept, rejected=no_rejects(frame))
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> SplitReport | None:
         return self._report
+
+    @classmethod
+    def card_section(cls, report: SplitReport) -> str:
+        sides = [
+            (name, side.rows, side.clusters)
+            for name, side in (("train", report.train), ("test", report.test))
+        ]
+        return paragraphs(
+            "Whole prompt clusters (replies to one prompt, and near-duplicate prompts when `dedup` ran) go"
+            f" to one side.\n\n{table(['split', 'rows', 'prompt clusters'], sides, align='lrr')}",
+            report_tables(report.model_dump(exclude={"train", "test"})),
+        )
 
 
 def _keys(frame: pl.DataFrame) -> list[list[str]]:

@@ -1,0 +1,145 @@
+"""The run record: ``manifest.json`` round-trips through its models, old folders still load,
+and a record that does not fit names the file and the field.
+
+``fixtures/output-v0.1`` is the demo's output folder as curate wrote it before the record
+was typed (no ``schema_version``): its manifest, card and Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from curate.card import write_card
+from curate.cli import cli
+from curate.errors import CurateError
+from curate.inspect import inspect_path
+from curate.record import MANIFEST_FILE, SCHEMA_VERSION, Manifest, read_manifest
+from curate.writers.dataset import DataFile, data_files
+
+FIXTURE = Path(__file__).parent / "fixtures" / "output-v0.1"
+
+
+@pytest.fixture
+def old_folder(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FIXTURE, tmp_path / "demo-dpo"))
+
+
+def test_a_folder_written_before_the_typed_record_loads() -> None:
+    manifest = read_manifest(FIXTURE)
+    assert manifest.schema_version is None
+    assert [stage.name for stage in manifest.stages][:3] == ["read", "normalize", "quality"]
+    assert all(stage.balanced for stage in manifest.stages)
+    assert manifest.license is not None and manifest.license.expression == "Apache-2.0 AND CC-BY-4.0 AND MIT"
+
+
+def test_its_manifest_round_trips_byte_for_byte() -> None:
+    text = (FIXTURE / MANIFEST_FILE).read_text(encoding="utf-8")
+    assert Manifest.model_validate_json(text).to_json() == text
+
+
+def test_curate_card_rebuilds_its_card_byte_for_byte(old_folder: Path) -> None:
+    (old_folder / "README.md").unlink()
+    outcome = CliRunner().invoke(cli, ["card", str(old_folder)])
+    assert outcome.exit_code == 0, outcome.output
+    assert (old_folder / "README.md").read_bytes() == (FIXTURE / "README.md").read_bytes()
+
+
+def test_inspect_summarises_the_folder_from_its_record(old_folder: Path) -> None:
+    lines = inspect_path(old_folder).splitlines()
+    assert lines[0] == f"{old_folder}: demo-dpo (40 pairs)"
+    assert lines[1].split() == ["read", "in", "162", "out", "198", "rejected", "0"]
+    (old_folder / MANIFEST_FILE).write_text(json.dumps({"manifest_version": 1}), encoding="utf-8")
+    with pytest.raises(CurateError, match=r"manifest\.json: name: Field required"):
+        inspect_path(old_folder)
+
+
+def test_a_new_record_says_its_schema_version() -> None:
+    data = json.loads((FIXTURE / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest = Manifest.model_validate({**data, "schema_version": SCHEMA_VERSION})
+    keys = list(json.loads(manifest.to_json()))
+    assert keys[:3] == ["manifest_version", "schema_version", "name"]
+
+
+BREAKS: list[tuple[str, Any, str]] = [  # where (None: deleted), the value put there, the message
+    ("license.redistribution_allowed", None, "license.redistribution_allowed: Field required"),
+    ("stages.1.rows_in", "many", "stages[1].rows_in: Input should be a valid integer"),
+    ("stages.6.report.exact_duplicates", "one", "stages[6].report.exact_duplicates: Input should be a valid"),
+    ("stages.7.report.entities", ["PERSON"], "stages[7].report.entities: Input should be a valid dictionary"),
+    ("stages.2.report.flag_spam", 3, "stages[2].report.flag_spam: Extra inputs are not permitted"),
+    ("output.kind", "rows", "output.kind: Input should be 'conversations' or 'pairs'"),
+    ("extra", 1, "extra: Extra inputs are not permitted"),
+    ("schema_version", SCHEMA_VERSION + 1, "was written by a newer curate"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), BREAKS, ids=[where for where, _, _ in BREAKS])
+def test_a_record_that_does_not_fit_names_the_file_and_the_field(
+    old_folder: Path, where: str, value: Any, message: str
+) -> None:
+    path = old_folder / MANIFEST_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    *parents, last = where.split(".")
+    target = data
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target[key]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CurateError) as caught:
+        write_card(old_folder)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+    outcome = CliRunner().invoke(cli, ["card", str(old_folder)])
+    assert outcome.exit_code == 1
+    assert message in outcome.output and "Traceback" not in outcome.output
+
+
+def test_a_manifest_that_is_not_json_is_named(old_folder: Path) -> None:
+    (old_folder / MANIFEST_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(CurateError, match=r"manifest\.json: not valid JSON"):
+        read_manifest(old_folder)
+
+
+@pytest.mark.parametrize(
+    ("rows", "formats", "shard_rows", "expected"),
+    [
+        ({"train": 3}, ["parquet"], 10, ["data/train-00000-of-00001.parquet"]),
+        ({"train": 0}, ["parquet"], 10, ["data/train-00000-of-00001.parquet"]),
+        (
+            {"train": 5, "test": 1},
+            ["parquet", "jsonl"],
+            2,
+            [
+                "data/train-00000-of-00003.parquet",
+                "data/train-00000-of-00003.jsonl",
+                "data/train-00001-of-00003.parquet",
+                "data/train-00001-of-00003.jsonl",
+                "data/train-00002-of-00003.parquet",
+                "data/train-00002-of-00003.jsonl",
+                "data/test-00000-of-00001.parquet",
+                "data/test-00000-of-00001.jsonl",
+            ],
+        ),
+    ],
+)
+def test_data_file_names_and_their_parsing_agree(
+    rows: dict[str, int], formats: list[str], shard_rows: int, expected: list[str]
+) -> None:
+    files = data_files(rows, formats, shard_rows)
+    assert [file.path for file in files] == expected
+    assert [DataFile.parse(file.name) for file in files] == files
+
+
+@pytest.mark.parametrize(
+    "name", ["train.parquet", "train-0-of-1.parquet", "train-00000-of-00001.csv", ".keep"]
+)
+def test_other_files_are_not_data_files(name: str) -> None:
+    assert DataFile.parse(name) is None
