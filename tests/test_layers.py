@@ -272,3 +272,42 @@ def test_every_form_of_importing_the_cli_is_caught(source: str, importer: str, i
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.Import | ast.ImportFrom)
     assert imports_cli(node, importer, {"curate": True, "curate.licensing": True}) is imports
+
+
+BELOW = ("curate.runner", "curate.result", "curate.executors", "curate.cli")
+LAYERS = [
+    ("curate.record", ("curate.stages", "curate.card", "curate.writers", "curate.readers", *BELOW)),
+    ("curate.writers", ("curate.stages", "curate.card", *BELOW)),
+    ("curate.card", ("curate.runner", "curate.result", "curate.executors", "curate.cli")),
+    ("curate.stages", ("curate.card", "curate.writers", *BELOW)),
+    ("curate.readers", ("curate.stages", "curate.card", "curate.writers", *BELOW)),
+    ("curate.licensing", ("curate.stages", "curate.card", "curate.readers", *BELOW)),
+    *[
+        (mechanics, ("curate.stages", "curate.card", *BELOW))
+        for mechanics in (
+            "curate.text",
+            "curate.dedup",
+            "curate.pii",
+            "curate.pairing",
+            "curate.splitting",
+            "curate.decontamination",
+        )
+    ],
+]
+
+
+def within(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+@pytest.mark.parametrize(("package", "forbidden"), LAYERS, ids=[package for package, _ in LAYERS])
+def test_each_layer_imports_only_what_is_below_it(package: str, forbidden: tuple[str, ...]) -> None:
+    graph = load_graph()
+    offenders = sorted(
+        f"{importer} -> {imported}"
+        for importer, imported_set in graph.items()
+        if within(importer, package)
+        for imported in imported_set
+        if any(within(imported, other) for other in forbidden)
+    )
+    assert not offenders, f"{package} reaches above itself at module load:\n" + "\n".join(offenders)

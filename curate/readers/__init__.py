@@ -1,6 +1,16 @@
-"""Readers: one module per source format, each registered by name.
+"""Readers: source records in, canonical conversation rows out.
 
-``read_input`` reads one input of a pipeline; ``read`` reads a path from a notebook.
+``discovery``  which files a path, glob or folder names (the pipeline file checks paths with it)
+``files``      raw records out of JSON, JSON Lines, Parquet and saved datasets, compressed or not
+``base``       ``Reader`` and the helpers formats share (roles, text, timestamps, signals)
+``sharegpt`` ``wildchat`` ``lmsys`` ``arena`` ``oasst`` ``openai`` ``preference`` ``auto``
+               one module per source format, each registered by name
+``transcripts`` ``markup`` ``languages``   turn text shared by several formats
+``load``       ``InputStream`` (an input as bounded shards), ``read_input`` and ``read``
+
+Modules here import ``curate.errors``, ``curate.options``, ``curate.schema``,
+``curate.registry`` and ``curate.licensing`` (an input's license); ``curate.config`` only for
+type hints or inside a function, since the pipeline file's models sit above the readers.
 """
 
 from curate.readers import (  # noqa: F401  (importing a module registers its reader)

@@ -3,8 +3,9 @@
 ``curate.stages.base`` is the stage contract (options, reasons, report, lifecycle); each
 other module is one stage: its options, its report, its one method and its card section.
 Stages may import the mechanics packages (``text``, ``dedup``, ``pii``, ``pairing``,
-``licensing``), ``record``, ``markdown``, ``schema`` and ``options``; never the runner, the
-writers, the card or the CLI.
+``splitting``, ``decontamination``, ``licensing``), ``record``, ``markdown``, ``schema``,
+``errors``, ``registry`` and ``options``; never the runner, the executors, the writers, the
+card or the CLI.
 """
 
 from curate.stages.base import FilterStage, RunContext, Stage, StageOutput, register, split_by_reason
