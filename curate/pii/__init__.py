@@ -11,6 +11,8 @@
 ``scan``         ``scan_structured``: residual check before publishing
 
 Importing this package is cheap; presidio and spaCy load with the modules that need them.
+Modules here import presidio, spaCy and polars and, from curate, only ``curate.errors``; the
+``pii`` stage and ``publish``'s residual scan use them.
 """
 
 from curate.pii.entities import DEFAULT_ENTITIES, Finding
