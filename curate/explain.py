@@ -167,7 +167,7 @@ def _record(side: str, row: dict[str, Any]) -> SourceRecord:
 
 
 def _input(result: RunResult, name: str) -> InputTrace | None:
-    for read, spec in zip(result.inputs, result.config.inputs, strict=True):
+    for read, spec in zip(result.manifest.inputs, result.config.inputs, strict=True):
         if read.name == name:
             return InputTrace(
                 name=name,
@@ -175,7 +175,7 @@ def _input(result: RunResult, name: str) -> InputTrace | None:
                 declared_license=spec.license,
                 declared_consent=spec.consent,
                 records=read.records,
-                files=list(read.files),
+                files=[file.model_dump() for file in read.files],
             )
     return None
 

@@ -14,7 +14,6 @@ from curate.licensing import summarize_output
 from curate.record import (
     MANIFEST_VERSION,
     SCHEMA_VERSION,
-    InputFile,
     InputRecord,
     LicenseSummary,
     Manifest,
@@ -25,7 +24,6 @@ from curate.writers.dataset import data_files
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
-    from curate.readers.load import InputRead
 
 PACKAGES = (
     "curate",
@@ -65,7 +63,7 @@ def _model_terms(config: PipelineConfig) -> Literal["apply", "ignore"]:
 
 def build_manifest(
     config: PipelineConfig,
-    inputs: Sequence[InputRead],
+    inputs: Sequence[InputRecord],
     stats: Sequence[StageStats],
     output: pl.DataFrame,
     conversations: pl.DataFrame,
@@ -89,21 +87,7 @@ def build_manifest(
         config=config.raw,
         pipeline_text=config.text,
         seed=config.seed,
-        inputs=[
-            InputRecord(
-                name=read.name,
-                format=read.format,
-                format_detected=read.detected,
-                files=[InputFile.model_validate(file) for file in read.files],
-                records=read.records,
-                rows=read.frame.height,
-                rejected=read.rejects.height,
-                reasons=read.reasons,
-                license=read.license,
-                consent=spec.consent,
-            )
-            for read, spec in zip(inputs, config.inputs, strict=True)
-        ],
+        inputs=list(inputs),
         stages=list(stats),
         license=LicenseSummary.model_validate(derived),
         output=OutputRecord(

@@ -15,10 +15,11 @@ use it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -56,8 +57,31 @@ class Record(BaseModel):
         return data
 
 
+SETTING: Final = "setting"
+"""Field metadata for a figure that is a setting, not a count: ``Annotated[int, SETTING]``.
+
+Shards' reports keep a setting's one value instead of adding it up."""
+
+
 class StageReport(Record):
-    """Base of a stage's report (its ``Report``) and of the parts of one: counts and settings."""
+    """Base of a stage's report (its ``Report``) and of the parts of one: counts and settings.
+
+    Reports of disjoint shards of rows combine with ``merged``: counts (ints, mappings of
+    counts, nested reports) add up; everything else, and ints marked ``SETTING``, is a setting
+    that every shard must share.
+    """
+
+    def merged(self, other: Self) -> Self:
+        """The figures of this report's rows and ``other``'s together."""
+        if type(other) is not type(self):
+            raise CurateError(f"cannot combine a {type(self).__name__} with a {type(other).__name__}")
+        values = {
+            name: _combined(
+                getattr(self, name), getattr(other, name), SETTING in info.metadata, type(self).__name__, name
+            )
+            for name, info in type(self).model_fields.items()
+        }
+        return type(self).model_validate(values)
 
 
 class KeptDropped(StageReport):
@@ -216,6 +240,32 @@ class Manifest(Record):
     def to_json(self) -> str:
         """The text of ``manifest.json``."""
         return json.dumps(self.model_dump(), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def merge_reports(reports: Iterable[StageReport | None]) -> StageReport | None:
+    """The report of all shards, from theirs in shard order (None when none reported)."""
+    found = [report for report in reports if report is not None]
+    if not found:
+        return None
+    return functools.reduce(lambda total, report: total.merged(report), found)
+
+
+def _combined(mine: Any, theirs: Any, setting: bool, model: str, name: str) -> Any:
+    if mine is None or theirs is None:
+        return theirs if mine is None else mine
+    counted = isinstance(mine, int | dict | StageReport) and not isinstance(mine, bool)
+    if setting or not counted:
+        if mine != theirs:
+            raise CurateError(f"shards disagree on the setting {model}.{name}: {mine!r} and {theirs!r}")
+        return mine
+    if isinstance(mine, StageReport):
+        return mine.merged(theirs)
+    if isinstance(mine, dict):
+        keys = list(mine) + [key for key in theirs if key not in mine]
+        if list(mine) == sorted(mine) and list(theirs) == sorted(theirs):
+            keys.sort()
+        return {key: _combined(mine.get(key), theirs.get(key), False, model, f"{name}.{key}") for key in keys}
+    return mine + theirs
 
 
 def read_manifest(folder: Path) -> Manifest:

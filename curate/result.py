@@ -16,7 +16,6 @@ from curate.record import StageStats as StageStats
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
     from curate.explain import Explanation
-    from curate.readers.load import InputRead
 
 
 @dataclass
@@ -34,7 +33,6 @@ class RunResult:
     output: pl.DataFrame
     conversations: pl.DataFrame
     rejects_by_stage: dict[str, pl.DataFrame]
-    inputs: list[InputRead]
     manifest: Manifest
     output_dir: Path | None = None
 

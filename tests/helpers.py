@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,11 @@ import polars as pl
 
 import curate
 from curate import schema
-from curate.stages.base import Stage
+from curate.executors.pool import ShardRunner, finish_shard
+from curate.executors.steps import stage_stats
+from curate.executors.workdir import RunKey, WorkFolder
+from curate.record import StageStats
+from curate.stages.base import RunContext, Stage
 
 
 def conversation(
@@ -56,3 +61,28 @@ def figures(stage: Stage[Any]) -> dict[str, Any]:
     """A stage's report as the manifest stores it (``{}`` when it reports nothing)."""
     report = stage.report()
     return report.model_dump() if report is not None else {}
+
+
+def run_in_shards(
+    stage: Stage[Any], rows: pl.DataFrame, shard_rows: int, *, set_up: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame, StageStats]:
+    """Run one record stage over ``rows`` in shards, as the executor does: its kept rows, its
+    rejects and its figures (counts and reports of the shards, merged).
+
+    ``set_up=False`` is for a stage the caller set up already (and tears down itself)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        key = RunKey(curate_version="test", config_hash="", inputs=(), shard_rows=shard_rows, limit=None)
+        work, _ = WorkFolder.open(Path(scratch) / "work", key, resume=False, restart=False)
+        slices = [rows.slice(start, shard_rows) for start in range(0, max(rows.height, 1), shard_rows)]
+        if set_up:
+            with ShardRunner(work, "01-test", [(0, stage)], [], RunContext(), workers=1) as runner:
+                for number, part in enumerate(slices):
+                    runner.submit(f"{number:05d}", part, {}, {})
+        else:
+            for number, part in enumerate(slices):
+                finish_shard(work, "01-test", [(0, stage)], f"{number:05d}", part, {}, {})
+        shards = work.finished("01-test")
+        kept = pl.concat([work.frame("01-test", shard, "kept") for shard in shards])
+        rejected = pl.concat([work.frame("01-test", shard, "rejects-0") for shard in shards])
+        stats = stage_stats(stage, [work.facts("01-test", shard)["stages"][0] for shard in shards])
+    return kept, rejected, stats

@@ -7,6 +7,7 @@ all still there, byte for byte.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -190,21 +191,39 @@ def test_a_second_run_on_a_locked_output_is_refused_with_the_first_runs_pid(proj
     assert not (target.parent / ".safe.lock").exists()
 
 
-def test_ctrl_c_exits_130_and_leaves_the_previous_output_whole(
+def test_ctrl_c_exits_130_leaves_the_previous_output_whole_and_resume_finishes(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pipeline(project).run()
-    before = snapshot(project / "out")
+    before = snapshot(project / "out" / "safe")
+    text = (
+        (project / "pipeline.yaml")
+        .read_text()
+        .replace("normalize: {}", "normalize: {merge_consecutive: false}")
+    )
+    (project / "pipeline.yaml").write_text(text)
 
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
 
-    monkeypatch.setattr("curate.writers.output.write_manifest", interrupted)
-    outcome = CliRunner().invoke(cli, ["run", "pipeline.yaml", "-q"])
+        def interrupted(*args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+        patched.setattr("curate.writers.output.write_manifest", interrupted)
+        outcome = CliRunner().invoke(cli, ["run", "pipeline.yaml", "-q"])
     assert outcome.exit_code == 130
     assert "interrupted" in outcome.output
-    assert snapshot(project / "out") == before
+    assert snapshot(project / "out" / "safe") == before
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["safe", "safe.work"]
+
+    refused = CliRunner().invoke(cli, ["run", "pipeline.yaml", "-q"])
+    assert refused.exit_code == 2
+    assert "pass --resume to continue it, or --restart" in refused.output
+    resumed = CliRunner().invoke(cli, ["run", "pipeline.yaml", "-q", "--resume"])
+    assert resumed.exit_code == 0, resumed.output
     assert sorted(p.name for p in (project / "out").iterdir()) == ["safe"]
+    assert json.loads((project / "out" / "safe" / "manifest.json").read_text())["config"]["stages"] == [
+        {"normalize": {"merge_consecutive": False}}
+    ]
 
 
 def test_staging_folders_of_dead_runs_are_removed_and_live_ones_kept(

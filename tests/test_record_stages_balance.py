@@ -24,10 +24,8 @@ from pydantic import ValidationError
 
 import curate
 from curate import registry
-from curate.progress import QuietReporter
-from curate.runner import _check, _in_batches
 from curate.stages.base import RunContext, Stage
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, frame, run_in_shards
 
 RECORD_STAGES = sorted(
     name
@@ -124,14 +122,12 @@ def test_rows_balance(name: str, built_stages: dict[str, Stage[Any] | str]) -> N
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-    @given(rows=messy_frames(), batch_rows=st.integers(1, 4))
-    def balances(rows: pl.DataFrame, batch_rows: int) -> None:
-        output = _in_batches(stage, rows, QuietReporter(), batch_rows)
-        _check(stage, rows, output)  # raises StageError on a lost row or an undeclared reason
-        assert output.kept.height + output.rejected.height == rows.height
-        assert Counter(output.kept["id"].to_list() + output.rejected["id"].to_list()) == Counter(
-            rows["id"].to_list()
-        )
+    @given(rows=messy_frames(), shard_rows=st.integers(1, 4))
+    def balances(rows: pl.DataFrame, shard_rows: int) -> None:
+        # Raises StageError on a lost row or an undeclared reason.
+        kept, rejected, stats = run_in_shards(stage, rows, shard_rows, set_up=False)
+        assert kept.height + rejected.height == rows.height == stats.rows_in
+        assert Counter(kept["id"].to_list() + rejected["id"].to_list()) == Counter(rows["id"].to_list())
 
     balances()
 

@@ -12,11 +12,9 @@ import pytest
 
 import curate
 from curate.errors import StageError
-from curate.progress import QuietReporter
 from curate.registry import Registry, RegistryError
-from curate.runner import _run_stage
 from curate.stages.base import FilterStage, Stage, StageOptions, StageOutput, StageReport, no_rejects
-from tests.helpers import conversation, frame, run_pipeline
+from tests.helpers import conversation, frame, run_in_shards, run_pipeline
 
 CHATS = (
     "\n".join(
@@ -84,6 +82,10 @@ class Lifecycle(FilterStage[StageOptions, Counted]):
         super().__init__(options)
         self.calls: list[str] = []
         self._report = report
+        self.rows = 0
+
+    def reset(self) -> None:
+        self.rows = 0
 
     def setup(self) -> None:
         self.calls.append("setup")
@@ -93,14 +95,17 @@ class Lifecycle(FilterStage[StageOptions, Counted]):
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         self.calls.append("process")
+        self.rows += frame.height
         return frame.with_columns(reason=pl.lit(None, dtype=pl.String), detail=pl.lit(None, dtype=pl.String))
 
     def report(self) -> Counted | None:
-        return self._report  # type: ignore[return-value]
+        if self._report is not None:
+            return self._report  # type: ignore[return-value]
+        return Counted(rows=self.rows)
 
 
-def _run(stage: Stage[StageOptions], rows: pl.DataFrame, batch_rows: int = 5) -> tuple:
-    return _run_stage(stage, rows, QuietReporter(), batch_rows)
+def _run(stage: Stage[StageOptions], rows: pl.DataFrame, shard_rows: int = 5) -> tuple:
+    return run_in_shards(stage, rows, shard_rows)
 
 
 def test_filter_stage_routes_rows_and_counts_reasons_across_batches() -> None:
@@ -123,8 +128,8 @@ def test_a_stage_that_loses_rows_is_an_error() -> None:
         _run(LosesRows(StageOptions()), frame(*(conversation(f"c{i}") for i in range(3))))
 
 
-def test_the_runner_sets_a_stage_up_once_whatever_the_batches() -> None:
-    stage = Lifecycle(StageOptions(), Counted(rows=12))
+def test_the_runner_sets_a_stage_up_once_and_merges_the_shards_reports() -> None:
+    stage = Lifecycle(StageOptions())
     _, _, stats = _run(stage, frame(*(conversation(f"c{i}") for i in range(12))))
     assert stage.calls == ["setup", "process", "process", "process", "teardown"]
     assert stats.report == {"rows": 12}

@@ -274,7 +274,8 @@ def test_the_consent_field_mapping_reaches_the_stage(
 ) -> None:
     (feedback / "optout.txt").write_text("# nobody yet\n", encoding="utf-8")
     result = run_pipeline(feedback, PIPELINE.format(require=require, optout="optout.txt"), write=False)
-    consent = dict(zip(result.inputs[0].frame["id"], result.inputs[0].frame["consent"], strict=True))
+    read = pl.concat([result.output, result.rejects_of("consent")], how="diagonal_relaxed")
+    consent = dict(zip(read["id"], read["consent"], strict=True))
     assert consent == {
         "fb-1": "granted",
         "fb-2": "withheld",

@@ -401,7 +401,7 @@ def test_an_index_built_with_other_settings_is_refused_before_any_data_is_read(
     def read_nothing(*args: object, **kwargs: object) -> None:
         raise AssertionError("an input was read before the stages were checked")
 
-    monkeypatch.setattr("curate.runner.read_input", read_nothing)
+    monkeypatch.setattr("curate.executors.local.InputStream", read_nothing)
     with pytest.raises(StageError, match=rf"dedup: against: the index .*index\.parquet .*{difference}"):
         run_pipeline(tmp_path, PIPELINE.format(name="v2", data="v1.jsonl", options=second))
 

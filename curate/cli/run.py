@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
 import click
 
 
@@ -18,20 +23,83 @@ import click
     is_flag=True,
     help="Replace the output folder even if it is not a curate output (never /, home, or an input's folder).",
 )
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its work folder.")
+@click.option("--restart", is_flag=True, help="Discard an interrupted run's work folder and start over.")
+@click.option(
+    "--work-dir", type=click.Path(file_okay=False), help="Where finished shards are kept (default: OUT.work)."
+)
+@click.option("--keep-work", is_flag=True, help="Keep the work folder after a successful run.")
+@click.option("--limit", type=click.IntRange(min=1), help="Read at most N records of each input (a sample).")
+@click.option(
+    "--shard-rows",
+    type=click.IntRange(min=1),
+    default=5_000,
+    show_default=True,
+    help="Rows per shard: the unit of parallel work and of checkpoints.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
+)
 def run(
-    pipeline: str, output_dir: str | None, strict: bool, quiet: bool, workers: int | None, overwrite: bool
+    pipeline: str,
+    output_dir: str | None,
+    strict: bool,
+    quiet: bool,
+    workers: int | None,
+    overwrite: bool,
+    resume: bool,
+    restart: bool,
+    work_dir: str | None,
+    keep_work: bool,
+    limit: int | None,
+    shard_rows: int,
+    log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
 
     The output folder is replaced whole at the end of the run, so it must be new, empty, or
-    an earlier curate output; anything else is refused unless --overwrite.
+    an earlier curate output; anything else is refused unless --overwrite. Finished shards
+    are kept in a work folder while the run goes on: after a kill, a crash or Ctrl-C,
+    `--resume` continues from them and writes the same output an uninterrupted run would.
 
-    Example: curate run pipelines/demo.yaml
+    Example: curate run pipelines/demo.yaml --resume --log-file run.log
     """
     from curate.runner import Pipeline
 
+    if resume and restart:
+        raise click.UsageError("--resume and --restart exclude each other")
+    if log_file:
+        _log_to(Path(log_file))
     result = Pipeline.from_yaml(pipeline).run(
-        output_dir=output_dir, strict=strict, quiet=quiet, workers=workers, overwrite=overwrite
+        output_dir=output_dir,
+        strict=strict,
+        quiet=quiet,
+        workers=workers,
+        overwrite=overwrite,
+        resume=resume,
+        restart=restart,
+        work_dir=work_dir,
+        keep_work=keep_work,
+        limit=limit,
+        shard_rows=shard_rows,
     )
     if not quiet:
         click.echo(f"wrote {result.output.height:,} {result.kind} to {result.output_dir}", err=True)
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object a line: time, event and its fields (names and counts, never record text)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = getattr(record, "fields", {})
+        return json.dumps({"time": round(record.created, 3), "event": record.getMessage(), **fields})
+
+
+def _log_to(path: Path) -> None:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_JsonLines())
+    logger = logging.getLogger("curate")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

@@ -21,6 +21,8 @@ Layout::
 from __future__ import annotations
 
 import json
+import logging
+import pickle
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -31,8 +33,9 @@ from typing import Any
 import polars as pl
 
 from curate.errors import OutputError
-from curate.writers.atomic import atomic_path, write_text
+from curate.writers.atomic import atomic_path, write_bytes, write_text
 
+LOG = logging.getLogger("curate.run")
 WORK_MARK = "curate_work"
 WORK_VERSION = 1
 DONE = ".done.json"
@@ -148,15 +151,30 @@ class WorkFolder:
         return sorted(path.name.removesuffix(DONE) for path in folder.glob(f"*{DONE}"))
 
     def write_shard(
-        self, step: str, shard: str, frames: Mapping[str, pl.DataFrame], facts: Mapping[str, Any]
+        self,
+        step: str,
+        shard: str,
+        frames: Mapping[str, pl.DataFrame],
+        facts: Mapping[str, Any],
+        state: object = None,
     ) -> None:
-        """Write a shard's frames, then its marker: the shard is finished once the marker exists."""
+        """Write a shard's frames (and a stage's ``state``), then its marker: the shard is
+        finished once the marker exists."""
         folder = self.step(step)
         folder.mkdir(parents=True, exist_ok=True)
         for part, frame in frames.items():
             with atomic_path(folder / f"{shard}.{part}.parquet") as temporary:
                 frame.write_parquet(temporary, compression="zstd", statistics=False)
+        if state is not None:
+            # Written and read back only by curate, in a folder only this run writes.
+            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            write_bytes(folder / f"{shard}.state.pickle", data)
         write_text(folder / f"{shard}{DONE}", json.dumps({"parts": sorted(frames), **facts}))
+
+    def state(self, step: str, shard: str) -> object:
+        """The stage state written with a shard, or None."""
+        path = self.step(step) / f"{shard}.state.pickle"
+        return pickle.loads(path.read_bytes()) if path.is_file() else None
 
     def facts(self, step: str, shard: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.step(step) / f"{shard}{DONE}").read_text(encoding="utf-8"))
@@ -172,10 +190,12 @@ class WorkFolder:
                 yield self.frame(step, shard, part)
 
     def log(self, event: str, **fields: Any) -> None:
-        """Append one line to the ledger (counts and names only, never record text)."""
+        """Append one line to the ledger and log it on ``curate.run`` (names and counts only,
+        never record text)."""
         line = json.dumps({"time": round(time.time(), 3), "event": event, **fields}, default=str)
         with (self.path / "ledger.jsonl").open("a", encoding="utf-8") as ledger:
             ledger.write(line + "\n")
+        LOG.info(event, extra={"fields": {"work": str(self.path), **fields}})
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

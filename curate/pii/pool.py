@@ -44,6 +44,12 @@ class Analyser:
         self._local: Scanner | None = None
         self._pool: Executor | None = None
 
+    def reset(self) -> None:
+        """Start the cache and its counts afresh (a new shard of rows)."""
+        self.cache = {}
+        self.analysed = 0
+        self.cached = 0
+
     def start(self) -> None:
         """Prepare the pool (workers start on first use, so an idle stage costs nothing)."""
         if self.workers > 1 and self._pool is None:

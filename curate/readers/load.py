@@ -327,6 +327,14 @@ class _RowBuilder:
         return chunks[0] if len(chunks) == 1 else pl.concat(chunks, how="vertical", rechunk=True)
 
 
+def input_files(spec: InputConfig, base_dir: Path) -> list[dict[str, Any]]:
+    """Size and SHA-256 of every file of an input, in reading order (``InputError``: none)."""
+    paths = files_of(spec.path, base_dir)
+    if not paths:
+        raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
+    return [fingerprint(path, _label(path, base_dir)) for path in paths]
+
+
 def fingerprint(path: Path, label: str) -> dict[str, Any]:
     """Size and SHA-256 of a file (of every file, for a saved-dataset folder)."""
     digest = hashlib.sha256()

@@ -129,6 +129,22 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
             f"stage {self.name!r} was used before setup(): call it as stage(frame), or run it in a pipeline"
         )
 
+    def reset(self) -> None:
+        """Forget the figures of the rows seen so far, keeping what ``setup`` loaded.
+
+        An executor that runs a stage shard by shard calls it before each shard and takes
+        ``report()`` after it, then merges the shards' reports; so a stage that counts must
+        start its counts (and any cache whose hits it reports) afresh here.
+        """
+
+    def checkpoint(self) -> object:
+        """What ``write_artifacts`` will need, kept in the work folder after a whole-data stage
+        ran, so that a resumed run that skips the stage can still write them (None: nothing)."""
+        return None
+
+    def restore(self, state: object) -> None:
+        """Take back what ``checkpoint`` returned, instead of processing rows again."""
+
     def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
         """Write files a later run may use (a signature index, say) into the output folder.
 

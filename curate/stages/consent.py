@@ -80,6 +80,10 @@ class Consent(FilterStage[ConsentOptions, ConsentReport]):
         self._consent: Counter[tuple[str, str]] = Counter()
         self._reasons: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        self._consent = Counter()
+        self._reasons = Counter()
+
     def setup(self) -> None:
         self._lists = [read_optout(path, self._label(path)) for path in self.options.optout_files]
         self._optouts = OptOuts(self._lists)

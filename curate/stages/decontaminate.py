@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 import polars as pl
 from pydantic import Field, model_validator
@@ -23,6 +23,7 @@ from curate import schema
 from curate.decontamination.evalsets import EvalText, read_eval_set
 from curate.decontamination.overlap import MinHashIndex, NgramIndex
 from curate.options import ExistingPath, StageOptions
+from curate.record import SETTING
 from curate.stages.base import FilterStage, RunContext, StageReport, register
 
 
@@ -67,10 +68,12 @@ class DecontaminateReport(StageReport):
 
     method: Literal["ngram", "minhash"]
     rows_checked: int
-    evaluation_texts: dict[str, int] = Field(description="Texts read, by evaluation file.")
+    evaluation_texts: Annotated[dict[str, int], SETTING] = Field(description="Texts read, by file.")
     contaminated: dict[str, int] = Field(description="Rows dropped, by the evaluation file they overlap.")
-    ngram: int | None = Field(None, description="Words per n-gram (method ngram).")
-    texts_too_short: int | None = Field(None, description="Evaluation texts ignored as too short (ngram).")
+    ngram: Annotated[int | None, SETTING] = Field(None, description="Words per n-gram (method ngram).")
+    texts_too_short: Annotated[int | None, SETTING] = Field(
+        None, description="Evaluation texts ignored as too short (ngram)."
+    )
     threshold: float | None = Field(None, description="Jaccard similarity (method minhash).")
 
 
@@ -89,6 +92,10 @@ class Decontaminate(FilterStage[DecontaminateOptions, DecontaminateReport]):
         self.index: NgramIndex | MinHashIndex | None = None
         self._checked = 0
         self._dropped: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        self._checked = 0
+        self._dropped = Counter()
 
     def setup(self) -> None:
         options = self.options

@@ -283,6 +283,12 @@ class Dedup(FilterStage[DedupOptions, DedupReport]):
             sentences.append(f"Largest clusters: {sizes} rows.")
         return paragraphs(" ".join(sentences), report_tables(report.model_dump(exclude=IN_PROSE)))
 
+    def checkpoint(self) -> object:
+        return self._kept
+
+    def restore(self, state: object) -> None:
+        self._kept = state  # type: ignore[assignment]  # what checkpoint() returned
+
     def write_artifacts(self, folder: Path, released: pl.DataFrame) -> None:
         """Write ``dedup/index.parquet``: sketches of the rows this run released, for a later
         run's ``against:``. Rows a later stage dropped, or no pair used, are left out."""

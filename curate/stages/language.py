@@ -148,6 +148,11 @@ class Language(FilterStage[LanguageOptions, LanguageReport]):
         self.counts: Counter[str] = Counter()
         self.languages: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        self.cache = {}
+        self.counts = Counter()
+        self.languages = Counter()
+
     def teardown(self) -> None:
         if self.pool is not None:
             self.pool.close()

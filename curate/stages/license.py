@@ -103,6 +103,10 @@ class License(FilterStage[LicenseOptions, LicenseReport]):
         self._licenses: Counter[tuple[str, str]] = Counter()
         self._terms: Counter[tuple[str, str]] = Counter()
 
+    def reset(self) -> None:
+        self._licenses = Counter()
+        self._terms = Counter()
+
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         known = registry()
         raw_licenses = frame.get_column("license").cast(pl.String).fill_null("unspecified")

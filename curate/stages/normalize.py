@@ -123,6 +123,9 @@ class Normalize(FilterStage[NormalizeOptions, NormalizeReport]):
         )
         self.counts: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        self.counts = Counter()
+
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         originals = frame["messages"].to_list()
         results = [self.normalize(messages) for messages in originals]

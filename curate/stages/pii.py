@@ -214,6 +214,13 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         self._entities: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        self._entities = Counter()
+        # Where the hash key came from is learnt in setup, not counted: keep it.
+        self._counts = Counter({"hash_key_from_environment": self._counts["hash_key_from_environment"]})
+        if self._analyser is not None:
+            self._analyser.reset()
+
     def spec(self) -> EngineSpec:
         from curate.pii.engine import EngineSpec
 

@@ -95,6 +95,9 @@ class Quality(FilterStage[QualityOptions, QualityReport]):
         super().__init__(options, context)
         self.counts: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        self.counts = Counter()
+
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         verdicts = [self._flag_verdict(meta) for meta in self._flag_candidates(frame)]
         size = self._size_verdicts(frame)

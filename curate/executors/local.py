@@ -1,0 +1,292 @@
+"""The local executor: a pipeline's steps over shards, each finished shard checkpointed.
+
+Reading and the record stages before the first whole-data stage run shard by shard as the
+inputs stream in; a whole-data stage sees every row its step is given; record stages after
+it run shard by shard again. Every finished shard goes to the work folder before the next
+is counted, so a killed run resumes where it stopped (``curate.executors.workdir``). With
+more than one worker and more than one shard, record steps spread shards over spawned
+processes that each build the step's stages and load their models once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from curate import schema
+from curate.config import PipelineConfig
+from curate.executors import pool
+from curate.executors.steps import Step, plan, run_stages, stage_stats
+from curate.executors.workdir import WorkFolder
+from curate.progress import Reporter
+from curate.readers.load import InputStream
+from curate.record import InputFile, InputRecord, StageStats
+from curate.stages.base import RunContext, Stage
+
+DEFAULT_SHARD_ROWS = 5_000
+
+
+@dataclass
+class Execution:
+    """What a run's steps left: the figures of reading and of every stage, and where the rows are."""
+
+    inputs: list[InputRecord]
+    stats: list[StageStats]
+    rejects: dict[str, list[tuple[str, str, str]]]
+    """Per rejects key (``read``, stage names), the (step, shard, part) frames in order."""
+    output: tuple[str, list[str]]
+    """The step and the shards that hold the output rows."""
+    conversations: tuple[str, list[str]]
+    """The step and the shards that hold the conversations the ``pairs`` stage was given."""
+
+
+class LocalExecutor:
+    """Runs ``stages`` (built from ``config``) over shards, checkpointed in ``work``."""
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        stages: Sequence[Stage[Any]],
+        context: RunContext,
+        work: WorkFolder,
+        reporter: Reporter,
+        *,
+        fingerprints: dict[str, list[dict[str, Any]]],
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        workers: int = 1,
+        limit: int | None = None,
+    ) -> None:
+        self.config = config
+        self.stages = list(stages)
+        self.context = context
+        self.work = work
+        self.reporter = reporter
+        self.fingerprints = fingerprints
+        self.shard_rows = shard_rows
+        self.workers = workers
+        self.limit = limit
+        self.steps = plan(self.stages)
+
+    def run(self) -> Execution:
+        inputs: list[InputRecord] = []
+        previous: list[str] = []
+        conversations: tuple[str, list[str]] | None = None
+        for step in self.steps:
+            self.work.log("step_start", step=step.key)
+            if step.reads:
+                inputs = self._read_step(step)
+            elif step.whole:
+                self._whole_step(step, previous)
+            else:
+                self._record_step(step, previous)
+            if conversations is None and any(self.stages[i].produces == "pairs" for i in step.stages):
+                conversations = (self.steps[step.number - 2].key, previous)
+            previous = self.work.finished(step.key)
+            self.work.log("step_done", step=step.key, shards=len(previous))
+        last = self.steps[-1].key
+        return Execution(
+            inputs=inputs,
+            stats=self._stats(inputs),
+            rejects=self._rejects(),
+            output=(last, previous),
+            conversations=conversations or (last, previous),
+        )
+
+    def rejects(self, parts: list[tuple[str, str, str]]) -> pl.DataFrame:
+        """One rejects frame from the shards' parts, in shard order."""
+        frames = [self.work.frame(step, shard, part) for step, shard, part in parts]
+        if not frames:
+            return pl.DataFrame(schema=schema.READ_REJECT)
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+
+    def frames(self, where: tuple[str, list[str]], part: str = "kept") -> pl.DataFrame:
+        """The rows of ``part`` of the shards at ``where``, concatenated in shard order."""
+        step, shards = where
+        frames = [self.work.frame(step, shard, part) for shard in shards]
+        if not frames:
+            return schema.empty()
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+
+    # Steps -----------------------------------------------------------------------------
+
+    def _read_step(self, step: Step) -> list[InputRecord]:
+        records = []
+        with self._runner(step) as runner:
+            for number, spec in enumerate(self.config.inputs):
+                if self.limit is not None:
+                    spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
+                stream = InputStream(spec, self.config.base_dir, strict=self.context.strict)
+                self.reporter.start(f"read {spec.name}", None)
+                for shard in _timed(stream.shards(self.shard_rows)):
+                    key = f"{number:02d}-{shard.number:05d}"
+                    self.reporter.advance(shard.records)
+                    if self.work.done(step.key, key):
+                        continue
+                    read = {
+                        "input": number,
+                        "records": shard.records,
+                        "rows": shard.frame.height,
+                        "rejected": shard.rejects.height,
+                        "reasons": dict(_counts(shard.rejects)),
+                        "seconds": shard.seconds,
+                    }
+                    runner.submit(key, shard.frame, {"rejects-read": shard.rejects}, {"read": read})
+                self.reporter.finish()
+                if stream.detected:
+                    self.reporter.message(f"input {spec.name}: format auto chose {stream.format}")
+                records.append((spec, stream))
+        return [self._input_record(number, spec, stream) for number, (spec, stream) in enumerate(records)]
+
+    def _record_step(self, step: Step, previous: list[str]) -> None:
+        source = self.steps[step.number - 2].key
+        self.reporter.start(step.key, None)
+        with self._runner(step) as runner:
+            for number, frame in enumerate(self._reshard(source, previous)):
+                key = f"{number:05d}"
+                self.reporter.advance(frame.height)
+                if not self.work.done(step.key, key):
+                    runner.submit(key, frame, {}, {})
+        self.reporter.finish()
+
+    def _whole_step(self, step: Step, previous: list[str]) -> None:
+        position = step.stages[0]
+        stage = self.stages[position]
+        if self.work.done(step.key, "all"):
+            stage.restore(self.work.state(step.key, "all"))
+            return
+        source = self.steps[step.number - 2].key
+        frame = self.frames((source, previous))
+        self.reporter.start(stage.name, frame.height)
+        stage.setup()
+        try:
+            kept, rejects, facts = run_stages([(position, stage)], frame, whole=True)
+        finally:
+            stage.teardown()
+        self.reporter.advance(frame.height)
+        self.reporter.finish()
+        parts = {"kept": kept, **rejects}
+        self.work.write_shard(step.key, "all", parts, {"stages": facts}, state=stage.checkpoint())
+
+    def _reshard(self, step: str, shards: list[str]) -> Iterator[pl.DataFrame]:
+        """The rows of ``step``'s shards again, in slices of ``shard_rows`` (at least one)."""
+        empty = True
+        for shard in shards:
+            frame = self.work.frame(step, shard, "kept")
+            for start in range(0, frame.height, self.shard_rows):
+                empty = False
+                yield frame.slice(start, self.shard_rows)
+        if empty:
+            yield self.frames((step, shards[:1]))
+
+    def _runner(self, step: Step) -> pool.ShardRunner:
+        stages = [(position, self.stages[position]) for position in step.stages]
+        return pool.ShardRunner(
+            self.work,
+            step.key,
+            stages,
+            [self.config.stages[position] for position in step.stages],
+            self.context,
+            self.workers,
+        )
+
+    # Figures ---------------------------------------------------------------------------
+
+    def _stats(self, inputs: list[InputRecord]) -> list[StageStats]:
+        first = self.steps[0].key
+        reads = [self.work.facts(first, shard)["read"] for shard in self.work.finished(first)]
+        records = sum(read["records"] for read in reads)
+        rejected = sum(read["rejected"] for read in reads)
+        stats = [
+            StageStats(
+                name="read",
+                rows_in=records,
+                rows_out=sum(read["rows"] for read in reads),
+                rows_rejected=rejected,
+                seconds=sum(read["seconds"] for read in reads),
+                reasons=dict(sorted(_sum(read["reasons"] for read in reads).items())),
+                unit_in="records",
+                rows_consumed=records - rejected,
+            )
+        ]
+        for step in self.steps:
+            facts = [self.work.facts(step.key, shard)["stages"] for shard in self.work.finished(step.key)]
+            for offset, position in enumerate(step.stages):
+                stats.append(stage_stats(self.stages[position], [shard[offset] for shard in facts]))
+        return stats
+
+    def _rejects(self) -> dict[str, list[tuple[str, str, str]]]:
+        first = self.steps[0].key
+        found: dict[str, list[tuple[str, str, str]]] = {
+            "read": [(first, shard, "rejects-read") for shard in self.work.finished(first)]
+        }
+        for step in self.steps:
+            for position in step.stages:
+                key = _unique_key(self.stages[position].name, found)
+                part = f"rejects-{position}"
+                found[key] = [(step.key, shard, part) for shard in self.work.finished(step.key)]
+        return found
+
+    def _input_record(self, number: int, spec: Any, stream: InputStream) -> InputRecord:
+        first = self.steps[0].key
+        reads = [
+            read
+            for shard in self.work.finished(first)
+            if (read := self.work.facts(first, shard)["read"])["input"] == number
+        ]
+        return InputRecord(
+            name=spec.name,
+            format=stream.format,
+            format_detected=stream.detected,
+            files=[InputFile.model_validate(file) for file in self.fingerprints[spec.name]],
+            records=sum(read["records"] for read in reads),
+            rows=sum(read["rows"] for read in reads),
+            rejected=sum(read["rejected"] for read in reads),
+            reasons=dict(sorted(_sum(read["reasons"] for read in reads).items())),
+            license=stream.license,
+            consent=spec.consent,
+        )
+
+
+@dataclass(frozen=True)
+class _Timed:
+    number: int
+    frame: pl.DataFrame
+    rejects: pl.DataFrame
+    records: int
+    seconds: float
+
+
+def _timed(shards: Iterator[Any]) -> Iterator[_Timed]:
+    """The shards of an input stream, each with the seconds spent reading it."""
+    while True:
+        started = time.perf_counter()
+        shard = next(shards, None)
+        if shard is None:
+            return
+        seconds = time.perf_counter() - started
+        yield _Timed(shard.number, shard.frame, shard.rejects, shard.records, seconds)
+
+
+def _counts(rejects: pl.DataFrame) -> dict[str, int]:
+    return dict(sorted(rejects.group_by("reason").len().iter_rows())) if rejects.height else {}
+
+
+def _sum(counts: Iterator[dict[str, int]] | Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for mapping in counts:
+        for key, value in mapping.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def _unique_key(name: str, taken: dict[str, Any]) -> str:
+    if name not in taken:
+        return name
+    index = 2
+    while f"{name}-{index}" in taken:
+        index += 1
+    return f"{name}-{index}"
