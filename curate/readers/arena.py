@@ -148,14 +148,7 @@ def _outcomes(record: dict[str, Any]) -> tuple[Outcome, Outcome]:
 
 def _flat_turns(record: dict[str, Any], side: str) -> list[dict[str, str]]:
     """Alternating user and assistant turns from ``prompt`` and one side's responses."""
-    prompts, replies = record.get("prompt"), record.get(side)
-    prompts = [prompts] if isinstance(prompts, str) else prompts
-    replies = [replies] if isinstance(replies, str) else replies
-    for key, value in (("prompt", prompts), (side, replies)):
-        if value is None:
-            raise RecordError("missing_field", key, "missing")
-        if not isinstance(value, list):
-            raise RecordError("wrong_type", key, f"expected a list of turns, got {type(value).__name__}")
+    prompts, replies = (_turn_list(record, key) for key in ("prompt", side))
     if not prompts:
         raise RecordError("no_messages", "prompt", "the list of turns is empty")
     if len(prompts) != len(replies):
@@ -169,3 +162,14 @@ def _flat_turns(record: dict[str, Any], side: str) -> list[dict[str, str]]:
         content = "" if answered is None else text_of(answered, f"{side}[{index}]")
         messages.append({"role": "assistant", "content": content})
     return messages
+
+
+def _turn_list(record: dict[str, Any], key: str) -> list[Any]:
+    value = record.get(key)
+    if isinstance(value, str):
+        return [value]
+    if value is None:
+        raise RecordError("missing_field", key, "missing")
+    if not isinstance(value, list):
+        raise RecordError("wrong_type", key, f"expected a list of turns, got {type(value).__name__}")
+    return value
