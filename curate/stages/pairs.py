@@ -23,13 +23,14 @@ from curate.licensing import combine_licenses
 from curate.options import StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
+from curate.pairing.given import GivenOptions
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
 from curate.stages.base import RunContext, Stage, StageOutput, register
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given"]
-CONFIGURABLE = ("ranked", "rated", "model_rank")
+CONFIGURABLE = ("ranked", "rated", "model_rank", "given")
 
 
 class PairsOptions(StageOptions):
@@ -47,6 +48,7 @@ class PairsOptions(StageOptions):
         default_factory=ModelRankOptions,
         description="Options of `model_rank`; `ranking` is required when it is used.",
     )
+    given: GivenOptions = Field(default_factory=GivenOptions, description="Options of `given`.")
     max_per_prompt: int | None = Field(
         1,
         ge=1,
