@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from curate.licensing.expression import parse_expression, rename
 from curate.licensing.registry import Source, UnknownKeyError, registry
@@ -71,18 +71,26 @@ def input_source_key(spec: InputConfig) -> str | None:
     return None
 
 
-def input_model_terms(inputs: Iterable[InputConfig]) -> dict[str, tuple[str, ...]]:
-    """Input name -> keys of the model terms its known dataset holds outputs of (when it has any).
+class DatasetTerms(NamedTuple):
+    """The model terms a known dataset's outputs come under, for rows that name no model."""
+
+    dataset: str
+    terms: tuple[str, ...]
+
+
+def input_model_terms(inputs: Iterable[InputConfig]) -> dict[str, DatasetTerms]:
+    """Input name -> the known dataset it is and the model terms that dataset holds outputs of.
 
     They reach the input's rows that name no ``model``: a row of UltraFeedback without one may
-    hold a GPT-4 answer as well as any other.
+    hold a GPT-4 answer as well as any other. Inputs of no known dataset, or of one whose outputs
+    carry no terms, are absent.
     """
     known = registry()
     found = {}
     for spec in inputs:
         key = input_source_key(spec)
         if key is not None and known.sources[key].model_terms:
-            found[spec.name] = known.sources[key].model_terms
+            found[spec.name] = DatasetTerms(key, known.sources[key].model_terms)
     return found
 
 
