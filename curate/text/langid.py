@@ -10,8 +10,8 @@ taken with its probability. The model is deterministic: a text gets the same ans
 run and process.
 
 Measured against the seeded langdetect it replaces (``tests/test_language_accuracy.py``):
-99.4% against 98.9% of the sentences of ten languages, 94% against 83% of short chat prompts
-when every one must be named, and ~20x faster.
+99.4% against 98.9% of the sentences of ten languages, 95% against 75% of short chat prompts
+when every one must be named, and 0.6 s for those 2,000 sentences against langdetect's 17 s.
 
 ``prepare`` turns a chat text into what is worth judging: code blocks, inline code, URLs
 and e-mail addresses removed (they read as English whatever the language around them),
