@@ -84,3 +84,11 @@ JSON = st.recursive(
 def test_any_report_renders_without_error(name: str, report: dict[str, object]) -> None:
     section = report_section({"name": name, "report": report}, name)
     assert section is None or section.startswith(f"### {name}\n\n")
+
+
+def test_the_pairs_section_shows_score_margins() -> None:
+    margins = {"rated": {"pairs": 2, "min": 1.0, "p25": 1.0, "median": 1.0, "p75": 5.5, "max": 5.5}}
+    section = report_section({"name": "pairs", "report": {"score_margins": margins}}, "pairs")
+    assert section is not None
+    assert "Score margins (chosen minus rejected) of the pairs scored on both sides:" in section
+    assert "| `rated` | 2 | 1 | 1 | 1 | 5.5 | 5.5 |" in section

@@ -407,3 +407,25 @@ def test_given_ties_say_why(scores: tuple[float, float], options: dict[str, Any]
 def test_given_options_need_the_strategy() -> None:
     with pytest.raises(ValueError, match="options given for given but `strategies` does not list it"):
         Pairs.from_options(strategies=["battle"], given={"min_margin": 1})
+
+
+def test_the_report_gives_the_margins_of_scored_pairs() -> None:
+    rows = [
+        rated("a", 9.0, group="r1"),
+        rated("b", 3.5, group="r1"),
+        rated("c", 8.0, group="r2", prompt="Explain waves."),
+        rated("d", 7.0, group="r2", prompt="Explain waves."),
+        given("e", "chosen", group="g1", prompt="Explain wind."),
+        given("f", "rejected", group="g1", prompt="Explain wind."),
+    ]
+    stage = Pairs.from_options(strategies=["given", "rated"])
+    stage.process(frame(*rows))
+    assert stage.report()["score_margins"] == {
+        "rated": {"pairs": 2, "min": 1.0, "p25": 1.0, "median": 1.0, "p75": 5.5, "max": 5.5}
+    }
+
+
+def test_a_report_without_scored_pairs_has_no_margins() -> None:
+    stage = Pairs.from_options(strategies=["battle"])
+    stage.process(frame(battle("a", "win"), battle("b", "loss")))
+    assert "score_margins" not in stage.report()

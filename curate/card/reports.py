@@ -144,6 +144,17 @@ def pairs(report: dict[str, Any]) -> str:
     by_strategy = report.pop("pairs_by_strategy", None)
     if isinstance(by_strategy, Mapping):
         blocks.append(mapping_table(by_strategy, "strategy", "pairs"))
+    margins = report.pop("score_margins", None)
+    if isinstance(margins, Mapping) and margins:
+        columns = ["pairs", "min", "p25", "median", "p75", "max"]
+        rows = [
+            [f"`{name}`", *(dict(values).get(column) for column in columns)]
+            for name, values in margins.items()
+        ]
+        blocks.append(
+            "Score margins (chosen minus rejected) of the pairs scored on both sides:\n\n"
+            + table(["strategy", *columns], rows, align="lrrrrrr")
+        )
     unpaired = report.pop("groups_without_pair", None)
     if isinstance(unpaired, Mapping):
         blocks.append(

@@ -24,6 +24,7 @@ from curate.options import StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
 from curate.pairing.given import GivenOptions
+from curate.pairing.margins import margin_distribution
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
@@ -125,6 +126,10 @@ class Pairs(Stage[PairsOptions]):
 
     def report(self) -> dict[str, Any]:
         pairing = self._pairing or Pairing()
+        margins = margin_distribution(
+            (pair.strategy, pair.candidate.score_chosen, pair.candidate.score_rejected)
+            for pair in pairing.pairs
+        )
         return {
             "strategies": list(self.options.strategies),
             "conversations": self._conversations,
@@ -134,6 +139,7 @@ class Pairs(Stage[PairsOptions]):
             "pairs_by_strategy": pairing.by_strategy(),
             "groups_without_pair": dict(sorted(pairing.groups_without_pair.items())),
             "max_per_prompt": self.options.max_per_prompt,
+            **({"score_margins": margins} if margins else {}),
         }
 
 
