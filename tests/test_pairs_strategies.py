@@ -51,8 +51,10 @@ def model(id: str, name: str | None, **columns: Any) -> dict[str, Any]:
     return reply(id, model=name, **columns)
 
 
-def given(id: str, label: str | None, group: str = "g1", **columns: Any) -> dict[str, Any]:
-    return reply(id, group=group, signal={"label": label}, **columns)
+def given(
+    id: str, label: str | None, group: str = "g1", score: float | None = None, **columns: Any
+) -> dict[str, Any]:
+    return reply(id, group=group, signal={"label": label, "score": score}, **columns)
 
 
 CASES = [
@@ -250,6 +252,52 @@ CASES = [
     ("given", {"strategies": ["given"]}, [given("a", "rejected"), given("b", "chosen")], {("b", "a")}, {}),
     ("given chosen only", {"strategies": ["given"]}, [given("a", "chosen")], set(), {"a": "single_reply"}),
     (
+        "given with equal scores is a tie",
+        {"strategies": ["given"]},
+        [given("a", "chosen", score=8.0), given("b", "rejected", score=8.0)],
+        set(),
+        {"a": "tie", "b": "tie"},
+    ),
+    (
+        "given scores that contradict the labels",
+        {"strategies": ["given"]},
+        [given("a", "chosen", score=3.0), given("b", "rejected", score=8.0)],
+        set(),
+        {"a": "tie", "b": "tie"},
+    ),
+    (
+        "given under min_margin",
+        {"strategies": ["given"], "given": {"min_margin": 1.0}},
+        [given("a", "chosen", score=8.5), given("b", "rejected", score=8.0)],
+        set(),
+        {"a": "tie", "b": "tie"},
+    ),
+    (
+        "given at min_margin",
+        {"strategies": ["given"], "given": {"min_margin": 0.5}},
+        [given("a", "chosen", score=8.5), given("b", "rejected", score=8.0)],
+        {("a", "b")},
+        {},
+    ),
+    (
+        "given with one side unscored pairs by label",
+        {"strategies": ["given"], "given": {"min_margin": 5.0}},
+        [given("a", "chosen", score=8.5), given("b", "rejected")],
+        {("a", "b")},
+        {},
+    ),
+    (
+        "given: one tied rejected side does not spoil the other",
+        {"strategies": ["given"]},
+        [
+            given("a", "chosen", score=8.0),
+            given("b", "rejected", score=8.0),
+            given("c", "rejected", score=2.0),
+        ],
+        {("a", "c")},
+        {"b": "tie"},
+    ),
+    (
         "no strategy's evidence",
         {"strategies": ["battle", "ranked"]},
         [reply("a", group="x"), reply("b", group="x")],
@@ -340,3 +388,44 @@ def test_scores(
 ) -> None:
     kept = Pairs.from_options(**options)(frame(*rows)).kept
     assert (kept["score_chosen"][0], kept["score_rejected"][0]) == scores
+
+
+@pytest.mark.parametrize(
+    ("scores", "options", "detail"),
+    [
+        ((8.0, 8.0), {}, "chosen and rejected have equal scores"),
+        ((8.5, 8.0), {"min_margin": 1}, "the chosen side does not score min_margin=1 above the rejected"),
+    ],
+)
+def test_given_ties_say_why(scores: tuple[float, float], options: dict[str, Any], detail: str) -> None:
+    rows = [given("a", "chosen", score=scores[0]), given("b", "rejected", score=scores[1])]
+    stage = Pairs.from_options(strategies=["given"], given=options)
+    rejected = stage.process(frame(*rows)).rejected
+    assert rejected["detail"].to_list() == [detail, detail]
+
+
+def test_given_options_need_the_strategy() -> None:
+    with pytest.raises(ValueError, match="options given for given but `strategies` does not list it"):
+        Pairs.from_options(strategies=["battle"], given={"min_margin": 1})
+
+
+def test_the_report_gives_the_margins_of_scored_pairs() -> None:
+    rows = [
+        rated("a", 9.0, group="r1"),
+        rated("b", 3.5, group="r1"),
+        rated("c", 8.0, group="r2", prompt="Explain waves."),
+        rated("d", 7.0, group="r2", prompt="Explain waves."),
+        given("e", "chosen", group="g1", prompt="Explain wind."),
+        given("f", "rejected", group="g1", prompt="Explain wind."),
+    ]
+    stage = Pairs.from_options(strategies=["given", "rated"])
+    stage.process(frame(*rows))
+    assert stage.report().score_margins == {
+        "rated": {"pairs": 2, "min": 1.0, "p25": 1.0, "median": 1.0, "p75": 5.5, "max": 5.5}
+    }
+
+
+def test_a_report_without_scored_pairs_has_no_margins() -> None:
+    stage = Pairs.from_options(strategies=["battle"])
+    stage.process(frame(battle("a", "win"), battle("b", "loss")))
+    assert "score_margins" not in stage.report()

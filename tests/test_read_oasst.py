@@ -131,6 +131,27 @@ def test_nested_trees(tmp_path: Path) -> None:
     assert rejects(read) == [(2, "unanswered", "prompt.replies: no assistant message answers the prompt")]
 
 
+def test_root_messages_with_nested_replies(tmp_path: Path) -> None:
+    """The layout with one root message per record, its replies nested under it."""
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for node in FLAT[:6]:
+        children.setdefault(node["parent_id"], []).append(node)
+    roots = [nested(FLAT[0], children), nested(FLAT[-1], children)]
+    read = read_records(tmp_path, roots, "auto")
+    assert read.format == "oasst"
+    found = sorted(rows(read), key=lambda row: row["id"])
+    check_rows(found)
+    assert found[0]["meta"]["message_tree_id"] == "T1"
+    assert "replies" not in found[0]["meta"]["turns"][0]
+    assert rejects(read) == [(2, "unanswered", "replies: no assistant message answers the prompt")]
+
+
+def test_a_root_message_with_a_bad_reply_names_it(tmp_path: Path) -> None:
+    root = {**message("X", None, "prompter"), "replies": [{**message("Y", "X", "assistant"), "role": 3}]}
+    read = read_records(tmp_path, [root], "oasst")
+    assert rejects(read) == [(1, "wrong_type", "replies[0].role: expected a string, got int")]
+
+
 @pytest.mark.parametrize(
     ("bad", "reason", "detail"),
     [

@@ -112,6 +112,47 @@ def test_layouts(
     assert (chosen["signal"]["score"], rejected["signal"]["score"]) == (scores or (None, None))
 
 
+@pytest.mark.parametrize(
+    ("fields", "scores", "models"),
+    [
+        ({"score_chosen": 8, "score_rejected": 3.5}, (8.0, 3.5), (None, None)),
+        ({"chosen_rating": "5", "rejected_rating": 2}, (5.0, 2.0), (None, None)),
+        # argilla's UltraFeedback layouts
+        (
+            {"chosen-rating": 5, "rejected-rating": 5, "chosen-model": "m1", "rejected-model": "m2"},
+            (5.0, 5.0),
+            ("m1", "m2"),
+        ),
+        # the text at the top level, the rest under `metadata`
+        ({"metadata": {"score_chosen": 9.0, "score_rejected": 9.0}}, (9.0, 9.0), (None, None)),
+        ({"metadata": {"chosen_model": "m1", "chosen_score": 7}}, (7.0, None), ("m1", None)),
+        ({"score_chosen": 6, "metadata": {"score_chosen": 1, "score_rejected": 2}}, (6.0, 2.0), (None, None)),
+    ],
+)
+def test_scores_and_models_where_layouts_put_them(
+    tmp_path: Path,
+    fields: dict[str, Any],
+    scores: tuple[float | None, float | None],
+    models: tuple[str | None, str | None],
+) -> None:
+    record = {"prompt": "Q", "chosen": "good", "rejected": "bad", **fields}
+    chosen, rejected = rows(read_records(tmp_path, [record], "preference"))
+    assert (chosen["signal"]["score"], rejected["signal"]["score"]) == scores
+    assert (chosen["model"], rejected["model"]) == models
+
+
+def test_a_bad_score_under_metadata_is_named(tmp_path: Path) -> None:
+    record = {"prompt": "Q", "chosen": "good", "rejected": "bad", "metadata": {"score_rejected": "low"}}
+    read = read_records(tmp_path, [record], "preference")
+    assert rejects(read) == [(1, "wrong_type", "metadata.score_rejected: expected a number, got str")]
+
+
+def test_one_rated_answer_with_its_score_under_metadata(tmp_path: Path) -> None:
+    record = {"prompt": "Q", "response": "r", "metadata": {"rating": 3}}
+    (row,) = rows(read_records(tmp_path, [record], "preference"))
+    assert row["signal"]["score"] == 3.0
+
+
 def test_own_ids_models_and_meta(tmp_path: Path) -> None:
     record = {
         "id": 12,

@@ -1,4 +1,4 @@
-"""The language stage: seeded langdetect, policies, exact reasons, accuracy on real sentences."""
+"""The language stage: source, script and model in order, policies, exact reasons."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from langdetect import DetectorFactory, detect_langs
-from langdetect.lang_detect_exception import LangDetectException
 
 from curate.stages import language as language_module
 from curate.stages.base import RunContext
 from curate.stages.language import Language, LanguageOptions
-from curate.text.langdetect_fast import FastDetector
-from curate.text.langid import Detector, _factory, _profiles, letter_weight, prepare
+from curate.text.langid import Detector, letter_weight, prepare
 from tests.helpers import conversation, figures, frame
 
 U, A, S = "user", "assistant", "system"
@@ -59,17 +54,28 @@ def judge(*rows: dict[str, Any], **options: Any) -> list[tuple[str, str | None, 
             ("und", "undetermined"),
         ),
         ([(U, "```\nprint('hello world, this is code')\n```"), (A, "ok")], {}, {}, ("und", None)),
-        # confidence
+        # confidence: an unsure answer names no language
         ([(U, ENGLISH), (A, "ok")], {}, {"min_confidence": 0.9}, ("en", None)),
+        ([(U, f"{ENGLISH} {FRENCH}"), (A, "ok")], {}, {"min_confidence": 0.9999999}, ("und", None)),
         (
             [(U, f"{ENGLISH} {FRENCH}"), (A, "ok")],
             {},
-            {"min_confidence": 0.9999999},
-            ("fr", "low_confidence"),
+            {"min_confidence": 0.9999999, "undetermined": "reject"},
+            ("und", "low_confidence"),
         ),
-        # a language the source gave
-        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {}, ("en", None)),
-        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {"trust_source": True}, ("de", None)),
+        (
+            [(U, f"{ENGLISH} {FRENCH}"), (A, "ok")],
+            {},
+            {"min_confidence": 0.9999999, "keep": ["de"]},
+            ("und", None),
+        ),
+        # a language the source gave is trusted, unless the text's script says otherwise
+        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {}, ("de", None)),
+        ([(U, ENGLISH), (A, "ok")], {"language": "de"}, {"trust_source": False}, ("en", None)),
+        ([(U, CHINESE), (A, "ok")], {"language": "en"}, {}, ("zh", None)),
+        ([(U, "Добавь очки опыта в игру, пожалуйста"), (A, "ok")], {"language": "en"}, {}, ("ru", None)),
+        ([(U, "如何将iPhone视频转换为iMovie"), (A, "ok")], {"language": "ja"}, {}, ("ja", None)),
+        ([(U, "hi"), (A, "ok")], {"language": "fr"}, {}, ("fr", None)),
         (
             [(U, ENGLISH), (A, "ok")],
             {"language": "DE "},
@@ -91,7 +97,7 @@ def test_judge(
 
 def test_details_give_the_language_and_probability_only() -> None:
     rows = judge(conversation("c1", (U, FRENCH), (A, "ok")), keep=["en"])
-    assert rows == [("fr", "language:fr", "detected fr (p=1.00)")]
+    assert rows == [("fr", "language:fr", "detected fr (p=0.99)")]
 
 
 def test_rejected_rows_carry_the_language_too() -> None:
@@ -119,8 +125,8 @@ def test_report_counts_languages_and_judges_each_text_once() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"keep": ["xx"]}, "keep: langdetect cannot name xx (it knows af, ar,"),
-        ({"keep": ["eo", "en"]}, "keep: langdetect cannot name eo"),
+        ({"keep": ["xx"]}, "keep: the detector cannot name xx (it knows af, am, an, ar,"),
+        ({"keep": ["zu", "en"], "trust_source": False}, "keep: the detector cannot name zu"),
         ({"keep": ["english"]}, "not ISO 639-1 codes (two letters, like en): english"),
         ({"keep": ["zh-cn"]}, "not ISO 639-1 codes (two letters, like en): zh-cn"),
         ({"min_confidence": 1.5}, "less than or equal to 1"),
@@ -139,14 +145,12 @@ def test_keep_codes_are_normalized() -> None:
     assert LanguageOptions.model_validate({"keep": ["EN", " fr", "en"]}).keep == ["en", "fr"]
 
 
-def test_a_trusted_source_may_keep_languages_langdetect_does_not_know() -> None:
-    assert LanguageOptions.model_validate({"keep": ["eo"], "trust_source": True}).keep == ["eo"]
+def test_a_trusted_source_may_keep_languages_the_detector_does_not_know() -> None:
+    assert LanguageOptions.model_validate({"keep": ["zu"]}).keep == ["zu"]
     ((language, reason, _),) = judge(
-        conversation("c1", (U, "Saluton, kiel vi fartas hodiaŭ?"), (A, "ok"), language="eo"),
-        keep=["eo"],
-        trust_source=True,
+        conversation("c1", (U, "Sawubona, unjani namuhla?"), (A, "ok"), language="zu"), keep=["zu"]
     )
-    assert (language, reason) == ("eo", None)
+    assert (language, reason) == ("zu", None)
 
 
 @pytest.mark.parametrize(
@@ -174,30 +178,6 @@ def test_prepare_can_keep_code() -> None:
 )
 def test_letter_weight(text: str, weight: int) -> None:
     assert letter_weight(text) == weight
-
-
-def test_detection_is_seeded_and_independent_of_the_global_seed() -> None:
-    mixed = "Ciao, come stai? Bom dia, tudo bem? Hola, ¿qué tal?"
-    before = Detector(seed=0).detect(mixed)
-    saved = DetectorFactory.seed
-    try:
-        DetectorFactory.seed = 12345
-        detect_langs("warm up the global factory")
-        assert Detector(seed=0).detect(mixed) == before
-        assert [Detector(seed=0).detect(mixed) for _ in range(3)] == [before] * 3
-    finally:
-        DetectorFactory.seed = saved
-
-
-def test_detector_agrees_with_langdetect_with_the_same_seed() -> None:
-    saved = DetectorFactory.seed
-    try:
-        DetectorFactory.seed = 7
-        for text in (ENGLISH, FRENCH, GERMAN, "Ciao, come stai? Bom dia, tudo bem?"):
-            best = detect_langs(text)[0]
-            assert Detector(seed=7).detect(text) == (best.lang, best.prob)
-    finally:
-        DetectorFactory.seed = saved
 
 
 def test_chinese_variants_map_to_zh() -> None:
@@ -263,39 +243,3 @@ def test_short_english_prompts_are_not_named_another_language(shared_data: Path)
     languages = Counter(Language.from_options().judge(rows)["language"].to_list())
     assert set(languages) == {"en", "und"}
     assert languages["en"] >= 0.3 * len(prompts)
-
-
-def langdetect_detector(seed: int) -> Any:
-    """langdetect's own detector on the shared profiles, seeded as ``factory.seed`` would."""
-    detector = _factory().create()
-    detector.seed = seed
-    return detector
-
-
-def langdetect_ranking(detector: Any, text: str) -> list[tuple[str, float]] | str:
-    detector.append(text)
-    try:
-        return [(language.lang, language.prob) for language in detector.get_probabilities()]
-    except LangDetectException as exc:
-        return str(exc)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    text=st.one_of(
-        st.text(max_size=120),
-        st.lists(st.sampled_from([ENGLISH, FRENCH, GERMAN, CHINESE, "Привет, как дела?", "ok 12"])).map(
-            " ".join
-        ),
-    ),
-    seed=st.integers(0, 3),
-)
-def test_fast_detector_equals_langdetect(text: str, seed: int) -> None:
-    expected = langdetect_ranking(langdetect_detector(seed), text)
-    assert langdetect_ranking(FastDetector(_factory(), _profiles(), seed), text) == expected
-
-
-def test_fast_detector_equals_langdetect_on_real_sentences(shared_data: Path) -> None:
-    for _, text in load_sentences(shared_data / "langid")[::4]:
-        expected = langdetect_ranking(langdetect_detector(0), text)
-        assert langdetect_ranking(FastDetector(_factory(), _profiles(), 0), text) == expected

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from curate.licensing.expression import parse_expression, rename
-from curate.licensing.registry import UnknownKeyError, registry
+from curate.licensing.registry import Source, UnknownKeyError, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -44,24 +45,16 @@ def resolve_input_license(spec: InputConfig) -> str:
 
     ``license: auto`` looks the input up in ``licenses/sources.yaml``, through its ``dataset:``
     or, failing that, its ``format:`` when the format identifies one dataset (``wildchat``,
-    ``lmsys``, ``arena``, ``oasst``). No license at all means ``unspecified``.
+    ``lmsys``) or releases that all declare the same license and model terms (``oasst``). A
+    format read for releases that differ (``arena``) needs ``dataset:``, and the error lists
+    them; so do formats many datasets share (``sharegpt``, ``preference``). No license at all
+    means ``unspecified``.
     """
     if spec.license is None:
         return "unspecified"
     if spec.license.strip().lower() != AUTO:
         return check_license_key(spec.license)
-    known = registry()
-    if spec.dataset is not None:
-        return check_license_key(known.source(spec.dataset).license)
-    source = known.default_source_for_format(spec.format)
-    if source is None:
-        formats = sorted({s.format for s in known.sources.values() if s.format_default and s.format})
-        raise UnknownKeyError(
-            f"input {spec.name!r}: `license: auto` needs `dataset:` naming a known source, because "
-            f"format {spec.format!r} does not identify one dataset (formats that do: "
-            f"{', '.join(formats)}; known datasets: {', '.join(known.sources)})"
-        )
-    return check_license_key(source.license)
+    return check_license_key(_auto_source(spec).license)
 
 
 def input_source_key(spec: InputConfig) -> str | None:
@@ -71,6 +64,53 @@ def input_source_key(spec: InputConfig) -> str | None:
         found = known.find_source(spec.dataset)
         return found.key if found else None
     if spec.license is not None and spec.license.strip().lower() == AUTO:
-        source = known.default_source_for_format(spec.format)
-        return source.key if source else None
+        try:
+            return _auto_source(spec).key
+        except UnknownKeyError:
+            return None
     return None
+
+
+class DatasetTerms(NamedTuple):
+    """The model terms a known dataset's outputs come under, for rows that name no model."""
+
+    dataset: str
+    terms: tuple[str, ...]
+
+
+def input_model_terms(inputs: Iterable[InputConfig]) -> dict[str, DatasetTerms]:
+    """Input name -> the known dataset it is and the model terms that dataset holds outputs of.
+
+    They reach the input's rows that name no ``model``: a row of UltraFeedback without one may
+    hold a GPT-4 answer as well as any other. Inputs of no known dataset, or of one whose outputs
+    carry no terms, are absent.
+    """
+    known = registry()
+    found = {}
+    for spec in inputs:
+        key = input_source_key(spec)
+        if key is not None and known.sources[key].model_terms:
+            found[spec.name] = DatasetTerms(key, known.sources[key].model_terms)
+    return found
+
+
+def _auto_source(spec: InputConfig) -> Source:
+    known = registry()
+    if spec.dataset is not None:
+        return known.source(spec.dataset)
+    default = known.default_source_for_format(spec.format)
+    if default is not None:
+        return default
+    releases = known.sources_for_format(spec.format)
+    if len(releases) > 1:
+        choices = "; ".join(f"{source.key} ({source.license})" for source in releases)
+        raise UnknownKeyError(
+            f"input {spec.name!r}: `license: auto` needs `dataset:` because format {spec.format!r} reads "
+            f"several known releases with different licenses: {choices}"
+        )
+    formats = sorted({s.format for s in known.sources.values() if s.format_default and s.format})
+    raise UnknownKeyError(
+        f"input {spec.name!r}: `license: auto` needs `dataset:` naming a known source, because "
+        f"format {spec.format!r} does not identify one dataset (formats that do: "
+        f"{', '.join(formats)}; known datasets: {', '.join(known.sources)})"
+    )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from curate.licensing.expression import UNSPECIFIED, Expression, Term, evaluate, parse_expression
+from curate.licensing.keys import DatasetTerms
 from curate.licensing.registry import LicenseRegistry, Terms, UseClass, registry
 
 USE_CLASSES: tuple[UseClass, ...] = ("commercial", "unspecified", "noncommercial", "academic", "unknown")
@@ -51,6 +52,22 @@ def allows(use: UseClass, target: Target) -> bool:
 def most_restrictive(classes: Iterable[UseClass]) -> UseClass:
     """The most restrictive of ``classes`` (``commercial`` when there are none)."""
     return max(classes, key=RANK.__getitem__, default="commercial")
+
+
+def dataset_use(classes: Iterable[UseClass]) -> UseClass:
+    """The use class a dataset whose rows (licenses and model terms) have ``classes`` can claim.
+
+    The most restrictive of them, except that ``unspecified`` is not hidden behind
+    ``noncommercial``: both allow the same target uses, but ``noncommercial`` claims a license
+    grants that use, which rows without a license do not have. ``academic`` and ``unknown`` stay
+    what they are (they allow fewer uses).
+
+    >>> dataset_use(["unspecified", "noncommercial", "commercial"]), dataset_use(["noncommercial"])
+    ('unspecified', 'noncommercial')
+    """
+    found = list(classes)
+    worst = most_restrictive(found)
+    return "unspecified" if worst == "noncommercial" and "unspecified" in found else worst
 
 
 def least_restrictive(classes: Iterable[UseClass]) -> UseClass:
@@ -101,6 +118,20 @@ def _use(name: str, known: LicenseRegistry) -> UseClass:
     return entry.use if entry else "unknown"
 
 
+def terms_reaching(
+    model: str | None, dataset: DatasetTerms | None, known: LicenseRegistry | None = None
+) -> tuple[Terms, ...]:
+    """The model terms that reach a record: its model's, else (no model) its known dataset's.
+
+    A model the registry matches to no terms (an open model) brings none, whatever the dataset.
+    """
+    known = known or registry()
+    if model:
+        found = known.terms_for(model)
+        return (found,) if found else ()
+    return tuple(known.terms_by_key(key) for key in dataset.terms) if dataset else ()
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Why a record may not be used: a reason (``license:<key>`` / ``terms:<key>``) and a detail."""
@@ -145,6 +176,21 @@ class UsePolicy:
             )
         if terms.attribution and not self.require_attribution:
             return Verdict(reason, f"{terms.provider} terms require attribution (require_attribution: false)")
+        return None
+
+    def judge_reaching(self, terms: Sequence[Terms], dataset: str | None = None) -> Verdict | None:
+        """The first refusal among ``terms`` (all reach the record), or ``None`` to keep it.
+
+        ``dataset`` names the known dataset whose terms reach a record that names no model; the
+        detail says so, since the record itself does not show why.
+        """
+        for entry in terms:
+            verdict = self.judge_terms(entry)
+            if verdict is not None:
+                if dataset is None:
+                    return verdict
+                why = f"{dataset} holds {entry.provider} outputs and the record names no model"
+                return Verdict(verdict.reason, f"{verdict.detail} ({why})")
         return None
 
     def _judge_name(self, name: str, known: LicenseRegistry) -> Verdict | None:

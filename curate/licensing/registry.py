@@ -162,6 +162,10 @@ class LicenseRegistry:
         """The known dataset a format identifies on its own (``wildchat`` -> WildChat-1M)."""
         return next((s for s in self.sources.values() if s.format_default and s.format == format_name), None)
 
+    def sources_for_format(self, format_name: str) -> list[Source]:
+        """Every known dataset read with ``format_name``, in registry order."""
+        return [source for source in self.sources.values() if source.format == format_name]
+
 
 def registry_dir() -> Path:
     """The folder the registry is read from: the installed package's first, then the checkout's."""
@@ -282,6 +286,14 @@ def _check_references(result: LicenseRegistry) -> None:
     defaults = [s.format for s in result.sources.values() if s.format_default]
     if None in defaults or len(defaults) != len(set(defaults)):
         raise LicenseError(f"{folder / 'sources.yaml'}: at most one format_default source per format")
+    for format_name in defaults:
+        assert format_name is not None
+        releases = result.sources_for_format(format_name)
+        if len({(s.license, s.model_terms) for s in releases}) > 1:
+            raise LicenseError(
+                f"{folder / 'sources.yaml'}: format {format_name!r} reads releases with different licenses "
+                f"or model terms ({', '.join(s.key for s in releases)}), so none may be its format_default"
+            )
 
 
 def _unknown(kind: str, name: Any, names: dict[str, str], where: str) -> str:

@@ -20,8 +20,8 @@ import polars as pl
 from curate.errors import LicenseError
 from curate.licensing.algebra import hub_license, share_alike_target
 from curate.licensing.expression import AllOf, has_choice, parse_expression
-from curate.licensing.keys import input_source_key
-from curate.licensing.policy import ModelTerms, licenses_in_use, most_restrictive
+from curate.licensing.keys import DatasetTerms, input_model_terms, input_source_key
+from curate.licensing.policy import ModelTerms, dataset_use, licenses_in_use, most_restrictive
 from curate.licensing.registry import KnownLicense, LicenseRegistry, Source, UseClass, registry
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ def summarize_output(
 
     ``conversations`` (with ``source``, ``id`` and ``model``) lets the summary find the models
     behind a pair's two sides; ``inputs`` lets attributions name the known datasets behind
-    each source; ``model_terms`` is the license stage's setting. Raises ``LicenseError`` when
+    each source, and gives a row that names no model the terms of its known dataset's models
+    (as the license stage does); ``model_terms`` is the license stage's setting. Raises ``LicenseError`` when
     two share-alike licenses cannot be reconciled, naming them and some of their rows.
     """
     known = registry()
@@ -55,14 +56,12 @@ def summarize_output(
     entries = {key: known.licenses[key] for key in keys["key"] if key in known.licenses}
     unregistered = [key for key in keys["key"] if key not in known.licenses]
     share_alike = _share_alike(list(entries.values()), keys)
-    terms_rows = _terms_rows(frame, conversations, known)
+    terms_rows = _terms_rows(frame, conversations, known, input_model_terms(inputs))
     applied = model_terms == "apply"
-    classes: list[UseClass] = [entry.use for entry in entries.values()] + ["unknown"] * len(unregistered)
-    if applied:
-        classes += [known.terms_by_key(key).use for key in terms_rows]
+    classes = classes_of(entries, unregistered, terms_rows, applied, known)
     choice = hub_license(list(entries.values()), unregistered)
     sources_by_input = _known_sources(inputs, known)
-    use: UseClass = most_restrictive(classes) if frame.height else "unknown"
+    use: UseClass = dataset_use(classes) if frame.height else "unknown"
     summary: dict[str, Any] = {
         "id": choice.id,
         "expression": " AND ".join(sorted(_spdx(key, entries) for key in keys["key"])),
@@ -130,11 +129,21 @@ def _share_alike(entries: list[KnownLicense], keys: pl.DataFrame) -> KnownLicens
 
 
 def _terms_rows(
-    frame: pl.DataFrame, conversations: pl.DataFrame | None, known: LicenseRegistry
+    frame: pl.DataFrame,
+    conversations: pl.DataFrame | None,
+    known: LicenseRegistry,
+    dataset_terms: dict[str, DatasetTerms],
 ) -> dict[str, int]:
-    """How many output rows hold outputs of models under each provider's terms."""
+    """How many output rows hold outputs of models under each provider's terms.
+
+    A row (or a pair's side) that names no model holds outputs under the terms of its source's
+    known dataset, when it has some.
+    """
+    sources = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None, pl.String)
     if "model" in frame.columns:
-        sides = [frame.select(pl.col("model").cast(pl.String)).with_row_index("_row")]
+        sides = [
+            frame.select(pl.col("model").cast(pl.String), sources.alias("source")).with_row_index("_row")
+        ]
     elif conversations is not None and {"chosen_id", "rejected_id"} <= set(frame.columns):
         lookup = conversations.select(
             pl.col("source").cast(pl.String), pl.col("id").cast(pl.String), pl.col("model").cast(pl.String)
@@ -142,20 +151,28 @@ def _terms_rows(
         indexed = frame.select("source", "chosen_id", "rejected_id").with_row_index("_row")
         sides = [
             indexed.join(lookup, left_on=["source", side], right_on=["source", "id"], how="left").select(
-                "_row", "model"
+                "_row", "model", "source"
             )
             for side in ("chosen_id", "rejected_id")
         ]
     else:
         return {}
-    models = pl.concat(sides).drop_nulls("model")
+    found = pl.concat(sides)
     mapping = {}
-    for model in models["model"].unique().to_list():
-        terms = known.terms_for(model)
-        mapping[model] = terms.key if terms else None
+    for model, source in found.select("model", "source").unique().iter_rows():
+        if model:
+            terms = known.terms_for(model)
+            mapping[(model, source)] = [terms.key] if terms else []
+        else:
+            # A pair's source names both sides' inputs ("a+b"; input names hold no "+").
+            reaching = [dataset_terms.get(name) for name in (source or "").split("+")]
+            keys = [key for found_terms in reaching if found_terms for key in found_terms.terms]
+            mapping[(model, source)] = list(dict.fromkeys(keys))
+    rows = [(row, key) for row, model, source in found.iter_rows() for key in mapping[(model, source)]]
+    if not rows:
+        return {}
     counted = (
-        models.with_columns(terms=pl.col("model").replace_strict(mapping, return_dtype=pl.String))
-        .drop_nulls("terms")
+        pl.DataFrame(rows, schema={"_row": pl.UInt32, "terms": pl.String}, orient="row")
         .group_by("terms")
         .agg(pl.col("_row").n_unique().alias("rows"))
         .sort(["rows", "terms"], descending=[True, False])
@@ -247,7 +264,13 @@ def _derivation(
             f"Outputs of models under the {terms.name} are in {_rows(count)}; those terms allow "
             f"{terms.use} use of outputs at most ({status})."
         )
-    steps.append(f"Use: {use}, the most restrictive of these.")
+    if use != most_restrictive(classes_of(entries, unknown, terms_rows, applied, known)):
+        steps.append(
+            "Use: unspecified. Some rows carry no license, so no license grants the non-commercial use"
+            " the other rows are limited to; the dataset as a whole is no more than unspecified."
+        )
+    else:
+        steps.append(f"Use: {use}, the most restrictive of these.")
     owed = [key for key, entry in entries.items() if entry.attribution]
     steps.append(
         f"Attribution is owed under {', '.join(owed)}." if owed else "No license asks for attribution."
@@ -270,6 +293,20 @@ def _derivation(
         )
     steps.append(f"Hub license id: {hub}.")
     return steps
+
+
+def classes_of(
+    entries: dict[str, KnownLicense],
+    unregistered: list[str],
+    terms_rows: dict[str, int],
+    applied: bool,
+    known: LicenseRegistry,
+) -> list[UseClass]:
+    """The use classes of the rows' licenses and, when applied, of the model terms that reach them."""
+    classes: list[UseClass] = [entry.use for entry in entries.values()] + ["unknown"] * len(unregistered)
+    if applied:
+        classes += [known.terms_by_key(key).use for key in terms_rows]
+    return classes
 
 
 def _rows(count: int) -> str:

@@ -4,6 +4,7 @@
 ``base``      ``Strategy``, ``GroupVerdict``, ``PairingMode`` and the ordering most strategies share
 ``battle`` ``ranked`` ``rated`` ``thumbs`` ``model_rank`` ``given``   the built-in strategies
 ``pairer``    ``make_pairs``: groups, the first strategy that applies, limits, ``Pairing``
+``feasibility``  ``estimate_pairing``: before the slow stages, whether any group can give a pair
 
 Importing this package registers the built-in strategies in ``STRATEGIES``. Modules here
 import ``curate.errors``, ``curate.options`` and ``curate.schema`` from the package.
@@ -11,6 +12,7 @@ import ``curate.errors``, ``curate.options`` and ``curate.schema`` from the pack
 
 from curate.pairing import battle, given, model_rank, ranked, rated, thumbs  # noqa: F401
 from curate.pairing.base import STRATEGIES, Candidate, GroupVerdict, Strategy, StrategyOptions, strategy
+from curate.pairing.feasibility import PairingEstimate, estimate_pairing
 from curate.pairing.pairer import REASON_MEANINGS, REASONS, Pair, Pairing, make_pairs
 from curate.pairing.sides import Side, read_sides
 
@@ -22,9 +24,11 @@ __all__ = [
     "GroupVerdict",
     "Pair",
     "Pairing",
+    "PairingEstimate",
     "Side",
     "Strategy",
     "StrategyOptions",
+    "estimate_pairing",
     "make_pairs",
     "read_sides",
     "strategy",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet")
+DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet", ".csv", ".tsv")
 COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz")
 
 
@@ -40,7 +40,7 @@ def without_compression(name: str) -> str:
 
 
 def is_data_file(path: Path) -> bool:
-    """True for a file a folder input reads: JSON, JSON Lines or Parquet, optionally compressed."""
+    """True for a file a folder input reads: JSON, JSON Lines, Parquet, CSV or TSV, optionally compressed."""
     return without_compression(path.name).endswith(DATA_SUFFIXES)
 
 

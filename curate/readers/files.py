@@ -1,4 +1,4 @@
-"""Raw records out of files: JSON arrays, JSON Lines, Parquet, saved datasets, compressed.
+"""Raw records out of files: JSON arrays, JSON Lines, Parquet, CSV/TSV, saved datasets, compressed.
 
 Each record comes with the file and the line it starts on (the row number for Parquet and
 saved datasets), so that a record that cannot be used can be named precisely. A record that
@@ -8,6 +8,7 @@ cannot even be parsed comes out as a ``RawRecord`` with ``error`` set instead of
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
 import lzma
@@ -20,6 +21,7 @@ import orjson
 
 from curate.errors import InputError
 from curate.readers.discovery import is_saved_dataset, without_compression
+from curate.readers.tables import DELIMITERS, table_rows
 
 BOM = b"\xef\xbb\xbf"
 
@@ -57,7 +59,7 @@ def open_binary(path: Path) -> IO[bytes]:
 
 
 def layout_of(path: Path) -> str:
-    """``json``, ``jsonl``, ``parquet`` or ``saved_dataset``, from the name after decompression."""
+    """``json``, ``jsonl``, ``parquet``, ``csv``, ``tsv`` or ``saved_dataset``, by the uncompressed name."""
     if path.is_dir():
         return "saved_dataset" if is_saved_dataset(path) else "folder"
     name = without_compression(path.name.lower())
@@ -67,7 +69,12 @@ def layout_of(path: Path) -> str:
         return "jsonl"
     if name.endswith(".json"):
         return "json"
-    raise InputError(f"{path}: unknown file type; expected .json, .jsonl, .parquet (optionally .gz/.zst)")
+    for layout in DELIMITERS:
+        if name.endswith(f".{layout}"):
+            return layout
+    raise InputError(
+        f"{path}: unknown file type; expected .json, .jsonl, .parquet, .csv or .tsv (optionally .gz/.zst)"
+    )
 
 
 def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
@@ -80,6 +87,8 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
             yield from _json(path, label, max_bytes)
         elif layout == "parquet":
             yield from _parquet(path, label, max_bytes)
+        elif layout in DELIMITERS:
+            yield from _table(path, label, max_bytes, layout)
         else:
             yield from _saved_dataset(path, label, max_bytes)
     except _broken_file_errors(path) as exc:
@@ -89,7 +98,7 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
 
 def _broken_file_errors(path: Path) -> tuple[type[Exception], ...]:
     """What reading a broken file of this kind raises (zstandard is imported when needed)."""
-    errors: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, lzma.LZMAError)
+    errors: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, lzma.LZMAError, csv.Error)
     if path.suffix.lower() in (".zst", ".zstd"):
         import zstandard
 
@@ -258,6 +267,16 @@ def _parquet(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
             for value in batch.to_pylist():
                 row += 1
                 yield _record_from_row(value, label, row, max_bytes)
+
+
+def _table(path: Path, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
+    with open_binary(path) as handle:
+        for line, record, raw, error in table_rows(handle, layout, max_bytes):
+            if error is not None:
+                shown = _preview(raw.encode()) if error.reason == "too_large" else raw
+                yield RawRecord(label, line, shown, reason=error.reason, detail=str(error))
+            else:
+                yield RawRecord(label, line, raw, record)
 
 
 def _saved_dataset(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:

@@ -14,8 +14,9 @@ Two layouts:
   from anywhere in the input, so the reader keeps them and builds rows in ``finish``: a
   message whose parent (or an ancestor) is missing is an ``orphan`` reject, a prompt no
   reply answers is an ``unanswered`` reject, each with its own file and line.
-- nested tree export: ``{message_tree_id, tree_state, prompt: {..., replies: [...]}}``,
-  one tree per record.
+- nested trees, one per record: the tree export ``{message_tree_id, tree_state, prompt:
+  {..., replies: [...]}}``, or the root message itself with its nested ``replies`` (a
+  message with no ``parent_id`` whose ``replies`` is a list).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class OASSTReader(Reader):
     def read(self, record: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:
         if "prompt" in record and "message_id" not in record:
             return self.convert(record)
+        if isinstance(record.get("replies"), list) and record.get("parent_id") is None:
+            return _tree_rows(record, "", {})
         identifier = _check(record, "")
         optional(record, "parent_id", str)
         if identifier in self._messages:
@@ -72,16 +75,8 @@ class OASSTReader(Reader):
         return []
 
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        """Rows of one nested tree record."""
-        prompt = require(record, "prompt", dict)
-        _check(prompt, "prompt.")
-        if prompt["role"] != "prompter":
-            raise RecordError("invalid_value", "prompt.role", NOT_A_ROOT)
-        tree = unmapped(record, {"prompt"})
-        rows = [_row(path, tree) for path in _paths([prompt], "prompt") if path[-1]["role"] == "assistant"]
-        if not rows:
-            raise RecordError("unanswered", "prompt.replies", "no assistant message answers the prompt")
-        return rows
+        """Rows of one nested tree record (the tree export layout)."""
+        return _tree_rows(require(record, "prompt", dict), "prompt", unmapped(record, {"prompt"}))
 
     def finish(self) -> Finished:
         """Rows of the flat layout: one per assistant message whose whole path is present."""
@@ -151,6 +146,18 @@ class OASSTReader(Reader):
         return path[::-1]
 
 
+def _tree_rows(root: dict[str, Any], where: str, tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the tree under ``root`` (at field ``where``), each with the tree's fields in ``meta``."""
+    prefix = f"{where}." if where else ""
+    _check(root, prefix)
+    if root["role"] != "prompter":
+        raise RecordError("invalid_value", f"{prefix}role", NOT_A_ROOT)
+    rows = [_row(path, tree) for path in _paths([root], where) if path[-1]["role"] == "assistant"]
+    if not rows:
+        raise RecordError("unanswered", f"{prefix}replies", "no assistant message answers the prompt")
+    return rows
+
+
 def _broken_ancestor(identifier: str) -> RecordError:
     return RecordError("orphan", "parent_id", f"ancestor message {identifier} has no path to a root prompt")
 
@@ -168,9 +175,9 @@ def _check(message: Mapping[str, Any], where: str) -> str:
 def _paths(path: list[dict[str, Any]], where: str) -> Iterator[list[dict[str, Any]]]:
     """Every path from the root of a nested tree, depth first, in the export's order."""
     yield path
-    replies = optional(path[-1], "replies", list, f"{where}.replies") or []
+    replies = optional(path[-1], "replies", list, f"{where}.replies" if where else "replies") or []
     for index, reply in enumerate(replies):
-        field = f"{where}.replies[{index}]"
+        field = f"{where}.replies[{index}]" if where else f"replies[{index}]"
         if not isinstance(reply, dict):
             raise RecordError("wrong_type", field, f"expected an object, got {type(reply).__name__}")
         _check(reply, f"{field}.")

@@ -20,6 +20,10 @@ HelpSteer2 (one rated answer)  ``prompt`` + ``response`` + aspect ratings (kept 
 TRL unpaired (KTO)             ``prompt`` + ``completion`` + ``label`` (true: thumbs up)
 =============================  ===========================================================
 
+Scores and models are looked for at the top level and, failing that, under ``metadata``:
+``score_chosen`` / ``chosen_score`` / ``chosen_rating`` / ``chosen-rating`` (and the same for
+``rejected``), ``chosen_model`` / ``chosen-model``; ``score`` / ``rating`` for one answer.
+
 The last two give one row per record: answers to one prompt arrive as separate records, so
 their ``group`` is the record's ``prompt_id`` when it has one and null otherwise (the pairs
 stage then groups them by their prompt).
@@ -31,8 +35,8 @@ cut back to its last user turn; a record whose sides share no user turn is rejec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from curate.readers.base import (
     Reader,
@@ -50,11 +54,16 @@ from curate.readers.base import (
 from curate.readers.transcripts import Message, is_transcript, parse_transcript, split_prompt
 from curate.schema import Label
 
+T = TypeVar("T")
 SIDES: tuple[Label, Label] = ("chosen", "rejected")
 SCORE_KEYS = {
-    "chosen": ("score_chosen", "chosen_score", "chosen_rating"),
-    "rejected": ("score_rejected", "rejected_score", "rejected_rating"),
+    side: (f"score_{side}", f"{side}_score", f"{side}_rating", f"{side}-rating", f"{side}-score")
+    for side in ("chosen", "rejected")
 }
+MODEL_KEYS = {side: (f"{side}_model", f"{side}-model") for side in ("chosen", "rejected")}
+SINGLE_SCORE_KEYS = ("score", "rating")
+NESTED = "metadata"
+"""Where layouts that keep the top level for the text put scores and models."""
 PAIR_MAPPED = frozenset(
     {
         "id",
@@ -66,8 +75,8 @@ PAIR_MAPPED = frozenset(
         "input",
         "chosen",
         "rejected",
-        "chosen_model",
-        "rejected_model",
+        *MODEL_KEYS["chosen"],
+        *MODEL_KEYS["rejected"],
         "preferred_output",
         "non_preferred_output",
         *SCORE_KEYS["chosen"],
@@ -86,8 +95,8 @@ SINGLE_MAPPED = frozenset(
         "completion",
         "label",
         "model",
+        *SINGLE_SCORE_KEYS,
     }
-    | {"score", "rating"}
 )
 COMPLETION_MAPPED = frozenset({"model", "response", "overall_score", "fine-grained_score"})
 
@@ -122,9 +131,9 @@ class PreferenceReader(Reader):
                 {
                     "id": f"{group}:{side}",
                     "messages": prompt + answer,
-                    "model": optional(record, f"{side}_model", str),
+                    "model": _found(record, MODEL_KEYS[side], _model),
                     "group": group,
-                    "signal": signal(label=side, score=_score(record, side)),
+                    "signal": signal(label=side, score=_found(record, SCORE_KEYS[side], number)),
                     "meta": meta,
                 }
             )
@@ -196,11 +205,20 @@ def _checked_answers(
     return answers
 
 
-def _score(record: dict[str, Any], side: str) -> float | None:
-    for key in SCORE_KEYS[side]:
-        if record.get(key) is not None:
-            return number(record[key], key)
+def _found(record: dict[str, Any], keys: tuple[str, ...], read: Callable[[Any, str], T]) -> T | None:
+    """The first of ``keys`` present at the top level, else under ``metadata``, read by ``read``."""
+    nested = record.get(NESTED)
+    for where, fields in ((None, record), (NESTED, nested if isinstance(nested, dict) else {})):
+        for key in keys:
+            if fields.get(key) is not None:
+                return read(fields[key], f"{where}.{key}" if where else key)
     return None
+
+
+def _model(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError("wrong_type", field, f"expected a string, got {type(value).__name__}")
+    return value
 
 
 def _rated(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -247,7 +265,7 @@ def _single(record: dict[str, Any]) -> dict[str, Any]:
     else:
         answer = [{"role": "assistant", "content": text_of(value, key)}]
     label = optional(record, "label", bool)
-    score = next((number(record[k], k) for k in ("score", "rating") if record.get(k) is not None), None)
+    score = _found(record, SINGLE_SCORE_KEYS, number)
     own = optional(record, "id", (str, int))
     group = optional(record, "prompt_id", (str, int))
     return {

@@ -2,7 +2,10 @@
 
 ``use`` states the intent (``commercial``, ``noncommercial``, ``academic`` or ``any``); the
 stage derives which licenses and which providers' terms allow it (``curate.licensing.policy``)
-and drops the rest with ``license:<key>`` or ``terms:<provider>``. Kept rows carry their
+and drops the rest with ``license:<key>`` or ``terms:<provider>``. A row's model brings its
+provider's terms; a row that names no model gets the terms of every model its input's known
+dataset holds outputs of (UltraFeedback: OpenAI's, Google's, Meta's), the first that refuses
+naming the reason. Kept rows carry their
 license in canonical form (aliases resolved), so the output algebra sees registry keys.
 """
 
@@ -15,8 +18,8 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate.licensing.expression import Term, license_parts, parse_expression
-from curate.licensing.keys import check_license_key
-from curate.licensing.policy import ModelTerms, Target, UnknownLicenses, UsePolicy, Verdict
+from curate.licensing.keys import check_license_key, input_model_terms
+from curate.licensing.policy import ModelTerms, Target, UnknownLicenses, UsePolicy, Verdict, terms_reaching
 from curate.licensing.registry import registry
 from curate.options import StageOptions
 from curate.stages.base import FilterStage, KeptDropped, RunContext, StageReport, register
@@ -100,6 +103,7 @@ class License(FilterStage[LicenseOptions, LicenseReport]):
     def __init__(self, options: LicenseOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
         self.policy = options.policy()
+        self.dataset_terms = input_model_terms(self.context.inputs)
         self._licenses: Counter[tuple[str, str]] = Counter()
         self._terms: Counter[tuple[str, str]] = Counter()
 
@@ -114,27 +118,37 @@ class License(FilterStage[LicenseOptions, LicenseReport]):
         for raw in raw_licenses.unique().to_list():
             canonical[raw] = known.canonical_expression(raw)
             license_verdicts[raw] = self.policy.judge_license(raw, known)
-        models = frame.get_column("model").cast(pl.String).fill_null("")
+        # Terms reach a row through its model, or through its input's known dataset when it names none.
+        reach = frame.select(
+            pl.concat_str(
+                pl.col("model").cast(pl.String).fill_null(""),
+                pl.col("source").cast(pl.String).fill_null(""),
+                separator="\x1f",
+            )
+        ).to_series()
         providers, terms_verdicts = {}, {}
-        for model in models.unique().to_list():
-            terms = known.terms_for(model)
-            providers[model] = terms.key if terms else None
-            terms_verdicts[model] = self.policy.judge_terms(terms)
+        for key in reach.unique().to_list():
+            model, source = key.split("\x1f", 1)
+            dataset = None if model else self.dataset_terms.get(source)
+            terms = terms_reaching(model, dataset, known)
+            providers[key] = [entry.key for entry in terms]
+            terms_verdicts[key] = self.policy.judge_reaching(terms, dataset.dataset if dataset else None)
         license_reason = raw_licenses.replace_strict(
             _field(license_verdicts, "reason"), return_dtype=pl.String
         )
-        terms_reason = models.replace_strict(_field(terms_verdicts, "reason"), return_dtype=pl.String)
+        terms_reason = reach.replace_strict(_field(terms_verdicts, "reason"), return_dtype=pl.String)
         judged = frame.with_columns(
             license=raw_licenses.replace_strict(canonical, return_dtype=pl.String),
             reason=pl.coalesce(license_reason, terms_reason),
             detail=pl.coalesce(
                 raw_licenses.replace_strict(_field(license_verdicts, "detail"), return_dtype=pl.String),
-                models.replace_strict(_field(terms_verdicts, "detail"), return_dtype=pl.String),
+                reach.replace_strict(_field(terms_verdicts, "detail"), return_dtype=pl.String),
             ),
-            _provider=models.replace_strict(providers, return_dtype=pl.String),
+            _providers=reach.replace_strict(providers, return_dtype=pl.List(pl.String)),
+            _license_kept=license_reason.is_null(),
         )
         self._count(judged)
-        return judged.drop("_provider")
+        return judged.drop("_providers", "_license_kept")
 
     def _count(self, judged: pl.DataFrame) -> None:
         known = registry()
@@ -144,7 +158,14 @@ class License(FilterStage[LicenseOptions, LicenseReport]):
             for part in license_parts(expression):
                 key = part if known.find_license(part) else "unknown"
                 self._licenses[(key, kept)] += rows
-        by_terms = judged.drop_nulls("_provider").group_by("_provider", outcome.alias("outcome")).len()
+        # Terms count the rows they were weighed on: those whose license let them through.
+        by_terms = (
+            judged.filter("_license_kept")
+            .explode("_providers")
+            .drop_nulls("_providers")
+            .group_by("_providers", outcome.alias("outcome"))
+            .len()
+        )
         for provider, kept, rows in by_terms.iter_rows():
             self._terms[(provider, kept)] += rows
 

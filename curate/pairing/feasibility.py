@@ -1,0 +1,108 @@
+"""Before the slow stages: can the configured strategies form any pair from these rows?
+
+``estimate_pairing`` groups the conversations as the ``pairs`` stage would (the source's
+``group``, else the prompt cluster, else the exact prompt), keeps the groups with two or more
+usable replies, and asks each strategy, in order, whether a group carries its evidence (the
+first that does decides the group, as in the stage). It pairs nothing, so it costs a read of
+the rows; a runner can call it right after reading and stop before PII scanning when no
+strategy can decide any group.
+
+The estimate errs on the side of going on: a group decided by a strategy may still give no
+pair (a tied battle), and ``dedup``'s prompt clusters, made later, may join near-duplicate
+prompts into groups the exact prompt does not. ``can_pair`` false means no group of the rows
+as read can give a pair.
+
+>>> from curate.pairing import STRATEGIES
+>>> from curate.pairing.model_rank import ModelRankOptions
+>>> import polars as pl
+>>> from curate import schema
+>>> rows = schema.conversations([
+...     {"id": "a", "source": "s", "messages": [{"role": "user", "content": "hi"},
+...      {"role": "assistant", "content": "hello"}], "license": "MIT", "consent": "unknown",
+...      "model": "gpt-4"},
+... ])
+>>> ranking = STRATEGIES["model_rank"](ModelRankOptions(ranking=["gpt-4*"]))
+>>> estimate = estimate_pairing(rows, [ranking])
+>>> estimate.can_pair, estimate.groups_with_replies
+(False, 0)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from curate.pairing.base import Strategy
+from curate.pairing.pairer import group_key
+from curate.pairing.sides import Side, read_sides
+
+
+@dataclass(frozen=True)
+class PairingEstimate:
+    """What the rows as read offer the configured strategies."""
+
+    conversations: int
+    groups: int
+    """Groups of replies to one prompt."""
+    groups_with_replies: int
+    """Groups with two or more replies long enough to pair."""
+    by_strategy: dict[str, int] = field(default_factory=dict)
+    """Strategy -> groups whose evidence it would decide (the first applicable strategy wins)."""
+
+    @property
+    def without_evidence(self) -> int:
+        """Groups with two or more replies that no configured strategy has evidence for."""
+        return self.groups_with_replies - sum(self.by_strategy.values())
+
+    @property
+    def can_pair(self) -> bool:
+        return any(self.by_strategy.values())
+
+    def explain(self) -> str:
+        """One paragraph for a user: what the rows offer and, when nothing, why."""
+        strategies = ", ".join(self.by_strategy) or "none"
+        head = (
+            f"{self.conversations:,} conversations form {self.groups:,} groups of replies to one prompt; "
+            f"{self.groups_with_replies:,} have two or more replies"
+        )
+        if self.can_pair:
+            decided = ", ".join(f"{name} {count:,}" for name, count in self.by_strategy.items() if count)
+            return f"{head}; groups each strategy would decide: {decided}."
+        if not self.groups_with_replies:
+            return (
+                f"{head}, so no strategy ({strategies}) can form a pair: each prompt has a single reply. "
+                "Real chat logs need several replies per prompt (candidates from a model, or a judge)."
+            )
+        return (
+            f"{head}, but none carries the evidence of {strategies} "
+            "(battle: signal.outcome; ranked: signal.rank; rated: signal.score; thumbs: signal.thumbs; "
+            "given: signal.label; model_rank: a model named in its ranking)."
+        )
+
+
+def estimate_pairing(
+    frame: pl.DataFrame, strategies: list[Strategy], *, min_chars: int = 1
+) -> PairingEstimate:
+    """How many groups of ``frame`` (conversations) each of ``strategies`` could decide."""
+    groups: dict[tuple[str, ...], list[Side]] = {}
+    for side in read_sides(frame, with_meta=any(strategy.name == "rated" for strategy in strategies)):
+        if side.prompt and side.reply:
+            groups.setdefault(group_key(side), []).append(side)
+    decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
+    with_replies = 0
+    for members in groups.values():
+        usable = [side for side in members if side.reply_chars >= min_chars]
+        if len(usable) < 2:
+            continue
+        with_replies += 1
+        chosen = next((strategy for strategy in strategies if strategy.applies(usable)), None)
+        if chosen is not None:
+            decided[chosen.name] += 1
+    return PairingEstimate(
+        conversations=frame.height,
+        groups=len(groups),
+        groups_with_replies=with_replies,
+        by_strategy=dict(decided),
+    )

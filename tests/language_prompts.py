@@ -1,0 +1,135 @@
+"""Short chat prompts as users type them, with the language each is written in.
+
+Written for these tests in the style of real chat logs (ShareGPT, WildChat, Arena): English
+follow-ups, terse requests, Chinese and Japanese prompts with Latin product names, prompts in
+the languages the samples hold. ``tests/test_language_accuracy.py`` measures the language
+stage on them; a prompt too short to judge (``und``) counts as right only when it has fewer
+letters than the stage's ``min_letters``.
+"""
+
+from __future__ import annotations
+
+PROMPTS: list[tuple[str, str]] = [
+    # English: follow-ups and terse requests, the texts langdetect named Danish, Italian, Spanish
+    ("en", "continue"),
+    ("en", "Continue"),
+    ("en", "please continue"),
+    ("en", "Please continue"),
+    ("en", "continue generating"),
+    ("en", "Continue writing please"),
+    ("en", "go on"),
+    ("en", "more"),
+    ("en", "thanks!"),
+    ("en", "Thank you so much!"),
+    ("en", "make it shorter"),
+    ("en", "Make it more formal"),
+    ("en", "rewrite this in simple words"),
+    ("en", "give me 10 clever marketing ideas for baked beans"),
+    ("en", "What is the capital of Australia?"),
+    ("en", "explain quantum computing like I'm five"),
+    ("en", "Write a haiku about autumn leaves"),
+    ("en", "fix the bug"),
+    ("en", "why?"),
+    ("en", "Can you give me an example?"),
+    ("en", "summarize the text above in 3 bullet points"),
+    ("en", "what are the pros and cons of remote work"),
+    ("en", "hello, who are you?"),
+    ("en", "tell me a joke about programmers"),
+    ("en", "Translate to French: good morning"),
+    ("en", "write a cover letter for a barista job"),
+    ("en", "is it safe to eat raw cookie dough"),
+    ("en", "Rewrite the previous answer as a table"),
+    ("en", "how do i center a div"),
+    ("en", "Write a python function to reverse a string"),
+    # Chinese, often with Latin product or program names inside
+    ("zh", "如何将iPhone视频转换为iMovie"),
+    ("zh", "继续"),
+    ("zh", "请继续写"),
+    ("zh", "用Python写一个快速排序"),
+    ("zh", "帮我写一封给老板的请假邮件"),
+    ("zh", "ChatGPT和GPT-4有什么区别？"),
+    ("zh", "解释一下什么是Transformer模型"),
+    ("zh", "Excel里怎么合并两列"),
+    ("zh", "翻译成英文：今天天气很好"),
+    ("zh", "推荐几本关于历史的书"),
+    ("zh", "React和Vue哪个更适合新手？"),
+    ("zh", "写一个关于春天的小故事"),
+    ("zh", "如何在Windows 11上安装Docker"),
+    ("zh", "什么是区块链"),
+    ("zh", "给我讲个笑话"),
+    # Japanese
+    ("ja", "続けてください"),
+    ("ja", "日本の首都はどこですか？"),
+    ("ja", "Pythonでリストを逆順にする方法を教えて"),
+    ("ja", "このメールを丁寧な日本語に直してください"),
+    ("ja", "おすすめの映画を教えて"),
+    ("ja", "iPhoneのバッテリーを長持ちさせるには？"),
+    ("ja", "量子コンピュータとは何ですか"),
+    ("ja", "ありがとう"),
+    # Korean
+    ("ko", "계속해 주세요"),
+    ("ko", "서울에서 가볼 만한 곳 추천해줘"),
+    ("ko", "파이썬으로 피보나치 수열 만들기"),
+    ("ko", "이 문장을 영어로 번역해 줘"),
+    ("ko", "ChatGPT 사용법 알려줘"),
+    # Russian
+    ("ru", "продолжай"),
+    ("ru", "Напиши стихотворение о зиме"),
+    ("ru", "Как установить Python на Windows?"),
+    ("ru", "Объясни, что такое нейросеть"),
+    ("ru", "переведи на английский"),
+    ("ru", "Сколько стоит iPhone 15 в Москве?"),
+    # Ukrainian
+    ("uk", "Напиши лист до директора школи з проханням про відпустку"),
+    # French
+    ("fr", "continue s'il te plaît"),
+    ("fr", "Écris un poème sur la mer"),
+    ("fr", "Quelle est la capitale de l'Australie ?"),
+    ("fr", "Peux-tu m'expliquer la photosynthèse ?"),
+    ("fr", "Traduis ce texte en anglais"),
+    ("fr", "Donne-moi une recette de crêpes"),
+    ("fr", "Comment installer Python sur mon ordinateur ?"),
+    # German
+    ("de", "weiter"),
+    ("de", "Schreib mir ein Gedicht über den Herbst"),
+    ("de", "Was ist der Unterschied zwischen Wetter und Klima?"),
+    ("de", "Kannst du das kürzer formulieren?"),
+    ("de", "Erkläre mir bitte, wie ein Kühlschrank funktioniert"),
+    ("de", "Wie spät ist es in Tokio?"),
+    # Spanish
+    ("es", "continúa"),
+    ("es", "Escribe un poema sobre el mar"),
+    ("es", "¿Cuál es la capital de Australia?"),
+    ("es", "Dame ideas para una fiesta de cumpleaños"),
+    ("es", "Explícame qué es la inflación"),
+    ("es", "¿Cómo hago una tortilla de patatas?"),
+    # Portuguese
+    ("pt", "continue, por favor"),
+    ("pt", "Escreva um poema sobre o mar"),
+    ("pt", "Qual é a capital da Austrália?"),
+    ("pt", "Me explique o que é inflação"),
+    ("pt", "Como faço para aprender programação sozinho?"),
+    # Italian
+    ("it", "continua"),
+    ("it", "Scrivi una poesia sul mare"),
+    ("it", "Qual è la capitale dell'Australia?"),
+    ("it", "Come si prepara la carbonara?"),
+    ("it", "Spiegami cos'è l'inflazione"),
+    # Dutch
+    ("nl", "Schrijf een gedicht over de zee"),
+    ("nl", "Wat is de hoofdstad van Australië?"),
+    ("nl", "Hoe kan ik mijn fiets repareren?"),
+    # Basque and other languages real logs hold
+    ("eu", "Idatzi olerki bat itsasoari buruz"),
+    ("eu", "Zein da Australiako hiriburua?"),
+    ("tr", "Bana deniz hakkında bir şiir yaz"),
+    ("pl", "Napisz wiersz o morzu"),
+    ("vi", "Viết một bài thơ về biển"),
+    ("id", "Tuliskan puisi tentang laut"),
+    ("ar", "اكتب قصيدة عن البحر"),
+    ("fa", "یک شعر درباره دریا بنویس"),
+    ("hi", "समुद्र के बारे में एक कविता लिखो"),
+    ("el", "Γράψε ένα ποίημα για τη θάλασσα"),
+    ("he", "כתוב שיר על הים"),
+    ("th", "เขียนกลอนเกี่ยวกับทะเล"),
+]
