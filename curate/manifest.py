@@ -67,6 +67,7 @@ def build_manifest(
     stats: Sequence[StageStats],
     output: pl.DataFrame,
     conversations: pl.DataFrame,
+    sample_limit: int | None = None,
 ) -> Manifest:
     """The record of a run, built once, data-file names included, before anything is written.
 
@@ -87,6 +88,7 @@ def build_manifest(
         config=config.raw,
         pipeline_text=config.text,
         seed=config.seed,
+        sample_limit=sample_limit,
         inputs=list(inputs),
         stages=list(stats),
         license=LicenseSummary.model_validate(derived),

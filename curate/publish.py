@@ -4,6 +4,7 @@ Only the card (``README.md``), the funnel chart, ``manifest.json`` and the files
 ``data/`` are uploaded; ``rejects/`` (which holds the raw text of every dropped record) and
 stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 
+- the run read only a sample of its inputs (``curate run --limit``);
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
 - a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
   card, SSN and IP patterns) finds anything;
@@ -142,6 +143,7 @@ def plan_publish(
     data = _data_files(folder)
     files |= {path: (folder / path).stat().st_size for path in data}
     checks = [
+        _sample_check(source),
         _pii_stage_check(source, allow_unscrubbed),
         _residual_check(folder, _one_format(data), scanner),
         _license_check(source),
@@ -202,6 +204,18 @@ def residual_texts(folder: Path, data: Iterable[str]) -> Iterator[str]:
                     yield from column.explode().struct.field("content").drop_nulls().to_list()
             elif name in SCANNED_COLUMNS and dtype == pl.String:
                 yield from column.drop_nulls().to_list()
+
+
+def _sample_check(source: CardSource) -> Check:
+    limit = source.manifest.sample_limit
+    if limit is None:
+        return Check("whole inputs", True, "the run read every record of its inputs")
+    return Check(
+        "whole inputs",
+        False,
+        f"the run read at most {limit:,} records of each input (--limit): it is a sample; run the"
+        " pipeline without --limit to publish",
+    )
 
 
 def _pii_stage_check(source: CardSource, allow_unscrubbed: bool) -> Check:

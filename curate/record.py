@@ -214,7 +214,7 @@ class OutputRecord(Record):
 class Manifest(Record):
     """``manifest.json``: what ran, on what, with which versions, and where every row went."""
 
-    optional_keys = frozenset({"schema_version", "license"})
+    optional_keys = frozenset({"schema_version", "license", "sample_limit"})
 
     manifest_version: Literal[1] = Field(description="The layout of this file.")
     schema_version: int | None = Field(
@@ -227,6 +227,9 @@ class Manifest(Record):
     config: dict[str, Any] = Field(description="The parsed pipeline file.")
     pipeline_text: str = Field(description="The pipeline file as written.")
     seed: int = Field(description="The pipeline's seed.")
+    sample_limit: int | None = Field(
+        None, description="Set when the run read at most this many records of each input (`--limit`)."
+    )
     inputs: list[InputRecord] = Field(description="Every input, in pipeline order.")
     stages: list[StageStats] = Field(description="Reading, then every stage, in order.")
     license: LicenseSummary | None = Field(None, description="The derived license of the output.")

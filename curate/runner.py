@@ -159,7 +159,9 @@ class Pipeline:
             output=output,
             conversations=conversations,
             rejects_by_stage={key: executor.rejects(parts) for key, parts in execution.rejects.items()},
-            manifest=build_manifest(config, execution.inputs, execution.stats, output, conversations),
+            manifest=build_manifest(
+                config, execution.inputs, execution.stats, output, conversations, settings.limit
+            ),
         )
         if write:
             work.log("write_start")

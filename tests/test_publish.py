@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from pathlib import Path
@@ -56,6 +57,13 @@ def not_redistributable(folder: Path) -> Path:
     return make_folder(folder, license={**LICENSE, "redistribution_allowed": False})
 
 
+def a_sample(folder: Path) -> Path:
+    made = make_folder(folder)
+    manifest = json.loads((made / "manifest.json").read_text())
+    (made / "manifest.json").write_text(json.dumps({**manifest, "sample_limit": 10}))
+    return made
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [
@@ -66,8 +74,9 @@ def not_redistributable(folder: Path) -> Path:
         ),
         (without_license, "license: derived license is missing"),
         (not_redistributable, "license: the derived license (CC-BY-4.0) does not allow redistribution"),
+        (a_sample, "whole inputs: the run read at most 10 records of each input (--limit): it is a sample"),
     ],
-    ids=["no-pii-stage", "residual-pii", "no-license", "no-redistribution"],
+    ids=["no-pii-stage", "residual-pii", "no-license", "no-redistribution", "sample"],
 )
 def test_each_refusal(tmp_path: Path, build: Any, message: str) -> None:
     folder = build(tmp_path)
@@ -140,6 +149,7 @@ def test_dry_run_lists_the_files_and_touches_nothing(tmp_path: Path) -> None:
     assert not [path for path in plan.files if path.startswith(("rejects/", "dedup/"))]
     assert plan.withheld == {"dedup/": 1, "rejects/": 2}
     assert [(check.name, check.ok) for check in plan.checks] == [
+        ("whole inputs", True),
         ("pii stage", True),
         ("residual PII scan", True),
         ("license", True),
@@ -176,7 +186,7 @@ def test_cli_dry_run(tmp_path: Path, license: bool, exit_code: int) -> None:
     assert sorted(files) == UPLOADED
     assert "not uploaded: dedup/ (1 file), rejects/ (2 files)" in outcome.output
     if exit_code:
-        assert "error: publishing would be refused: 1 of 3 checks failed" in outcome.output
+        assert "error: publishing would be refused: 1 of 4 checks failed" in outcome.output
     else:
         assert "dry run: nothing was uploaded" in outcome.output
     assert not (folder / "README.md").exists()

@@ -276,3 +276,18 @@ def test_an_input_that_cannot_be_opened_is_a_reject_not_a_crash(
         "sha256": None,
         "error": "PermissionError: Permission denied",
     }
+
+
+def test_limit_reads_a_sample_that_the_manifest_and_card_name(tmp_path: Path) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS)
+    text = "name: sample\ninputs: [{name: chats, path: chats.jsonl, license: MIT}]\noutput: {dir: out}\n"
+    result = run_pipeline(tmp_path, text, limit=5)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert (result.output.height, manifest["sample_limit"], manifest["inputs"][0]["records"]) == (5, 5, 5)
+    assert (
+        "**This is a sample run**: it read at most 5 records of each input"
+        in (tmp_path / "out" / "README.md").read_text()
+    )
+    whole = run_pipeline(tmp_path, text)
+    assert whole.output.height == 12
+    assert "sample_limit" not in json.loads((tmp_path / "out" / "manifest.json").read_text())

@@ -67,6 +67,12 @@ def title(source: CardSource) -> str:
     if description:
         paragraphs.append(" ".join(description.split()))
     paragraphs.append(made + use + closing)
+    if manifest.sample_limit is not None:
+        paragraphs.append(
+            f"**This is a sample run**: it read at most {plural(manifest.sample_limit, 'record')} of each"
+            " input (`curate run --limit`), so its figures describe the sample, not the data set."
+            " `curate publish` refuses it."
+        )
     return "\n\n".join(paragraphs)
 
 
