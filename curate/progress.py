@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Protocol
+import time
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from curate.result import StageStats
@@ -38,11 +39,64 @@ class QuietReporter:
         pass
 
 
+class PlainReporter:
+    """Progress as plain lines on stderr, for logs and CI: one when a step starts, one at most
+    every ``interval`` seconds while it runs (records or rows so far, and per second), one
+    when it ends."""
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self._task = ""
+        self._rows = 0
+        self._started = self._shown = 0.0
+
+    def start(self, task: str, total: int | None) -> None:
+        self._task, self._rows = task, 0
+        self._started = self._shown = time.monotonic()
+        of = f" of {total:,}" if total is not None else ""
+        self._line(f"{task}: started{of}")
+
+    def advance(self, rows: int) -> None:
+        self._rows += rows
+        now = time.monotonic()
+        if now - self._shown >= self.interval:
+            self._shown = now
+            self._line(f"{self._task}: {self._rows:,} so far, {self._rate(now):,.0f}/s")
+
+    def finish(self) -> None:
+        now = time.monotonic()
+        self._line(f"{self._task}: done, {self._rows:,} in {now - self._started:.1f} s")
+
+    def message(self, text: str) -> None:
+        self._line(text)
+
+    def summary(self, stats: list[StageStats]) -> None:
+        RichReporter.table(stats, _console())
+
+    def _rate(self, now: float) -> float:
+        return self._rows / max(now - self._started, 1e-9)
+
+    @staticmethod
+    def _line(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+
+def reporter_for_stderr() -> Reporter:
+    """Bars and a table on a terminal; plain lines and the table elsewhere (logs, CI)."""
+    return RichReporter() if sys.stderr.isatty() else PlainReporter()
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # Logs and CI have no terminal width; 120 columns keep the summary table readable there.
+    return Console(file=sys.stderr, width=None if sys.stderr.isatty() else 120)
+
+
 class RichReporter:
     """A progress bar per stage on stderr, and a table of the run at the end."""
 
     def __init__(self) -> None:
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -52,8 +106,7 @@ class RichReporter:
             TimeElapsedColumn,
         )
 
-        # Logs and CI have no terminal width; 120 columns keep the summary table readable there.
-        self.console = Console(file=sys.stderr, width=None if sys.stderr.isatty() else 120)
+        self.console = _console()
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description:<14}"),
@@ -84,9 +137,14 @@ class RichReporter:
         self.console.print(text, highlight=False)
 
     def summary(self, stats: list[StageStats]) -> None:
+        self._progress.stop()
+        self.table(stats, self.console)
+
+    @staticmethod
+    def table(stats: list[StageStats], console: Any) -> None:
+        """The end-of-run table: rows in, out and rejected, seconds and top reasons per stage."""
         from rich.table import Table
 
-        self._progress.stop()
         table = Table(title="curate run", title_justify="left")
         for column in ("stage", "in", "out", "rejected", "seconds", "top reasons"):
             table.add_column(
@@ -97,4 +155,4 @@ class RichReporter:
             reasons = ", ".join(f"{reason} {count:,}" for reason, count in ranked)
             out = f"{s.rows_out:,}" + ("" if s.unit_out == s.unit_in else f" {s.unit_out}")
             table.add_row(s.name, f"{s.rows_in:,}", out, f"{s.rows_rejected:,}", f"{s.seconds:.1f}", reasons)
-        self.console.print(table)
+        console.print(table)

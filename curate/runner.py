@@ -22,7 +22,7 @@ from curate.config import PipelineConfig, StageSpec, load_pipeline, parse_pipeli
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
-from curate.progress import QuietReporter, Reporter, RichReporter
+from curate.progress import QuietReporter, Reporter, reporter_for_stderr
 from curate.readers.load import input_files
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
@@ -93,7 +93,7 @@ class Pipeline:
         """
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
         settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit)
-        reporter = reporter or (QuietReporter() if quiet else RichReporter())
+        reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
             with tempfile.TemporaryDirectory(prefix="curate-work-") as scratch:
                 return self._run(target, Path(scratch) / "work", False, settings, reporter)

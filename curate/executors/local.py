@@ -143,7 +143,7 @@ class LocalExecutor:
 
     def _record_step(self, step: Step, previous: list[str]) -> None:
         source = self.steps[step.number - 2].key
-        self.reporter.start(step.key, None)
+        self.reporter.start("+".join(step.names), None)
         with self._runner(step) as runner:
             for number, frame in enumerate(self._reshard(source, previous)):
                 key = f"{number:05d}"
