@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,8 @@ KEY = "sk-test-4f1d9c0e-never-written"
 
 
 @pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with ChatServer() as running:
-        yield running
+def server(chat_server: ChatServer) -> ChatServer:
+    return chat_server
 
 
 def endpoint(server: ChatServer, **options: Any) -> Endpoint:

@@ -4,6 +4,7 @@ from curate.stages import (  # noqa: F401  (importing a module registers its sta
     consent,
     decontaminate,
     dedup,
+    generate,
     language,
     license,
     normalize,
