@@ -1,7 +1,7 @@
 """Clients of model-serving APIs: OpenAI-compatible chat completions, with a response cache.
 
 ``request``  ``Endpoint``, ``ChatRequest``, ``ChatResult``, ``Usage`` and the cache key (no HTTP)
-``options``  ``EndpointOptions``, the pipeline-file model of an endpoint, and the default cache folder
+``options``  ``EndpointOptions``, ``RequestOptions``: endpoints in pipeline files; the cache folder
 ``cache``    ``ResponseCache``: answers by request key in one SQLite file
 ``chat``     ``ChatClient``: concurrency per endpoint, retries with backoff, the API key as a bearer token
 
@@ -10,14 +10,17 @@ Modules here import ``curate.errors`` and ``curate.options`` from the package.
 """
 
 from curate.clients.cache import ResponseCache
-from curate.clients.options import EndpointOptions, default_cache_dir
+from curate.clients.options import BaseUrl, EndpointOptions, EnvName, RequestOptions, default_cache_dir
 from curate.clients.request import ChatRequest, ChatResult, Endpoint, Usage
 
 __all__ = [
+    "BaseUrl",
     "ChatRequest",
     "ChatResult",
     "Endpoint",
     "EndpointOptions",
+    "EnvName",
+    "RequestOptions",
     "ResponseCache",
     "Usage",
     "default_cache_dir",

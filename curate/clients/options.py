@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from curate.clients.request import Endpoint
 from curate.options import StrictModel
@@ -27,18 +27,40 @@ def default_cache_dir() -> Path:
     return Path(root) / "curate" / "requests"
 
 
-class EndpointOptions(StrictModel):
-    """Where to send chat-completion requests, and how hard to try."""
+def _base_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ValueError("must be an http:// or https:// URL, such as http://127.0.0.1:8000/v1")
+    if url.endswith("/chat/completions"):
+        raise ValueError("give the base URL (ending in /v1), not the /chat/completions path")
+    return url
 
-    base_url: str = Field(
-        description="The API's base URL, up to `/v1` (the client posts to `<base_url>/chat/completions`)."
-    )
-    model: str = Field(min_length=1, description="The model name the server expects.")
-    api_key_env: str | None = Field(
-        None,
-        description="Name of the environment variable holding the API key, sent as a bearer token. "
-        "Omit it for a server without keys. The key itself never goes in the pipeline file.",
-    )
+
+def _env_name(value: str) -> str:
+    # The message never repeats the value: a key pasted here by mistake must not reach a log.
+    if not ENV_NAME.match(value):
+        raise ValueError(
+            "must be the NAME of an environment variable (letters, digits, _), such as "
+            "OPENAI_API_KEY; put the key itself in that variable"
+        )
+    return value
+
+
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+"""An API base URL (``http://host:port/v1``), without a trailing slash."""
+EnvName = Annotated[str, AfterValidator(_env_name)]
+"""The name of an environment variable (never its value)."""
+
+API_KEY_HELP = (
+    "Name of the environment variable holding the API key, sent as a bearer token. "
+    "Omit it for a server without keys. The key itself never goes in the pipeline file."
+)
+
+
+class RequestOptions(StrictModel):
+    """How to send requests to an endpoint: the key's variable, concurrency, patience."""
+
+    api_key_env: EnvName | None = Field(None, description=API_KEY_HELP)
     concurrency: int = Field(8, ge=1, le=1024, description="Requests in flight to this endpoint at once.")
     timeout: float = Field(120.0, gt=0, description="Seconds to wait for one response.")
     max_retries: int = Field(
@@ -52,37 +74,28 @@ class EndpointOptions(StrictModel):
         "Retry-After when it sends one.",
     )
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        url = value.strip().rstrip("/")
-        if not re.match(r"^https?://[^/\s]+", url):
-            raise ValueError("must be an http:// or https:// URL, such as http://127.0.0.1:8000/v1")
-        if url.endswith("/chat/completions"):
-            raise ValueError("give the base URL (ending in /v1), not the /chat/completions path")
-        return url
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _env_name(cls, value: str | None) -> str | None:
-        # The message never repeats the value: a key pasted here by mistake must not reach a log.
-        if value is not None and not ENV_NAME.match(value):
-            raise ValueError(
-                "must be the NAME of an environment variable (letters, digits, _), such as "
-                "OPENAI_API_KEY; put the key itself in that variable"
-            )
-        return value
-
-    def endpoint(self) -> Endpoint:
+    def endpoint_for(self, base_url: str, model: str) -> Endpoint:
         return Endpoint(
-            base_url=self.base_url,
-            model=self.model,
+            base_url=base_url,
+            model=model,
             api_key_env=self.api_key_env,
             concurrency=self.concurrency,
             timeout=self.timeout,
             max_retries=self.max_retries,
             backoff=self.backoff,
         )
+
+
+class EndpointOptions(RequestOptions):
+    """Where to send chat-completion requests, and how hard to try."""
+
+    base_url: BaseUrl = Field(
+        description="The API's base URL, up to `/v1` (the client posts to `<base_url>/chat/completions`)."
+    )
+    model: str = Field(min_length=1, description="The model name the server expects.")
+
+    def endpoint(self) -> Endpoint:
+        return self.endpoint_for(self.base_url, self.model)
 
 
 def sampling(

@@ -20,16 +20,17 @@ from pydantic import Field, model_validator
 
 from curate import schema
 from curate.licensing import combine_licenses
-from curate.options import StageOptions
+from curate.options import Outbound, StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
+from curate.pairing.judge import Judge, JudgeOptions
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
 from curate.stages.base import RunContext, Stage, StageOutput, register
 
-StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given"]
-CONFIGURABLE = ("ranked", "rated", "model_rank")
+StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given", "judge"]
+CONFIGURABLE = ("ranked", "rated", "model_rank", "judge")
 
 
 class PairsOptions(StageOptions):
@@ -38,7 +39,8 @@ class PairsOptions(StageOptions):
         description=(
             "Strategies tried in order on each group of replies; the first whose evidence the group "
             "carries decides it. battle: signal.outcome; ranked: signal.rank; rated: signal.score or "
-            "aspect scores; thumbs: signal.thumbs; model_rank: model names; given: signal.label."
+            "aspect scores; thumbs: signal.thumbs; model_rank: model names; given: signal.label; "
+            "judge: an LLM judge or a reward model ranks the replies (put it last)."
         ),
     )
     ranked: OrderOptions = Field(default_factory=OrderOptions, description="Options of `ranked`.")
@@ -46,6 +48,9 @@ class PairsOptions(StageOptions):
     model_rank: ModelRankOptions = Field(
         default_factory=ModelRankOptions,
         description="Options of `model_rank`; `ranking` is required when it is used.",
+    )
+    judge: JudgeOptions | None = Field(
+        None, description="Options of `judge`: an LLM judge's `base_url` and `model`, or a `reward_model`."
     )
     max_per_prompt: int | None = Field(
         1,
@@ -68,6 +73,8 @@ class PairsOptions(StageOptions):
             raise ValueError("a strategy is listed twice in `strategies`")
         if "model_rank" in self.strategies and not self.model_rank.ranking:
             raise ValueError("`model_rank` needs `model_rank.ranking`: model-name patterns, best first")
+        if "judge" in self.strategies and self.judge is None:
+            raise ValueError("`judge` needs `judge:` options: a `base_url` and `model`, or a `reward_model`")
         unused = [
             name for name in CONFIGURABLE if name in self.model_fields_set and name not in self.strategies
         ]
@@ -77,6 +84,12 @@ class PairsOptions(StageOptions):
                 "add it there or drop the options"
             )
         return self
+
+    def unscrubbed_endpoints(self) -> list[Outbound]:
+        judge = self.judge if "judge" in self.strategies else None
+        if judge is None or judge.base_url is None or judge.send_unscrubbed:
+            return []
+        return [Outbound(("judge", "base_url"), judge.base_url, ("judge", "send_unscrubbed"))]
 
     def strategy_options(self, name: str) -> StrategyOptions | None:
         value = getattr(self, name, None)
@@ -112,7 +125,7 @@ class Pairs(Stage[PairsOptions]):
         )
         self._pairing = pairing
         self._conversations = frame.height
-        kept = _pairs_frame(pairing.pairs, frame)
+        kept = _pairs_frame(pairing.pairs, frame, self._judges())
         reasons = [pairing.left_out.get(index, (None, None)) for index in range(frame.height)]
         judged = frame.with_columns(
             reason=pl.Series([reason for reason, _ in reasons], dtype=pl.String),
@@ -132,14 +145,22 @@ class Pairs(Stage[PairsOptions]):
             "pairs_by_strategy": pairing.by_strategy(),
             "groups_without_pair": dict(sorted(pairing.groups_without_pair.items())),
             "max_per_prompt": self.options.max_per_prompt,
+            **{key: value for strategy in self.strategies for key, value in strategy.report().items()},
         }
 
+    def _judges(self) -> dict[str, str]:
+        """Strategy name -> the judge its pairs record (in the ``judge`` column)."""
+        return {strategy.name: strategy.label for strategy in self.strategies if isinstance(strategy, Judge)}
 
-def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame) -> pl.DataFrame:
+
+def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame, judges: dict[str, str]) -> pl.DataFrame:
     rows = [_pair_row(pair) for pair in pairs]
-    frame = schema.pairs(rows).with_columns(
-        _prompt_cluster=pl.Series([pair.cluster for pair in pairs], dtype=pl.String)
-    )
+    frame = schema.pairs(rows)
+    if judges:
+        frame = frame.with_columns(
+            judge=pl.Series([judges.get(pair.strategy) for pair in pairs], dtype=pl.String)
+        )
+    frame = frame.with_columns(_prompt_cluster=pl.Series([pair.cluster for pair in pairs], dtype=pl.String))
     if "_split" in conversations.columns:
         splits = conversations["_split"]
         frame = frame.with_columns(
