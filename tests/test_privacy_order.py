@@ -14,6 +14,7 @@ from tests.helpers import write_pipeline
 
 GENERATE = "- generate: {models: [{base_url: 'http://10.0.0.5:8000/v1', model: m}]%s}"
 UNSCRUBBED = ", send_unscrubbed: true"
+JUDGE = "- pairs: {strategies: [judge], judge: {base_url: 'http://10.0.0.5:8000/v1', model: j%s}}"
 
 
 def pipeline(tmp_path: Path, *stages: str) -> Path:
@@ -29,9 +30,13 @@ def pipeline(tmp_path: Path, *stages: str) -> Path:
         (("- normalize: {}", GENERATE % ""), "stages[1].generate.models[0].base_url"),
         ((GENERATE % UNSCRUBBED, "- pii: {}"), None),
         (("- pii: {}", GENERATE % ""), None),
+        ((JUDGE % "",), "stages[0].pairs.judge.base_url"),
+        ((JUDGE % UNSCRUBBED,), None),
+        (("- pii: {}", JUDGE % ""), None),
+        (("- pairs: {strategies: [judge], judge: {reward_model: .}}",), None),
     ],
 )
-def test_generate_before_pii_is_refused_unless_the_file_allows_it(
+def test_generate_or_an_api_judge_before_pii_is_refused_unless_the_file_allows_it(
     tmp_path: Path, stages: tuple[str, ...], refused: str | None
 ) -> None:
     path = pipeline(tmp_path, *stages)
@@ -43,7 +48,8 @@ def test_generate_before_pii_is_refused_unless_the_file_allows_it(
     [issue] = caught.value.issues
     assert issue.path == refused
     assert "would send record text to http://10.0.0.5:8000/v1 before any `pii` stage" in issue.message
-    assert issue.hint is not None and "send_unscrubbed: true" in issue.hint
+    switch = refused.replace("models[0].base_url", "send_unscrubbed").replace("base_url", "send_unscrubbed")
+    assert issue.hint is not None and f"set {switch}: true" in issue.hint
 
 
 def test_curate_validate_refuses_generate_before_pii(tmp_path: Path) -> None:
