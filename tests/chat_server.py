@@ -6,12 +6,13 @@ failures, how often that body was seen), so the same requests always get the sam
 It records every request: the body, the ``Authorization`` header, and the most requests it
 ever had in flight at once. Use it as a context manager: it stops whatever happens.
 
-``python tests/chat_server.py`` serves the default replies until killed, printing its URL
-(the benchmark runs it in a process of its own).
+``python tests/chat_server.py [--latency SECONDS]`` serves the default replies from an
+asyncio loop until killed, printing its URL (the benchmark runs it in a process of its own).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sys
@@ -135,6 +136,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms), which would swamp every latency measured through this server.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -169,10 +173,43 @@ def _digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-if __name__ == "__main__":
-    with ChatServer() as served:
-        print(served.url, flush=True)
+async def serve(latency: float) -> None:
+    """The default replies from one asyncio loop, each after ``latency`` seconds: a server
+    that 64 concurrent clients cannot saturate, as a thread per connection does under the GIL."""
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            sys.exit(0)
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                body = json.loads(await reader.readexactly(length))
+                await asyncio.sleep(latency)
+                payload = json.dumps(completion(body, echo(body).content or "")).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(connection, "127.0.0.1", 0)
+    print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    seconds = float(sys.argv[sys.argv.index("--latency") + 1]) if "--latency" in sys.argv else 0.0
+    try:
+        asyncio.run(serve(seconds))
+    except KeyboardInterrupt:
+        sys.exit(0)

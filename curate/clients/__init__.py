@@ -5,7 +5,7 @@
 ``cache``    ``ResponseCache``: answers by request key in one SQLite file
 ``chat``     ``ChatClient``: concurrency per endpoint, retries with backoff, the API key as a bearer token
 
-``chat`` imports httpx; import it where requests are sent, not where options are validated.
+``chat`` imports httpx2; import it where requests are sent, not where options are validated.
 Modules here import ``curate.errors`` and ``curate.options`` from the package.
 """
 
