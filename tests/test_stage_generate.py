@@ -8,12 +8,17 @@ from typing import Any
 import orjson
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from curate.progress import QuietReporter
+from curate.runner import _check, _in_batches
 from curate.stages.base import StageOutput
 from curate.stages.generate import Generate
 from tests.chat_server import ChatServer, Reply, echo
 from tests.helpers import conversation, frame
+from tests.test_record_stages_balance import messy_frames
 
 
 def generate(
@@ -157,3 +162,24 @@ def test_an_empty_batch_gives_empty_frames(chat_server: ChatServer, tmp_path: Pa
 def test_options_refuse_mistakes(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Generate.Options.model_validate(options)
+
+
+def test_rows_balance_on_messy_frames(chat_server: ChatServer, tmp_path: Path) -> None:
+    """Rows in = rows consumed + rows rejected, through the runner's batching and checks."""
+    stage = Generate.from_options(
+        models=[{"base_url": chat_server.url, "model": "m", "n": 2}], cache_dir=str(tmp_path)
+    )
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=messy_frames(), batch_rows=st.integers(1, 4))
+    def balances(rows: pl.DataFrame, batch_rows: int) -> None:
+        output = _in_batches(stage, rows, QuietReporter(), batch_rows)
+        _check(stage, rows, output)  # raises StageError on a lost row or an undeclared reason
+        assert output.consumed is not None
+        assert output.consumed + output.rejected.height == rows.height
+        assert set(output.rejected["reason"]) <= {"no_prompt", "same_prompt"}
+
+    try:
+        balances()
+    finally:
+        stage.teardown()

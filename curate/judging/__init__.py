@@ -13,8 +13,8 @@ from curate.judging.reward import RewardModel
 from curate.judging.templates import (
     DEFAULTS,
     Mode,
+    PairwiseVerdict,
     Template,
-    Verdict,
     check_template,
     pairwise_messages,
     parse_rating,
@@ -25,9 +25,9 @@ from curate.judging.templates import (
 __all__ = [
     "DEFAULTS",
     "Mode",
+    "PairwiseVerdict",
     "RewardModel",
     "Template",
-    "Verdict",
     "check_template",
     "pairwise_messages",
     "parse_rating",

@@ -23,7 +23,7 @@ from curate.clients.request import Messages
 from curate.options import StrictModel
 
 Mode = Literal["pairwise", "score"]
-Verdict = Literal["A", "B", "C"]
+PairwiseVerdict = Literal["A", "B", "C"]
 
 PAIRWISE_SYSTEM = (
     "You are an impartial judge of AI assistants. Below are a user's question and the answers of "
@@ -119,7 +119,7 @@ def score_messages(template: Template, prompt: Messages, reply: Messages) -> Mes
     return _with_system(template, template.user.format(question=question(prompt), answer=answer(reply)))
 
 
-def parse_verdict(text: str) -> Verdict | None:
+def parse_verdict(text: str) -> PairwiseVerdict | None:
     """The one verdict in ``text``, or None when it has none or several different ones.
 
     >>> parse_verdict("B is more accurate. [[B]]"), parse_verdict("[[A]] or [[B]]?"), parse_verdict("B")

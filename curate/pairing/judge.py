@@ -44,7 +44,7 @@ from curate.pairing.sides import Side, normalised, shared_prompt
 
 API_ONLY = ("base_url", "model", "api_key_env", "mode", "templates", "temperature", "max_tokens", "extra")
 REWARD_ONLY = ("device", "batch_size", "max_length")
-Outcome = Literal["first", "second", "tie", "disagree", "unparsed", "failed", "same"]
+Comparison = Literal["first", "second", "tie", "disagree", "unparsed", "failed", "same"]
 LEFT_OUT: dict[str, tuple[str, str]] = {
     "unparsed": ("judge_unparsed", "the judge's answer held no single verdict or rating"),
     "failed": ("judge_failed", "a request to the judge failed after its retries"),
@@ -122,8 +122,8 @@ class Judge(Strategy):
 
     def __init__(self, options: JudgeOptions | None = None) -> None:
         super().__init__(options)
-        self._pairwise: dict[tuple[int, int], Outcome] = {}
-        self._values: dict[int, float | Outcome] = {}
+        self._pairwise: dict[tuple[int, int], Comparison] = {}
+        self._values: dict[int, float | Comparison] = {}
         self._counts: Counter[str] = Counter()
         self._reward: RewardModel | None = None
 
@@ -207,7 +207,7 @@ class Judge(Strategy):
         for number, key in enumerate(asked):
             self._pairwise[key] = self._combine(results[2 * number], results[2 * number + 1])
 
-    def _combine(self, first: ChatResult, second: ChatResult) -> Outcome:
+    def _combine(self, first: ChatResult, second: ChatResult) -> Comparison:
         if first.content is None or second.content is None:
             return "failed"
         verdicts = (parse_verdict(first.content), parse_verdict(second.content))
@@ -224,7 +224,7 @@ class Judge(Strategy):
         if any((a.index, b.index) not in self._pairwise for i, a in enumerate(sides) for b in sides[i + 1 :]):
             self._fetch([sides])
         edges: list[tuple[Side, Side]] = []
-        problems: dict[int, list[Outcome]] = {side.index: [] for side in sides}
+        problems: dict[int, list[Comparison]] = {side.index: [] for side in sides}
         for position, a in enumerate(sides):
             for b in sides[position + 1 :]:
                 outcome = self._pairwise[(a.index, b.index)]

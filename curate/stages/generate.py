@@ -20,12 +20,13 @@ with no candidate because every request for it failed, ``request_failed``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Self
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from curate.clients import ResponseCache, default_cache_dir
+from curate.clients import ChatResult, ResponseCache, default_cache_dir
 from curate.generation.candidates import Plan, generated, original, plan
 from curate.generation.options import GeneratorOptions
 from curate.generation.prompts import Turns
@@ -119,7 +120,7 @@ class Generate(Stage[GenerateOptions]):
         output = pl.DataFrame(kept, schema=frame.schema) if kept else frame.clear()
         return StageOutput(kept=output, rejected=rejected, consumed=frame.height - rejected.height)
 
-    def _candidates(self, current: Plan, answers: Any) -> list[dict[str, Any]]:
+    def _candidates(self, current: Plan, answers: Iterator[ChatResult]) -> list[dict[str, Any]]:
         rows = [original(current)] if self.options.keep_original and current.logged else []
         for number, request in current.requests:
             answer = next(answers)
