@@ -203,6 +203,7 @@ def parse_pipeline(
     if issues or top is None:
         raise ConfigError(issues, label)
     _check_stage_order(stages, document, issues)
+    _check_privacy_order(stages, document, issues)
     if issues:
         raise ConfigError(issues, label)
     return PipelineConfig(
@@ -284,3 +285,23 @@ def _check_stage_order(stages: list[StageSpec], document: YamlDocument, issues: 
                 )
             )
         kind = stage_class.produces or kind
+
+
+def _check_privacy_order(stages: list[StageSpec], document: YamlDocument, issues: list[ConfigIssue]) -> None:
+    """Record text may leave the machine only after a ``pii`` stage, or where the file says so."""
+    for index, spec in enumerate(stages):
+        if spec.name == "pii":
+            return
+        stage: Loc = ("stages", index, spec.name)
+        for outbound in spec.options.unscrubbed_endpoints():
+            loc = (*stage, *outbound.where)
+            issues.append(
+                ConfigIssue(
+                    render_loc(loc),
+                    f"`{spec.name}` would send record text to {outbound.url} before any `pii` stage "
+                    "has scrubbed personal data from it",
+                    document.line_of(loc),
+                    f"put a `pii` stage before it, or set {render_loc((*stage, *outbound.switch))}: true "
+                    "to send the text as it is",
+                )
+            )

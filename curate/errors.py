@@ -14,6 +14,7 @@ can catch ``CurateError`` and print one line instead of a traceback::
     ├── RegistryError            a stage or format name is unknown, or registered twice
     ├── DedupIndexError          an earlier release's dedup index is missing, foreign or made otherwise
     ├── PublishError             publishing was refused or failed
+    ├── EndpointError            a model endpoint refused every request, or its API key is not set
     └── OutputError              the output folder is refused, locked by another run, or not writable
 
 ``UnknownKeyError`` and ``LicenseExpressionError`` (in ``curate.licensing``) are also
@@ -78,6 +79,11 @@ class LicenseError(CurateError):
 
 class PublishError(CurateError):
     """Publishing to the Hugging Face Hub was refused by a check, or failed."""
+
+
+class EndpointError(CurateError):
+    """A model endpoint (``generate``, the ``judge`` strategy) cannot be used: every request failed
+    after its retries, it refused the API key or the model, or the key's variable is not set."""
 
 
 class OutputError(CurateError):

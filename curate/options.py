@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
@@ -23,6 +23,24 @@ class StrictModel(BaseModel):
 
 class StageOptions(StrictModel):
     """Base class of every stage's options."""
+
+    def unscrubbed_endpoints(self) -> list[Outbound]:
+        """Servers this stage sends record text to without the user's ``send_unscrubbed: true``.
+
+        Validation refuses them when no ``pii`` stage runs before the stage: personal data
+        stays on the machine by default.
+        """
+        return []
+
+
+class Outbound(NamedTuple):
+    """A server a stage would send record text to, and the switch that allows it unscrubbed."""
+
+    where: tuple[str | int, ...]
+    """The YAML path of the server's URL, under the stage's options."""
+    url: str
+    switch: tuple[str | int, ...]
+    """The YAML path of the ``send_unscrubbed`` that allows it, under the stage's options."""
 
 
 def base_dir(info: ValidationInfo) -> Path:

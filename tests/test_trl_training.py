@@ -1,5 +1,8 @@
 """Proof that an output folder is ready for DPO: TRL's DPOTrainer takes two steps on it.
 
+Three folders: the pairs test pipeline's, the demo's, and one whose pairs an LLM judge made
+from generated candidates (``tests.judge_support``, through a loopback server).
+
 ``train_dpo(folder, work)`` loads a curate output folder with ``datasets`` as a user would,
 trains a byte-level BPE tokenizer with a chat template on its text, builds a tiny randomly
 initialised Llama from a config (nothing is downloaded), and runs ``trl.DPOTrainer`` for two
@@ -17,7 +20,9 @@ from typing import Any
 
 import pytest
 
+from tests.chat_server import ChatServer
 from tests.helpers import run_pipeline
+from tests.judge_support import referee, set_keys, write_judged_pipeline
 from tests.pairs_support import PIPELINE, preference_records, write_jsonl
 
 pytest.importorskip("trl", reason="the [train] extra (trl, transformers, torch) is not installed")
@@ -160,7 +165,19 @@ def demo_output(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("make_output", [pairs_output, demo_output], ids=["pairs-pipeline", "demo"])
+def judged_output(tmp_path: Path) -> Path:
+    """One-reply logs, two generating models and an LLM judge, all behind a loopback server."""
+    import curate
+
+    with ChatServer(referee) as server, pytest.MonkeyPatch.context() as patch:
+        set_keys(patch, tmp_path)
+        curate.Pipeline.from_yaml(write_judged_pipeline(tmp_path, server.url)).run()
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize(
+    "make_output", [pairs_output, demo_output, judged_output], ids=["pairs-pipeline", "demo", "judged"]
+)
 def test_dpo_trainer_takes_two_steps(tmp_path: Path, make_output: Any) -> None:
     folder = make_output(tmp_path)
     result = train_dpo(folder, tmp_path / "work")

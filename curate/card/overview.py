@@ -19,6 +19,7 @@ COLUMNS = {
         "chosen_id": "`id` of the source conversation of the chosen side",
         "rejected_id": "`id` of the source conversation of the rejected side",
         "id": "stable pair id",
+        "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
     },
     "conversations": {
         "id": "stable id: the source's own, else a content hash",

@@ -5,7 +5,7 @@ The dataset card reads this section; its shape is a contract::
     {"id", "expression", "use", "attribution_required", "share_alike", "redistribution_allowed",
      "licenses": [{"key", "name", "url", "rows", "use", "attribution", "share_alike"}],
      "attributions": [{"license", "sources", "text"}],
-     "terms": [{"provider", "rows", "note", "url"}],
+     "terms": [{"provider", "rows", "note", "url"}],   (model providers: of the writers and the judge)
      "derivation": [str, ...]}
 """
 
@@ -22,7 +22,7 @@ from curate.licensing.algebra import hub_license, share_alike_target
 from curate.licensing.expression import AllOf, has_choice, parse_expression
 from curate.licensing.keys import DatasetTerms, input_model_terms, input_source_key
 from curate.licensing.policy import ModelTerms, dataset_use, licenses_in_use, most_restrictive
-from curate.licensing.registry import KnownLicense, LicenseRegistry, Source, UseClass, registry
+from curate.licensing.registry import KnownLicense, LicenseRegistry, Source, Terms, UseClass, registry
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -157,6 +157,10 @@ def _terms_rows(
         ]
     else:
         return {}
+    if "judge" in frame.columns:
+        # A judge's verdicts are its outputs too: its provider's terms reach the pairs it made.
+        judged = frame.select(pl.col("judge").cast(pl.String).alias("model"), sources.alias("source"))
+        sides.append(judged.with_row_index("_row").drop_nulls("model"))
     found = pl.concat(sides)
     mapping = {}
     for model, source in found.select("model", "source").unique().iter_rows():
@@ -178,6 +182,19 @@ def _terms_rows(
         .sort(["rows", "terms"], descending=[True, False])
     )
     return dict(zip(counted["terms"].to_list(), counted["rows"].to_list(), strict=True))
+
+
+def _judged_rows(frame: pl.DataFrame, known: LicenseRegistry) -> dict[str, tuple[Terms, int]]:
+    """Judge models under known terms: their terms and the rows whose sides they chose."""
+    if "judge" not in frame.columns:
+        return {}
+    counts = frame.get_column("judge").cast(pl.String).drop_nulls().value_counts(name="rows")
+    found = {}
+    for judge, rows in counts.sort(["rows", "judge"], descending=[True, False]).iter_rows():
+        terms = known.terms_for(judge)
+        if terms is not None:
+            found[str(judge)] = (terms, int(rows))
+    return found
 
 
 def _license_entry(row: dict[str, Any], entries: dict[str, KnownLicense]) -> dict[str, Any]:
@@ -257,12 +274,17 @@ def _derivation(
     unknown = [key for key in keys["key"] if key not in entries]
     classes += [f"{key} unknown (not in the registry)" for key in unknown]
     steps.append(f"Use classes: {', '.join(classes)}.")
+    status = "applied" if applied else "ignored (model_terms: ignore)"
     for key, count in terms_rows.items():
         terms = known.terms_by_key(key)
-        status = "applied" if applied else "ignored (model_terms: ignore)"
         steps.append(
             f"Outputs of models under the {terms.name} are in {_rows(count)}; those terms allow "
             f"{terms.use} use of outputs at most ({status})."
+        )
+    for judge, (terms, count) in _judged_rows(frame, known).items():
+        steps.append(
+            f"The judge {judge} chose the sides of {_rows(count)}; its verdicts fall under the "
+            f"{terms.name}, counted above ({status})."
         )
     if use != most_restrictive(classes_of(entries, unknown, terms_rows, applied, known)):
         steps.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
@@ -76,6 +76,17 @@ class Strategy(ABC):
     @abstractmethod
     def pair(self, sides: list[Side]) -> GroupVerdict:
         """The pairs the evidence supports among ``sides`` (two or more replies to one prompt)."""
+
+    def prepare(self, groups: list[list[Side]]) -> None:  # noqa: B027 (optional hook)
+        """Called once, before ``pair``, with every group this strategy will decide.
+
+        A strategy that must fetch its evidence (a judge asking a model) fetches it here for
+        all groups at once, so requests run concurrently instead of group by group.
+        """
+
+    def report(self) -> dict[str, Any]:
+        """Figures for the ``pairs`` report (counts and settings, flat keys prefixed by the name)."""
+        return {}
 
 
 STRATEGIES: dict[str, type[Strategy]] = {}

@@ -38,6 +38,8 @@ REASON_MEANINGS: dict[str, str] = {
     "max_per_prompt": "the prompt cluster already has max_per_prompt pairs",
     "duplicate_reply": "a copy of another reply with the same evidence; its pairs would repeat",
     "no_reply": "no user turn answered by an assistant turn",
+    "judge_unparsed": "the judge's answer held no verdict or rating that reads one way (never guessed)",
+    "judge_failed": "a request to the judge failed after its retries (a 400 for an over-long prompt)",
 }
 """Why a conversation went into no pair. The order breaks ties between the reasons of a group."""
 REASONS = tuple(REASON_MEANINGS)
@@ -105,9 +107,12 @@ def make_pairs(
     result.groups = len(groups)
     viable: dict[str, list[Pair]] = {}
     pairer = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out)
-    for position, members in enumerate(groups.values()):
+    plans = [pairer.plan(members) for members in groups.values()]
+    for strategy in strategies:
+        strategy.prepare([plan.usable for plan in plans if plan.strategy is strategy])
+    for position, (members, plan) in enumerate(zip(groups.values(), plans, strict=True)):
         cluster = cluster_of(members)
-        viable.setdefault(cluster, []).extend(pairer.pair(members, cluster, position))
+        viable.setdefault(cluster, []).extend(pairer.pair(plan, cluster, position))
     result.clusters = len(viable)
     capped = ("max_per_prompt", f"the prompt cluster already has max_per_prompt={max_per_prompt}")
     for cluster_pairs in viable.values():
@@ -146,6 +151,12 @@ def cluster_of(members: list[Side]) -> str:
     return clusters[0] if clusters else min(side.prompt_key for side in members)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    usable: list[Side]
+    strategy: Strategy | None
+
+
 class _GroupPairer:
     """Pairs of one group: filters, then the strategy's candidates until ``limit`` are viable."""
 
@@ -163,20 +174,27 @@ class _GroupPairer:
         self.seed = seed
         self.left_out = left_out
 
-    def pair(self, members: list[Side], cluster: str, position: int) -> list[Pair]:
+    def plan(self, members: list[Side]) -> _Plan:
+        """The group's usable sides, in seeded order, and the strategy that decides it (if any)."""
         short = ("too_short", f"reply shorter than min_chars={self.min_chars}")
         usable = [side for side in members if side.reply_chars >= self.min_chars]
         self._leave_out([side for side in members if side.reply_chars < self.min_chars], short)
         if len(usable) < 2:
             self._leave_out(usable, ("single_reply", "no other reply to this prompt"))
-            return []
+            return _Plan(usable, None)
         strategy = next((strategy for strategy in self.strategies if strategy.applies(usable)), None)
         if strategy is None:
             wanted = ", ".join(strategy.name for strategy in self.strategies)
             self._leave_out(usable, ("no_signal", f"no evidence for {wanted}"))
-            return []
+            return _Plan(usable, None)
         # Candidates come in this seeded order of the sides, independent of the rows' order.
         usable.sort(key=lambda side: (seeded_order(self.seed, f"{side.source}\x1f{side.id}"), side.index))
+        return _Plan(usable, strategy)
+
+    def pair(self, plan: _Plan, cluster: str, position: int) -> list[Pair]:
+        strategy, usable = plan.strategy, plan.usable
+        if strategy is None:
+            return []
         verdict = strategy.pair(usable)
         self.left_out.update(verdict.left_out)
         pairs: list[Pair] = []

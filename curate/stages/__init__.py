@@ -12,6 +12,7 @@ from curate.stages.base import FilterStage, RunContext, Stage, StageOutput, regi
 from curate.stages.consent import Consent
 from curate.stages.decontaminate import Decontaminate
 from curate.stages.dedup import Dedup
+from curate.stages.generate import Generate
 from curate.stages.language import Language
 from curate.stages.license import License
 from curate.stages.normalize import Normalize
@@ -25,6 +26,7 @@ __all__ = [
     "Decontaminate",
     "Dedup",
     "FilterStage",
+    "Generate",
     "Language",
     "License",
     "Normalize",

@@ -21,18 +21,19 @@ from pydantic import Field, model_validator
 from curate import schema
 from curate.licensing import combine_licenses
 from curate.markdown import mapping_table, paragraphs, plural, table
-from curate.options import StageOptions
+from curate.options import Outbound, StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
 from curate.pairing.given import GivenOptions
+from curate.pairing.judge import Judge, JudgeOptions
 from curate.pairing.margins import margin_distribution
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
 from curate.stages.base import RunContext, Stage, StageOutput, StageReport, register
 
-StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given"]
-CONFIGURABLE = ("ranked", "rated", "model_rank", "given")
+StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given", "judge"]
+CONFIGURABLE = ("ranked", "rated", "model_rank", "given", "judge")
 
 
 class PairsOptions(StageOptions):
@@ -41,7 +42,8 @@ class PairsOptions(StageOptions):
         description=(
             "Strategies tried in order on each group of replies; the first whose evidence the group "
             "carries decides it. battle: signal.outcome; ranked: signal.rank; rated: signal.score or "
-            "aspect scores; thumbs: signal.thumbs; model_rank: model names; given: signal.label."
+            "aspect scores; thumbs: signal.thumbs; model_rank: model names; given: signal.label; "
+            "judge: an LLM judge or a reward model ranks the replies (put it last)."
         ),
     )
     ranked: OrderOptions = Field(default_factory=OrderOptions, description="Options of `ranked`.")
@@ -51,6 +53,9 @@ class PairsOptions(StageOptions):
         description="Options of `model_rank`; `ranking` is required when it is used.",
     )
     given: GivenOptions = Field(default_factory=GivenOptions, description="Options of `given`.")
+    judge: JudgeOptions | None = Field(
+        None, description="Options of `judge`: an LLM judge's `base_url` and `model`, or a `reward_model`."
+    )
     max_per_prompt: int | None = Field(
         1,
         ge=1,
@@ -72,6 +77,8 @@ class PairsOptions(StageOptions):
             raise ValueError("a strategy is listed twice in `strategies`")
         if "model_rank" in self.strategies and not self.model_rank.ranking:
             raise ValueError("`model_rank` needs `model_rank.ranking`: model-name patterns, best first")
+        if "judge" in self.strategies and self.judge is None:
+            raise ValueError("`judge` needs `judge:` options: a `base_url` and `model`, or a `reward_model`")
         unused = [
             name for name in CONFIGURABLE if name in self.model_fields_set and name not in self.strategies
         ]
@@ -81,6 +88,12 @@ class PairsOptions(StageOptions):
                 "add it there or drop the options"
             )
         return self
+
+    def unscrubbed_endpoints(self) -> list[Outbound]:
+        judge = self.judge if "judge" in self.strategies else None
+        if judge is None or judge.base_url is None or judge.send_unscrubbed:
+            return []
+        return [Outbound(("judge", "base_url"), judge.base_url, ("judge", "send_unscrubbed"))]
 
     def strategy_options(self, name: str) -> StrategyOptions | None:
         value = getattr(self, name, None)
@@ -102,7 +115,30 @@ class PairsReport(StageReport):
         None, description="Per strategy, the distribution of chosen minus rejected scores (both scored)."
     )
 
-    optional_keys = frozenset({"score_margins"})
+    judge_model: str | None = Field(None, description="The judge that decided `judge` pairs.")
+    judge_mode: str | None = Field(None, description="pairwise, score, or reward_model.")
+    judge_terms: str | None = Field(None, description="Terms key of the judge model's provider.")
+    judge_scored: int | None = Field(None, description="Candidates a local reward model scored.")
+    judge_requests: int | None = Field(None, description="Requests the judge answered.")
+    judge_prompt_tokens: int | None = None
+    judge_completion_tokens: int | None = None
+    judge_unparsed: int | None = Field(None, description="Answers without a verdict the parser knows.")
+    judge_failed: int | None = Field(None, description="Requests that failed after their retries.")
+
+    optional_keys = frozenset(
+        {
+            "score_margins",
+            "judge_model",
+            "judge_mode",
+            "judge_terms",
+            "judge_scored",
+            "judge_requests",
+            "judge_prompt_tokens",
+            "judge_completion_tokens",
+            "judge_unparsed",
+            "judge_failed",
+        }
+    )
 
 
 @register("pairs")
@@ -135,7 +171,7 @@ class Pairs(Stage[PairsOptions, PairsReport]):
         )
         self._pairing = pairing
         self._conversations = frame.height
-        kept = _pairs_frame(pairing.pairs, frame)
+        kept = _pairs_frame(pairing.pairs, frame, self._judges())
         reasons = [pairing.left_out.get(index, (None, None)) for index in range(frame.height)]
         judged = frame.with_columns(
             reason=pl.Series([reason for reason, _ in reasons], dtype=pl.String),
@@ -160,7 +196,12 @@ class Pairs(Stage[PairsOptions, PairsReport]):
             groups_without_pair=dict(sorted(pairing.groups_without_pair.items())),
             max_per_prompt=self.options.max_per_prompt,
             score_margins=margins or None,
+            **{key: value for strategy in self.strategies for key, value in strategy.report().items()},
         )
+
+    def _judges(self) -> dict[str, str]:
+        """Strategy name -> the judge its pairs record (in the ``judge`` column)."""
+        return {strategy.name: strategy.label for strategy in self.strategies if isinstance(strategy, Judge)}
 
     @classmethod
     def card_section(cls, report: PairsReport) -> str:
@@ -179,7 +220,18 @@ class Pairs(Stage[PairsOptions, PairsReport]):
             _margins_table(report.score_margins),
             "Groups that gave no pair, by reason:\n\n"
             + mapping_table(report.groups_without_pair, "reason", "groups"),
+            _judge_table(report),
         )
+
+
+def _judge_table(report: PairsReport) -> str | None:
+    figures = report.model_dump(
+        include={name for name in PairsReport.model_fields if name.startswith("judge_")}
+    )
+    if not figures:
+        return None
+    rows = [(name.replace("_", " "), value) for name, value in figures.items()]
+    return "The judge:\n\n" + table(["figure", "value"], rows)
 
 
 def _margins_table(margins: dict[str, dict[str, float | int]] | None) -> str | None:
@@ -192,11 +244,14 @@ def _margins_table(margins: dict[str, dict[str, float | int]] | None) -> str | N
     )
 
 
-def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame) -> pl.DataFrame:
+def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame, judges: dict[str, str]) -> pl.DataFrame:
     rows = [_pair_row(pair) for pair in pairs]
-    frame = schema.pairs(rows).with_columns(
-        _prompt_cluster=pl.Series([pair.cluster for pair in pairs], dtype=pl.String)
-    )
+    frame = schema.pairs(rows)
+    if judges:
+        frame = frame.with_columns(
+            judge=pl.Series([judges.get(pair.strategy) for pair in pairs], dtype=pl.String)
+        )
+    frame = frame.with_columns(_prompt_cluster=pl.Series([pair.cluster for pair in pairs], dtype=pl.String))
     if "_split" in conversations.columns:
         splits = conversations["_split"]
         frame = frame.with_columns(

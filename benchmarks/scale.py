@@ -1,0 +1,192 @@
+"""The whole pipeline at growing sizes: wall time and peak memory of the process tree.
+
+For each ``--docs`` size it writes that many generated WildChat-sized conversations (as
+``benchmarks/pipeline.py`` makes them: 2-4 user turns of ~550 characters, longer answers,
+exact and near copies, foreign and PII-bearing turns) to a JSON Lines file, streamed so the
+generator holds none of them, then runs
+
+    normalize -> quality -> language -> dedup -> pii (pattern entities) -> pairs -> split
+
+as ``curate run`` in a child process while sampling the resident memory of that process and
+all its children (psutil) every 0.2 s. PERSON detection is off (pattern entities only) to
+keep the largest sizes to hours, not days. It prints, per size, wall seconds, conversations
+per second and peak RSS, and against the smallest size the ratios of time (per
+conversation) and of peak memory: flat memory and linear time show as ratios near 1.
+
+Usage::
+
+    .venv/bin/python benchmarks/scale.py --docs 10000 100000 --workers 2
+    .venv/bin/python benchmarks/scale.py --docs 100000 1000000 --workers 2 --keep /tmp/scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import FOREIGN, PII, paragraph  # the generator pipeline.py uses
+
+ROOT = Path(__file__).resolve().parents[1]
+PATTERN_ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "IBAN_CODE"]
+
+
+def conversations(count: int, seed: int = 0) -> Iterator[dict[str, Any]]:
+    """WildChat-layout records, one at a time; copies come from a bounded pool of recent ones."""
+    rng = random.Random(seed)
+    recent: list[dict[str, Any]] = []
+    for index in range(count):
+        roll = rng.random()
+        if recent and roll < 0.05:
+            record = dict(rng.choice(recent), conversation_hash=f"h{index}")
+        elif recent and roll < 0.25:
+            earlier = rng.choice(recent)
+            model = "gpt-3.5-turbo-0613" if earlier["model"].startswith("gpt-4") else "gpt-4-0314"
+            answer = {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))}
+            turns = [earlier["conversation"][0], answer]
+            record = dict(earlier, conversation_hash=f"h{index}", model=model, conversation=turns, turn=1)
+        else:
+            record = _fresh(rng, index)
+        if len(recent) < 2_000:
+            recent.append(record)
+        else:
+            recent[rng.randrange(len(recent))] = record
+        yield record
+
+
+def _fresh(rng: random.Random, index: int) -> dict[str, Any]:
+    turns = []
+    flavour = rng.random()
+    for turn in range(rng.randint(2, 4)):
+        user = paragraph(rng, rng.randint(300, 800))
+        if turn == 0 and flavour < 0.04:
+            user = rng.choice(FOREIGN) + " " + user
+        if turn == 0 and 0.04 <= flavour < 0.10:
+            user = rng.choice(PII) + " " + user
+        turns += [
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))},
+        ]
+    return {
+        "conversation_hash": f"h{index}",
+        "model": "gpt-4-0314" if flavour > 0.5 else "gpt-3.5-turbo-0613",
+        "timestamp": "2023-05-01T00:00:00Z",
+        "conversation": turns,
+        "turn": len(turns) // 2,
+        "language": "English",
+        "toxic": False,
+        "redacted": False,
+        "hashed_ip": f"ip{index % 5000}",
+    }
+
+
+def write_input(path: Path, count: int) -> int:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in conversations(count):
+            handle.write(json.dumps(record) + "\n")
+    return path.stat().st_size
+
+
+def write_pipeline(folder: Path, data: Path) -> Path:
+    pipeline = {
+        "name": "scale",
+        "inputs": [{"name": "wildchat", "path": str(data), "format": "wildchat", "license": "ODC-BY-1.0"}],
+        "stages": [
+            {"normalize": {}},
+            {"quality": {"max_chars": 50000}},
+            {"language": {"keep": ["en"]}},
+            {"dedup": {}},
+            {"pii": {"entities": PATTERN_ENTITIES}},
+            {"pairs": {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3.5*"]}}},
+            {"split": {"test_size": 0.05}},
+        ],
+        "output": {"dir": str(folder / "out"), "card": False},
+    }
+    path = folder / "scale.yaml"
+    path.write_text(json.dumps(pipeline), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def run(pipeline: Path, workers: int) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS of the process tree (bytes), and the exit code of ``curate run``."""
+    command = [sys.executable, "-m", "curate.cli", "run", str(pipeline), "-q", "--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env)
+    root = psutil.Process(child.pid)
+    peak = 0
+    try:
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(root))
+            time.sleep(0.2)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+    return time.perf_counter() - started, peak, child.returncode
+
+
+def _tree_rss(root: psutil.Process) -> int:
+    total = 0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for process in processes:
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="Keep inputs and outputs in this folder.")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        base = args.keep or Path(scratch)
+        for count in sorted(args.docs):
+            folder = base / f"{count}"
+            folder.mkdir(parents=True, exist_ok=True)
+            data = folder / "wildchat.jsonl"
+            size = write_input(data, count)
+            seconds, peak, code = run(write_pipeline(folder, data), args.workers)
+            if code != 0:
+                raise SystemExit(f"curate run failed at {count:,} conversations (exit {code})")
+            rows.append((count, size, seconds, peak))
+            print(
+                f"{count:>9,} conversations ({size / 2**20:,.0f} MiB): {seconds:8.1f} s,"
+                f" {count / seconds:7.1f} conv/s, peak RSS {peak / 2**30:.2f} GiB"
+                f" (load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+    first = rows[0]
+    for count, _, seconds, peak in rows[1:]:
+        time_ratio = (seconds / count) / (first[2] / first[0])
+        print(
+            f"{count:,} vs {first[0]:,}: time per conversation x{time_ratio:.2f},"
+            f" peak memory x{peak / first[3]:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
