@@ -39,6 +39,7 @@ class _Settings:
     restart: bool
     keep_work: bool
     limit: int | None
+    force: bool
 
 
 class Pipeline:
@@ -78,6 +79,7 @@ class Pipeline:
         work_dir: str | Path | None = None,
         keep_work: bool = False,
         limit: int | None = None,
+        force: bool = False,
     ) -> RunResult:
         """Run every stage; write the output folder unless ``write=False``.
 
@@ -89,10 +91,11 @@ class Pipeline:
         Finished shards are kept in a work folder (``<output>.work``, or ``work_dir``) until
         the run succeeds (or always, with ``keep_work``): ``resume=True`` continues a run that
         was killed from them, ``restart=True`` discards them. ``limit`` reads at most that many
-        records of each input (a sample run, which ``publish`` refuses).
+        records of each input (a sample run, which ``publish`` refuses). A run whose ``pairs``
+        stage could pair nothing from the rows read stops before the slow stages, unless ``force``.
         """
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
-        settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit)
+        settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force)
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
             with tempfile.TemporaryDirectory(prefix="curate-work-") as scratch:
@@ -150,6 +153,7 @@ class Pipeline:
             shard_rows=settings.shard_rows,
             workers=context.workers,
             limit=settings.limit,
+            force=settings.force,
         )
         execution = executor.run()
         output = executor.frames(execution.output)

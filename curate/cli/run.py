@@ -37,6 +37,7 @@ import click
     show_default=True,
     help="Rows per shard: the unit of parallel work and of checkpoints.",
 )
+@click.option("--force", is_flag=True, help="Run on although the pairs stage could pair nothing read.")
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
@@ -55,6 +56,7 @@ def run(
     keep_work: bool,
     limit: int | None,
     shard_rows: int,
+    force: bool,
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -84,9 +86,27 @@ def run(
         keep_work=keep_work,
         limit=limit,
         shard_rows=shard_rows,
+        force=force,
     )
     if not quiet:
         click.echo(f"wrote {result.output.height:,} {result.kind} to {result.output_dir}", err=True)
+    if result.output.height == 0:
+        from curate.errors import CurateError
+
+        raise CurateError(_why_empty(result.stats) + f"; see the rejects in {result.output_dir}/rejects/")
+
+
+def _why_empty(stats: list[Any]) -> str:
+    """Which stage took the last rows of a run that published none."""
+    emptied = next((s for s in stats if s.rows_in > 0 and s.rows_out == 0), None)
+    if emptied is None:
+        return "the run published no rows: the inputs gave none"
+    top = sorted(emptied.reasons.items(), key=lambda item: (-item[1], item[0]))[:3]
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in top) or "no reason recorded"
+    return (
+        f"the run published no rows: the {emptied.name} stage took the last {emptied.rows_in:,}"
+        f" ({reasons})"
+    )
 
 
 class _JsonLines(logging.Formatter):

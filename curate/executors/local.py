@@ -19,6 +19,7 @@ import polars as pl
 
 from curate import schema
 from curate.config import PipelineConfig
+from curate.errors import StageError
 from curate.executors import pool
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
@@ -59,6 +60,7 @@ class LocalExecutor:
         shard_rows: int = DEFAULT_SHARD_ROWS,
         workers: int = 1,
         limit: int | None = None,
+        force: bool = False,
     ) -> None:
         self.config = config
         self.stages = list(stages)
@@ -69,6 +71,7 @@ class LocalExecutor:
         self.shard_rows = shard_rows
         self.workers = workers
         self.limit = limit
+        self.force = force
         self.steps = plan(self.stages)
 
     def run(self) -> Execution:
@@ -87,6 +90,8 @@ class LocalExecutor:
                 conversations = (self.steps[step.number - 2].key, previous)
             previous = self.work.finished(step.key)
             self.work.log("step_done", step=step.key, shards=len(previous))
+            if step.reads and not self.force:
+                self._check_pairs_possible(step, previous)
         last = self.steps[-1].key
         return Execution(
             inputs=inputs,
@@ -170,6 +175,23 @@ class LocalExecutor:
         self.reporter.finish()
         parts = {"kept": kept, **rejects}
         self.work.write_shard(step.key, "all", parts, {"stages": facts}, state=stage.checkpoint())
+
+    def _check_pairs_possible(self, step: Step, shards: list[str]) -> None:
+        """Stop before the slow stages when no configured strategy can pair the rows read."""
+        for stage in self.stages[len(step.stages) :]:
+            if stage.adds_replies:
+                return
+            estimate = getattr(stage, "estimate", None)
+            if stage.produces == "pairs" and callable(estimate):
+                found = estimate(self.frames((step.key, shards)))
+                self.work.log("pairing_estimate", can_pair=found.can_pair, groups=found.groups)
+                if not found.can_pair:
+                    raise StageError(
+                        f"the {stage.name} stage cannot form any pair: {found.explain()} Stopped before"
+                        " the slow stages; pass --force to run them anyway (or add a generate stage"
+                        " and a judge)."
+                    )
+                return
 
     def _reshard(self, step: str, shards: list[str]) -> Iterator[pl.DataFrame]:
         """The rows of ``step``'s shards again, in slices of ``shard_rows`` (at least one)."""

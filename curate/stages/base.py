@@ -85,6 +85,9 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
     whole_data: ClassVar[bool] = False
     """True when the stage must see every row at once (dedup, pairs, split)."""
     accepts: ClassVar[tuple[Kind, ...]] = ("conversations",)
+    adds_replies: ClassVar[bool] = False
+    """True when the stage adds candidate replies to prompts (``generate``): a later ``pairs``
+    stage may then pair groups that had one reply when read."""
     produces: ClassVar[Kind | None] = None
     """The kind of rows the stage emits; ``None`` means the kind it was given."""
 

@@ -125,6 +125,7 @@ class Generate(Stage[GenerateOptions, GenerateReport]):
 
     Options = GenerateOptions
     Report = GenerateReport
+    adds_replies = True
     reasons = ("no_prompt", "same_prompt", "request_failed")
 
     def __init__(self, options: GenerateOptions, context: RunContext | None = None) -> None:

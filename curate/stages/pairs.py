@@ -24,6 +24,7 @@ from curate.markdown import mapping_table, paragraphs, plural, table
 from curate.options import Outbound, StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
+from curate.pairing.feasibility import PairingEstimate, estimate_pairing
 from curate.pairing.given import GivenOptions
 from curate.pairing.judge import Judge, JudgeOptions
 from curate.pairing.margins import margin_distribution
@@ -159,6 +160,10 @@ class Pairs(Stage[PairsOptions, PairsReport]):
         ]
         self._pairing: Pairing | None = None
         self._conversations = 0
+
+    def estimate(self, frame: pl.DataFrame) -> PairingEstimate:
+        """Whether the strategies could pair anything in ``frame``, without pairing (for an early stop)."""
+        return estimate_pairing(frame, self.strategies, min_chars=self.options.min_chars)
 
     def process(self, frame: pl.DataFrame) -> StageOutput:
         sides = read_sides(frame, with_meta="rated" in self.options.strategies)
