@@ -104,8 +104,7 @@ def _why_empty(stats: list[Any]) -> str:
     top = sorted(emptied.reasons.items(), key=lambda item: (-item[1], item[0]))[:3]
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in top) or "no reason recorded"
     return (
-        f"the run published no rows: the {emptied.name} stage took the last {emptied.rows_in:,}"
-        f" ({reasons})"
+        f"the run published no rows: the {emptied.name} stage took the last {emptied.rows_in:,} ({reasons})"
     )
 
 
