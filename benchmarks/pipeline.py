@@ -73,45 +73,50 @@ def records(count: int, seed: int = 0) -> list[dict[str, Any]]:
     while len(out) < count:
         index = len(out)
         roll = rng.random()
-        if out and roll < 0.05:  # an exact copy of an earlier conversation
-            copy = dict(rng.choice(out), conversation_hash=f"h{index}")
-            out.append(copy)
-            continue
-        if out and roll < 0.25:  # an earlier prompt answered by the other model
-            earlier = rng.choice(out)
-            model = "gpt-3.5-turbo-0613" if earlier["model"].startswith("gpt-4") else "gpt-4-0314"
-            answer = {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))}
-            turns = [earlier["conversation"][0], answer]
-            out.append(dict(earlier, conversation_hash=f"h{index}", model=model, conversation=turns, turn=1))
-            continue
-        turns = []
-        flavour = rng.random()
-        for turn in range(rng.randint(2, 4)):
-            user = paragraph(rng, rng.randint(300, 800))
-            if turn == 0 and flavour < 0.04:
-                user = rng.choice(FOREIGN) + " " + user
-            if turn == 0 and 0.04 <= flavour < 0.10:
-                user = rng.choice(PII) + " " + user
-            turns += [
-                {"role": "user", "content": user},
-                {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))},
-            ]
-        model = "gpt-4-0314" if flavour > 0.5 else "gpt-3.5-turbo-0613"
-        out.append(
-            {
-                "conversation_hash": f"h{index}",
-                "model": model,
-                "timestamp": "2023-05-01T00:00:00Z",
-                "conversation": turns,
-                "turn": len(turns) // 2,
-                "language": "English",
-                "toxic": False,
-                "redacted": False,
-                "hashed_ip": f"ip{index % 5000}",
-                "openai_moderation": [{"flagged": False}] * len(turns),
-            }
-        )
+        if out and roll < 0.25:
+            out.append(variant(rng, rng.choice(out), index, exact=roll < 0.05))
+        else:
+            out.append(fresh(rng, index))
     return out
+
+
+def variant(rng: random.Random, earlier: dict[str, Any], index: int, *, exact: bool) -> dict[str, Any]:
+    """An exact copy of an earlier conversation, or its prompt answered by the other model."""
+    if exact:
+        return dict(earlier, conversation_hash=f"h{index}")
+    model = "gpt-3.5-turbo-0613" if earlier["model"].startswith("gpt-4") else "gpt-4-0314"
+    answer = {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))}
+    turns = [earlier["conversation"][0], answer]
+    return dict(earlier, conversation_hash=f"h{index}", model=model, conversation=turns, turn=1)
+
+
+def fresh(rng: random.Random, index: int) -> dict[str, Any]:
+    """A new WildChat-layout conversation: 2-4 user turns, some foreign, some with planted PII."""
+    turns = []
+    flavour = rng.random()
+    for turn in range(rng.randint(2, 4)):
+        user = paragraph(rng, rng.randint(300, 800))
+        if turn == 0 and flavour < 0.04:
+            user = rng.choice(FOREIGN) + " " + user
+        if turn == 0 and 0.04 <= flavour < 0.10:
+            user = rng.choice(PII) + " " + user
+        turns += [
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))},
+        ]
+    model = "gpt-4-0314" if flavour > 0.5 else "gpt-3.5-turbo-0613"
+    return {
+        "conversation_hash": f"h{index}",
+        "model": model,
+        "timestamp": "2023-05-01T00:00:00Z",
+        "conversation": turns,
+        "turn": len(turns) // 2,
+        "language": "English",
+        "toxic": False,
+        "redacted": False,
+        "hashed_ip": f"ip{index % 5000}",
+        "openai_moderation": [{"flagged": False}] * len(turns),
+    }
 
 
 def run_pipeline(

@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import FOREIGN, PII, paragraph  # the generator pipeline.py uses
+from pipeline import fresh, variant  # the generator pipeline.py uses
 
 ROOT = Path(__file__).resolve().parents[1]
 PATTERN_ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "IBAN_CODE"]
@@ -49,47 +49,15 @@ def conversations(count: int, seed: int = 0) -> Iterator[dict[str, Any]]:
     recent: list[dict[str, Any]] = []
     for index in range(count):
         roll = rng.random()
-        if recent and roll < 0.05:
-            record = dict(rng.choice(recent), conversation_hash=f"h{index}")
-        elif recent and roll < 0.25:
-            earlier = rng.choice(recent)
-            model = "gpt-3.5-turbo-0613" if earlier["model"].startswith("gpt-4") else "gpt-4-0314"
-            answer = {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))}
-            turns = [earlier["conversation"][0], answer]
-            record = dict(earlier, conversation_hash=f"h{index}", model=model, conversation=turns, turn=1)
+        if recent and roll < 0.25:
+            record = variant(rng, rng.choice(recent), index, exact=roll < 0.05)
         else:
-            record = _fresh(rng, index)
+            record = fresh(rng, index)
         if len(recent) < 2_000:
             recent.append(record)
         else:
             recent[rng.randrange(len(recent))] = record
         yield record
-
-
-def _fresh(rng: random.Random, index: int) -> dict[str, Any]:
-    turns = []
-    flavour = rng.random()
-    for turn in range(rng.randint(2, 4)):
-        user = paragraph(rng, rng.randint(300, 800))
-        if turn == 0 and flavour < 0.04:
-            user = rng.choice(FOREIGN) + " " + user
-        if turn == 0 and 0.04 <= flavour < 0.10:
-            user = rng.choice(PII) + " " + user
-        turns += [
-            {"role": "user", "content": user},
-            {"role": "assistant", "content": paragraph(rng, rng.randint(600, 1800))},
-        ]
-    return {
-        "conversation_hash": f"h{index}",
-        "model": "gpt-4-0314" if flavour > 0.5 else "gpt-3.5-turbo-0613",
-        "timestamp": "2023-05-01T00:00:00Z",
-        "conversation": turns,
-        "turn": len(turns) // 2,
-        "language": "English",
-        "toxic": False,
-        "redacted": False,
-        "hashed_ip": f"ip{index % 5000}",
-    }
 
 
 def write_input(path: Path, count: int) -> int:
