@@ -210,3 +210,31 @@ def test_a_file_that_is_not_the_archive_its_name_says_is_one_unreadable_file_rej
     read = read_path(tmp_path, name, "openai")
     assert read.frame.height == 0
     assert read.rejects.select("file", "line", "reason").rows() == [(name, 0, "unreadable_file")]
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["dup", "dup", "dup", "dup#2"], ["dup", "dup#2", "dup#3", "dup#2#2"]),
+        (["dup#2", "dup", "dup"], ["dup#2", "dup", "dup#3"]),
+        (["a", "b", "a", "b", "a"], ["a", "b", "a#2", "b#2", "a#3"]),
+    ],
+)
+def test_a_repeated_id_gets_a_suffix_no_other_row_has(
+    tmp_path: Path, ids: list[str], expected: list[str]
+) -> None:
+    records = [{"id": identifier, "messages": RECORDS[0]["messages"]} for identifier in ids]
+    write_jsonl(tmp_path / "x.jsonl", records)
+    assert read_path(tmp_path, "x.jsonl", "openai").frame["id"].to_list() == expected
+
+
+def test_an_id_with_control_characters_is_a_reject(tmp_path: Path) -> None:
+    records = [{"id": name, "messages": RECORDS[0]["messages"]} for name in ("ok", "bad\nline", "nul\x00")]
+    write_jsonl(tmp_path / "x.jsonl", records)
+    read = read_path(tmp_path, "x.jsonl", "openai")
+    assert read.frame["id"].to_list() == ["ok"]
+    assert [(line, reason) for line, reason, _ in rejects(read)] == [
+        (2, "invalid_value"),
+        (3, "invalid_value"),
+    ]
+    assert read.rejects["detail"].to_list() == ["id: holds control characters (NUL, newline, ...)"] * 2

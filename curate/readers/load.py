@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from curate.config import InputConfig
 
 SNIFF_RECORDS = 20
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CHUNK_ROWS = 10_000
 
 
@@ -275,6 +277,7 @@ class _RowBuilder:
         self.rows: list[dict[str, Any]] = []
         self.chunks: list[pl.DataFrame] = []
         self.seen: Counter[str] = Counter()
+        self.taken: set[str] = set()
         self.license = resolve_input_license(spec)
         path = spec.consent_field
         self.consent_keys = path.removeprefix("meta.").split(".") if path is not None else None
@@ -284,14 +287,25 @@ class _RowBuilder:
         done = [self._complete(row) for row in rows]
         for row in done:
             identifier = str(row["id"])
-            self.seen[identifier] += 1
-            if self.seen[identifier] > 1:
-                identifier = f"{identifier}#{self.seen[identifier]}"
-            row["id"] = identifier
+            if CONTROL.search(identifier):
+                raise RecordError("invalid_value", "id", "holds control characters (NUL, newline, ...)")
+        for row in done:
+            row["id"] = self._unique(str(row["id"]))
             self.rows.append(row)
         if len(self.rows) >= CHUNK_ROWS:
             self.chunks.append(schema.conversations(self.rows))
             self.rows = []
+
+    def _unique(self, identifier: str) -> str:
+        """``identifier``, or the first ``identifier#N`` (N from 2) no earlier row of the input took."""
+        if identifier in self.taken:
+            number = max(self.seen[identifier], 1) + 1
+            while f"{identifier}#{number}" in self.taken:
+                number += 1
+            self.seen[identifier] = number
+            identifier = f"{identifier}#{number}"
+        self.taken.add(identifier)
+        return identifier
 
     def _complete(self, row: dict[str, Any]) -> dict[str, Any]:
         row["source"] = self.spec.name
