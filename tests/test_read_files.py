@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import polars as pl
@@ -238,3 +239,36 @@ def test_an_id_with_control_characters_is_a_reject(tmp_path: Path) -> None:
         (3, "invalid_value"),
     ]
     assert read.rejects["detail"].to_list() == ["id: holds control characters (NUL, newline, ...)"] * 2
+
+
+def test_a_cut_zst_file_keeps_the_records_before_the_cut_and_is_named_unreadable(tmp_path: Path) -> None:
+    rng = random.Random(0)
+    many = [
+        {
+            "id": f"c{i}",
+            "messages": [
+                {"role": "user", "content": f"{rng.getrandbits(512):x}"},
+                {"role": "assistant", "content": f"{rng.getrandbits(512):x}"},
+            ],
+        }
+        for i in range(3000)
+    ]
+    data = "".join(json.dumps(record) + "\n" for record in many).encode()
+    packed = zstandard.ZstdCompressor().compress(data)
+    (tmp_path / "cut.jsonl.zst").write_bytes(packed[: len(packed) // 2])
+    read = read_path(tmp_path, "cut.jsonl.zst", "openai")
+    assert 0 < read.frame.height < 3000
+    assert read.frame["id"].to_list() == [f"c{i}" for i in range(read.frame.height)]
+    assert read.rejects.select("reason", "detail").rows()[-1] == (
+        "unreadable_file",
+        "ZstdError: the file ends inside a zstd frame (cut or truncated)",
+    )
+
+
+def test_a_zst_file_of_several_frames_reads_whole(tmp_path: Path) -> None:
+    many = [{"id": f"c{i}", "messages": RECORDS[0]["messages"]} for i in range(300)]
+    data = "".join(json.dumps(record) + "\n" for record in many).encode()
+    compress = zstandard.ZstdCompressor().compress
+    (tmp_path / "x.jsonl.zst").write_bytes(compress(data[:1000]) + compress(data[1000:]))
+    read = read_path(tmp_path, "x.jsonl.zst", "openai")
+    assert (read.frame.height, read.rejects.height) == (300, 0)

@@ -48,14 +48,60 @@ def open_binary(path: Path) -> IO[bytes]:
     if suffix == ".gz":
         return cast(IO[bytes], gzip.open(path, "rb"))
     if suffix in (".zst", ".zstd"):
-        import zstandard
-
-        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True)
+        return cast(IO[bytes], io.BufferedReader(_ZstdFrames(path.open("rb"))))
     if suffix == ".bz2":
         return bz2.open(path, "rb")
     if suffix == ".xz":
         return lzma.open(path, "rb")
     return path.open("rb")
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of every frame of a ``.zst`` file, in order.
+
+    Unlike zstandard's stream reader, which ends quietly at the end of a cut file, a file that
+    ends inside a frame raises ``zstandard.ZstdError`` after the bytes decoded before the cut,
+    so the records read up to the damage are kept and the file is still named unreadable.
+    """
+
+    def __init__(self, source: IO[bytes]) -> None:
+        import zstandard
+
+        self._zstd = zstandard
+        self._source = source
+        self._frame = zstandard.ZstdDecompressor().decompressobj()
+        self._pending = b""
+        self._fed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._source.read(1 << 20)
+            if not chunk:
+                if self._fed and not self._frame.eof:
+                    raise self._zstd.ZstdError("the file ends inside a zstd frame (cut or truncated)")
+                return 0
+            self._pending = self._decode(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _decode(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            if self._frame.eof:
+                self._frame = self._zstd.ZstdDecompressor().decompressobj()
+            self._fed = True
+            out.append(self._frame.decompress(chunk))
+            chunk = self._frame.unused_data if self._frame.eof else b""
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
 
 
 def layout_of(path: Path) -> str:
