@@ -272,3 +272,13 @@ def test_a_zst_file_of_several_frames_reads_whole(tmp_path: Path) -> None:
     (tmp_path / "x.jsonl.zst").write_bytes(compress(data[:1000]) + compress(data[1000:]))
     read = read_path(tmp_path, "x.jsonl.zst", "openai")
     assert (read.frame.height, read.rejects.height) == (300, 0)
+
+
+def test_text_after_a_json_arrays_closing_bracket_is_a_reject(tmp_path: Path) -> None:
+    records = json.dumps([{"id": "c0", "messages": RECORDS[0]["messages"]}], indent=1)
+    (tmp_path / "x.json").write_text(records + '\n\n[{"id": "c1"}]\n')
+    read = read_path(tmp_path, "x.json", "openai")
+    assert read.frame["id"].to_list() == ["c0"]
+    line = records.count("\n") + 3
+    assert read.rejects.select("line", "reason").rows() == [(line, "invalid_json")]
+    assert read.rejects["detail"][0].startswith("text after the closing ] of the JSON array")

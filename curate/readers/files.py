@@ -248,6 +248,16 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
             )
             return
         if text[position] == "]":
+            after = _skip_space(text, position + 1)
+            if after < length:
+                line += text.count("\n", counted, after)
+                yield RawRecord(
+                    label,
+                    line,
+                    text[after : after + 1000],
+                    reason="invalid_json",
+                    detail="text after the closing ] of the JSON array (a second array or a cut copy?)",
+                )
             return
         if text[position] == ",":
             position += 1
