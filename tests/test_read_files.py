@@ -282,3 +282,22 @@ def test_text_after_a_json_arrays_closing_bracket_is_a_reject(tmp_path: Path) ->
     line = records.count("\n") + 3
     assert read.rejects.select("line", "reason").rows() == [(line, "invalid_json")]
     assert read.rejects["detail"][0].startswith("text after the closing ] of the JSON array")
+
+
+@pytest.mark.parametrize(
+    ("field", "detail"),
+    [
+        ('"score": ' + "9" * 401, "number is infinity when parsed as double"),
+        ('"note": "half an emoji \\ud83d"', "no low surrogate in string"),
+    ],
+)
+def test_a_json_array_element_json_lines_would_refuse_is_a_reject_not_a_crash(
+    tmp_path: Path, field: str, detail: str
+) -> None:
+    good = json.dumps({"id": "c1", "messages": RECORDS[0]["messages"]})
+    bad = '{"id": "c0", ' + field + ', "messages": ' + json.dumps(RECORDS[0]["messages"]) + "}"
+    (tmp_path / "x.json").write_text(f"[{bad},\n{good}]")
+    read = read_path(tmp_path, "x.json", "openai")
+    assert read.frame["id"].to_list() == ["c1"]
+    assert read.rejects.select("line", "reason").rows() == [(1, "invalid_json")]
+    assert read.rejects["detail"][0].startswith(detail)

@@ -265,7 +265,7 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
         line += text.count("\n", counted, position)
         counted = position
         try:
-            value, end = decoder.raw_decode(text, position)
+            _, end = decoder.raw_decode(text, position)
         except (json.JSONDecodeError, RecursionError) as exc:
             problem = (
                 f"{exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -301,8 +301,18 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
                     detail=f"{size} bytes > max_record_bytes {max_bytes}",
                 )
             else:
-                yield _checked(RawRecord(label, line, raw, value))
+                yield _element(raw, label, line)
         position = end
+
+
+def _element(raw: str, label: str, line: int) -> RawRecord:
+    """One array element parsed as a JSON Lines record is (orjson): a number beyond 64 bits or a
+    lone surrogate is the same ``invalid_json`` reject on both paths, not a crash later on."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return RawRecord(label, line, raw, reason="invalid_json", detail=_json_problem(exc))
+    return _checked(RawRecord(label, line, raw, value))
 
 
 def _skip_space(text: str, position: int) -> int:
