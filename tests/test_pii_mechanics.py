@@ -81,9 +81,10 @@ def test_code_versions_timestamps_and_ids_are_left_alone(scanner: Scanner, text:
     assert found(scanner, text) == []
 
 
-def test_grouped_phone_needs_a_context_word(scanner: Scanner) -> None:
-    assert found(scanner, "ref 041-412-293 in the ledger") == []
-    assert found(scanner, "Mobile: 041-412-293") == [("PHONE_NUMBER", "041-412-293")]
+def test_ungrouped_digits_need_a_context_word_to_be_a_phone(scanner: Scanner) -> None:
+    assert found(scanner, "ref 41241293 in the ledger") == []
+    assert found(scanner, "Mobile: 41241293") == [("PHONE_NUMBER", "41241293")]
+    assert found(scanner, "ref 041-412-293 in the ledger") == [("PHONE_NUMBER", "041-412-293")]
 
 
 def test_person_spans_have_the_shape_of_a_name(scanner: Scanner) -> None:
