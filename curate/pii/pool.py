@@ -1,8 +1,9 @@
 """Each distinct text analysed once, spread over worker processes when the work is large.
 
-``Analyser.findings(requests)`` takes ``(text, ner)`` pairs and returns their findings in
-order. A text seen before (in this batch or an earlier one, same ``ner`` flag) is not
-analysed again: findings depend only on the text and the ``EngineSpec``. New texts go to a
+``Analyser.findings(requests)`` takes ``(text, mode)`` pairs (``curate.pii.modes``; a bool
+means ``NAMES`` or ``PATTERNS``) and returns their findings in order. A text seen before
+(in this batch or an earlier one, same mode) is not analysed again: findings depend only on
+the text and the ``EngineSpec``. New texts go to a
 process pool whose workers each build one ``Scanner`` (model loaded once per worker), in
 chunks of about equal cost; small amounts of work run in this process instead, where
 starting workers would cost more than it saves. Workers are spawned, not forked: the parent
@@ -28,7 +29,7 @@ NER_WEIGHT: Final = 10
 CHUNKS_PER_WORKER: Final = 4
 CACHE_LIMIT: Final = 2_000_000
 
-Request = tuple[str, bool]
+Request = tuple[str, int]
 Findings = tuple[Finding, ...]
 
 
@@ -95,8 +96,8 @@ class Analyser:
         return self._local
 
 
-def _key(text: str, ner: bool) -> bytes:
-    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + (b"N" if ner else b"P")
+def _key(text: str, ner: int) -> bytes:
+    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + bytes([int(ner)])
 
 
 def _cost(request: Request) -> int:

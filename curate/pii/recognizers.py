@@ -20,6 +20,8 @@ import regex
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import IpRecognizer, SpacyRecognizer
 
+from curate.pii.words import STREET_WORDS
+
 PLACEHOLDER: Final = regex.compile(r"<[A-Z][A-Z0-9_]*(?:_[a-z]{8})?>")
 """What the ``replace`` and ``hash`` actions write; never a finding itself."""
 
@@ -103,42 +105,6 @@ class PersonCueRecognizer(PatternRecognizer):
 
 NAME_SHAPE: Final = regex.compile(r"^[\p{L}][\p{L}\p{M}'’.-]*(?:[ ][\p{L}\p{M}'’.-]+)*$")
 CAMEL: Final = regex.compile(r"^\p{Ll}+\p{Lu}")
-STREET_WORDS: Final = frozenset(
-    [
-        "street",
-        "st",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "drive",
-        "dr",
-        "lane",
-        "ln",
-        "boulevard",
-        "blvd",
-        "way",
-        "court",
-        "ct",
-        "place",
-        "pl",
-        "square",
-        "sq",
-        "terrace",
-        "highway",
-        "hwy",
-        "rue",
-        "strasse",
-        "straße",
-        "gasse",
-        "platz",
-        "weg",
-        "allee",
-        "via",
-        "calle",
-        "avenida",
-    ]
-)
 STREET_PREFIXES: Final = frozenset(["rue", "via", "calle", "avenida", "strada", "rua", "piazza"])
 POSSESSIVE: Final = regex.compile(r"['’]s?$")
 

@@ -22,7 +22,10 @@ from pydantic import Field, field_validator, model_validator
 
 from curate import schema
 from curate.options import StageOptions
+from curate.pii.density import density, warning
 from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN
+from curate.pii.links import linked_values
+from curate.pii.modes import name_mode
 from curate.schema import Role
 from curate.stages.base import FilterStage, register
 
@@ -221,13 +224,15 @@ class PiiStage(FilterStage[PiiOptions]):
         conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
         flagged = self._source_redacted(frame)
         skip = flagged if options.on_source_redacted != "scan" else [False] * frame.height
+        languages = frame["language"].to_list() if "language" in frame.columns else [None] * frame.height
         requests, where = [], []
         for row, messages in enumerate(conversations):
             if skip[row]:
                 continue
             for turn, message in enumerate(messages):
                 if message["role"] in roles and message["content"]:
-                    requests.append((message["content"], message["role"] in ner_roles))
+                    mode = name_mode(message["role"] in ner_roles, languages[row])
+                    requests.append((message["content"], mode))
                     where.append((row, turn))
         found = self._analyser.findings(requests)
         by_row: dict[int, dict[int, Any]] = {}
@@ -239,10 +244,14 @@ class PiiStage(FilterStage[PiiOptions]):
             for row in range(frame.height)
         ]
         details: list[str | None] = [None] * frame.height
-        for row, turns in by_row.items():
-            messages = conversations[row]
+        shared = linked_values(frame, conversations, by_row)
+        for row in sorted(set(by_row) | {linked for linked in shared if not skip[linked]}):
+            turns, messages = by_row.get(row, {}), conversations[row]
             texts = [message["content"] or "" for message in messages]
-            scrubbed = self._scrubber.scrub(texts, [turns.get(turn, ()) for turn in range(len(messages))])
+            per_turn = [turns.get(turn, ()) for turn in range(len(messages))]
+            scrubbed = self._scrubber.scrub(texts, per_turn, shared.get(row))
+            if not scrubbed.entities:
+                continue
             self._entities.update(scrubbed.entities)
             self._counts["conversations_with_pii"] += 1
             self._counts["echoes"] += scrubbed.echoes
@@ -258,6 +267,7 @@ class PiiStage(FilterStage[PiiOptions]):
             ]
         self._counts["conversations_scanned"] += frame.height - sum(skip)
         self._counts["messages_scanned"] += len(requests)
+        self._counts["chars_scanned"] += sum(len(text) for text, _ in requests)
         self._counts["source_redacted"] += sum(flagged)
         return frame.with_columns(
             messages=pl.Series("messages", conversations, dtype=schema.MESSAGES),
@@ -286,6 +296,12 @@ class PiiStage(FilterStage[PiiOptions]):
             "texts_analysed": analyser.analysed if analyser else 0,
             "texts_reused": analyser.cached if analyser else 0,
             "echoes_removed": counts["echoes"],
+            "replacements_per_1k_chars": density(self._entities.total(), counts["chars_scanned"]),
+            **(
+                {"warning": note}
+                if (note := warning(self._entities.total(), counts["chars_scanned"]))
+                else {}
+            ),
             "source_redacted": {"seen": counts["source_redacted"], "policy": options.on_source_redacted},
             "action": options.action,
             "entity_types": list(options.entities),
