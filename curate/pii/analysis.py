@@ -39,9 +39,9 @@ from curate.pii.language import english_like
 from curate.pii.modes import NAMES, PATTERNS
 from curate.pii.names import Candidate, gazetteer, refine
 from curate.pii.normalize import Normalized, normalize
+from curate.pii.recognizers import PersonCueRecognizer
 
 PIPE_BATCH: Final = 32
-CUE_RECOGNIZERS: Final = frozenset({"PersonCueRecognizer"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ class Scanner:
         self.nlp_engine = DocNlpEngine(nlp)
         self.analyzer = build_analyzer(spec, nlp)
         self.allow = frozenset(spec.allow)
+        self._cue = next(
+            (r for r in self.analyzer.registry.recognizers if isinstance(r, PersonCueRecognizer)), None
+        )
 
     def needs_ner(self, prepared: Prepared, mode: int = NAMES) -> bool:
         """False where NER adds nothing or does harm (see the module docstring)."""
@@ -123,10 +126,9 @@ class Scanner:
             text, language=LANGUAGE, entities=list(entities), nlp_artifacts=artifacts
         )
         found = [self._finding(result) for result in results if result.entity_type != "PERSON"]
+        cues = self._cue_spans(text) if "PERSON" in entities else set()
         people = [
-            Candidate(
-                result.start, result.end, float(result.score), cue=_recognizer(result) in CUE_RECOGNIZERS
-            )
+            Candidate(result.start, result.end, float(result.score), cue=(result.start, result.end) in cues)
             for result in results
             if result.entity_type == "PERSON"
         ]
@@ -144,6 +146,16 @@ class Scanner:
         )
         return tuple(finding for finding in kept if not _outranked(finding, kept))
 
+    def _cue_spans(self, text: str) -> set[tuple[int, int]]:
+        """Spans a cue announced as a name ("call me Mark"): presidio keeps NER's result for the
+        same span, so the cue is asked again and vouches for it (``names.believable``)."""
+        if self._cue is None:
+            return set()
+        return {
+            (result.start, result.end)
+            for result in self._cue.analyze(text, ["PERSON"], self.nlp_engine.empty())
+        }
+
     def _allowed(self, text: str, finding: Finding) -> bool:
         return " ".join(text[finding.start : finding.end].split()).casefold() in self.allow
 
@@ -156,10 +168,6 @@ class Scanner:
 def shared_scanner(spec: EngineSpec, plain: bool = False) -> Scanner:
     """One ``Scanner`` per spec in this process: stages and reruns reuse the loaded model."""
     return Scanner(spec, plain=plain)
-
-
-def _recognizer(result: RecognizerResult) -> str:
-    return str((result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, ""))
 
 
 def _outranked(finding: Finding, others: Sequence[Finding]) -> bool:

@@ -3,9 +3,11 @@
 The English model on Russian, Korean or Persian text tags ordinary words as people (often
 the first word of a prompt). Language identification per turn would cost more than the
 check needs to be right about, so ``english_like`` looks at two things: the share of letters
-in the Latin script, and whether English function words outnumber those of the other
-common Latin-script languages. Texts with no function word at all (a list of names, a
-one-word turn) count as English: the check exists to skip NER where it does harm.
+in the Latin script (under 30%: not English; under 70%, as in an English request quoting a
+Greek address: at least two English function words), and whether another common
+Latin-script language's function words clearly outnumber English ones (twice or more, and
+at least two). Texts with no function word at all (a list of names, a one-word turn) count
+as English: the check exists to skip NER where it does harm.
 
 >>> english_like("Hi, can you write a poem about my cat?")
 True
@@ -28,7 +30,8 @@ def _words(text: str) -> frozenset[str]:
 
 
 SAMPLE_CHARS: Final = 3000
-MIN_LATIN_SHARE: Final = 0.7
+MIN_LATIN_SHARE: Final = 0.3
+MIXED_LATIN_SHARE: Final = 0.7
 LETTER: Final = regex.compile(r"\p{L}")
 LATIN: Final = regex.compile(r"\p{Latin}")
 WORD: Final = regex.compile(r"[\p{L}']+")
@@ -68,9 +71,12 @@ def english_like(text: str) -> bool:
     letters = len(LETTER.findall(sample))
     if letters == 0:
         return True
-    if len(LATIN.findall(sample)) < MIN_LATIN_SHARE * letters:
+    latin = len(LATIN.findall(sample))
+    if latin < MIN_LATIN_SHARE * letters:
         return False
     words = [word.casefold() for word in WORD.findall(sample)]
     english = sum(word in ENGLISH for word in words)
+    if latin < MIXED_LATIN_SHARE * letters and english < 2:
+        return False
     other = max(sum(word in vocabulary for word in words) for vocabulary in _other_words().values())
-    return english >= other
+    return other < 2 or other < 2 * english

@@ -18,6 +18,7 @@ word outside the name list is dropped; the rest grows over adjacent name-like wo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -71,7 +72,8 @@ class Token:
 
 @dataclass
 class Candidate:
-    """A PERSON span under consideration; ``cue`` when a cue recognizer announced it."""
+    """A PERSON span under consideration; ``cue`` when its context vouches for it (a cue such
+    as "my name is", an honorific, a list of names it belongs to)."""
 
     start: int
     end: int
@@ -136,12 +138,16 @@ def gazetteer(text: str, english: bool) -> list[Candidate]:
             score = 0.7
         elif english and len(run) == 1 and first_name(words[0]):
             score = 0.6
+        elif english and len(run) == 1 and len(words[0]) >= 3 and surname(words[0]):
+            if _sentence_start(text, run[0].start):
+                continue
+            score = 0.5
         else:
             continue
         chosen[index] = True
         found.append(_grown(text, Candidate(run[0].start, run[-1].end, score)))
     if english:
-        found += _listed_with_names(text, runs, chosen)
+        found += _listed_with_names(text, found)
     if english and not any(char.isupper() for char in text):
         for run in _runs(text, list(_tokens(text, LOWER))):
             first, rest = run[0].text, run[1:]
@@ -151,20 +157,48 @@ def gazetteer(text: str, english: bool) -> list[Candidate]:
     return found
 
 
-def _listed_with_names(text: str, runs: list[list[Token]], chosen: list[bool]) -> list[Candidate]:
-    """Listed surnames coordinated with a name (``Novosel, Robinson and Holmes``)."""
-    found = []
-    for index, run in enumerate(runs):
-        if chosen[index] or len(run) != 1 or not surname(run[0].text):
-            continue
-        for other in (index - 1, index + 1):
-            if not 0 <= other < len(runs) or not (chosen[other] or listed(runs[other][0].text)):
+def _sentence_start(text: str, start: int) -> bool:
+    """True at the start of a text, line or sentence, where any word is capitalised."""
+    before = text[max(0, start - 3) : start].rstrip(" \t\"'“‘([*-")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _listed_with_names(text: str, found: list[Candidate]) -> list[Candidate]:
+    """Listed names coordinated with a name (``Hans, Linda, Amber and Andrew``, ``Novosel,
+    Robinson and Holmes``), common words among them: a list of names is read as one."""
+    tokens = [
+        token
+        for token in _tokens(text, CAPITALISED)
+        if len(token.text) >= 3
+        and listed(token.text)
+        and not not_a_person(token.text)
+        and token.text.casefold() not in CALENDAR | TITLES
+    ]
+    spans = [(c.start, c.end) for c in found]
+    for left, right in itertools.pairwise(tokens):
+        if name_like(left.text) and name_like(right.text) and LIST_GAP.match(text[left.end : right.start]):
+            spans += [(left.start, left.end), (right.start, right.end)]
+    members: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for token in tokens:
+            if token.start in members:
                 continue
-            left, right = (runs[other], run) if other < index else (run, runs[other])
-            if LIST_GAP.match(text[left[-1].end : right[0].start]):
-                found.append(Candidate(run[0].start, run[0].end, 0.6))
-                break
-    return found
+            inside = any(start <= token.start < end for start, end in spans)
+            beside = any(
+                LIST_GAP.match(text[end : token.start]) or LIST_GAP.match(text[token.end : start])
+                for start, end in spans
+            )
+            if inside or beside:
+                members.add(token.start)
+                spans.append((token.start, token.end))
+                changed = True
+    return [
+        Candidate(token.start, token.end, 0.6, cue=True)
+        for token in tokens
+        if token.start in members and not any(c.start <= token.start < c.end for c in found)
+    ]
 
 
 def refine(text: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -221,7 +255,7 @@ def believable(value: str, cue: bool) -> bool:
             return False
         if word.isupper() or CAMEL_INSIDE.search(word):
             return False
-        return listed(word) if word.islower() else True
+        return first_name(word) if word.islower() else True
     if value.islower():
         return all(name_like(word) for word in words) and any(listed(word) for word in words)
     return not all(is_common_word(word) or not_a_person(word) for word in words)
