@@ -60,6 +60,8 @@ CAMEL_INSIDE: Final = regex.compile(
 """An inner capital after a lower-case letter (``FIFAWorldCup``, ``LaTeX``), unless a name prefix."""
 WORD_SHAPE: Final = regex.compile(r"^\p{L}[\p{L}\p{M}]*(?:(?:-|['’](?=\p{Lu}))\p{L}[\p{L}\p{M}]*)*$")
 """Letters, with hyphens and ``O'Neil`` apostrophes: not ``I'm`` or ``don't``."""
+PLACE_BEFORE: Final = regex.compile(r"\b(?i:in|from|near|across|around|visit|visiting|visited)[ ]$")
+"""A lone listed word after "in" or "from" is a place (``in Paris``), not a person."""
 LIST_GAP: Final = regex.compile(r"^(?:,[ ]|[ ]and[ ]|,[ ]and[ ]|[ ]&[ ]|[ ]or[ ])$")
 
 
@@ -136,6 +138,10 @@ def gazetteer(text: str, english: bool) -> list[Candidate]:
             score = 0.85
         elif english and len(run) >= 2 and any(listed(word) for word in words):
             score = 0.7
+        elif (
+            english and len(run) == 1 and PLACE_BEFORE.search(text[max(0, run[0].start - 12) : run[0].start])
+        ):
+            continue
         elif english and len(run) == 1 and first_name(words[0]):
             score = 0.6
         elif english and len(run) == 1 and len(words[0]) >= 3 and surname(words[0]):

@@ -13,9 +13,10 @@ shape says more. ``ShapedPhoneRecognizer`` scores a candidate:
   also valid in some region;
 - **0.3** (grouped or plain digits otherwise): a context word ("phone", "call", "fax",
   "office"...) lifts it over the threshold;
-- **refused** (decoys): ISO and other dates, years side by side, IPv4 addresses, decimals and
-  thousands (``1.234.567``, ``12,345,678``), amounts and measurements (``$ 1 200 000``,
-  ``120 000 km``), anything glued to letters, a path, a port or a decimal point.
+- **refused** (decoys): ISO and other dates, years or round numbers side by side, IPv4
+  addresses, decimals and thousands (``1.234.567``, ``12,345,678``), amounts and
+  measurements (``$ 1 200 000``, ``120 000 km``), numbers after "apt", "port" or "page",
+  anything glued to a word (``INV-2023-00042``), a path, a port or a decimal point.
 
 Numbers inside code are dropped later with every other finding there (``curate.pii.code``).
 """
@@ -52,7 +53,7 @@ CONTEXT: Final = [
     "ring",
 ]
 CANDIDATE: Final = (
-    r"(?<![\w+/#@$€£¥]|\d[.,:-]|\d[ ]|\w:)"
+    r"(?<![\w+/#@$€£¥]|\w[.,:-]|\d[ ])"
     r"(?:(?:\+|00)\d{1,4}(?:[ .-]?\(\d{1,5}\))?[ .-]?|\(\d{1,5}\)[ .-]?)?"
     r"\d{2,12}(?:(?:[ .-]|[ ]?-[ ]?)\d{2,12}){0,5}"
     r"(?:[ ]?ext\.?[ ]?\d{1,6}|x\d{1,6})?"
@@ -61,6 +62,8 @@ CANDIDATE: Final = (
 EXTENSION: Final = regex.compile(r"(?:[ ]?ext\.?[ ]?|x)\d+$", regex.IGNORECASE)
 GROUPS: Final = regex.compile(r"\d+")
 DATE: Final = regex.compile(r"^(?:\d{4}[-. /]\d{1,2}[-. /]\d{1,2}|\d{1,2}[-. /]\d{1,2}[-. /]\d{2,4})$")
+ROUND: Final = regex.compile(r"^[1-9]\d*00$")
+"""A round number (``3000 8000``): ports, amounts, sizes side by side, not a phone's groups."""
 SSN_SHAPE: Final = regex.compile(r"^\d{3}-\d{2}-\d{4}$")
 """A US social security number's grouping: left to the SSN recognizer, a phone only with context."""
 YEAR: Final = regex.compile(r"^(?:19|20)\d\d$")
@@ -71,7 +74,7 @@ UNIT_AFTER: Final = regex.compile(
 )
 CURRENCY_BEFORE: Final = regex.compile(r"(?:[$€£¥₹]|usd|eur|rs\.?|inr)[ ]?$", regex.IGNORECASE)
 ADDRESS_BEFORE: Final = regex.compile(
-    r"\b(?:apt|apartment|suite|ste|unit|box|floor|room|no)\.?[ ]?$", regex.IGNORECASE
+    r"\b(?:apt|apartment|suite|ste|unit|box|floor|room|no|ports?|pages?|pp)\.?[ ]?$", regex.IGNORECASE
 )
 REGIONS: Final = tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
 
@@ -112,7 +115,7 @@ def decoy(candidate: str) -> bool:
     digits = sum(map(len, groups))
     if not 7 <= digits <= 15 or DATE.match(number):
         return True
-    if len(groups) > 1 and all(YEAR.match(group) for group in groups):
+    if len(groups) > 1 and all(YEAR.match(group) or ROUND.match(group) for group in groups):
         return True
     if number.count(".") == 3:
         try:

@@ -8,7 +8,8 @@ phones have their own modules, ``cards`` and ``phones``):
   It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
   keeps only spans shaped like a name.
 - IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
-  addresses identify no one and fill code samples; ``PublicIpRecognizer`` skips them.
+  addresses and public DNS resolvers (8.8.8.8, 1.1.1.1...) identify no one and fill code
+  samples; ``PublicIpRecognizer`` skips them.
 """
 
 from __future__ import annotations
@@ -158,6 +159,24 @@ NOT_PERSONAL_V4: Final = tuple(
     for net in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
 )
 
+PUBLIC_RESOLVERS: Final = frozenset(
+    ipaddress.ip_address(address)
+    for address in (
+        "8.8.8.8",
+        "8.8.4.4",
+        "1.1.1.1",
+        "1.0.0.1",
+        "9.9.9.9",
+        "149.112.112.112",
+        "208.67.222.222",
+        "208.67.220.220",
+        "2001:4860:4860::8888",
+        "2001:4860:4860::8844",
+        "2606:4700:4700::1111",
+    )
+)
+"""Public DNS resolvers, quoted in every networking answer; they point at no one."""
+
 
 class PublicIpRecognizer(IpRecognizer):
     """presidio's IP recognizer without addresses that cannot point at a person."""
@@ -173,6 +192,8 @@ class PublicIpRecognizer(IpRecognizer):
         except ValueError:
             return True
         if address.is_multicast or address.is_unspecified or address.is_loopback or address.is_link_local:
+            return True
+        if address in PUBLIC_RESOLVERS:
             return True
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
