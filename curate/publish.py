@@ -5,8 +5,10 @@ Only the card (``README.md``), the funnel chart, ``manifest.json`` and the files
 stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
-- a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
-  card, SSN and IP patterns) finds anything;
+- a residual scan of the published text (``curate.pii.scan.scan_structured``: the pii
+  stage's e-mail, phone, card, SSN, IP and IBAN recognizers) finds anything;
+- the pii stage hashed values with a key derived from the run seed, which the card shows
+  (anyone could hash guesses and match tokens), unless ``allow_weak_hash``;
 - the run derived no license (``manifest["license"]``, written by the ``license`` stage), or
   the derived license says the rows may not be redistributed.
 
@@ -124,6 +126,7 @@ def plan_publish(
     private: bool = False,
     allow_unscrubbed: bool = False,
     scanner: Scanner | None = None,
+    allow_weak_hash: bool = False,
 ) -> PublishPlan:
     """Run the checks and list the files, without writing or uploading anything."""
     folder = Path(folder)
@@ -144,6 +147,7 @@ def plan_publish(
     files |= {path: (folder / path).stat().st_size for path in data}
     checks = [
         _pii_stage_check(source, allow_unscrubbed),
+        _hash_key_check(source, allow_weak_hash),
         _residual_check(folder, _one_format(data), scanner),
         _license_check(source),
     ]
@@ -160,6 +164,7 @@ def publish(
     allow_unscrubbed: bool = False,
     api: HubClient | None = None,
     scanner: Scanner | None = None,
+    allow_weak_hash: bool = False,
 ) -> PublishPlan:
     """Check ``folder`` and upload it to the dataset repo ``repo_id``; raise ``PublishError`` if refused.
 
@@ -167,7 +172,14 @@ def publish(
     upload. ``dry_run`` returns the plan with the checks' outcomes and touches nothing. The
     token comes from ``HF_TOKEN`` or the user's login unless an ``api`` client is given.
     """
-    plan = plan_publish(folder, repo_id, private=private, allow_unscrubbed=allow_unscrubbed, scanner=scanner)
+    plan = plan_publish(
+        folder,
+        repo_id,
+        private=private,
+        allow_unscrubbed=allow_unscrubbed,
+        scanner=scanner,
+        allow_weak_hash=allow_weak_hash,
+    )
     if dry_run:
         return plan
     if not plan.ok:
@@ -216,6 +228,22 @@ def _pii_stage_check(source: CardSource, allow_unscrubbed: bool) -> Check:
         False,
         "the run had no `pii` stage, so its rows were not scrubbed of personal data; add `- pii: {}`"
         " to the pipeline's stages and run it again (or pass --allow-unscrubbed if the data holds none)",
+    )
+
+
+def _hash_key_check(source: CardSource, allow_weak_hash: bool) -> Check:
+    name = "hash key"
+    stage = source.stage("pii") or {}
+    if (stage.get("report") or {}).get("hash_key") != "seed":
+        return Check(name, True, "no value was hashed with a key derived from the seed")
+    if allow_weak_hash:
+        return Check(name, True, "values were hashed with a seed-derived key; publishing as asked")
+    return Check(
+        name,
+        False,
+        "the pii stage hashed values with a key derived from the run seed, which the card shows: "
+        "anyone can hash guesses (phone numbers, names) and match the tokens; set CURATE_PII_KEY "
+        "to a secret and run again (or pass --allow-weak-hash)",
     )
 
 

@@ -179,8 +179,16 @@ def test_hash_tokens_are_keyed_and_spelling_blind() -> None:
 
 
 def test_scan_structured_counts_by_type_without_ner() -> None:
-    counts = scan_structured(["mail ada@example.org or call 555-867-5309", "Bruce Alexander", "", "203.0.113.57"])
-    assert counts == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "CREDIT_CARD": 0, "US_SSN": 0, "IP_ADDRESS": 1}
+    texts = ["mail ada@example.org or call 555-867-5309", "Bruce Alexander", "", "203.0.113.57"]
+    counts = scan_structured(texts)
+    assert counts == {
+        "EMAIL_ADDRESS": 1,
+        "PHONE_NUMBER": 1,
+        "CREDIT_CARD": 0,
+        "US_SSN": 0,
+        "IP_ADDRESS": 1,
+        "IBAN_CODE": 0,
+    }
 
 
 def test_repeated_texts_are_analysed_once() -> None:
