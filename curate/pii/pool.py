@@ -15,13 +15,16 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import xxhash
 
-from curate.pii.analysis import Scanner, shared_scanner
-from curate.pii.engine import EngineSpec
 from curate.pii.entities import Finding
+from curate.pii.lean import without_ml_stacks
+
+if TYPE_CHECKING:
+    from curate.pii.analysis import Scanner
+    from curate.pii.engine import EngineSpec
 
 POOL_MIN_COST: Final = 400_000
 """Below this much work (characters, NER texts weighted by ``NER_WEIGHT``) one process is faster."""
@@ -92,7 +95,7 @@ class Analyser:
 
     def _scanner(self) -> Scanner:
         if self._local is None:
-            self._local = shared_scanner(self.spec)
+            self._local = _shared_scanner(self.spec)
         return self._local
 
 
@@ -119,9 +122,17 @@ def _chunks(requests: list[Request], count: int) -> list[list[int]]:
 _worker_scanner: Scanner | None = None
 
 
+def _shared_scanner(spec: EngineSpec) -> Scanner:
+    """The process's scanner for ``spec``, presidio and spaCy imported without torch (``lean``)."""
+    with without_ml_stacks():
+        from curate.pii.analysis import shared_scanner
+
+        return shared_scanner(spec)
+
+
 def _start_worker(spec: EngineSpec) -> None:
     global _worker_scanner
-    _worker_scanner = shared_scanner(spec)
+    _worker_scanner = _shared_scanner(spec)
 
 
 def _work(requests: list[Request]) -> list[Findings]:

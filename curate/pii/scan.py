@@ -42,8 +42,11 @@ def scan_structured(texts: Iterable[str]) -> dict[str, int]:
 
 
 def _scanner() -> Scanner:
-    from curate.pii.analysis import shared_scanner
-    from curate.pii.engine import EngineSpec
+    from curate.pii.lean import without_ml_stacks
+
+    with without_ml_stacks():
+        from curate.pii.analysis import shared_scanner
+        from curate.pii.engine import EngineSpec
 
     spec = EngineSpec(
         entities=STRUCTURED_ENTITIES, thresholds=tuple((entity, THRESHOLD) for entity in STRUCTURED_ENTITIES)

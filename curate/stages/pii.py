@@ -197,8 +197,12 @@ class PiiStage(FilterStage[PiiOptions]):
         )
 
     def setup(self) -> None:
-        from curate.pii.actions import Scrubber
-        from curate.pii.pool import Analyser
+        from curate.pii.lean import without_ml_stacks
+
+        with without_ml_stacks():
+            import curate.pii.analysis  # noqa: F401  (presidio and spaCy, imported without torch)
+            from curate.pii.actions import Scrubber
+            from curate.pii.pool import Analyser
 
         if self._analyser is None:
             self._analyser = Analyser(self.spec(), workers=self.context.workers)
