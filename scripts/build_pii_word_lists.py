@@ -65,7 +65,8 @@ def main() -> None:
     lines = "".join(f"{name}\t{kind}\n" for name, kind in sorted(table.items()))
     (OUT / "names.txt.gz").write_bytes(gzip.compress(lines.encode(), mtime=0))
     words = common_words(lexemes)
-    (OUT / "common_words.txt.gz").write_bytes(gzip.compress("".join(f"{w}\n" for w in words).encode(), mtime=0))
+    text = "".join(f"{word}\n" for word in words)
+    (OUT / "common_words.txt.gz").write_bytes(gzip.compress(text.encode(), mtime=0))
     print(f"{len(table)} names, {len(words)} common words -> {OUT}")
 
 
