@@ -146,7 +146,7 @@ def test_a_single_common_word_is_never_echoed() -> None:
 def test_both_sides_of_a_pair_lose_the_same_name() -> None:
     prompt = "Write a toast for my friend's wedding."
     rows = [
-        conversation("a", ("user", prompt), ("assistant", "To Olamide Oyelaran, the best of us!")),
+        conversation("a", ("user", prompt), ("assistant", "To Aisha Oyelaran, the best of us!")),
         conversation("b", ("user", prompt), ("assistant", "Raise a glass to Oyelaran and the couple.")),
     ]
     replies = [turns[1] for turns in scrubbed(*rows, ner_on="all")]

@@ -1,7 +1,7 @@
 """The word lists shipped in ``curate/pii/data``, loaded once per process.
 
-``names.txt.gz``         first names and surnames common in at least one of 105 countries,
-                         derived from the ``names-dataset`` package (see
+``names.txt.gz``         common first names and surnames from official statistics (US Census
+                         1990, US Social Security baby names, Brazil's 2010 census; see
                          ``scripts/build_pii_word_lists.py`` for what was kept and why)
 ``common_words.txt.gz``  common lower-case English words, derived from spaCy's lexeme
                          probabilities (MIT)
@@ -9,7 +9,7 @@
 
 >>> is_common_word("Format"), is_common_word("Oyelaran")
 (True, False)
->>> first_name("Olamide"), surname("Lindqvist"), not_a_person("Firefox")
+>>> first_name("Aisha"), surname("Kowalski"), not_a_person("Firefox")
 (True, True, True)
 """
 
