@@ -1,8 +1,11 @@
 """Speed of the ``pii`` stage against presidio used the default way, on the same messages.
 
-    .venv/bin/python benchmarks/pii.py [--docs 400] [--workers 2]
+    .venv/bin/python benchmarks/pii.py [--docs 400] [--workers 2] [--corpus cut|sharegpt]
 
-Documents are ~1 KB conversations (a user turn and an assistant turn) cut from the public
+With ``--corpus sharegpt`` the documents are the first ``--docs`` real ShareGPT first user
+turns (../shared/data/sharegpt/mlenergy_sharegpt_first_turns.json: pasted code, documents,
+several languages), one single-turn conversation each, the text that counts for speed.
+Otherwise (``cut``) documents are ~1 KB conversations (a user turn and an assistant turn) cut from the public
 samples in ../shared/data (synthetic text when that folder is absent), every one made
 distinct and a third given a planted name, e-mail address and phone number that the
 assistant echoes. Measured, in this process, on the same messages:
@@ -91,6 +94,13 @@ def documents(count: int, seed: int = 0) -> list[list[dict[str, str]]]:
     return docs
 
 
+def sharegpt_documents(count: int) -> list[list[dict[str, str]]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pii_corpora import sharegpt_first_turns
+
+    return [record["messages"] for record in sharegpt_first_turns(count)]
+
+
 def presidio_default(docs: list[list[dict[str, str]]]) -> float:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -112,16 +122,16 @@ def presidio_default(docs: list[list[dict[str, str]]]) -> float:
 
 
 def stage_run(docs: list[list[dict[str, str]]], warm: list[list[dict[str, str]]], **options: Any) -> tuple:
-    from curate import schema
+    import curate.stages.pii  # noqa: F401  (registers the stage)
+    from curate import registry, schema
     from curate.stages.base import RunContext
-    from curate.stages.pii import Pii
 
     def frame(rows: list[list[dict[str, str]]], prefix: str) -> Any:
         return schema.conversations(
             {"id": f"{prefix}{n}", "source": "bench", "messages": messages} for n, messages in enumerate(rows)
         )
 
-    stage = Pii.from_options(RunContext(workers=options.pop("workers")), **options)
+    stage = registry.stages.get("pii").from_options(RunContext(workers=options.pop("workers")), **options)
     started = time.perf_counter()
     stage.setup()
     stage.process(frame(warm, "warm"))
@@ -141,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--corpus", choices=["cut", "sharegpt"], default="cut")
     args = parser.parse_args()
 
     import os
@@ -148,8 +159,10 @@ def main() -> None:
     from curate.pii.analysis import Scanner
     from curate.pii.pool import Analyser
 
-    docs = documents(args.docs)
-    warm = documents(args.docs // 4 + 50, seed=1)
+    if args.corpus == "sharegpt":
+        docs, warm = sharegpt_documents(args.docs), documents(args.docs // 4 + 50, seed=1)
+    else:
+        docs, warm = documents(args.docs), documents(args.docs // 4 + 50, seed=1)
     kb = sum(len(m["content"]) for d in docs for m in d) / len(docs) / 1000
     load = os.getloadavg()[0]
     cores = os.cpu_count()
@@ -173,11 +186,12 @@ def main() -> None:
     stage_one = stage_run(docs, warm, workers=1)
     rows.append(("stage, ner_on [user, system], in-process", stage_one[0], stage_one[1]))
 
-    print("\n| mode | docs/s | x presidio default | start-up s |\n| --- | --- | --- | --- |")
+    megabytes = sum(len(m["content"].encode()) for d in docs for m in d) / 1e6
+    print("\n| mode | docs/s | MB/s | x presidio default | start-up s |\n| --- | --- | --- | --- | --- |")
     for name, seconds, startup in rows:
-        rate = len(docs) / seconds
-        ratio = baseline / seconds
-        print(f"| {name} | {rate:.1f} | {ratio:.1f} | {'' if startup is None else f'{startup:.1f}'} |")
+        rate, mbs, ratio = len(docs) / seconds, megabytes / seconds, baseline / seconds
+        started = "" if startup is None else f"{startup:.1f}"
+        print(f"| {name} | {rate:.1f} | {mbs:.3f} | {ratio:.1f} | {started} |")
     identical = fast_found == plain_found
     print(
         f"\nstage findings identical to its plain path: {identical} "

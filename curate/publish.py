@@ -6,10 +6,12 @@ stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 
 - the run read only a sample of its inputs (``curate run --limit``);
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
-- a residual scan of the published text (``curate.pii.scan.scan_structured``: e-mail, phone,
-  card, SSN and IP patterns) finds anything;
-- the run derived no license (the manifest's ``license``), or the derived license says the
-  rows may not be redistributed.
+- a residual scan of the published text (``curate.pii.scan.scan_structured``: the pii
+  stage's e-mail, phone, card, SSN, IP and IBAN recognizers) finds anything;
+- the pii stage hashed values with a key derived from the run seed, which the card shows
+  (anyone could hash guesses and match tokens), unless ``allow_weak_hash``;
+- the run derived no license (``manifest["license"]``, written by the ``license`` stage), or
+  the derived license says the rows may not be redistributed.
 
 Every check runs every time, so one attempt names every problem. A refusal names counts and
 entity types, never a value. The Hub client is a parameter, so tests never touch the network.
@@ -124,6 +126,7 @@ def plan_publish(
     private: bool = False,
     allow_unscrubbed: bool = False,
     scanner: Scanner | None = None,
+    allow_weak_hash: bool = False,
 ) -> PublishPlan:
     """Run the checks and list the files, without writing or uploading anything."""
     folder = Path(folder)
@@ -145,6 +148,7 @@ def plan_publish(
     checks = [
         _sample_check(source),
         _pii_stage_check(source, allow_unscrubbed),
+        _hash_key_check(source, allow_weak_hash),
         _residual_check(folder, _one_format(data), scanner),
         _license_check(source),
     ]
@@ -161,6 +165,7 @@ def publish(
     allow_unscrubbed: bool = False,
     api: HubClient | None = None,
     scanner: Scanner | None = None,
+    allow_weak_hash: bool = False,
 ) -> PublishPlan:
     """Check ``folder`` and upload it to the dataset repo ``repo_id``; raise ``PublishError`` if refused.
 
@@ -168,7 +173,14 @@ def publish(
     upload. ``dry_run`` returns the plan with the checks' outcomes and touches nothing. The
     token comes from ``HF_TOKEN`` or the user's login unless an ``api`` client is given.
     """
-    plan = plan_publish(folder, repo_id, private=private, allow_unscrubbed=allow_unscrubbed, scanner=scanner)
+    plan = plan_publish(
+        folder,
+        repo_id,
+        private=private,
+        allow_unscrubbed=allow_unscrubbed,
+        scanner=scanner,
+        allow_weak_hash=allow_weak_hash,
+    )
     if dry_run:
         return plan
     if not plan.ok:
@@ -229,6 +241,22 @@ def _pii_stage_check(source: CardSource, allow_unscrubbed: bool) -> Check:
         False,
         "the run had no `pii` stage, so its rows were not scrubbed of personal data; add `- pii: {}`"
         " to the pipeline's stages and run it again (or pass --allow-unscrubbed if the data holds none)",
+    )
+
+
+def _hash_key_check(source: CardSource, allow_weak_hash: bool) -> Check:
+    name = "hash key"
+    stage = source.stage("pii")
+    if stage is None or stage.report.get("hash_key") != "seed":
+        return Check(name, True, "no value was hashed with a key derived from the seed")
+    if allow_weak_hash:
+        return Check(name, True, "values were hashed with a seed-derived key; publishing as asked")
+    return Check(
+        name,
+        False,
+        "the pii stage hashed values with a key derived from the run seed, which the card shows: "
+        "anyone can hash guesses (phone numbers, names) and match the tokens; set CURATE_PII_KEY "
+        "to a secret and run again (or pass --allow-weak-hash)",
     )
 
 

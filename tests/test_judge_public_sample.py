@@ -50,7 +50,8 @@ def test_a_wildchat_sample_gives_pairs_only_with_generate_and_judge(
 ) -> None:
     chat_server.reply = referee
     data = shared_data / "wildchat" / "convotopo_wildchat_50_sample.json"
-    logged = curate.Pipeline.from_yaml(write_pipeline(tmp_path, LOGGED.format(data=data))).run(write=False)
+    logged_pipeline = curate.Pipeline.from_yaml(write_pipeline(tmp_path, LOGGED.format(data=data)))
+    logged = logged_pipeline.run(write=False, force=True)
     assert logged.output.height == 0
     assert set(logged.rejects_of("pairs")["reason"]) <= {"single_reply", "no_signal"}
 

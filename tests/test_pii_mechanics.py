@@ -81,9 +81,10 @@ def test_code_versions_timestamps_and_ids_are_left_alone(scanner: Scanner, text:
     assert found(scanner, text) == []
 
 
-def test_grouped_phone_needs_a_context_word(scanner: Scanner) -> None:
-    assert found(scanner, "ref 041-412-293 in the ledger") == []
-    assert found(scanner, "Mobile: 041-412-293") == [("PHONE_NUMBER", "041-412-293")]
+def test_ungrouped_digits_need_a_context_word_to_be_a_phone(scanner: Scanner) -> None:
+    assert found(scanner, "ref 41241293 in the ledger") == []
+    assert found(scanner, "Mobile: 41241293") == [("PHONE_NUMBER", "41241293")]
+    assert found(scanner, "ref 041-412-293 in the ledger") == [("PHONE_NUMBER", "041-412-293")]
 
 
 def test_person_spans_have_the_shape_of_a_name(scanner: Scanner) -> None:
@@ -178,8 +179,16 @@ def test_hash_tokens_are_keyed_and_spelling_blind() -> None:
 
 
 def test_scan_structured_counts_by_type_without_ner() -> None:
-    counts = scan_structured(["mail ada@example.org or call 555-867-5309", "Bruce Alexander", "", "8.8.8.8"])
-    assert counts == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "CREDIT_CARD": 0, "US_SSN": 0, "IP_ADDRESS": 1}
+    texts = ["mail ada@example.org or call 555-867-5309", "Bruce Alexander", "", "203.0.113.57"]
+    counts = scan_structured(texts)
+    assert counts == {
+        "EMAIL_ADDRESS": 1,
+        "PHONE_NUMBER": 1,
+        "CREDIT_CARD": 0,
+        "US_SSN": 0,
+        "IP_ADDRESS": 1,
+        "IBAN_CODE": 0,
+    }
 
 
 def test_repeated_texts_are_analysed_once() -> None:

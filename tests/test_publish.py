@@ -151,6 +151,7 @@ def test_dry_run_lists_the_files_and_touches_nothing(tmp_path: Path) -> None:
     assert [(check.name, check.ok) for check in plan.checks] == [
         ("whole inputs", True),
         ("pii stage", True),
+        ("hash key", True),
         ("residual PII scan", True),
         ("license", True),
     ]
@@ -186,7 +187,7 @@ def test_cli_dry_run(tmp_path: Path, license: bool, exit_code: int) -> None:
     assert sorted(files) == UPLOADED
     assert "not uploaded: dedup/ (1 file), rejects/ (2 files)" in outcome.output
     if exit_code:
-        assert "error: publishing would be refused: 1 of 4 checks failed" in outcome.output
+        assert "error: publishing would be refused: 1 of 5 checks failed" in outcome.output
     else:
         assert "dry run: nothing was uploaded" in outcome.output
     assert not (folder / "README.md").exists()

@@ -29,11 +29,17 @@ def card(folder: str, repo_id: str | None) -> None:
 @click.option(
     "--allow-unscrubbed", is_flag=True, help="Publish although the run had no pii stage (still scanned)."
 )
-def publish(folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscrubbed: bool) -> None:
+@click.option(
+    "--allow-weak-hash", is_flag=True, help="Publish values hashed with a key derived from the seed."
+)
+def publish(
+    folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscrubbed: bool, allow_weak_hash: bool
+) -> None:
     """Publish an output folder to the Hugging Face Hub: card, data/, chart and manifest, never rejects/.
 
-    Refused when the run had no pii stage, when structured PII remains in the data, or when
-    the run derived no license (or one that forbids redistribution). The card is rebuilt to
+    Refused when the run had no pii stage, when its hash action used a seed-derived key, when
+    structured PII remains in the data, or when the run derived no license (or one that
+    forbids redistribution). The card is rebuilt to
     name the repo before the upload. The token comes from HF_TOKEN or `hf auth login`.
 
     Example: curate publish out/demo-dpo --repo-id acme/demo-dpo --dry-run
@@ -42,7 +48,12 @@ def publish(folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscr
     from curate.publish import publish as publish_folder
 
     plan = publish_folder(
-        folder, repo_id, private=private, dry_run=dry_run, allow_unscrubbed=allow_unscrubbed
+        folder,
+        repo_id,
+        private=private,
+        dry_run=dry_run,
+        allow_unscrubbed=allow_unscrubbed,
+        allow_weak_hash=allow_weak_hash,
     )
     click.echo(plan.render())
     if dry_run:

@@ -23,10 +23,13 @@ import regex
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-from curate.pii.entities import Action, Finding, normalized_value
+from curate.pii.code import IN_CODE, code_regions, inside
+from curate.pii.entities import NUMERIC_ENTITIES, Action, Finding, normalized_value
+from curate.pii.names import name_variants
+from curate.pii.normalize import normalize
+from curate.pii.words import is_common_word
 
 TOKEN_LETTERS: Final = 8
-MIN_NAME_PART: Final = 3
 
 
 @dataclass
@@ -48,8 +51,11 @@ class Scrubber:
         self.key = key
         self.engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
-    def scrub(self, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Scrubbed:
-        spans = conversation_spans(texts, findings)
+    def scrub(
+        self, texts: Sequence[str], findings: Sequence[Sequence[Finding]], shared: Values | None = None
+    ) -> Scrubbed:
+        """``shared``: values found in linked conversations (``share_values``), also removed here."""
+        spans = conversation_spans(texts, findings, shared)
         result = Scrubbed(texts=list(texts))
         for index, (text, merged) in enumerate(zip(texts, spans, strict=True)):
             if not merged:
@@ -93,40 +99,76 @@ class Span:
     echo: bool = False
 
 
-def conversation_spans(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> list[list[Span]]:
-    """For each text, its findings plus every echo of a value found anywhere, merged."""
-    values: dict[str, tuple[str, float]] = {}
+Values = dict[str, tuple[str, float]]
+"""Spellings to remove -> (entity, score)."""
+
+
+def conversation_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Values:
+    """Every spelling of every value found in a conversation (see ``_variants``)."""
+    values: Values = {}
     for text, found in zip(texts, findings, strict=True):
         for finding in found:
             for variant in _variants(finding.entity, text[finding.start : finding.end]):
-                entity, score = values.get(variant, (finding.entity, -1.0))
-                if finding.score > score:
+                if finding.score > values.get(variant, (finding.entity, -1.0))[1]:
                     values[variant] = (finding.entity, finding.score)
+    return values
+
+
+def share_values(keys: Sequence[str], values: dict[int, Values]) -> dict[int, Values]:
+    """The values of all rows with the same link key, for every row of such a key.
+
+    Rows that ``pairs`` may put on the two sides of one pair (same group, prompt cluster or
+    prompt) must lose the same words, or the pair differs by a placeholder DPO would learn.
+    """
+    by_key: dict[str, Values] = {}
+    for row, found in values.items():
+        merged = by_key.setdefault(keys[row], {})
+        for variant, (entity, score) in found.items():
+            if score > merged.get(variant, (entity, -1.0))[1]:
+                merged[variant] = (entity, score)
+    return {row: by_key[key] for row, key in enumerate(keys) if by_key.get(key)}
+
+
+def conversation_spans(
+    texts: Sequence[str], findings: Sequence[Sequence[Finding]], shared: Values | None = None
+) -> list[list[Span]]:
+    """For each text, its findings plus every echo of a value found anywhere, merged.
+
+    Echoes are looked for in the normalised texts (``curate.pii.normalize``), so a value
+    typed with a non-breaking space is found with a plain one, and mapped back; never
+    inside code (``curate.pii.code``), where a name's word is an identifier."""
+    values = {**(shared or {}), **conversation_values(texts, findings)}
     echo = _echo_pattern(values)
     spans = []
     for text, found in zip(texts, findings, strict=True):
         own = [Span(f.entity, f.start, f.end, f.score) for f in found]
         echoes = []
         if echo is not None:
-            for match in echo.finditer(text):
+            normalized = normalize(text)
+            regions: list[tuple[int, int]] | None = None
+            for match in echo.finditer(normalized.text):
                 entity, score = values[match.group()]
-                echoes.append(Span(entity, match.start(), match.end(), score, echo=True))
+                if entity not in IN_CODE:
+                    regions = code_regions(normalized.text) if regions is None else regions
+                    if inside(match.start(), match.end(), regions):
+                        continue
+                start, end = normalized.original(match.start(), match.end())
+                echoes.append(Span(entity, start, end, score, echo=True))
         spans.append(merge([*own, *echoes]))
     return spans
 
 
 def _variants(entity: str, value: str) -> set[str]:
-    """The spellings of a found value to look for elsewhere: a person's name parts too."""
-    value = value.strip()
+    """The spellings of a found value to look for elsewhere: every name-like word of a
+    person's name; structured values as written; never a single common word."""
+    value = normalize(value).text.strip()
     if not value:
         return set()
-    variants = {value}
     if entity == "PERSON":
-        variants.add(value.title())
-        parts = regex.findall(r"[\p{L}'’-]+", value)
-        if len(parts) > 1:
-            variants.update(part.title() for part in parts if len(part) >= MIN_NAME_PART)
-    return variants
+        return name_variants(value)
+    if entity in NUMERIC_ENTITIES or "@" in value or len(value.split()) > 1 or not is_common_word(value):
+        return {value}
+    return set()
 
 
 def _echo_pattern(values: dict[str, tuple[str, float]]) -> regex.Pattern[str] | None:

@@ -1,29 +1,68 @@
 """Finding PII in texts with presidio: the fast path and the plain one it must equal.
 
-``Scanner.findings(texts, ner)`` returns, for each text, the spans presidio's analyzer
+``Scanner.findings(texts, modes)`` returns, for each text, the spans presidio's analyzer
 (with the stage's recognizers) reports at or above each entity's threshold, minus the allow
-list. ``ner[i]`` says whether named-entity recognition runs on ``texts[i]``.
+list. ``modes[i]`` says how far the search for names goes in ``texts[i]``: ``PATTERNS``
+(pattern entities and name cues only), ``NAMES`` (also the name list and, when the text
+reads as English, spaCy NER) or ``NAMES_NO_NER`` (the name list only: the row's language is
+not English). ``True`` and ``False`` mean ``NAMES`` and ``PATTERNS``.
+
+Each text is first prepared (``prepare``): special spaces and invisible characters are
+normalised (``curate.pii.normalize``; findings map back to the original characters), code
+is located (``curate.pii.code``) and blanked in the copy NER reads, and English is checked
+(``curate.pii.language``). Findings inside code are dropped, except e-mail addresses and
+IBANs, which are personal wherever they appear. PERSON candidates from NER, cues and the
+name list pass ``curate.pii.names.refine``.
 
 The fast path loads spaCy's ``ner`` component alone, runs it with ``nlp.pipe`` over the
 texts that need it (longest first, so batches are even), and gives the rest empty
-artifacts. NER is skipped only where no span it could produce would survive
-``ShapedSpacyRecognizer``: a text with no letter, unless ``DATE_TIME`` is wanted. The plain
-path (``plain=True``) is presidio's own way: the full pipeline, one ``nlp(text)`` per text.
+artifacts. NER is skipped where no span it could produce would survive: a text with no
+letter outside code (unless ``DATE_TIME`` is wanted), and a text that does not read as
+English. The plain path (``plain=True``) is presidio's own way: the full pipeline, one
+``nlp(text)`` per text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from curate.pii.code import IN_CODE, code_regions, inside, masked
 from curate.pii.engine import LANGUAGE, DocNlpEngine, EngineSpec, build_analyzer, load_model
 from curate.pii.entities import Finding
+from curate.pii.language import english_like
+from curate.pii.modes import NAMES, PATTERNS
+from curate.pii.names import NameCandidate, gazetteer, refine
+from curate.pii.normalize import NormalizedText, normalize
+from curate.pii.recognizers import PersonCueRecognizer
 
 PIPE_BATCH: Final = 32
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A text as the recognizers read it: normalised, its code located and blanked for NER."""
+
+    normalized: NormalizedText
+    regions: list[tuple[int, int]]
+    ner_text: str
+    english: bool
+
+    @property
+    def text(self) -> str:
+        return self.normalized.text
+
+
+def prepare(text: str) -> Prepared:
+    normalized = normalize(text)
+    regions = code_regions(normalized.text)
+    ner_text = masked(normalized.text, regions)
+    return Prepared(normalized, regions, ner_text, english_like(ner_text))
 
 
 class Scanner:
@@ -36,38 +75,48 @@ class Scanner:
         self.nlp_engine = DocNlpEngine(nlp)
         self.analyzer = build_analyzer(spec, nlp)
         self.allow = frozenset(spec.allow)
+        self._cue = next(
+            (r for r in self.analyzer.registry.recognizers if isinstance(r, PersonCueRecognizer)), None
+        )
 
-    def needs_ner(self, text: str) -> bool:
-        """False only where NER provably adds nothing (see the module docstring)."""
-        if not self.spec.ner_entities:
+    def needs_ner(self, prepared: Prepared, mode: int = NAMES) -> bool:
+        """False where NER adds nothing or does harm (see the module docstring)."""
+        if mode != NAMES or not self.spec.ner_entities or not prepared.english:
             return False
         if "DATE_TIME" in self.spec.ner_entities:
-            return bool(text.strip())
-        return any(char.isalpha() for char in text)
+            return bool(prepared.ner_text.strip())
+        return any(char.isalpha() for char in prepared.ner_text)
 
-    def findings(self, texts: Sequence[str], ner: Sequence[bool]) -> list[tuple[Finding, ...]]:
+    def findings(self, texts: Sequence[str], modes: Sequence[int]) -> list[tuple[Finding, ...]]:
+        prepared = [prepare(text) for text in texts]
         if self.plain:
-            return [self._plain(text, wanted) for text, wanted in zip(texts, ner, strict=True)]
+            return [self._plain(p, int(mode)) for p, mode in zip(prepared, modes, strict=True)]
         artifacts = [self.nlp_engine.empty()] * len(texts)
         run = [
-            i
-            for i, (text, wanted) in enumerate(zip(texts, ner, strict=True))
-            if wanted and self.needs_ner(text)
+            i for i, (p, mode) in enumerate(zip(prepared, modes, strict=True)) if self.needs_ner(p, int(mode))
         ]
         if run and self.nlp_engine.nlp is not None:
             order = sorted(run, key=lambda i: -len(texts[i]))
-            docs = self.nlp_engine.nlp.pipe((texts[i] for i in order), batch_size=PIPE_BATCH)
+            docs = self.nlp_engine.nlp.pipe((prepared[i].ner_text for i in order), batch_size=PIPE_BATCH)
             for i, doc in zip(order, docs, strict=True):
                 artifacts[i] = self.nlp_engine.artifacts(doc)
         ran = set(run)
-        return [self._analyse(text, artifacts[i], ner_ran=i in ran) for i, text in enumerate(texts)]
+        return [
+            self._analyse(p, artifacts[i], ner_ran=i in ran, names=int(modes[i]) != PATTERNS)
+            for i, p in enumerate(prepared)
+        ]
 
-    def _plain(self, text: str, ner: bool) -> tuple[Finding, ...]:
-        if ner and self.nlp_engine.nlp is not None:
-            return self._analyse(text, self.nlp_engine.process_text(text, LANGUAGE), ner_ran=True)
-        return self._analyse(text, self.nlp_engine.empty(), ner_ran=False)
+    def _plain(self, prepared: Prepared, mode: int) -> tuple[Finding, ...]:
+        names = mode != PATTERNS
+        if self.needs_ner(prepared, mode) and self.nlp_engine.nlp is not None:
+            artifacts = self.nlp_engine.process_text(prepared.ner_text, LANGUAGE)
+            return self._analyse(prepared, artifacts, ner_ran=True, names=names)
+        return self._analyse(prepared, self.nlp_engine.empty(), ner_ran=False, names=names)
 
-    def _analyse(self, text: str, artifacts: NlpArtifacts, ner_ran: bool) -> tuple[Finding, ...]:
+    def _analyse(
+        self, prepared: Prepared, artifacts: NlpArtifacts, ner_ran: bool, names: bool
+    ) -> tuple[Finding, ...]:
+        text = prepared.text
         if not text.strip():
             return ()
         entities = self.spec.entities if ner_ran else self.spec.pattern_entities
@@ -76,11 +125,41 @@ class Scanner:
         results = self.analyzer.analyze(
             text, language=LANGUAGE, entities=list(entities), nlp_artifacts=artifacts
         )
-        kept = sorted(self._finding(result) for result in results if not self._allowed(text, result))
+        found = [self._finding(result) for result in results if result.entity_type != "PERSON"]
+        cues = self._cue_spans(text) if "PERSON" in entities else set()
+        people = [
+            NameCandidate(
+                result.start, result.end, float(result.score), cue=(result.start, result.end) in cues
+            )
+            for result in results
+            if result.entity_type == "PERSON"
+        ]
+        if names and "PERSON" in self.spec.entities:
+            threshold = self.spec.threshold("PERSON")
+            people += [c for c in gazetteer(text, prepared.english) if c.score >= threshold]
+        found += [Finding("PERSON", c.start, c.end, round(c.score, 6)) for c in refine(text, people)]
+        kept = sorted(
+            {
+                Finding(f.entity, *prepared.normalized.original(f.start, f.end), f.score)
+                for f in found
+                if not self._allowed(text, f)
+                and (f.entity in IN_CODE or not inside(f.start, f.end, prepared.regions))
+            }
+        )
         return tuple(finding for finding in kept if not _outranked(finding, kept))
 
-    def _allowed(self, text: str, result: RecognizerResult) -> bool:
-        return " ".join(text[result.start : result.end].split()).casefold() in self.allow
+    def _cue_spans(self, text: str) -> set[tuple[int, int]]:
+        """Spans a cue announced as a name ("call me Mark"): presidio keeps NER's result for the
+        same span, so the cue is asked again and vouches for it (``names.believable``)."""
+        if self._cue is None:
+            return set()
+        return {
+            (result.start, result.end)
+            for result in self._cue.analyze(text, ["PERSON"], self.nlp_engine.empty())
+        }
+
+    def _allowed(self, text: str, finding: Finding) -> bool:
+        return " ".join(text[finding.start : finding.end].split()).casefold() in self.allow
 
     @staticmethod
     def _finding(result: RecognizerResult) -> Finding:

@@ -21,12 +21,12 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from curate.errors import StageError
+from curate.pii.cards import CardRecognizer
 from curate.pii.context import TextContextEnhancer
 from curate.pii.entities import DEFAULT_MODEL, NER_ENTITIES, PATTERN_ENTITIES
 from curate.pii.offline import use_bundled_suffix_list
+from curate.pii.phones import ShapedPhoneRecognizer
 from curate.pii.recognizers import (
-    CardRecognizer,
-    GroupedPhoneRecognizer,
     PersonCueRecognizer,
     PublicIpRecognizer,
     ShapedSpacyRecognizer,
@@ -116,7 +116,7 @@ def build_recognizers(spec: EngineSpec) -> list[EntityRecognizer]:
     ]
     extra: list[EntityRecognizer] = [
         CardRecognizer(),
-        GroupedPhoneRecognizer(),
+        ShapedPhoneRecognizer(),
         PersonCueRecognizer(),
         PublicIpRecognizer(),
     ]

@@ -1,8 +1,9 @@
 """Each distinct text analysed once, spread over worker processes when the work is large.
 
-``Analyser.findings(requests)`` takes ``(text, ner)`` pairs and returns their findings in
-order. A text seen before (in this batch or an earlier one, same ``ner`` flag) is not
-analysed again: findings depend only on the text and the ``EngineSpec``. New texts go to a
+``Analyser.findings(requests)`` takes ``(text, mode)`` pairs (``curate.pii.modes``; a bool
+means ``NAMES`` or ``PATTERNS``) and returns their findings in order. A text seen before
+(in this batch or an earlier one, same mode) is not analysed again: findings depend only on
+the text and the ``EngineSpec``. New texts go to a
 process pool whose workers each build one ``Scanner`` (model loaded once per worker), in
 chunks of about equal cost; small amounts of work run in this process instead, where
 starting workers would cost more than it saves. Workers are spawned, not forked: the parent
@@ -14,13 +15,16 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import xxhash
 
-from curate.pii.analysis import Scanner, shared_scanner
-from curate.pii.engine import EngineSpec
 from curate.pii.entities import Finding
+from curate.pii.lean import without_ml_stacks
+
+if TYPE_CHECKING:
+    from curate.pii.analysis import Scanner
+    from curate.pii.engine import EngineSpec
 
 POOL_MIN_COST: Final = 400_000
 """Below this much work (characters, NER texts weighted by ``NER_WEIGHT``) one process is faster."""
@@ -28,7 +32,7 @@ NER_WEIGHT: Final = 10
 CHUNKS_PER_WORKER: Final = 4
 CACHE_LIMIT: Final = 2_000_000
 
-Request = tuple[str, bool]
+Request = tuple[str, int]
 Findings = tuple[Finding, ...]
 
 
@@ -97,12 +101,12 @@ class Analyser:
 
     def _scanner(self) -> Scanner:
         if self._local is None:
-            self._local = shared_scanner(self.spec)
+            self._local = _shared_scanner(self.spec)
         return self._local
 
 
-def _key(text: str, ner: bool) -> bytes:
-    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + (b"N" if ner else b"P")
+def _key(text: str, ner: int) -> bytes:
+    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + bytes([int(ner)])
 
 
 def _cost(request: Request) -> int:
@@ -124,9 +128,17 @@ def _chunks(requests: list[Request], count: int) -> list[list[int]]:
 _worker_scanner: Scanner | None = None
 
 
+def _shared_scanner(spec: EngineSpec) -> Scanner:
+    """The process's scanner for ``spec``, presidio and spaCy imported without torch (``lean``)."""
+    with without_ml_stacks():
+        from curate.pii.analysis import shared_scanner
+
+        return shared_scanner(spec)
+
+
 def _start_worker(spec: EngineSpec) -> None:
     global _worker_scanner
-    _worker_scanner = shared_scanner(spec)
+    _worker_scanner = _shared_scanner(spec)
 
 
 def _work(requests: list[Request]) -> list[Findings]:

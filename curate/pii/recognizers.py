@@ -1,19 +1,15 @@
 """Recognizers the stage adds to presidio's, and the rules that keep presidio's precise.
 
-Where presidio falls short on chat logs, and what is here to close the gap:
+Where presidio falls short on chat logs, and what is here to close the gap (cards and
+phones have their own modules, ``cards`` and ``phones``):
 
-- cards: its pattern skips 2-series Mastercard numbers (2221-2720); ``CardRecognizer`` adds
-  them, still Luhn-checked.
-- phones: ``phonenumbers`` rejects numbers that are not valid in one of eight regions (short
-  national numbers, extensions, odd groupings); ``GroupedPhoneRecognizer`` accepts any
-  grouped 7-15 digit number, at a score that only a context word ("call", "mobile", "fax"...)
-  lifts over the threshold.
 - people: the small spaCy model misses names after cues that leave no doubt (``Mr.``,
   ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them.
   It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
   keeps only spans shaped like a name.
 - IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
-  addresses identify no one and fill code samples; ``PublicIpRecognizer`` skips them.
+  addresses and public DNS resolvers (8.8.8.8, 1.1.1.1...) identify no one and fill code
+  samples; ``PublicIpRecognizer`` skips them.
 """
 
 from __future__ import annotations
@@ -22,120 +18,13 @@ import ipaddress
 from typing import Any, Final
 
 import regex
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IpRecognizer, SpacyRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import IpRecognizer, SpacyRecognizer
+
+from curate.pii.words import STREET_WORDS
 
 PLACEHOLDER: Final = regex.compile(r"<[A-Z][A-Z0-9_]*(?:_[a-z]{8})?>")
 """What the ``replace`` and ``hash`` actions write; never a finding itself."""
-
-
-class CardRecognizer(CreditCardRecognizer):
-    """presidio's card recognizer plus the 2-series Mastercard range, Luhn-checked like the rest."""
-
-    PATTERNS: Final = [  # type: ignore[misc]
-        *CreditCardRecognizer.PATTERNS,
-        Pattern(
-            "Mastercard 2-series (weak)",
-            r"\b2(?:2(?:2[1-9]|[3-9]\d)|[3-6]\d\d|7(?:[01]\d|20))[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b",
-            0.3,
-        ),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(patterns=self.PATTERNS, name="CardRecognizer")
-        self._compiled = [regex.compile(p.regex, flags=self.global_regex_flags) for p in self.PATTERNS]
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: int | None = None
-    ) -> list[RecognizerResult]:
-        """Overlapping candidates, unlike presidio's: in ``SSN 536-90-4471 4111 1111 1111 1111`` a
-        failed candidate starting at ``4471`` must not hide the card that starts four digits on."""
-        metadata = {
-            RecognizerResult.RECOGNIZER_NAME_KEY: "CardRecognizer",
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-        }
-        results = [
-            RecognizerResult(
-                self.supported_entities[0],
-                match.start(),
-                match.end(),
-                1.0,
-                None,  # type: ignore[arg-type]  # presidio's own recognizers pass None here too
-                dict(metadata),
-            )
-            for compiled in self._compiled
-            for match in compiled.finditer(text, overlapped=True)
-            if match.group() and self.validate_result(match.group())
-        ]
-        return EntityRecognizer.remove_duplicates(results)
-
-
-GROUP: Final = r"\d{2,4}"
-PHONE_REGEX: Final = (
-    r"(?<![\w+.,/-])"
-    r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-])?"
-    r"(?:\(\d{1,4}\)[ .-]?)?"
-    rf"{GROUP}(?:[ .-]{GROUP}){{1,4}}"
-    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?"
-    r"(?![\w:/-]|[.,]\d)"
-)
-DATE_LIKE: Final = regex.compile(r"^(?:\d{4}[-. ]\d{1,2}[-. ]\d{1,2}|\d{1,2}[-. ]\d{1,2}[-. ]\d{2,4})$")
-EXTENSION: Final = regex.compile(r"[ ]?(?:x|ext\.?)[ ]?\d+$", regex.IGNORECASE)
-# Shapes that are phone numbers whatever the words around them: a bracketed North American
-# area code, NNN-NNN-NNNN, or a "+" country code followed by at least eight more digits.
-# They score over the default threshold on their own; bare digit groups still need context.
-NANP_BRACKETED: Final = r"(?<![\w+.,/-])\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}(?![\w:/-]|[.,]\d)"
-NANP_DASHED: Final = r"(?<![\w+.,/-])\d{3}-\d{3}-\d{4}(?![\w:/-]|[.,]\d)"
-INTERNATIONAL: Final = r"(?<![\w+.,/-])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w:/-]|[.,]\d)"
-
-
-class GroupedPhoneRecognizer(PatternRecognizer):
-    """Grouped 7-15 digit numbers; below the default threshold unless a context word is near."""
-
-    CONTEXT: Final = [
-        "phone",
-        "telephone",
-        "tel",
-        "mobile",
-        "cell",
-        "call",
-        "fax",
-        "number",
-        "contact",
-        "reach",
-        "text",
-        "sms",
-        "whatsapp",
-        "dial",
-        "office",
-        "desk",
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PHONE_NUMBER",
-            patterns=[
-                Pattern("grouped digits", PHONE_REGEX, 0.3),
-                Pattern("bracketed area code", NANP_BRACKETED, 0.6),
-                Pattern("north american dashed", NANP_DASHED, 0.6),
-                Pattern("international prefix", INTERNATIONAL, 0.6),
-            ],
-            context=self.CONTEXT,
-            name="GroupedPhoneRecognizer",
-        )
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        number = EXTENSION.sub("", pattern_text)
-        digits = sum(char.isdigit() for char in number)
-        if not 7 <= digits <= 15 or DATE_LIKE.match(number):
-            return True
-        if number.startswith("+") and digits < 9:
-            return True
-        try:
-            ipaddress.IPv4Address(number)
-        except ValueError:
-            return False
-        return True
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -217,42 +106,6 @@ class PersonCueRecognizer(PatternRecognizer):
 
 NAME_SHAPE: Final = regex.compile(r"^[\p{L}][\p{L}\p{M}'’.-]*(?:[ ][\p{L}\p{M}'’.-]+)*$")
 CAMEL: Final = regex.compile(r"^\p{Ll}+\p{Lu}")
-STREET_WORDS: Final = frozenset(
-    [
-        "street",
-        "st",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "drive",
-        "dr",
-        "lane",
-        "ln",
-        "boulevard",
-        "blvd",
-        "way",
-        "court",
-        "ct",
-        "place",
-        "pl",
-        "square",
-        "sq",
-        "terrace",
-        "highway",
-        "hwy",
-        "rue",
-        "strasse",
-        "straße",
-        "gasse",
-        "platz",
-        "weg",
-        "allee",
-        "via",
-        "calle",
-        "avenida",
-    ]
-)
 STREET_PREFIXES: Final = frozenset(["rue", "via", "calle", "avenida", "strada", "rua", "piazza"])
 POSSESSIVE: Final = regex.compile(r"['’]s?$")
 
@@ -306,6 +159,24 @@ NOT_PERSONAL_V4: Final = tuple(
     for net in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
 )
 
+PUBLIC_RESOLVERS: Final = frozenset(
+    ipaddress.ip_address(address)
+    for address in (
+        "8.8.8.8",
+        "8.8.4.4",
+        "1.1.1.1",
+        "1.0.0.1",
+        "9.9.9.9",
+        "149.112.112.112",
+        "208.67.222.222",
+        "208.67.220.220",
+        "2001:4860:4860::8888",
+        "2001:4860:4860::8844",
+        "2606:4700:4700::1111",
+    )
+)
+"""Public DNS resolvers, quoted in every networking answer; they point at no one."""
+
 
 class PublicIpRecognizer(IpRecognizer):
     """presidio's IP recognizer without addresses that cannot point at a person."""
@@ -321,6 +192,8 @@ class PublicIpRecognizer(IpRecognizer):
         except ValueError:
             return True
         if address.is_multicast or address.is_unspecified or address.is_loopback or address.is_link_local:
+            return True
+        if address in PUBLIC_RESOLVERS:
             return True
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped

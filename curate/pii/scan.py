@@ -1,7 +1,9 @@
 """A residual check before publishing: structured PII left in texts, by pattern alone.
 
-``scan_structured`` runs the stage's pattern recognizers (no NER, no spaCy model) for the
-entities that have a fixed shape and counts what they find. ``curate publish`` calls it on
+``scan_structured`` runs the stage's own pattern recognizers and text preparation (the same
+``Scanner``: normalised text, code left alone, phones of every region, cards of 12-19 digits,
+IBANs; no NER, no spaCy model) for the entities that have a fixed shape and counts what
+they find, so the stage and the gate are one detector. ``curate publish`` calls it on
 an output folder's texts; any count above zero means something slipped through.
 
 >>> scan_structured(["write to ada@example.org", "nothing here"])["EMAIL_ADDRESS"]
@@ -24,7 +26,7 @@ BATCH: Final = 256
 
 
 def scan_structured(texts: Iterable[str]) -> dict[str, int]:
-    """Counts per entity type of structured PII (e-mail, phone, card, US SSN, IP) in ``texts``."""
+    """Counts per entity type of structured PII (e-mail, phone, card, US SSN, IP, IBAN) in ``texts``."""
     scanner = _scanner()
     counts: Counter[str] = Counter(dict.fromkeys(STRUCTURED_ENTITIES, 0))
     batch: list[str] = []
@@ -40,8 +42,11 @@ def scan_structured(texts: Iterable[str]) -> dict[str, int]:
 
 
 def _scanner() -> Scanner:
-    from curate.pii.analysis import shared_scanner
-    from curate.pii.engine import EngineSpec
+    from curate.pii.lean import without_ml_stacks
+
+    with without_ml_stacks():
+        from curate.pii.analysis import shared_scanner
+        from curate.pii.engine import EngineSpec
 
     spec = EngineSpec(
         entities=STRUCTURED_ENTITIES, thresholds=tuple((entity, THRESHOLD) for entity in STRUCTURED_ENTITIES)

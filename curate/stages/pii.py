@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Self
 
 import polars as pl
 from pydantic import Field, field_validator, model_validator
@@ -23,7 +23,10 @@ from pydantic import Field, field_validator, model_validator
 from curate import schema
 from curate.markdown import mapping_table, paragraphs, plural, report_tables
 from curate.options import StageOptions
+from curate.pii.density import density, warning
 from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action
+from curate.pii.links import linked_values
+from curate.pii.modes import name_mode
 from curate.schema import Role
 from curate.stages.base import FilterStage, StageReport, register
 
@@ -177,7 +180,8 @@ class SourceRedacted(StageReport):
 class PiiReport(StageReport):
     """What ``pii`` found and did: counts by entity type and action, never a value."""
 
-    optional_keys = frozenset({"hash_key"})
+    # The density figures came with curate 0.1's later builds: folders written before still load.
+    optional_keys = frozenset({"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars"})
 
     entities: dict[str, int] = Field(description="Entities found, by type.")
     actions: dict[str, int] = Field(description="Entities the action was applied to, by action.")
@@ -187,6 +191,11 @@ class PiiReport(StageReport):
     texts_analysed: int = Field(description="Distinct texts presidio analysed.")
     texts_reused: int = Field(description="Texts whose findings came from the cache.")
     echoes_removed: int = Field(description="Values found in one turn and removed from another.")
+    chars_scanned: int | None = Field(None, description="Characters of the scanned turns.")
+    replacements_per_1k_chars: float | None = Field(
+        None, description="Entities found per 1,000 characters scanned."
+    )
+    warning: str | None = Field(None, description="Set when that density is implausible for chat logs.")
     source_redacted: SourceRedacted
     action: Action
     entity_types: list[str]
@@ -197,6 +206,23 @@ class PiiReport(StageReport):
     hash_key: Literal["environment", "seed"] | None = Field(
         None, description="Where the hash action's key came from (hash only)."
     )
+
+    def merged(self, other: Self) -> Self:
+        """Counts add; the density and its warning are worked out again from the added counts."""
+        merged = super().merged(
+            other.model_copy(
+                update={"replacements_per_1k_chars": self.replacements_per_1k_chars, "warning": self.warning}
+            )
+        )
+        found = sum(merged.entities.values())
+        if merged.chars_scanned is None:
+            return merged
+        return merged.model_copy(
+            update={
+                "replacements_per_1k_chars": density(found, merged.chars_scanned),
+                "warning": warning(found, merged.chars_scanned),
+            }
+        )
 
 
 @register("pii")
@@ -234,8 +260,12 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         )
 
     def setup(self) -> None:
-        from curate.pii.actions import Scrubber
-        from curate.pii.pool import Analyser
+        from curate.pii.lean import without_ml_stacks
+
+        with without_ml_stacks():
+            import curate.pii.analysis  # noqa: F401  (presidio and spaCy, imported without torch)
+            from curate.pii.actions import Scrubber
+            from curate.pii.pool import Analyser
 
         if self._analyser is None:
             self._analyser = Analyser(self.spec(), workers=self.context.workers)
@@ -261,13 +291,15 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
         flagged = self._source_redacted(frame)
         skip = flagged if options.on_source_redacted != "scan" else [False] * frame.height
+        languages = frame["language"].to_list() if "language" in frame.columns else [None] * frame.height
         requests, where = [], []
         for row, messages in enumerate(conversations):
             if skip[row]:
                 continue
             for turn, message in enumerate(messages):
                 if message["role"] in roles and message["content"]:
-                    requests.append((message["content"], message["role"] in ner_roles))
+                    mode = name_mode(message["role"] in ner_roles, languages[row])
+                    requests.append((message["content"], mode))
                     where.append((row, turn))
         found = analyser.findings(requests)
         by_row: dict[int, dict[int, Any]] = {}
@@ -279,10 +311,14 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             for row in range(frame.height)
         ]
         details: list[str | None] = [None] * frame.height
-        for row, turns in by_row.items():
-            messages = conversations[row]
+        shared = linked_values(frame, conversations, by_row)
+        for row in sorted(set(by_row) | {linked for linked in shared if not skip[linked]}):
+            turns, messages = by_row.get(row, {}), conversations[row]
             texts = [message["content"] or "" for message in messages]
-            scrubbed = scrubber.scrub(texts, [turns.get(turn, ()) for turn in range(len(messages))])
+            per_turn = [turns.get(turn, ()) for turn in range(len(messages))]
+            scrubbed = scrubber.scrub(texts, per_turn, shared.get(row))
+            if not scrubbed.entities:
+                continue
             self._entities.update(scrubbed.entities)
             self._counts["conversations_with_pii"] += 1
             self._counts["echoes"] += scrubbed.echoes
@@ -298,6 +334,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             ]
         self._counts["conversations_scanned"] += frame.height - sum(skip)
         self._counts["messages_scanned"] += len(requests)
+        self._counts["chars_scanned"] += sum(len(text) for text, _ in requests)
         self._counts["source_redacted"] += sum(flagged)
         return frame.with_columns(
             messages=pl.Series("messages", conversations, dtype=schema.MESSAGES),
@@ -323,9 +360,12 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             conversations_with_pii=counts["conversations_with_pii"],
             conversations_scanned=counts["conversations_scanned"],
             messages_scanned=counts["messages_scanned"],
+            chars_scanned=counts["chars_scanned"],
             texts_analysed=analyser.analysed if analyser else 0,
             texts_reused=analyser.cached if analyser else 0,
             echoes_removed=counts["echoes"],
+            replacements_per_1k_chars=density(self._entities.total(), counts["chars_scanned"]),
+            warning=warning(self._entities.total(), counts["chars_scanned"]),
             source_redacted=SourceRedacted(seen=counts["source_redacted"], policy=options.on_source_redacted),
             action=options.action,
             entity_types=list(options.entities),

@@ -1,0 +1,337 @@
+"""People's names beyond what NER finds, and the rules that keep NER's people believable.
+
+Chat users type names without cues and often in lower case, and the small English model
+misses many (``Hi, I'm Olamide Oyelaran``) or half of one (``Esteban <PERSON>``). It also
+tags technology, places and ordinary words (``Firefox``, ``Mykonos``, ``Format``).
+
+``gazetteer`` finds runs of capitalised words that hold a first name or surname from the
+shipped list (``curate.pii.words``), none of them a common English word or a listed
+non-person: a first name followed by another name-like word is a person in any language
+(0.85); in English text a run with any listed name (0.7) and a lone first name (0.6) are too.
+A text typed all in lower case is read the same way, for first name + name pairs (0.7).
+
+``refine`` applies to every PERSON candidate: a value that is a listed non-person, a single
+common word (unless a cue such as "my name is" announced it) or a lower-case or all-capital
+word outside the name list is dropped; the rest grows over adjacent name-like words, so
+``Esteban Oyelaran`` is removed whole when NER saw only ``Oyelaran``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+import regex
+
+from curate.pii.words import STREET_WORDS, first_name, is_common_word, not_a_person, phrase_regions, surname
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+CAPITALISED: Final = regex.compile(
+    r"(?<![\p{L}\p{M}\p{N}_'’-])\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*"
+)
+LOWER: Final = regex.compile(r"(?<![\p{L}\p{M}\p{N}_'’-])\p{Ll}[\p{Ll}\p{M}]*(?:['’-]\p{Ll}[\p{Ll}\p{M}]*)*")
+POSSESSIVE: Final = regex.compile(r"['’]s$")
+INITIAL: Final = regex.compile(r"^[ ]\p{Lu}\.[ ]$")
+CALENDAR: Final = _words(
+    "january february march april may june july august september october november december jan "
+    "feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday"
+)
+TITLES: Final = _words("mr mrs ms miss mx dr prof sir madam dame lord lady st")
+MAX_RUN: Final = 4
+PARTICLES: Final = regex.compile(
+    r"^[ ](?:van|von|der|den|de|da|di|del|della|du|la|le|bin|ibn|al|el)(?:[ ](?:der|den|de|la))?[ ]$"
+)
+"""Lower-case words inside a name: ``Paul van der Voet``, ``Ana de la Cruz``."""
+HONORIFIC_BEFORE: Final = regex.compile(r"(?i:\b(?:mr|mrs|ms|mx|dr|prof|miss|sir|madam|dame)\.?)[ ]$")
+ADDRESS_BEFORE: Final = regex.compile(
+    r"(?:\b\d+[a-zA-Z]?,?[ ]|(?i:\b(?:rue|rua|via|calle|avenida|strada|piazza|r\.)[ ]))$"
+)
+ADDRESS_AFTER: Final = regex.compile(r"^[ ]\d")
+CAMEL_INSIDE: Final = regex.compile(
+    r"^(?!(?:Mc|Mac|Di|De|Da|Du|Le|La|Lo|Van|Von|Fitz|O['’])\p{Lu})\p{L}*\p{Ll}\p{Lu}"
+)
+"""An inner capital after a lower-case letter (``FIFAWorldCup``, ``LaTeX``), unless a name prefix."""
+WORD_SHAPE: Final = regex.compile(r"^\p{L}[\p{L}\p{M}]*(?:(?:-|['’](?=\p{Lu}))\p{L}[\p{L}\p{M}]*)*$")
+"""Letters, with hyphens and ``O'Neil`` apostrophes: not ``I'm`` or ``don't``."""
+PLACE_BEFORE: Final = regex.compile(r"\b(?i:in|from|near|across|around|visit|visiting|visited)[ ]$")
+"""A lone listed word after "in" or "from" is a place (``in Paris``), not a person."""
+LIST_GAP: Final = regex.compile(r"^(?:,[ ]|[ ]and[ ]|,[ ]and[ ]|[ ]&[ ]|[ ]or[ ])$")
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class NameCandidate:
+    """A PERSON span under consideration; ``cue`` when its context vouches for it (a cue such
+    as "my name is", an honorific, a list of names it belongs to)."""
+
+    start: int
+    end: int
+    score: float
+    cue: bool = False
+
+
+def name_like(word: str) -> bool:
+    """A word that could be part of a name: not common English, not a listed non-person."""
+    folded = word.casefold()
+    return (
+        len(word) >= 2
+        and WORD_SHAPE.match(word) is not None
+        and not is_common_word(word)
+        and not not_a_person(word)
+        and folded not in CALENDAR
+        and folded not in TITLES
+    )
+
+
+def listed(word: str) -> bool:
+    return first_name(word) or surname(word)
+
+
+def _tokens(text: str, pattern: regex.Pattern[str]) -> Iterator[Token]:
+    for match in pattern.finditer(text):
+        value, end = match.group(), match.end()
+        possessive = POSSESSIVE.search(value)
+        if possessive and len(value) > 3:
+            value, end = value[: possessive.start()], end - len(possessive.group())
+        yield Token(match.start(), end, value)
+
+
+def _runs(text: str, tokens: list[Token]) -> Iterator[list[Token]]:
+    """Maximal runs of name-like tokens separated by one space (or a middle initial)."""
+    run: list[Token] = []
+    for token in tokens:
+        if not name_like(token.text):
+            if run:
+                yield run
+            run = []
+            continue
+        gap = text[run[-1].end : token.start] if run else ""
+        if run and not (gap == " " or INITIAL.match(gap) or PARTICLES.match(gap)):
+            yield run
+            run = []
+        run.append(token)
+    if run:
+        yield run
+
+
+def gazetteer(text: str, english: bool) -> list[NameCandidate]:
+    """PERSON candidates from the name list (see the module docstring for the scores)."""
+    found = []
+    runs = [run for run in _runs(text, list(_tokens(text, CAPITALISED))) if len(run) <= MAX_RUN]
+    chosen = [False] * len(runs)
+    for index, run in enumerate(runs):
+        words = [token.text for token in run]
+        if len(run) >= 2 and first_name(words[0]):
+            score = 0.85
+        elif english and len(run) >= 2 and any(listed(word) for word in words):
+            score = 0.7
+        elif (
+            english and len(run) == 1 and PLACE_BEFORE.search(text[max(0, run[0].start - 12) : run[0].start])
+        ):
+            continue
+        elif english and len(run) == 1 and first_name(words[0]):
+            score = 0.6
+        elif english and len(run) == 1 and len(words[0]) >= 3 and surname(words[0]):
+            if _sentence_start(text, run[0].start):
+                continue
+            score = 0.5
+        else:
+            continue
+        chosen[index] = True
+        found.append(_grown(text, NameCandidate(run[0].start, run[-1].end, score)))
+    if english:
+        found += _listed_with_names(text, found)
+    if english and not any(char.isupper() for char in text):
+        for run in _runs(text, list(_tokens(text, LOWER))):
+            first, rest = run[0].text, run[1:]
+            if len(run) > MAX_RUN or not first_name(first) or (not rest and len(first) < 3):
+                continue
+            found.append(NameCandidate(run[0].start, run[-1].end, 0.7 if rest else 0.6))
+    return found
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """True at the start of a text, line or sentence, where any word is capitalised."""
+    before = text[max(0, start - 3) : start].rstrip(" \t\"'“‘([*-")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _listed_with_names(text: str, found: list[NameCandidate]) -> list[NameCandidate]:
+    """Listed names coordinated with a name (``Hans, Linda, Amber and Andrew``, ``Novosel,
+    Robinson and Holmes``), common words among them: a list of names is read as one."""
+    tokens = [
+        token
+        for token in _tokens(text, CAPITALISED)
+        if len(token.text) >= 3
+        and listed(token.text)
+        and not not_a_person(token.text)
+        and token.text.casefold() not in CALENDAR | TITLES
+    ]
+    spans = [(c.start, c.end) for c in found]
+    for left, right in itertools.pairwise(tokens):
+        if name_like(left.text) and name_like(right.text) and LIST_GAP.match(text[left.end : right.start]):
+            spans += [(left.start, left.end), (right.start, right.end)]
+    members: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for token in tokens:
+            if token.start in members:
+                continue
+            inside = any(start <= token.start < end for start, end in spans)
+            beside = any(
+                LIST_GAP.match(text[end : token.start]) or LIST_GAP.match(text[token.end : start])
+                for start, end in spans
+            )
+            if inside or beside:
+                members.add(token.start)
+                spans.append((token.start, token.end))
+                changed = True
+    return [
+        NameCandidate(token.start, token.end, 0.6, cue=True)
+        for token in tokens
+        if token.start in members and not any(c.start <= token.start < c.end for c in found)
+    ]
+
+
+def refine(text: str, candidates: list[NameCandidate]) -> list[NameCandidate]:
+    """Drop unbelievable PERSON candidates, grow the rest over adjacent name-like words, and
+    merge the ones that overlap (keeping the highest score)."""
+    for candidate in candidates:
+        candidate.cue = candidate.cue or bool(
+            HONORIFIC_BEFORE.search(text[max(0, candidate.start - 8) : candidate.start])
+        )
+    listed_phrases = phrase_regions(text)
+    grown = sorted(
+        (
+            _grown(text, c)
+            for c in candidates
+            if believable(text[c.start : c.end], c.cue)
+            and (c.cue or not _in_address(text, c))
+            and not any(start <= c.start and c.end <= end for start, end in listed_phrases)
+        ),
+        key=lambda c: (c.start, -c.end),
+    )
+    merged: list[NameCandidate] = []
+    for candidate in grown:
+        if merged and candidate.start < merged[-1].end:
+            last = merged[-1]
+            last.end = max(last.end, candidate.end)
+            last.score = max(last.score, candidate.score)
+            last.cue = last.cue or candidate.cue
+        else:
+            merged.append(candidate)
+    return merged
+
+
+def _in_address(text: str, candidate: NameCandidate) -> bool:
+    """Between a house number and a street word, or after ``Rue``/``Via``: a street, not a person."""
+    before = text[max(0, candidate.start - 12) : candidate.start]
+    return bool(
+        ADDRESS_BEFORE.search(before)
+        or ADDRESS_AFTER.match(text[candidate.end : candidate.end + 3])
+        or _before_street(text, candidate.end)
+    )
+
+
+def believable(value: str, cue: bool) -> bool:
+    """False for listed non-persons, lone common words, and odd-cased words outside the list;
+    a cue ("my name is") vouches for any value."""
+    words = value.split()
+    if cue and words:
+        return True
+    if not words or not_a_person(value) or all(not_a_person(word) for word in words):
+        return False
+    if len(words) == 1:
+        word = words[0]
+        if is_common_word(word):
+            return False
+        if word.isupper() or CAMEL_INSIDE.search(word):
+            return False
+        return first_name(word) if word.islower() else True
+    if value.islower():
+        return all(name_like(word) for word in words) and any(listed(word) for word in words)
+    return not all(is_common_word(word) or not_a_person(word) for word in words)
+
+
+def _grown(text: str, candidate: NameCandidate) -> NameCandidate:
+    start, end = candidate.start, candidate.end
+    while True:
+        before = _neighbour(text, start, left=True)
+        if before is None:
+            break
+        start = before
+    while True:
+        after = _neighbour(text, end, left=False)
+        if after is None:
+            break
+        end = after
+    return NameCandidate(start, end, candidate.score, candidate.cue)
+
+
+def _neighbour(text: str, position: int, left: bool) -> int | None:
+    """The far edge of a name-like capitalised word one space (or initial) away, if any."""
+    if left:
+        window = text[max(0, position - 40) : position]
+        match = regex.search(r"(\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?:[ ]\p{Lu}\.)?[ ]$", window)
+        if match is None or not name_like(match.group(1)):
+            return None
+        start = position - len(window) + match.start()
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_'’-"):
+            return None
+        return int(start)
+    match = regex.compile(r"(?:[ ]\p{Lu}\.)?[ ](\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_])").match(
+        text, position
+    )
+    if match is None:
+        return None
+    word = POSSESSIVE.sub("", match.group(1))
+    after = match.start(1) + len(word)
+    if _before_street(text, after):
+        return None
+    if not name_like(word) and not (
+        surname(word) and not not_a_person(word) and word.casefold() not in TITLES
+    ):
+        return None
+    return int(after)
+
+
+def _before_street(text: str, end: int) -> bool:
+    """True when the next word is a street word (``Nelson Mandela Drive``)."""
+    match = regex.match(r"[ ]+([\p{L}]+)", text[end : end + 20])
+    return match is not None and match.group(1).casefold() in STREET_WORDS
+
+
+NAME_PART: Final = regex.compile(r"\p{L}[\p{L}\p{M}'’-]*")
+
+
+def name_variants(value: str) -> set[str]:
+    """The spellings of a found name to remove everywhere: the whole name as written,
+    capitalised and in lower case, and each of its words that is name-like (``Esteban`` and
+    ``Oyelaran`` of ``Esteban Oyelaran``; never ``Will`` of ``Will Smith``), likewise."""
+    value = " ".join(value.split())
+    words = [POSSESSIVE.sub("", word) for word in NAME_PART.findall(value)]
+    parts = [word for word in words if name_like(word)]
+    if not parts:
+        return set()
+    variants = {value, value.title()}
+    if all(name_like(word) and len(word) >= 3 for word in words):
+        variants.add(value.lower())
+    for part in parts:
+        variants.update({part, part.title()})
+        if len(part) >= 3:
+            variants.add(part.lower())
+    return variants
