@@ -8,7 +8,7 @@ from typing import Any
 import ftfy
 import pytest
 from ftfy import badness
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from curate.stages.normalize import Normalize, NormalizeOptions
@@ -219,6 +219,12 @@ option_sets = st.fixed_dictionaries(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conversations=st.lists(turn_lists, min_size=1, max_size=5), options=option_sets)
+@example(  # a dropped leading assistant turn once left two system turns to merge on a second pass
+    conversations=[
+        [("system", "s1"), ("assistant", "a0"), ("system", "s2"), ("user", "u"), ("assistant", "a")]
+    ],
+    options={"leading_assistant": "drop", "merge_consecutive": True, "late_system": "keep"},
+)
 def test_normalizing_twice_changes_nothing(
     conversations: list[list[tuple[str, str]]], options: dict[str, Any]
 ) -> None:

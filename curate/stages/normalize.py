@@ -151,6 +151,10 @@ class Normalize(FilterStage[NormalizeOptions, NormalizeReport]):
         unknown = sorted({turn["role"] for turn in turns} - set(schema.ROLES))
         if unknown:
             return Normalized([], "unknown_role", f"{len(unknown)} role(s) not system, user or assistant")
+        if options.leading_assistant == "drop":
+            # Before the late-system check and the merge: a system turn after a dropped
+            # assistant turn is not late, and the turns around it may then merge.
+            turns = _without_leading_assistant(turns, counts)
         first_exchange = next((i for i, turn in enumerate(turns) if turn["role"] != "system"), len(turns))
         late = [i for i in range(first_exchange, len(turns)) if turns[i]["role"] == "system"]
         if late and options.late_system == "reject":
@@ -161,8 +165,6 @@ class Normalize(FilterStage[NormalizeOptions, NormalizeReport]):
             counts["late_system_dropped"] += len(late)
         if options.merge_consecutive:
             turns = self._merged(turns, counts)
-        if options.leading_assistant == "drop":
-            turns = _without_leading_assistant(turns, counts)
         if not turns:
             return Normalized([], "empty_conversation", "no turn with text")
         roles = {turn["role"] for turn in turns}
