@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -28,6 +26,7 @@ from curate.config import StageSpec
 from curate.errors import StageError
 from curate.executors.steps import run_stages
 from curate.executors.workdir import WorkFolder
+from curate.processes import exit_with
 from curate.stages.base import RunContext, Stage
 
 IN_FLIGHT_PER_WORKER = 2
@@ -136,20 +135,13 @@ _STAGES: list[tuple[int, Stage[Any]]] = []
 
 
 def _start_worker(specs: list[StageSpec], positions: list[int], context: RunContext, parent: int) -> None:
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    exit_with(parent)
     import curate  # noqa: F401  (registers the stages)
 
     for position, spec in zip(positions, specs, strict=True):
         stage = registry.stages.get(spec.name)(spec.options, context)
         stage.setup()
         _STAGES.append((position, stage))
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker soon after its parent is gone (a killed run leaves no process behind)."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
 
 
 def _work(

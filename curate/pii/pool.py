@@ -13,6 +13,7 @@ holds polars' and spaCy's threads.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Final
@@ -21,6 +22,7 @@ import xxhash
 
 from curate.pii.entities import Finding
 from curate.pii.lean import without_ml_stacks
+from curate.processes import exit_with
 
 if TYPE_CHECKING:
     from curate.pii.analysis import Scanner
@@ -61,7 +63,7 @@ class Analyser:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.spec,),
+                initargs=(self.spec, os.getpid()),
             )
 
     def close(self) -> None:
@@ -136,8 +138,9 @@ def _shared_scanner(spec: EngineSpec) -> Scanner:
         return shared_scanner(spec)
 
 
-def _start_worker(spec: EngineSpec) -> None:
+def _start_worker(spec: EngineSpec, parent: int) -> None:
     global _worker_scanner
+    exit_with(parent)
     _worker_scanner = _shared_scanner(spec)
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.errors import StageError
+from curate.processes import exit_with
 from curate.text.scripts import dominant_script, script_language, written_in
 
 UNDETERMINED = "und"
@@ -164,7 +166,7 @@ class DetectorPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(seed,),
+            initargs=(seed, os.getpid()),
         )
 
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
@@ -180,8 +182,9 @@ class DetectorPool:
 _worker_detector: Detector | None = None
 
 
-def _start_worker(seed: int) -> None:
+def _start_worker(seed: int, parent: int) -> None:
     global _worker_detector
+    exit_with(parent)
     _worker_detector = Detector(seed)
 
 
