@@ -75,7 +75,7 @@ def run_in_shards(
         work, _ = WorkFolder.open(Path(scratch) / "work", key, resume=False, restart=False)
         slices = [rows.slice(start, shard_rows) for start in range(0, max(rows.height, 1), shard_rows)]
         if set_up:
-            with ShardRunner(work, "01-test", [(0, stage)], [], RunContext(), workers=1) as runner:
+            with ShardRunner(work, "01-test", [(0, stage)], RunContext(), workers=1) as runner:
                 for number, part in enumerate(slices):
                     runner.submit(f"{number:05d}", part, {}, {})
         else:

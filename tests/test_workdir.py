@@ -28,7 +28,7 @@ def test_a_shard_is_finished_once_its_marker_is_written(tmp_path: Path) -> None:
     (work.step("01-read") / "00-00001.kept.parquet").write_bytes(b"half written")
     assert work.finished("01-read") == ["00-00000"]
     assert work.facts("01-read", "00-00000") == {"parts": ["kept"], "rows": 2}
-    (read_back,) = work.frames("01-read", "kept")
+    read_back = work.frame("01-read", "00-00000", "kept")
     assert read_back.equals(frame)
 
 

@@ -11,6 +11,7 @@ processes that each build the step's stages and load their models once.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from curate.executors import pool
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
-from curate.readers.load import InputStream
+from curate.readers.load import InputShard, InputStream
 from curate.record import InputFile, InputRecord, StageStats
 from curate.stages.base import RunContext, Stage
 
@@ -95,7 +96,7 @@ class LocalExecutor:
         last = self.steps[-1].key
         return Execution(
             inputs=inputs,
-            stats=self._stats(inputs),
+            stats=self._stats(),
             rejects=self._rejects(),
             output=(last, previous),
             conversations=conversations or (last, previous),
@@ -104,17 +105,13 @@ class LocalExecutor:
     def rejects(self, parts: list[tuple[str, str, str]]) -> pl.DataFrame:
         """One rejects frame from the shards' parts, in shard order."""
         frames = [self.work.frame(step, shard, part) for step, shard, part in parts]
-        if not frames:
-            return pl.DataFrame(schema=schema.READ_REJECT)
-        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        return _concat(frames) if frames else pl.DataFrame(schema=schema.READ_REJECT)
 
     def frames(self, where: tuple[str, list[str]], part: str = "kept") -> pl.DataFrame:
         """The rows of ``part`` of the shards at ``where``, concatenated in shard order."""
         step, shards = where
         frames = [self.work.frame(step, shard, part) for shard in shards]
-        if not frames:
-            return schema.empty()
-        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        return _concat(frames) if frames else schema.empty()
 
     # Steps -----------------------------------------------------------------------------
 
@@ -126,7 +123,7 @@ class LocalExecutor:
                     spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
                 stream = InputStream(spec, self.config.base_dir, strict=self.context.strict)
                 self.reporter.start(f"read {spec.name}", None)
-                for shard in _timed(stream.shards(self.shard_rows)):
+                for shard, seconds in _timed(stream.shards(self.shard_rows)):
                     key = f"{number:02d}-{shard.number:05d}"
                     self.reporter.advance(shard.records)
                     if self.work.done(step.key, key):
@@ -136,15 +133,19 @@ class LocalExecutor:
                         "records": shard.records,
                         "rows": shard.frame.height,
                         "rejected": shard.rejects.height,
-                        "reasons": dict(_counts(shard.rejects)),
-                        "seconds": shard.seconds,
+                        "reasons": _counts(shard.rejects),
+                        "seconds": seconds,
                     }
                     runner.submit(key, shard.frame, {"rejects-read": shard.rejects}, {"read": read})
                 self.reporter.finish()
                 if stream.detected:
                     self.reporter.message(f"input {spec.name}: format auto chose {stream.format}")
                 records.append((spec, stream))
-        return [self._input_record(number, spec, stream) for number, (spec, stream) in enumerate(records)]
+        reads = self._reads()
+        return [
+            self._input_record(spec, stream, [read for read in reads if read["input"] == number])
+            for number, (spec, stream) in enumerate(records)
+        ]
 
     def _record_step(self, step: Step, previous: list[str]) -> None:
         source = self.steps[step.number - 2].key
@@ -210,26 +211,28 @@ class LocalExecutor:
             self.work,
             step.key,
             stages,
-            [self.config.stages[position] for position in step.stages],
             self.context,
             self.workers,
         )
 
     # Figures ---------------------------------------------------------------------------
 
-    def _stats(self, inputs: list[InputRecord]) -> list[StageStats]:
+    def _reads(self) -> list[dict[str, Any]]:
+        """What reading each finished shard of the first step found, in shard order."""
         first = self.steps[0].key
-        reads = [self.work.facts(first, shard)["read"] for shard in self.work.finished(first)]
-        records = sum(read["records"] for read in reads)
-        rejected = sum(read["rejected"] for read in reads)
+        return [self.work.facts(first, shard)["read"] for shard in self.work.finished(first)]
+
+    def _stats(self) -> list[StageStats]:
+        reads = self._reads()
+        records, rows, rejected, reasons = _read_totals(reads)
         stats = [
             StageStats(
                 name="read",
                 rows_in=records,
-                rows_out=sum(read["rows"] for read in reads),
+                rows_out=rows,
                 rows_rejected=rejected,
                 seconds=sum(read["seconds"] for read in reads),
-                reasons=dict(sorted(_sum(read["reasons"] for read in reads).items())),
+                reasons=reasons,
                 unit_in="records",
                 rows_consumed=records - rejected,
             )
@@ -252,57 +255,51 @@ class LocalExecutor:
                 found[key] = [(step.key, shard, part) for shard in self.work.finished(step.key)]
         return found
 
-    def _input_record(self, number: int, spec: Any, stream: InputStream) -> InputRecord:
-        first = self.steps[0].key
-        reads = [
-            read
-            for shard in self.work.finished(first)
-            if (read := self.work.facts(first, shard)["read"])["input"] == number
-        ]
+    def _input_record(self, spec: Any, stream: InputStream, reads: list[dict[str, Any]]) -> InputRecord:
+        records, rows, rejected, reasons = _read_totals(reads)
         return InputRecord(
             name=spec.name,
             format=stream.format,
             format_detected=stream.detected,
             files=[InputFile.model_validate(file) for file in self.fingerprints[spec.name]],
-            records=sum(read["records"] for read in reads),
-            rows=sum(read["rows"] for read in reads),
-            rejected=sum(read["rejected"] for read in reads),
-            reasons=dict(sorted(_sum(read["reasons"] for read in reads).items())),
+            records=records,
+            rows=rows,
+            rejected=rejected,
+            reasons=reasons,
             license=stream.license,
             consent=spec.consent,
         )
 
 
-@dataclass(frozen=True)
-class _Timed:
-    number: int
-    frame: pl.DataFrame
-    rejects: pl.DataFrame
-    records: int
-    seconds: float
-
-
-def _timed(shards: Iterator[Any]) -> Iterator[_Timed]:
+def _timed(shards: Iterator[InputShard]) -> Iterator[tuple[InputShard, float]]:
     """The shards of an input stream, each with the seconds spent reading it."""
     while True:
         started = time.perf_counter()
         shard = next(shards, None)
         if shard is None:
             return
-        seconds = time.perf_counter() - started
-        yield _Timed(shard.number, shard.frame, shard.rejects, shard.records, seconds)
+        yield shard, time.perf_counter() - started
+
+
+def _read_totals(reads: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, int]]:
+    """Records, rows and rejected records over shards' read facts, and the rejects by reason."""
+    reasons: Counter[str] = Counter()
+    for read in reads:
+        reasons.update(read["reasons"])
+    return (
+        sum(read["records"] for read in reads),
+        sum(read["rows"] for read in reads),
+        sum(read["rejected"] for read in reads),
+        dict(sorted(reasons.items())),
+    )
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
 
 def _counts(rejects: pl.DataFrame) -> dict[str, int]:
     return dict(sorted(rejects.group_by("reason").len().iter_rows())) if rejects.height else {}
-
-
-def _sum(counts: Iterator[dict[str, int]] | Any) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for mapping in counts:
-        for key, value in mapping.items():
-            total[key] = total.get(key, 0) + value
-    return total
 
 
 def _unique_key(name: str, taken: dict[str, Any]) -> str:

@@ -22,10 +22,10 @@ from typing import Any
 import polars as pl
 
 from curate import registry
-from curate.config import StageSpec
 from curate.errors import StageError
 from curate.executors.steps import run_stages
 from curate.executors.workdir import WorkFolder
+from curate.options import StageOptions
 from curate.processes import exit_with
 from curate.stages.base import RunContext, Stage
 
@@ -40,19 +40,17 @@ class ShardRunner:
         work: WorkFolder,
         step: str,
         stages: list[tuple[int, Stage[Any]]],
-        specs: list[StageSpec],
         context: RunContext,
         workers: int,
     ) -> None:
         self.work = work
         self.step = step
         self.stages = stages
-        self.specs = specs
         self.context = context
         self.workers = workers
         self._set_up = False
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: dict[Future[None], str] = {}
+        self._pending: dict[Future[None], tuple[str, int]] = {}
         self._submitted = 0
 
     def submit(
@@ -69,11 +67,12 @@ class ShardRunner:
             self.work.log("shard_done", step=self.step, shard=shard, rows=frame.height)
             return
         if self._pool is None:
-            self._pool = _start_pool(self.specs, [p for p, _ in self.stages], self.context, self.workers)
+            built = [(position, stage.name, stage.options) for position, stage in self.stages]
+            self._pool = _start_pool(built, self.context, self.workers)
         while len(self._pending) >= IN_FLIGHT_PER_WORKER * self.workers:
             self._collect(FIRST_COMPLETED)
         future = self._pool.submit(_work, str(self.work.path), self.step, shard, frame, parts, facts)
-        self._pending[future] = f"{shard}:{frame.height}"
+        self._pending[future] = (shard, frame.height)
 
     def __enter__(self) -> ShardRunner:
         return self
@@ -95,7 +94,7 @@ class ShardRunner:
     def _collect(self, when: str) -> None:
         done, _ = wait(self._pending, return_when=when)
         for future in done:
-            shard, rows = self._pending.pop(future).split(":")
+            shard, rows = self._pending.pop(future)
             try:
                 future.result()
             except BrokenProcessPool as exc:
@@ -103,7 +102,7 @@ class ShardRunner:
                     f"a worker process of step {self.step} died (killed, or out of memory);"
                     " rerun with --resume to continue from the finished shards"
                 ) from exc
-            self.work.log("shard_done", step=self.step, shard=shard, rows=int(rows))
+            self.work.log("shard_done", step=self.step, shard=shard, rows=rows)
 
 
 def finish_shard(
@@ -119,27 +118,29 @@ def finish_shard(
     work.write_shard(step, shard, {"kept": kept, **parts, **rejects}, {**facts, "stages": stage_facts})
 
 
-def _start_pool(
-    specs: list[StageSpec], positions: list[int], context: RunContext, workers: int
-) -> ProcessPoolExecutor:
+Built = list[tuple[int, str, StageOptions]]
+"""Each stage of a step as a worker rebuilds it: its position, registered name and options."""
+
+
+def _start_pool(stages: Built, context: RunContext, workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         # A worker is one of the run's workers: the stages inside it use no pools of their own.
-        initargs=(specs, positions, replace(context, workers=1), os.getpid()),
+        initargs=(stages, replace(context, workers=1), os.getpid()),
     )
 
 
 _STAGES: list[tuple[int, Stage[Any]]] = []
 
 
-def _start_worker(specs: list[StageSpec], positions: list[int], context: RunContext, parent: int) -> None:
+def _start_worker(stages: Built, context: RunContext, parent: int) -> None:
     exit_with(parent)
     import curate  # noqa: F401  (registers the stages)
 
-    for position, spec in zip(positions, specs, strict=True):
-        stage = registry.stages.get(spec.name)(spec.options, context)
+    for position, name, options in stages:
+        stage = registry.stages.get(name)(options, context)
         stage.setup()
         _STAGES.append((position, stage))
 

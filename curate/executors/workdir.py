@@ -25,7 +25,7 @@ import logging
 import pickle
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -182,12 +182,6 @@ class WorkFolder:
 
     def frame(self, step: str, shard: str, part: str) -> pl.DataFrame:
         return pl.read_parquet(self.step(step) / f"{shard}.{part}.parquet")
-
-    def frames(self, step: str, part: str) -> Iterator[pl.DataFrame]:
-        """``part`` of every finished shard of ``step``, in shard order."""
-        for shard in self.finished(step):
-            if part in self.facts(step, shard)["parts"]:
-                yield self.frame(step, shard, part)
 
     def log(self, event: str, **fields: Any) -> None:
         """Append one line to the ledger and log it on ``curate.run`` (names and counts only,
