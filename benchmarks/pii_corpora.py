@@ -27,6 +27,15 @@ LABELLED: Final = {
 SHAREGPT_FIRST_TURNS: Final = SHARED / "sharegpt" / "mlenergy_sharegpt_first_turns.json"
 WILDCHAT_SAMPLE: Final = SHARED / "wildchat" / "convotopo_wildchat_50_sample.json"
 LANGUAGE_CODES: Final = {"English": "en", "Chinese": "zh", "Russian": "ru", "French": "fr", "Spanish": "es"}
+GOALS: Final = {  # issue 13: the recall each entity type must reach
+    "PERSON": 0.90,
+    "PHONE_NUMBER": 0.95,
+    "CREDIT_CARD": 0.98,
+    "EMAIL_ADDRESS": 1.0,
+    "IBAN_CODE": 1.0,
+    "IP_ADDRESS": 1.0,
+    "US_SSN": 1.0,
+}
 
 Messages = list[dict[str, str]]
 

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pii_corpora import (  # noqa: E402
+    GOALS,
     LABELLED,
     Replaced,
     counts_of,
@@ -51,15 +52,6 @@ from pii_corpora import (  # noqa: E402
     wildchat_sample,
 )
 
-GOALS = {
-    "PERSON": 0.90,
-    "PHONE_NUMBER": 0.95,
-    "CREDIT_CARD": 0.98,
-    "EMAIL_ADDRESS": 1.0,
-    "IBAN_CODE": 1.0,
-    "IP_ADDRESS": 1.0,
-    "US_SSN": 1.0,
-}
 Conversation = dict[str, Any]
 Detector = Callable[[Sequence[Conversation]], list[list[str]]]
 """Scrubbed texts (``<ENTITY>`` placeholders) of each conversation's messages."""

@@ -14,22 +14,13 @@ from typing import Any
 
 import pytest
 
-from benchmarks.pii_corpora import Replaced, labelled, replaced_spans
+from benchmarks.pii_corpora import GOALS, Replaced, labelled, replaced_spans
 from curate.pii.code import IN_CODE
 from curate.pii.words import not_people
 from curate.stages.base import RunContext, Stage
 from curate.stages.pii import PiiOptions
 from tests.helpers import conversation, frame
 
-GOALS = {
-    "PERSON": 0.90,
-    "PHONE_NUMBER": 0.95,
-    "CREDIT_CARD": 0.98,
-    "EMAIL_ADDRESS": 1.0,
-    "IBAN_CODE": 1.0,
-    "IP_ADDRESS": 1.0,
-    "US_SSN": 1.0,
-}
 HELD = GOALS | {"PERSON": 0.87}
 """What the development-set test holds. The PERSON goal is 0.90; the stage measured 0.8788
 (1240 of 1411) once its name list was rebuilt from official statistics instead of

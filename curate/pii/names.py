@@ -25,12 +25,15 @@ from typing import Final
 
 import regex
 
-from curate.pii.words import STREET_WORDS, first_name, is_common_word, not_a_person, phrase_regions, surname
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+from curate.pii.words import (
+    STREET_WORDS,
+    first_name,
+    is_common_word,
+    not_a_person,
+    phrase_regions,
+    surname,
+    word_set,
+)
 
 CAPITALISED: Final = regex.compile(
     r"(?<![\p{L}\p{M}\p{N}_'’-])\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*"
@@ -38,12 +41,12 @@ CAPITALISED: Final = regex.compile(
 LOWER: Final = regex.compile(r"(?<![\p{L}\p{M}\p{N}_'’-])\p{Ll}[\p{Ll}\p{M}]*(?:['’-]\p{Ll}[\p{Ll}\p{M}]*)*")
 POSSESSIVE: Final = regex.compile(r"['’]s$")
 INITIAL: Final = regex.compile(r"^[ ]\p{Lu}\.[ ]$")
-CALENDAR: Final = _words(
+CALENDAR: Final = word_set(
     "january february march april may june july august september october november december jan "
     "feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
     "saturday sunday"
 )
-TITLES: Final = _words("mr mrs ms miss mx dr prof sir madam dame lord lady st")
+TITLES: Final = word_set("mr mrs ms miss mx dr prof sir madam dame lord lady st")
 MAX_RUN: Final = 4
 PARTICLES: Final = regex.compile(
     r"^[ ](?:van|von|der|den|de|da|di|del|della|du|la|le|bin|ibn|al|el)(?:[ ](?:der|den|de|la))?[ ]$"

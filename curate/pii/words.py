@@ -23,11 +23,18 @@ from typing import Final
 import regex
 
 DATA: Final = resources.files("curate.pii") / "data"
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The words of a space-separated list written in the source, as a set."""
+    return frozenset(text.split())
+
+
 STREETS: Final = (
     "street st road rd avenue ave drive dr lane ln boulevard blvd way court ct place pl square sq "
     "terrace highway hwy rue strasse straße gasse platz weg allee via calle avenida"
 )
-STREET_WORDS: Final = frozenset(STREETS.split())
+STREET_WORDS: Final = word_set(STREETS)
 """Last words of street names: ``Nelson Mandela Drive`` is a street, not a person."""
 
 
