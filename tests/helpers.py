@@ -86,3 +86,13 @@ def run_in_shards(
         rejected = pl.concat([work.frame("01-test", shard, "rejects-0") for shard in shards])
         stats = stage_stats(stage, [work.facts("01-test", shard)["stages"][0] for shard in shards])
     return kept, rejected, stats
+
+
+def load_sentences(folder: Path) -> list[tuple[str, str]]:
+    """(language code, sentence) for every line of the ``<code>.txt`` files in ``folder``."""
+    return [
+        (path.stem, line)
+        for path in sorted(folder.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]

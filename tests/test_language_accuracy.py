@@ -16,7 +16,7 @@ import pytest
 
 from curate.stages.language import Language
 from curate.text.langid import letter_weight
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, frame, load_sentences
 from tests.language_prompts import PROMPTS
 
 SHORT = 40
@@ -47,15 +47,6 @@ def show(title: str, table: dict[str, tuple[int, int]]) -> str:
     text = "\n".join(lines)
     print(text)
     return text
-
-
-def load_sentences(folder: Path) -> list[tuple[str, str]]:
-    return [
-        (path.stem, line)
-        for path in sorted(folder.glob("*.txt"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 @pytest.fixture(scope="module")

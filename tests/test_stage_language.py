@@ -14,7 +14,7 @@ from curate.stages import language as language_module
 from curate.stages.base import RunContext
 from curate.stages.language import Language, LanguageOptions
 from curate.text.langid import Detector, letter_weight, prepare
-from tests.helpers import conversation, figures, frame
+from tests.helpers import conversation, figures, frame, load_sentences
 
 U, A, S = "user", "assistant", "system"
 FRENCH = "Bonjour, pourriez-vous m'écrire un petit poème sur la mer et le ciel ?"
@@ -200,15 +200,6 @@ def test_process_pool_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) ->
     assert pooled.pool is None
     serial = Language(LanguageOptions(), RunContext(workers=1)).judge(rows)
     assert with_pool.equals(serial)
-
-
-def load_sentences(folder: Path) -> list[tuple[str, str]]:
-    return [
-        (path.stem, line)
-        for path in sorted(folder.glob("*.txt"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
 
 
 def test_accuracy_on_real_sentences(shared_data: Path) -> None:
