@@ -239,11 +239,11 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         self._scrubber: Scrubber | None = None
         self._entities: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
+        self._key_from_environment = False
 
     def reset(self) -> None:
         self._entities = Counter()
-        # Where the hash key came from is learnt in setup, not counted: keep it.
-        self._counts = Counter({"hash_key_from_environment": self._counts["hash_key_from_environment"]})
+        self._counts = Counter()
         if self._analyser is not None:
             self._analyser.reset()
 
@@ -279,7 +279,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
 
     def _hash_key(self) -> bytes:
         secret = os.environ.get(self.options.hash_key_env)
-        self._counts["hash_key_from_environment"] = int(bool(secret))
+        self._key_from_environment = bool(secret)
         return (secret or f"curate-pii-seed:{self.seed}").encode()
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -374,7 +374,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             ner_on=sorted(options.ner_roles()),
             model=options.model,
             hash_key=(
-                ("environment" if counts["hash_key_from_environment"] else "seed")
+                ("environment" if self._key_from_environment else "seed")
                 if options.action == "hash"
                 else None
             ),
