@@ -67,8 +67,8 @@ class StageReport(Record):
     """Base of a stage's report (its ``Report``) and of the parts of one: counts and settings.
 
     Reports of disjoint shards of rows combine with ``merged``: counts (ints, mappings of
-    counts, nested reports) add up; everything else, and ints marked ``SETTING``, is a setting
-    that every shard must share.
+    counts, nested reports, and lists of reports item by item) add up; everything else, and
+    fields marked ``SETTING``, is a setting that every shard must share.
     """
 
     def merged(self, other: Self) -> Self:
@@ -257,6 +257,10 @@ def _combined(mine: Any, theirs: Any, setting: bool, model: str, name: str) -> A
     if mine is None or theirs is None:
         return theirs if mine is None else mine
     counted = isinstance(mine, int | dict | StageReport) and not isinstance(mine, bool)
+    reports = isinstance(mine, list) and bool(mine) and all(isinstance(item, StageReport) for item in mine)
+    if reports and not setting and isinstance(theirs, list) and len(theirs) == len(mine):
+        # One report per configured thing (a model, an opt-out list): merged item by item.
+        return [item.merged(other) for item, other in zip(mine, theirs, strict=True)]
     if setting or not counted:
         if mine != theirs:
             raise CurateError(f"shards disagree on the setting {model}.{name}: {mine!r} and {theirs!r}")

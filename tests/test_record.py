@@ -143,3 +143,40 @@ def test_data_file_names_and_their_parsing_agree(
 )
 def test_other_files_are_not_data_files(name: str) -> None:
     assert DataFile.parse(name) is None
+
+
+def test_shard_reports_merge_counts_and_keep_settings() -> None:
+    from curate.errors import CurateError
+    from curate.record import merge_reports
+    from curate.stages.consent import ConsentReport
+    from curate.stages.generate import GeneratedBy, GenerateReport
+
+    def generated(requests: int, model: str = "m1") -> GenerateReport:
+        by = GeneratedBy(
+            model=model, base_url="http://127.0.0.1:1/v1", terms=None, requests=requests,
+            completions=requests, failed=0, prompt_tokens=2 * requests, completion_tokens=3,
+        )  # fmt: skip
+        return GenerateReport(
+            conversations=requests, prompts=requests, candidates=requests, keep_original=True,
+            turns="first", models=[by],
+        )  # fmt: skip
+
+    total = merge_reports([generated(1), None, generated(4)])
+    assert isinstance(total, GenerateReport)
+    assert (total.conversations, total.models[0].requests, total.models[0].completion_tokens) == (5, 5, 6)
+    with pytest.raises(CurateError, match=r"shards disagree on the setting GeneratedBy\.model"):
+        generated(1).merged(generated(1, model="m2"))
+
+    def consent(kept: int) -> ConsentReport:
+        return ConsentReport.model_validate(
+            {
+                "require": "granted",
+                "consent": {"granted": {"kept": kept, "dropped": 0}},
+                "optout": {"user": 1, "record": 0},
+                "optout_lists": [{"file": "optout.txt", "entries": 7, "sha256": "ab"}],
+            }
+        )
+
+    both = consent(2).merged(consent(3))
+    assert both.consent["granted"].kept == 5 and both.optout.user == 2
+    assert both.optout_lists[0].entries == 7  # a setting: the list's size, not a count of rows

@@ -16,13 +16,14 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import polars as pl
 from pydantic import Field
 
 from curate.licensing.optout import OptOutList, OptOuts, read_optout
 from curate.options import ExistingPath, StageOptions
+from curate.record import SETTING
 from curate.stages.base import FilterStage, KeptDropped, RunContext, StageReport, register
 
 
@@ -52,7 +53,7 @@ class OptOutCounts(StageReport):
 
 class OptOutFile(StageReport):
     file: str = Field(description="The list, as the pipeline file names it.")
-    entries: int
+    entries: Annotated[int, SETTING]
     sha256: str
 
 

@@ -27,7 +27,6 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate.clients import ChatResult, ResponseCache, default_cache_dir
-from curate.errors import StageError
 from curate.generation.candidates import Plan, generated, original, plan
 from curate.generation.options import GeneratorOptions
 from curate.generation.prompts import Turns
@@ -104,19 +103,6 @@ class GenerateReport(StageReport):
     keep_original: bool
     turns: Turns
     models: list[GeneratedBy]
-
-    def merged(self, other: Self) -> Self:
-        """Counts add, model by model (the models are the same, in the same order, on every shard)."""
-        if [(m.model, m.base_url) for m in self.models] != [(m.model, m.base_url) for m in other.models]:
-            raise StageError("generate: shards disagree on the models")
-        together = super().merged(other.model_copy(update={"models": self.models}))
-        return together.model_copy(
-            update={
-                "models": [
-                    mine.merged(theirs) for mine, theirs in zip(self.models, other.models, strict=True)
-                ]
-            }
-        )
 
 
 @register("generate")
