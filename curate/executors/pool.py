@@ -67,6 +67,9 @@ class ShardRunner:
             self.work.log("shard_done", step=self.step, shard=shard, rows=frame.height)
             return
         if self._pool is None:
+            # The first shard ran here, where stages may have started pools of their own
+            # (language detection, pii); close them, or the step would hold twice the workers.
+            self._tear_down()
             built = [(position, stage.name, stage.options) for position, stage in self.stages]
             self._pool = _start_pool(built, self.context, self.workers)
         while len(self._pending) >= IN_FLIGHT_PER_WORKER * self.workers:
@@ -87,9 +90,13 @@ class ShardRunner:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-            if self._set_up:
-                for _, stage in self.stages:
-                    stage.teardown()
+            self._tear_down()
+
+    def _tear_down(self) -> None:
+        if self._set_up:
+            self._set_up = False
+            for _, stage in self.stages:
+                stage.teardown()
 
     def _collect(self, when: str) -> None:
         done, _ = wait(self._pending, return_when=when)
