@@ -105,7 +105,9 @@ KILLS = [
     pytest.param(
         "demo", ("curate.executors.workdir.WorkFolder.write_shard", 6), "2", id="pii-with-workers-busy"
     ),
-    pytest.param("no-pii", ("curate.stages.dedup.Dedup.judge", 1), "1", id="inside-dedup"),
+    pytest.param("no-pii", ("curate.stages.dedup.Dedup.summarize", 3), "1", id="dedup-summarizing"),
+    pytest.param("no-pii", ("curate.stages.dedup.Dedup.decide", 1), "1", id="inside-dedup"),
+    pytest.param("no-pii", ("curate.stages.dedup.Dedup.apply", 3), "1", id="dedup-applying"),
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 1), "1", id="inside-pairs"),
     pytest.param("no-pii", ("curate.writers.dataset.write_parquet", 3), "1", id="while-writing"),
 ]
@@ -140,7 +142,7 @@ def test_resume_refuses_without_the_flag_and_after_a_change(
     pipeline = tmp_path / "no-pii.yaml"
     pipeline.write_text(pipelines["no-pii"].read_text())
     out = tmp_path / "out"
-    killed = curate_run(pipeline, out, "--workers", "1", kill=("curate.stages.dedup.Dedup.judge", 1))
+    killed = curate_run(pipeline, out, "--workers", "1", kill=("curate.stages.dedup.Dedup.decide", 1))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
     again = curate_run(pipeline, out, "--workers", "1")

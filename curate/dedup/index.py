@@ -189,7 +189,8 @@ def write_index(
             found.signatures, dtype=pl.Array(pl.UInt32, settings.num_perm)
         )
         columns[f"{part}_has_shingles"] = pl.Series(found.has_shingles, dtype=pl.Boolean)
-    frame = rows.select("id", "source").with_columns(**columns)
+    # One chunk: the bytes written must not depend on how many shards the rows came from.
+    frame = rows.select("id", "source").with_columns(**columns).rechunk()
     metadata = json.dumps({**asdict(settings), "release": release}, sort_keys=True)
     with atomic_path(target) as temporary:
         frame.write_parquet(temporary, compression="zstd", metadata={METADATA_KEY: metadata})

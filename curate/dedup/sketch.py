@@ -12,7 +12,7 @@ the ``n - 1`` shingles that would straddle the cut), and its key combines theirs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Final
@@ -64,6 +64,16 @@ class Sketch:
     def take(self, rows: Int64s) -> Sketch:
         return Sketch(self.keys[rows], self.signatures[rows], self.has_shingles[rows], self.char_mode[rows])
 
+    @classmethod
+    def concat(cls, sketches: Sequence[Sketch]) -> Sketch:
+        """The rows of ``sketches`` one after the other."""
+        return cls(
+            keys=np.concatenate([sketch.keys for sketch in sketches]),
+            signatures=np.concatenate([sketch.signatures for sketch in sketches]),
+            has_shingles=np.concatenate([sketch.has_shingles for sketch in sketches]),
+            char_mode=np.concatenate([sketch.char_mode for sketch in sketches]),
+        )
+
 
 @dataclass(frozen=True)
 class ConversationSketch:
@@ -83,6 +93,14 @@ class ConversationSketch:
 
     def take(self, rows: Int64s) -> ConversationSketch:
         return ConversationSketch(self.prompt.take(rows), self.reply.take(rows))
+
+    @classmethod
+    def concat(cls, sketches: Sequence[ConversationSketch]) -> ConversationSketch:
+        """The rows of ``sketches`` one after the other."""
+        return cls(
+            prompt=Sketch.concat([sketch.prompt for sketch in sketches]),
+            reply=Sketch.concat([sketch.reply for sketch in sketches]),
+        )
 
 
 class Sketcher:

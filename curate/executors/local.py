@@ -1,11 +1,13 @@
 """The local executor: a pipeline's steps over shards, each finished shard checkpointed.
 
 Reading and the record stages before the first whole-data stage run shard by shard as the
-inputs stream in; a whole-data stage sees every row its step is given; record stages after
-it run shard by shard again. Every finished shard goes to the work folder before the next
-is counted, so a killed run resumes where it stopped (``curate.executors.workdir``). With
-more than one worker and more than one shard, record steps spread shards over spawned
-processes that each build the step's stages and load their models once.
+inputs stream in. A whole-data stage sees every row its step is given, or, when it decides
+from compact summaries (``CompactStage``), the rows a shard at a time in two passes
+(``curate.executors.compact``). Record stages after it run shard by shard again. Every
+finished shard goes to the work folder before the next is counted, so a killed run resumes
+where it stopped (``curate.executors.workdir``). With more than one worker and more than one
+shard, record steps spread shards over spawned processes that each build the step's stages
+and load their models once.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from curate import schema
 from curate.config import PipelineConfig
 from curate.errors import StageError
 from curate.executors import pool
+from curate.executors.compact import ShardRows, run_compact_step
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
 from curate.record import InputFile, InputRecord, StageStats
-from curate.stages.base import RunContext, Stage
+from curate.stages.base import CompactStage, RunContext, Stage
 
 DEFAULT_SHARD_ROWS = 5_000
 
@@ -161,10 +164,16 @@ class LocalExecutor:
     def _whole_step(self, step: Step, previous: list[str]) -> None:
         position = step.stages[0]
         stage = self.stages[position]
+        source = self.steps[step.number - 2].key
+        if isinstance(stage, CompactStage):
+            rows = ShardRows(self.work, source, previous)
+            run_compact_step(
+                self.work, step, stage, lambda: self._reshard(source, previous), rows, self.reporter
+            )
+            return
         if self.work.done(step.key, "all"):
             stage.restore(self.work.state(step.key, "all"))
             return
-        source = self.steps[step.number - 2].key
         frame = self.frames((source, previous))
         self.reporter.start(stage.name, frame.height)
         stage.setup()
@@ -195,14 +204,24 @@ class LocalExecutor:
                 return
 
     def _reshard(self, step: str, shards: list[str]) -> Iterator[pl.DataFrame]:
-        """The rows of ``step``'s shards again, in slices of ``shard_rows`` (at least one)."""
+        """The rows of ``step``'s shards again, in order, in slices of ``shard_rows`` (the last
+        may be shorter; at least one slice, empty when there are no rows)."""
+        pending: list[pl.DataFrame] = []
+        count = 0
         empty = True
         for shard in shards:
             frame = self.work.frame(step, shard, "kept")
-            for start in range(0, frame.height, self.shard_rows):
-                empty = False
-                yield frame.slice(start, self.shard_rows)
-        if empty:
+            while frame.height:
+                take = min(self.shard_rows - count, frame.height)
+                pending.append(frame.slice(0, take))
+                frame = frame.slice(take)
+                count += take
+                if count == self.shard_rows:
+                    yield _concat(pending)
+                    pending, count, empty = [], 0, False
+        if pending:
+            yield _concat(pending)
+        elif empty:
             yield self.frames((step, shards[:1]))
 
     def _runner(self, step: Step) -> pool.ShardRunner:

@@ -75,30 +75,38 @@ def run_stages(
     for position, stage in stages:
         if not whole:
             stage.reset()
-        unit_in = schema.kind_of(frame)
         started = time.perf_counter()
         output = stage.process(frame)
         seconds = time.perf_counter() - started
-        check(stage, frame, output)
-        rejected = tagged(output.rejected, stage.name)
-        rejects[f"rejects-{position}"] = rejected
-        facts.append(
-            {
-                "position": position,
-                "name": stage.name,
-                "rows_in": frame.height,
-                "rows_out": output.kept.height,
-                "rows_rejected": rejected.height,
-                "rows_consumed": output.consumed,
-                "seconds": seconds,
-                "unit_in": unit_in,
-                "unit_out": schema.kind_of(output.kept),
-                "reasons": dict(Counter(rejected["reason"].to_list())),
-                "report": report_of(stage),
-            }
-        )
+        facts.append(shard_facts(position, stage, frame, output, seconds, report_of(stage)))
+        rejects[f"rejects-{position}"] = tagged(output.rejected, stage.name)
         frame = output.kept
     return frame, rejects, facts
+
+
+def shard_facts(
+    position: int,
+    stage: Stage[Any],
+    frame: pl.DataFrame,
+    output: StageOutput,
+    seconds: float,
+    report: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What ``stage`` did to the shard ``frame`` (checked first: every row accounted for)."""
+    check(stage, frame, output)
+    return {
+        "position": position,
+        "name": stage.name,
+        "rows_in": frame.height,
+        "rows_out": output.kept.height,
+        "rows_rejected": output.rejected.height,
+        "rows_consumed": output.consumed,
+        "seconds": seconds,
+        "unit_in": schema.kind_of(frame),
+        "unit_out": schema.kind_of(output.kept),
+        "reasons": dict(Counter(output.rejected["reason"].to_list())),
+        "report": report,
+    }
 
 
 def check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:

@@ -10,7 +10,10 @@ implement ``judge``, which returns the frame with ``reason`` and ``detail`` colu
 ``reason`` means keep). Stages that reshape the data (``pairs``) implement ``process``.
 
 Lifecycle: the runner builds a stage, calls ``setup()`` once, ``process`` once per batch (or
-once, for ``whole_data`` stages), then ``teardown()`` once. Outside a pipeline,
+once, for ``whole_data`` stages), then ``teardown()`` once. A whole-data stage that can
+decide from a compact summary of each row (``CompactStage``: dedup, split) is instead given
+one shard at a time, twice: to ``summarize``, then to ``apply`` its slice of what ``decide``
+made of all the summaries; so no step holds every row at once. Outside a pipeline,
 ``stage(frame)`` does the three. A stage's figures are its ``Report`` (a pydantic model),
 which ``report()`` returns and ``card_section`` renders in the dataset card.
 """
@@ -18,11 +21,13 @@ which ``report()`` returns and ``card_section`` renders in the dataset card.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 from typing_extensions import TypeVar
 
@@ -171,6 +176,39 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
     def seed(self) -> int:
         own = getattr(self.options, "seed", None)
         return int(own) if own is not None else self.context.seed
+
+
+RowFetcher = Callable[[npt.NDArray[np.int64]], pl.DataFrame]
+"""Row numbers (over every shard, in order) -> those rows, in the order asked."""
+
+
+class CompactStage(Stage[OptionsT, ReportT]):
+    """A whole-data stage that decides from a compact summary of every row.
+
+    The executor calls ``summarize`` on each shard, ``decide`` once on the summaries of all
+    shards in shard order, then ``apply`` on each shard with its rows' slice of the
+    decisions. What grows with the input in ``decide`` is the summaries (ids, signatures,
+    keys), never the rows; a stage that needs a few rows whole again (dedup's exact check of
+    candidate pairs) reads them back through ``rows``. ``process`` does the three on one frame.
+    """
+
+    whole_data = True
+
+    @abstractmethod
+    def summarize(self, frame: pl.DataFrame) -> Any:
+        """What ``decide`` needs of ``frame``'s rows, small and picklable (a shard at a time)."""
+
+    @abstractmethod
+    def decide(self, summaries: Sequence[Any], rows: RowFetcher) -> pl.DataFrame:
+        """Decisions for every row of every shard, in order: one row of columns per row."""
+
+    @abstractmethod
+    def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
+        """The kept and rejected rows of ``frame``, given the decisions of its rows."""
+
+    def process(self, frame: pl.DataFrame) -> StageOutput:
+        decisions = self.decide([self.summarize(frame)], lambda rows: frame[rows])
+        return self.apply(frame, decisions)
 
 
 class FilterStage(Stage[OptionsT, ReportT]):

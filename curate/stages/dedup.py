@@ -22,6 +22,8 @@ to one prompt that differ, however long the prompt.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +40,15 @@ from curate.dedup.text import Shingle
 from curate.errors import StageError
 from curate.markdown import paragraphs, plural, report_tables
 from curate.options import ExistingPath, StageOptions
-from curate.stages.base import FilterStage, RunContext, StageReport, register
+from curate.stages.base import (
+    CompactStage,
+    RowFetcher,
+    RunContext,
+    StageOutput,
+    StageReport,
+    register,
+    split_by_reason,
+)
 
 TOP_CLUSTERS = 10
 IN_PROSE = {
@@ -163,13 +173,12 @@ class DedupReport(StageReport):
 
 
 @register("dedup")
-class Dedup(FilterStage[DedupOptions, DedupReport]):
+class Dedup(CompactStage[DedupOptions, DedupReport]):
     """Drop duplicate conversations; give every kept row a ``prompt_cluster``."""
 
     Options = DedupOptions
     Report = DedupReport
     reasons = ("duplicate", "earlier_release")
-    whole_data = True
 
     def __init__(self, options: DedupOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
@@ -202,34 +211,31 @@ class Dedup(FilterStage[DedupOptions, DedupReport]):
         """Load the indexes of earlier releases named in ``against``."""
         self._releases = [index.read_index(path) for path in self.options.against]
 
-    def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def summarize(self, frame: pl.DataFrame) -> DedupSummary:
+        """Sketches of ``frame``'s rows, and what ranking and grouping them takes."""
+        sketcher = Sketcher(self.settings, workers=self.context.workers)
+        rows = frame.select(_summary_columns(frame, self.options.keep))
+        return DedupSummary(rows=rows, sketch=sketcher.sketch(frame))
+
+    def decide(self, summaries: Sequence[DedupSummary], rows: RowFetcher) -> pl.DataFrame:
+        """``reason``, ``detail`` and ``prompt_cluster`` of every row, from the rows' sketches;
+        the rows themselves are read back only for candidates near the threshold."""
         releases = self._releases
         if releases is None:
             raise self.not_set_up()
         lsh = self.options.lsh()
         sketcher = Sketcher(self.settings, workers=self.context.workers)
-        sketch = sketcher.sketch(frame)
-        exact = ExactSets(lambda rows: sketcher.shingle_sets(frame[rows]), frame.height)
-        order = self._ranking(frame)
-        decisions = decide(sketch, _group_codes(frame), order, releases, self.options.threshold, lsh, exact)
+        summary = DedupSummary.concat(summaries)
+        sketch, facts = summary.sketch, summary.rows
+        exact = ExactSets(lambda wanted: sketcher.shingle_sets(rows(wanted)), facts.height)
+        order = _ranking(facts, self.options.keep)
+        decisions = decide(sketch, _group_codes(facts), order, releases, self.options.threshold, lsh, exact)
         self._figures = self._summary(decisions, sketch, lsh)
-        self._kept = (frame.select("id", "source"), sketch, np.flatnonzero(decisions.kept))
-        return frame.with_columns(_columns(frame, decisions, releases))
+        self._kept = (facts.select("id", "source"), sketch, np.flatnonzero(decisions.kept))
+        return _columns(facts, decisions, releases)
 
-    def _ranking(self, frame: pl.DataFrame) -> npt.NDArray[np.int64]:
-        """Row numbers, best first, by the keep policy; ties go to the earlier row."""
-        rows = pl.int_range(pl.len(), dtype=pl.Int64).alias("row")
-        if self.options.keep == "first":
-            return np.arange(frame.height, dtype=np.int64)
-        if self.options.keep == "longest":
-            content = pl.element().struct.field("content").str.len_chars()
-            key = pl.col("messages").list.eval(content).list.sum().fill_null(0)
-            ranked = frame.select(key.alias("key"), rows).sort(["key", "row"], descending=[True, False])
-        else:
-            ranked = frame.select(pl.col("created_at").alias("key"), rows).sort(
-                ["key", "row"], descending=[True, False], nulls_last=True
-            )
-        return ranked["row"].to_numpy().astype(np.int64)
+    def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
+        return split_by_reason(frame.with_columns(decisions))
 
     def _summary(self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]) -> DedupReport:
         dropped = decisions.duplicate_of != KEPT
@@ -302,6 +308,44 @@ class Dedup(FilterStage[DedupOptions, DedupReport]):
         name = (self.context.output_dir or folder).name
         target = folder / index.INDEX_PATH
         index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), self.settings, release=name)
+
+
+@dataclass(frozen=True)
+class DedupSummary:
+    """What ``decide`` needs of some rows: ids, sources, groups, a ranking key, and sketches."""
+
+    rows: pl.DataFrame
+    sketch: ConversationSketch
+
+    @classmethod
+    def concat(cls, summaries: Sequence[DedupSummary]) -> DedupSummary:
+        if len(summaries) == 1:
+            return summaries[0]
+        return cls(
+            rows=pl.concat([summary.rows for summary in summaries], how="vertical"),
+            sketch=ConversationSketch.concat([summary.sketch for summary in summaries]),
+        )
+
+
+def _summary_columns(frame: pl.DataFrame, keep: str) -> list[pl.Expr]:
+    """``id``, ``source``, ``group`` and the ``key`` the keep policy ranks rows by."""
+    group = pl.col("group") if "group" in frame.columns else pl.lit(None, pl.String)
+    columns = [pl.col("id"), pl.col("source"), group.alias("group")]
+    if keep == "longest":
+        content = pl.element().struct.field("content").str.len_chars()
+        columns.append(pl.col("messages").list.eval(content).list.sum().fill_null(0).alias("key"))
+    elif keep == "newest":
+        columns.append(pl.col("created_at").alias("key"))
+    return columns
+
+
+def _ranking(rows: pl.DataFrame, keep: str) -> npt.NDArray[np.int64]:
+    """Row numbers, best first, by the keep policy; ties go to the earlier row."""
+    if keep == "first":
+        return np.arange(rows.height, dtype=np.int64)
+    numbers = pl.int_range(pl.len(), dtype=pl.Int64).alias("row")
+    ranked = rows.select("key", numbers).sort(["key", "row"], descending=[True, False], nulls_last=True)
+    return ranked["row"].to_numpy().astype(np.int64)
 
 
 def _columns(frame: pl.DataFrame, decisions: Decisions, releases: list[index.ReleaseIndex]) -> pl.DataFrame:

@@ -12,6 +12,7 @@ The result is a ``_split`` column, which the writer turns into ``data/train-*`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Self
 
 import polars as pl
@@ -21,7 +22,15 @@ from curate import schema
 from curate.markdown import paragraphs, report_tables, table
 from curate.options import StageOptions
 from curate.splitting.clusters import choose_test, components, conversation_keys, pair_keys
-from curate.stages.base import RunContext, Stage, StageOutput, StageReport, no_rejects, register
+from curate.stages.base import (
+    CompactStage,
+    RowFetcher,
+    RunContext,
+    StageOutput,
+    StageReport,
+    no_rejects,
+    register,
+)
 
 
 class SplitOptions(StageOptions):
@@ -63,35 +72,43 @@ class SplitReport(StageReport):
 
 
 @register("split")
-class Split(Stage[SplitOptions, SplitReport]):
+class Split(CompactStage[SplitOptions, SplitReport]):
     """Train and test splits that never share a prompt cluster."""
 
     Options = SplitOptions
     Report = SplitReport
-    whole_data = True
     accepts = ("conversations", "pairs")
 
     def __init__(self, options: SplitOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
         self._report: SplitReport | None = None
 
-    def process(self, frame: pl.DataFrame) -> StageOutput:
-        row_component, names = components(_keys(frame))
+    def summarize(self, frame: pl.DataFrame) -> list[list[str]]:
+        """The keys that link each row to others: its prompt cluster, group and exact prompt."""
+        return _keys(frame)
+
+    def decide(self, summaries: Sequence[list[list[str]]], rows: RowFetcher) -> pl.DataFrame:
+        """``_split`` of every row: whole components of linked rows, chosen by a seeded order."""
+        row_component, names = components([keys for summary in summaries for keys in summary])
         sizes = [0] * len(names)
         for component in row_component:
             sizes[component] += 1
-        target = self.options.target(frame.height)
+        total = len(row_component)
+        target = self.options.target(total)
         test = choose_test(sizes, names, target, self.seed)
         labels = ["test" if component in test else "train" for component in row_component]
-        kept = frame.with_columns(_split=pl.Series(labels, dtype=pl.String))
+        tested = labels.count("test")
         self._report = SplitReport(
             test_size=self.options.test_size,
             target_test_rows=target,
             seed=self.seed,
-            train=SplitSide(rows=frame.height - labels.count("test"), clusters=len(names) - len(test)),
-            test=SplitSide(rows=labels.count("test"), clusters=len(test)),
+            train=SplitSide(rows=total - tested, clusters=len(names) - len(test)),
+            test=SplitSide(rows=tested, clusters=len(test)),
         )
-        return StageOutput(kept=kept, rejected=no_rejects(frame))
+        return pl.DataFrame({"_split": labels}, schema={"_split": pl.String})
+
+    def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
+        return StageOutput(kept=frame.with_columns(decisions), rejected=no_rejects(frame))
 
     def report(self) -> SplitReport | None:
         return self._report
