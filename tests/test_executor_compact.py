@@ -1,4 +1,4 @@
-"""Whole-data stages that decide from compact summaries, run over shards by the executor."""
+"""Whole-data stages run over shards: from compact summaries (dedup, split), by batches (pairs)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 import curate
+from curate.errors import StageError
+from curate.executors import partitioned
 from curate.executors.compact import ShardRows
+from curate.executors.partitioned import batches
 from curate.executors.workdir import RunKey, WorkFolder
 from tests.helpers import conversation, frame
 
@@ -64,3 +67,60 @@ def test_dedup_over_small_shards_gives_the_output_of_one_shard(tmp_path: Path, s
             if figures["name"] not in ("dedup", "pairs", "split"):
                 figures.pop("report", None)
     assert stages[0] == stages[1]
+
+
+@pytest.mark.parametrize(
+    ("links", "batch_rows", "expected"),
+    [
+        ([], 2, []),
+        ([["a"], ["b"], ["c"]], 2, [0, 0, 1]),
+        ([["a"], ["b"], ["a"]], 2, [0, 1, 0]),  # rows 0 and 2 are one part, batched whole
+        ([["a"], ["a", "b"], ["b"], ["c"]], 2, [0, 0, 0, 1]),  # a part larger than a batch goes alone
+        ([["x"], ["a"], ["b", "a"], ["c"]], 3, [0, 0, 0, 1]),
+        ([["a"], ["b"], ["c"]], 1, [0, 1, 2]),
+    ],
+)
+def test_rows_tied_by_links_land_in_one_batch(
+    links: list[list[str]], batch_rows: int, expected: list[int]
+) -> None:
+    assert batches(links, batch_rows).tolist() == expected
+
+
+@pytest.mark.parametrize(("shard_rows", "batch_rows"), [(3, 1), (5_000, 7)])
+def test_pairs_by_batches_gives_the_output_of_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shard_rows: int, batch_rows: int
+) -> None:
+    """Pairs made batch by batch (down to one prompt group each) and merged back: the same
+    pairs in the same order, the same rejects, the same figures as from all rows at once."""
+    text = (ROOT / "pipelines" / "demo.yaml").read_text().replace("../data/", f"{ROOT}/data/")
+    pipeline = tmp_path / "demo.yaml"
+    pipeline.write_text("\n".join(line for line in text.splitlines() if "- pii:" not in line))
+    whole = tmp_path / "whole" / "out"
+    curate.Pipeline.from_yaml(pipeline).run(output_dir=whole)
+    monkeypatch.setattr(partitioned, "BATCH_ROWS", batch_rows)
+    batched = tmp_path / "batched" / "out"
+    curate.Pipeline.from_yaml(pipeline).run(output_dir=batched, shard_rows=shard_rows)
+    files = sorted(p.relative_to(whole) for p in whole.rglob("*.parquet"))
+    for path in files:
+        assert (batched / path).read_bytes() == (whole / path).read_bytes(), path
+    stages = {
+        out: {s["name"]: s for s in _manifest_without_timings(out)["stages"]} for out in (whole, batched)
+    }
+    assert stages[whole]["pairs"] == stages[batched]["pairs"]
+
+
+def test_a_work_folder_whose_counts_do_not_chain_is_refused(tmp_path: Path) -> None:
+    """Figures of a damaged work folder (a step given fewer rows than the one before passed
+    on) stop the run instead of publishing a silently smaller output."""
+    text = (ROOT / "pipelines" / "demo.yaml").read_text().replace("../data/", f"{ROOT}/data/")
+    pipeline = tmp_path / "demo.yaml"
+    pipeline.write_text("\n".join(line for line in text.splitlines() if "- pii:" not in line))
+    out = tmp_path / "out"
+    curate.Pipeline.from_yaml(pipeline).run(output_dir=out, keep_work=True)
+    marker = next((tmp_path / "out.work" / "steps").glob("*-pairs/00000.done.json"))
+    facts = json.loads(marker.read_text())
+    facts["stages"][0]["rows_in"] -= 1
+    facts["stages"][0]["rows_rejected"] -= 1
+    marker.write_text(json.dumps(facts))
+    with pytest.raises(StageError, match="rows went missing between stages: dedup passed on"):
+        curate.Pipeline.from_yaml(pipeline).run(output_dir=out, resume=True)

@@ -40,6 +40,8 @@ def killing(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return original(*args, **kwargs)
 setattr(owner, attribute, killing)
+import curate.executors.partitioned
+curate.executors.partitioned.BATCH_ROWS = 5  # pairs in several batches, to be killed between them
 from curate.cli import main
 sys.argv = ["curate", *sys.argv[3:]]
 main()
@@ -109,6 +111,8 @@ KILLS = [
     pytest.param("no-pii", ("curate.stages.dedup.Dedup.decide", 1), "1", id="inside-dedup"),
     pytest.param("no-pii", ("curate.stages.dedup.Dedup.apply", 3), "1", id="dedup-applying"),
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 1), "1", id="inside-pairs"),
+    pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 4), "1", id="pairs-between-batches"),
+    pytest.param("no-pii", ("curate.executors.partitioned._Merged.rows", 3), "1", id="merging-pairs"),
     pytest.param("no-pii", ("curate.writers.dataset.write_parquet", 3), "1", id="while-writing"),
 ]
 

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import polars as pl
@@ -25,12 +26,13 @@ from curate.config import PipelineConfig
 from curate.errors import StageError
 from curate.executors import pool
 from curate.executors.compact import ShardRows, run_compact_step
+from curate.executors.partitioned import run_partitioned_step
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
 from curate.record import InputFile, InputRecord, StageStats
-from curate.stages.base import CompactStage, RunContext, Stage
+from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 DEFAULT_SHARD_ROWS = 5_000
 
@@ -65,6 +67,7 @@ class LocalExecutor:
         workers: int = 1,
         limit: int | None = None,
         force: bool = False,
+        batch_rows: int | None = None,
     ) -> None:
         self.config = config
         self.stages = list(stages)
@@ -76,6 +79,7 @@ class LocalExecutor:
         self.workers = workers
         self.limit = limit
         self.force = force
+        self.batch_rows = batch_rows
         self.steps = plan(self.stages)
 
     def run(self) -> Execution:
@@ -171,6 +175,17 @@ class LocalExecutor:
                 self.work, step, stage, lambda: self._reshard(source, previous), rows, self.reporter
             )
             return
+        if isinstance(stage, PartitionedStage):
+            run_partitioned_step(
+                self.work,
+                step,
+                stage,
+                lambda: self._reshard(source, previous),
+                self.shard_rows,
+                self.reporter,
+                self.batch_rows,
+            )
+            return
         if self.work.done(step.key, "all"):
             stage.restore(self.work.state(step.key, "all"))
             return
@@ -260,6 +275,13 @@ class LocalExecutor:
             facts = [self.work.facts(step.key, shard)["stages"] for shard in self.work.finished(step.key)]
             for offset, position in enumerate(step.stages):
                 stats.append(stage_stats(self.stages[position], [shard[offset] for shard in facts]))
+        for before, after in pairwise(stats):
+            if after.rows_in != before.rows_out:
+                raise StageError(
+                    f"rows went missing between stages: {before.name} passed on {before.rows_out:,},"
+                    f" {after.name} was given {after.rows_in:,}; the work folder {self.work.path} may be"
+                    " damaged: run again with --restart"
+                )
         return stats
 
     def _rejects(self) -> dict[str, list[tuple[str, str, str]]]:

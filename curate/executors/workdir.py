@@ -157,14 +157,21 @@ class WorkFolder:
         frames: Mapping[str, pl.DataFrame],
         facts: Mapping[str, Any],
         state: object = None,
+        row_group_size: int | None = None,
     ) -> None:
         """Write a shard's frames (and a stage's ``state``), then its marker: the shard is
-        finished once the marker exists."""
+        finished once the marker exists. With ``row_group_size``, frames are written in row
+        groups of that size with statistics, for reading back a filtered part."""
         folder = self.step(step)
         folder.mkdir(parents=True, exist_ok=True)
         for part, frame in frames.items():
-            with atomic_path(folder / f"{shard}.{part}.parquet") as temporary:
-                frame.write_parquet(temporary, compression="zstd", statistics=False)
+            with atomic_path(self.path_of(step, shard, part)) as temporary:
+                frame.write_parquet(
+                    temporary,
+                    compression="zstd",
+                    statistics=row_group_size is not None,
+                    row_group_size=row_group_size,
+                )
         if state is not None:
             # Written and read back only by curate, in a folder only this run writes.
             data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
@@ -181,7 +188,11 @@ class WorkFolder:
         return data
 
     def frame(self, step: str, shard: str, part: str) -> pl.DataFrame:
-        return pl.read_parquet(self.step(step) / f"{shard}.{part}.parquet")
+        return pl.read_parquet(self.path_of(step, shard, part))
+
+    def path_of(self, step: str, shard: str, part: str) -> Path:
+        """The file of one part (``kept``, ``rejects-<stage>``...) of a shard."""
+        return self.step(step) / f"{shard}.{part}.parquet"
 
     def log(self, event: str, **fields: Any) -> None:
         """Append one line to the ledger and log it on ``curate.run`` (names and counts only,

@@ -84,6 +84,9 @@ class Strategy(ABC):
         all groups at once, so requests run concurrently instead of group by group.
         """
 
+    def reset(self) -> None:  # noqa: B027 (optional hook)
+        """Forget the counts behind ``report`` (the stage starts a new part of the rows)."""
+
     def report(self) -> dict[str, Any]:
         """Figures for the ``pairs`` report (counts and settings, flat keys prefixed by the name)."""
         return {}

@@ -174,6 +174,9 @@ class Judge(Strategy):
                 verdict.left_out[index] = LEFT_OUT[failure]
         return verdict
 
+    def reset(self) -> None:
+        self._counts.clear()
+
     def report(self) -> dict[str, Any]:
         report: dict[str, Any] = {"judge_model": self.label, "judge_mode": self.options.kind}
         if self.options.reward_model is not None:

@@ -56,6 +56,7 @@ class Pair:
     rejected: Turns
     cluster: str
     order: tuple[int, int]
+    """``(first row of the group, candidate number)``: pairs are written in this order."""
 
     @property
     def sides(self) -> tuple[Side, Side]:
@@ -110,9 +111,9 @@ def make_pairs(
     plans = [pairer.plan(members) for members in groups.values()]
     for strategy in strategies:
         strategy.prepare([plan.usable for plan in plans if plan.strategy is strategy])
-    for position, (members, plan) in enumerate(zip(groups.values(), plans, strict=True)):
+    for members, plan in zip(groups.values(), plans, strict=True):
         cluster = cluster_of(members)
-        viable.setdefault(cluster, []).extend(pairer.pair(plan, cluster, position))
+        viable.setdefault(cluster, []).extend(pairer.pair(plan, cluster, members[0].index))
     result.clusters = len(viable)
     capped = ("max_per_prompt", f"the prompt cluster already has max_per_prompt={max_per_prompt}")
     for cluster_pairs in viable.values():
@@ -191,7 +192,7 @@ class _GroupPairer:
         usable.sort(key=lambda side: (seeded_order(self.seed, f"{side.source}\x1f{side.id}"), side.index))
         return _Plan(usable, strategy)
 
-    def pair(self, plan: _Plan, cluster: str, position: int) -> list[Pair]:
+    def pair(self, plan: _Plan, cluster: str, first: int) -> list[Pair]:
         strategy, usable = plan.strategy, plan.usable
         if strategy is None:
             return []
@@ -210,7 +211,7 @@ class _GroupPairer:
                 reason = ("same_text", "chosen and rejected are the same text")
             if reason is None:
                 pairs.append(
-                    Pair(candidate, strategy.name, prompt, chosen, rejected, cluster, (position, number))
+                    Pair(candidate, strategy.name, prompt, chosen, rejected, cluster, (first, number))
                 )
             else:
                 for side in (candidate.chosen, candidate.rejected):

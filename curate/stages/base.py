@@ -211,6 +211,35 @@ class CompactStage(Stage[OptionsT, ReportT]):
         return self.apply(frame, decisions)
 
 
+ROW = "_row"
+"""The column a ``PartitionedStage`` finds its rows' numbers (over every shard) in."""
+
+
+class PartitionedStage(Stage[OptionsT, ReportT]):
+    """A whole-data stage whose rows fall into independent parts (``pairs``: the replies to
+    one prompt cluster), each of which it must see whole.
+
+    The executor asks each shard for ``links``: keys that tie a row to others. Rows tied
+    directly or through others form one part; parts, in the order of their first row, are
+    packed into batches of bounded size, and each batch (its rows in input order, with a
+    ``ROW`` column holding their numbers) goes through ``reset`` and ``process``. The kept
+    rows of the batches are merged by the ``order_by`` columns the stage adds when ``ROW``
+    is there, the rejected rows by ``ROW``; so the output does not depend on the batches.
+    ``final_report`` completes the batches' merged report with what does not add up.
+    """
+
+    whole_data = True
+    order_by: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def links(self, frame: pl.DataFrame) -> list[list[str]]:
+        """Per row of ``frame``, the keys that tie it to rows ``process`` must see with it."""
+
+    def final_report(self, merged: ReportT | None, kept: pl.LazyFrame) -> ReportT | None:
+        """The step's report from the batches' ``merged`` one and every row kept (lazily)."""
+        return merged
+
+
 class FilterStage(Stage[OptionsT, ReportT]):
     """A stage that keeps or drops rows, and may fill columns on the way."""
 

@@ -13,7 +13,7 @@ and ``decontaminate`` use.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import polars as pl
 from pydantic import Field, model_validator
@@ -29,9 +29,11 @@ from curate.pairing.given import GivenOptions
 from curate.pairing.judge import Judge, JudgeOptions
 from curate.pairing.margins import margin_distribution
 from curate.pairing.model_rank import ModelRankOptions
+from curate.pairing.pairer import group_key
 from curate.pairing.rated import RatedOptions
 from curate.pairing.sides import as_messages
-from curate.stages.base import RunContext, Stage, StageOutput, StageReport, register
+from curate.record import SETTING
+from curate.stages.base import ROW, PartitionedStage, RunContext, StageOutput, StageReport, register
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given", "judge"]
 CONFIGURABLE = ("ranked", "rated", "model_rank", "given", "judge")
@@ -111,7 +113,7 @@ class PairsReport(StageReport):
     pairs: int
     pairs_by_strategy: dict[str, int]
     groups_without_pair: dict[str, int] = Field(description="Groups that gave no pair, by reason.")
-    max_per_prompt: int | None
+    max_per_prompt: Annotated[int | None, SETTING]
     score_margins: dict[str, dict[str, float | int]] | None = Field(
         None, description="Per strategy, the distribution of chosen minus rejected scores (both scored)."
     )
@@ -125,6 +127,12 @@ class PairsReport(StageReport):
     judge_completion_tokens: int | None = None
     judge_unparsed: int | None = Field(None, description="Answers without a verdict the parser knows.")
     judge_failed: int | None = Field(None, description="Requests that failed after their retries.")
+
+    def merged(self, other: Self) -> Self:
+        """Margins' quantiles do not add up: a merged report has none until ``Pairs.final_report``
+        computes them from the pairs themselves."""
+        mine, theirs = (report.model_copy(update={"score_margins": None}) for report in (self, other))
+        return super(PairsReport, mine).merged(theirs)
 
     optional_keys = frozenset(
         {
@@ -143,15 +151,15 @@ class PairsReport(StageReport):
 
 
 @register("pairs")
-class Pairs(Stage[PairsOptions, PairsReport]):
+class Pairs(PartitionedStage[PairsOptions, PairsReport]):
     """Preference pairs from the evidence each group of replies carries."""
 
     Options = PairsOptions
     Report = PairsReport
     reasons = REASONS
-    whole_data = True
     accepts = ("conversations",)
     produces = "pairs"
+    order_by = ("_order_row", "_order_number")
 
     def __init__(self, options: PairsOptions, context: RunContext | None = None) -> None:
         super().__init__(options, context)
@@ -160,6 +168,31 @@ class Pairs(Stage[PairsOptions, PairsReport]):
         ]
         self._pairing: Pairing | None = None
         self._conversations = 0
+
+    def reset(self) -> None:
+        self._pairing = None
+        self._conversations = 0
+        for strategy in self.strategies:
+            strategy.reset()
+
+    def links(self, frame: pl.DataFrame) -> list[list[str]]:
+        """A row's group and its prompt cluster (or exact prompt): every row a pair or the
+        ``max_per_prompt`` limit may join it with shares one of these, directly or not."""
+        links = []
+        for side in read_sides(frame):
+            if side.prompt and side.reply:
+                links.append(
+                    ["\x1f".join(group_key(side)), f"cluster\x1f{side.prompt_cluster or side.prompt_key}"]
+                )
+            else:  # paired with nothing: a part of its own
+                links.append([f"alone\x1f{side.source}\x1f{side.id}"])
+        return links
+
+    def final_report(self, merged: PairsReport | None, kept: pl.LazyFrame) -> PairsReport | None:
+        if merged is None:
+            return None
+        scores = kept.select("strategy", "score_chosen", "score_rejected").collect()
+        return merged.model_copy(update={"score_margins": margin_distribution(scores.iter_rows()) or None})
 
     def estimate(self, frame: pl.DataFrame) -> PairingEstimate:
         """Whether the strategies could pair anything in ``frame``, without pairing (for an early stop)."""
@@ -177,6 +210,12 @@ class Pairs(Stage[PairsOptions, PairsReport]):
         self._pairing = pairing
         self._conversations = frame.height
         kept = _pairs_frame(pairing.pairs, frame, self._judges())
+        if ROW in frame.columns:  # a batch of the executor's: the order over every batch
+            rows = frame[ROW]
+            kept = kept.with_columns(
+                _order_row=pl.Series([rows[pair.order[0]] for pair in pairing.pairs], dtype=pl.Int64),
+                _order_number=pl.Series([pair.order[1] for pair in pairing.pairs], dtype=pl.Int64),
+            )
         reasons = [pairing.left_out.get(index, (None, None)) for index in range(frame.height)]
         judged = frame.with_columns(
             reason=pl.Series([reason for reason, _ in reasons], dtype=pl.String),
