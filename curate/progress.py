@@ -48,10 +48,11 @@ class PlainReporter:
         self.interval = interval
         self._task = ""
         self._rows = 0
+        self._total: int | None = None
         self._started = self._shown = 0.0
 
     def start(self, task: str, total: int | None) -> None:
-        self._task, self._rows = task, 0
+        self._task, self._rows, self._total = task, 0, total
         self._started = self._shown = time.monotonic()
         of = f" of {total:,}" if total is not None else ""
         self._line(f"{task}: started{of}")
@@ -61,7 +62,12 @@ class PlainReporter:
         now = time.monotonic()
         if now - self._shown >= self.interval:
             self._shown = now
-            self._line(f"{self._task}: {self._rows:,} so far, {self._rate(now):,.0f}/s")
+            rate = self._rate(now)
+            left = ""
+            if self._total is not None and rate > 0 and self._total >= self._rows:
+                left = f", about {_duration((self._total - self._rows) / rate)} left"
+            of = f" of {self._total:,}" if self._total is not None else " so far"
+            self._line(f"{self._task}: {self._rows:,}{of}, {rate:,.0f}/s{left}")
 
     def finish(self) -> None:
         now = time.monotonic()
@@ -79,6 +85,15 @@ class PlainReporter:
     @staticmethod
     def _line(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``3.5 h``: an estimate, so coarse."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def reporter_for_stderr() -> Reporter:
@@ -104,6 +119,7 @@ class RichReporter:
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         self.console = _console()
@@ -112,7 +128,9 @@ class RichReporter:
             TextColumn("{task.description:<14}"),
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=self.console,
             transient=False,
         )
@@ -121,11 +139,14 @@ class RichReporter:
     def start(self, task: str, total: int | None) -> None:
         if self._task is None:
             self._progress.start()
-        self._task = self._progress.add_task(task, total=total)
+        self._task = self._progress.add_task(task, total=total, rate="")
 
     def advance(self, rows: int) -> None:
         if self._task is not None:
-            self._progress.advance(self._task, rows)  # type: ignore[arg-type]
+            task: Any = self._task
+            self._progress.advance(task, rows)
+            speed = self._progress.tasks[-1].speed
+            self._progress.update(task, rate=f"{speed:,.0f}/s" if speed else "")
 
     def finish(self) -> None:
         if self._task is not None:

@@ -123,10 +123,7 @@ class ShardRows:
         self.work = work
         self.step = step
         self.shards = shards
-        heights = [
-            pl.scan_parquet(work.step(step) / f"{shard}.kept.parquet").select(pl.len()).collect().item()
-            for shard in shards
-        ]
+        heights = [work.rows(step, shard) for shard in shards]
         self.offsets = np.zeros(len(shards) + 1, dtype=np.int64)
         np.cumsum(heights, out=self.offsets[1:])
         self._cached: tuple[int, pl.DataFrame] | None = None

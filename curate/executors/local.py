@@ -125,6 +125,7 @@ class LocalExecutor:
     def _read_step(self, step: Step) -> list[InputRecord]:
         records = []
         with self._runner(step) as runner:
+            runner.prepare(self.reporter)
             for number, spec in enumerate(self.config.inputs):
                 if self.limit is not None:
                     spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
@@ -156,8 +157,9 @@ class LocalExecutor:
 
     def _record_step(self, step: Step, previous: list[str]) -> None:
         source = self.steps[step.number - 2].key
-        self.reporter.start("+".join(step.names), None)
         with self._runner(step) as runner:
+            runner.prepare(self.reporter)
+            self.reporter.start("+".join(step.names), sum(self.work.rows(source, key) for key in previous))
             for number, frame in enumerate(self._reshard(source, previous)):
                 key = f"{number:05d}"
                 self.reporter.advance(frame.height)

@@ -27,6 +27,7 @@ from curate.executors.steps import run_stages
 from curate.executors.workdir import WorkFolder
 from curate.options import StageOptions
 from curate.processes import exit_with
+from curate.progress import Reporter
 from curate.stages.base import RunContext, Stage
 
 IN_FLIGHT_PER_WORKER = 2
@@ -52,6 +53,20 @@ class ShardRunner:
         self._pool: ProcessPoolExecutor | None = None
         self._pending: dict[Future[None], tuple[str, int]] = {}
         self._submitted = 0
+
+    def prepare(self, reporter: Reporter) -> None:
+        """Set the step's stages up here, for its first shard: models that take a while to load
+        show as a step of their own instead of a bar that stays at zero."""
+        if self._set_up:
+            return
+        slow = [f"{stage.name}: {stage.loads}" for _, stage in self.stages if stage.loads]
+        if slow:
+            reporter.start(f"loading {'; '.join(slow)}", None)
+        for _, stage in self.stages:
+            stage.setup()
+        self._set_up = True
+        if slow:
+            reporter.finish()
 
     def submit(
         self, shard: str, frame: pl.DataFrame, parts: dict[str, pl.DataFrame], facts: dict[str, Any]

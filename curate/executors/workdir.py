@@ -190,6 +190,11 @@ class WorkFolder:
     def frame(self, step: str, shard: str, part: str) -> pl.DataFrame:
         return pl.read_parquet(self.path_of(step, shard, part))
 
+    def rows(self, step: str, shard: str, part: str = "kept") -> int:
+        """How many rows one part of a shard holds (from the file's metadata)."""
+        count: int = pl.scan_parquet(self.path_of(step, shard, part)).select(pl.len()).collect().item()
+        return count
+
     def path_of(self, step: str, shard: str, part: str) -> Path:
         """The file of one part (``kept``, ``rejects-<stage>``...) of a shard."""
         return self.step(step) / f"{shard}.{part}.parquet"

@@ -95,6 +95,8 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
     stage may then pair groups that had one reply when read."""
     produces: ClassVar[Kind | None] = None
     """The kind of rows the stage emits; ``None`` means the kind it was given."""
+    loads: ClassVar[str | None] = None
+    """What ``setup`` loads that takes a while (``"the spaCy model"``), shown as a step of its own."""
 
     def __init__(self, options: OptionsT, context: RunContext | None = None) -> None:
         self.options = options

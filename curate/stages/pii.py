@@ -232,6 +232,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
     Options = PiiOptions
     Report = PiiReport
     reasons = ("pii", "source_redacted")
+    loads = "presidio and the spaCy model"
 
     def __init__(self, options: PiiOptions, context: Any = None) -> None:
         super().__init__(options, context)
