@@ -15,6 +15,7 @@ number from 1, so a read reject names where it was without pretending to be a fi
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -102,12 +103,21 @@ class InMemory:
         """The items of a list, as JSON Lines records are read."""
         for line, value in enumerate(values, start=1):
             try:
-                text = _json(value, JSON_OPTIONS)
-            except TypeError as exc:  # orjson.JSONEncodeError too: a number beyond 64 bits, a cycle
-                yield RawRecord(label, line, None, reason="invalid_json", detail=f"not JSON: {exc}")
+                text = _json_line(value)
+            except (TypeError, ValueError, RecursionError) as exc:
+                detail = f"cannot be written as JSON ({type(exc).__name__})"
+                yield RawRecord(label, line, None, reason="invalid_json", detail=detail)
                 continue
             self._digest.update(text + b"\n")
             yield _parse_line(text, label, line, max_bytes)
+
+
+def _json_line(value: Any) -> bytes:
+    """``value`` as one line of JSON: orjson's, else (a number beyond 64 bits) the standard library's."""
+    try:
+        return _json(value, JSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, default=str, ensure_ascii=False).encode()
 
 
 def _json(value: Any, options: int) -> bytes:
