@@ -424,3 +424,17 @@ def test_a_config_and_objects_are_not_both_taken(tmp_path: Path) -> None:
     )
     with pytest.raises(TypeError, match="not both"):
         curate.Pipeline(config.config, stages=[Normalize()])
+
+
+def test_the_readme_shows_a_pipeline_of_objects_next_to_the_file_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## From Python", 1)[1].split("<table>", 1)[1].split("</table>", 1)[0]
+    python = table.split("```python\n", 1)[1].split("```", 1)[0]
+    expected = table.split("```yaml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    jsonl(RECORDS, tmp_path)
+    scope: dict[str, Any] = {}
+    exec(python, scope)
+    assert scope["pipeline"].to_yaml() == expected
