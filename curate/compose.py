@@ -164,7 +164,15 @@ def _stage_yaml(stage: Any) -> str:
 
 
 def _dump(value: Any, flow: bool | None = False, width: int = 100) -> str:
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=width)
+    """``value`` as YAML, non-ASCII text as it is, unless that would not read back the same
+    (PyYAML writes a NEL character raw, and reads it back as a line break): then escaped."""
+    for readable in (True, False):
+        text = yaml.safe_dump(
+            value, sort_keys=False, allow_unicode=readable, default_flow_style=flow, width=width
+        )
+        if yaml.safe_load(text) == value:
+            break
+    return text
 
 
 def _indent(text: str) -> str:
