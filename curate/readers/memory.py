@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -151,8 +151,3 @@ def _arrow(table: Any, kind: str) -> Any:
             " as a list of dicts instead"
         ) from None
     return table
-
-
-def describe(data: Mapping[str, InMemory]) -> dict[str, str]:
-    """Input name -> the kind of data it holds, for messages and the pipeline file's note."""
-    return {name: source.kind for name, source in data.items()}
