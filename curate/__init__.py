@@ -2,6 +2,14 @@
 
 >>> import curate
 >>> result = curate.Pipeline.from_yaml("pipelines/demo.yaml").run(write=False)  # doctest: +SKIP
+
+or, from objects and records already in memory:
+
+>>> from curate.stages import Dedup, Normalize, Pairs                            # doctest: +SKIP
+>>> stages = [Normalize(), Dedup(threshold=0.8), Pairs(strategies=["battle"])]  # doctest: +SKIP
+>>> pipeline = curate.Pipeline(stages=stages)                                   # doctest: +SKIP
+>>> result = pipeline.run(data=dataset, format="arena", license="CC-BY-4.0")    # doctest: +SKIP
+>>> print(pipeline.to_yaml())                                                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 # Registration order matters only in that readers and stages must be imported before a
 # pipeline file is validated against them.
 from curate import readers, stages  # noqa: F401
-from curate.config import InputConfig, OutputConfig, PipelineConfig, load_pipeline
+from curate.config import DataInput, InputConfig, OutputConfig, PipelineConfig, load_pipeline
 from curate.errors import (
     ConfigError,
     CurateError,
@@ -22,11 +30,12 @@ from curate.readers.base import Reader, register_reader
 from curate.readers.load import read
 from curate.result import RunResult, StageStats
 from curate.runner import Pipeline, run
-from curate.stages.base import FilterStage, Stage, StageOutput, register
+from curate.stages.base import FilterStage, Stage, StageOutput, StageResult, register
 
 __all__ = [
     "ConfigError",
     "CurateError",
+    "DataInput",
     "FilterStage",
     "InputConfig",
     "InputError",
@@ -40,6 +49,7 @@ __all__ = [
     "Stage",
     "StageError",
     "StageOutput",
+    "StageResult",
     "StageStats",
     "load_pipeline",
     "read",

@@ -96,6 +96,27 @@ class InputConfig(StrictModel):
         return self
 
 
+class DataInput(InputConfig):
+    """An input whose records are held in memory, given in Python: every setting of a file
+    input but ``path``.
+
+    ``data`` names what holds the records (``datasets.Dataset``, ``polars.DataFrame``, ...,
+    ``list``); the records stay with the ``Pipeline`` that was given them, so this model (in
+    the run's context, in the manifest's ``config``) never carries them. A pipeline file cannot
+    declare one.
+    """
+
+    path: str = Field("", exclude=True, description="Empty: the records are in memory.")
+    data: str = Field(description="What holds the records, e.g. `datasets.Dataset`.")
+
+    @field_validator("path")
+    @classmethod
+    def _path_exists(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            raise ValueError("an input held in memory has no path")
+        return value
+
+
 class OutputConfig(StrictModel):
     """Where and how the result is written."""
 

@@ -111,13 +111,25 @@ class InputFile(Record):
     error: str | None = Field(None, description="Why the file could not be opened.")
 
 
+class InputData(Record):
+    """Records an input held in memory (given in Python) instead of files."""
+
+    type: str = Field(description="What held them: `datasets.Dataset`, `polars.DataFrame`, `list`, ...")
+    sha256: str = Field(description="SHA-256 of the records read, each as JSON text followed by a newline.")
+
+
 class InputRecord(Record):
     """What one input gave: records read, rows out, records that could not be read."""
+
+    optional_keys = frozenset({"data"})
 
     name: str = Field(description="The input's name; the rows' `source`.")
     format: str = Field(description="The source format read.")
     format_detected: bool = Field(description="Whether `format: auto` chose it.")
     files: list[InputFile] = Field(description="Every file read, in reading order.")
+    data: InputData | None = Field(
+        None, description="Set when the records were held in memory: then `files` is empty."
+    )
     records: int = Field(description="Records read.")
     rows: int = Field(description="Conversation rows made from them.")
     rejected: int = Field(description="Records that could not be read (see `rejects/read.parquet`).")

@@ -13,21 +13,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from curate import registry
-from curate.config import PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
+from curate.config import DataInput, OutputConfig, PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.errors import InputError
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
 from curate.progress import QuietReporter, Reporter, reporter_for_stderr
 from curate.readers.load import input_files
+from curate.readers.memory import InMemory
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
 from curate.writers.lock import OutputLock
 from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
+from curate.yaml_source import load_yaml
 
 
 @dataclass(frozen=True)
@@ -43,29 +48,150 @@ class _Settings:
 
 
 class Pipeline:
-    """A validated pipeline, ready to run.
+    """A validated pipeline, ready to run: from a pipeline file, or from objects.
 
     >>> pipeline = Pipeline.from_yaml("pipelines/demo.yaml")  # doctest: +SKIP
     >>> result = pipeline.run(write=False)                   # doctest: +SKIP
     >>> result.funnel()                                       # doctest: +SKIP
+
+    Built in Python, the stages are objects (or a pipeline file's entries), the inputs are a
+    pipeline file's input entries (``{"name": ..., "path": ...}``, or ``"data": records`` held
+    in memory instead of a path), and ``output`` is a folder or a file's ``output`` mapping.
+    It is validated as a file is (``ConfigError``, each problem named as ``Pipeline():
+    stages[1].dedup.threshold: ...``); relative paths start at ``base_dir`` (the current
+    folder by default), as a file's start at its folder:
+
+    >>> from curate.stages import Dedup, Normalize                      # doctest: +SKIP
+    >>> pipeline = Pipeline(stages=[Normalize(), Dedup(threshold=0.8)])  # doctest: +SKIP
+    >>> result = pipeline.run(data=dataset, license="CC-BY-4.0", write=False)  # doctest: +SKIP
+    >>> Pipeline.from_yaml(pipeline.to_yaml()) == pipeline               # doctest: +SKIP
+    True
     """
 
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        *,
+        stages: Sequence[StageEntry] = (),
+        inputs: Sequence[InputEntry] = (),
+        output: str | os.PathLike[str] | OutputConfig | Mapping[str, Any] | None = None,
+        name: str = "pipeline",
+        description: str | None = None,
+        seed: int = 0,
+        base_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.data: dict[str, InMemory] = {}
+        """The records of the inputs held in memory, by input name."""
+        if config is None:
+            composed = compose(
+                name=name,
+                description=description,
+                seed=seed,
+                stages=stages,
+                inputs=inputs,
+                output=output,
+                base_dir=base_dir,
+            )
+            config, self.data = composed.config, composed.data
+        elif stages or inputs or output is not None or base_dir is not None:
+            raise TypeError("Pipeline() takes a PipelineConfig, or stages, inputs and output: not both")
         self.config = config
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Pipeline:
-        """Load and validate a pipeline file (``ConfigError`` names every problem)."""
-        return cls(load_pipeline(path))
+    def from_yaml(cls, source: str | Path, *, base_dir: str | Path | None = None) -> Pipeline:
+        """Load and validate a pipeline file (``ConfigError`` names every problem).
+
+        ``source`` is the file's path, or its text (a string holding a newline, as ``to_yaml``
+        returns), whose relative paths start at ``base_dir`` (the current folder by default).
+        """
+        if isinstance(source, str) and "\n" in source:
+            return cls(parse_pipeline(load_yaml(source), base=Path(base_dir) if base_dir else None))
+        return cls(load_pipeline(source))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base_dir: str | Path | None = None) -> Pipeline:
         """Validate a pipeline given as a dict; relative paths resolve against ``base_dir``."""
         return cls(parse_pipeline(data, base=Path(base_dir) if base_dir else None))
 
+    def to_yaml(self, *, data_paths: Mapping[str, str | os.PathLike[str]] | None = None) -> str:
+        """The pipeline file of this pipeline: ``Pipeline.from_yaml(text)`` validates it to an
+        equal pipeline (with relative paths taken from the same folder).
+
+        A pipeline loaded from a file gives the file's text. An input held in memory is
+        written as a comment naming what held it, since a file cannot hold records; once they
+        are saved to a file, ``data_paths`` (input name -> path) writes the input with it.
+        """
+        if data_paths:
+            return render(self.config.raw, data_paths)
+        return self.config.text
+
+    def with_data(
+        self,
+        data: object,
+        *,
+        source: str = "data",
+        format: str | None = None,
+        license: str | None = None,
+        consent: str | None = None,
+        dataset: str | None = None,
+    ) -> Pipeline:
+        """This pipeline with ``data`` (records in memory) as its one input, named ``source``.
+
+        When the pipeline declares an input named ``source``, its settings (format, license,
+        consent, ...) apply to ``data`` unless given here; other inputs are not read.
+        """
+        raw = self.config.raw
+        declared = [entry for entry in raw.get("inputs") or [] if entry.get("name") == source]
+        settings = {key: value for key, value in (declared or [{}])[0].items() if key not in ("path", "data")}
+        given = {"format": format, "license": license, "consent": consent, "dataset": dataset}
+        settings.update({"name": source, **{key: value for key, value in given.items() if value is not None}})
+        entry, held = data_input(data, settings, "run()", self.config.base_dir)
+        pipeline = Pipeline.__new__(Pipeline)
+        composed = validate({**raw, "inputs": [entry]}, {source: held}, self.config.base_dir)
+        pipeline.config, pipeline.data = composed.config, composed.data
+        return pipeline
+
+    def __eq__(self, other: object) -> bool:
+        """Pipelines are equal when they say the same (name, inputs, stages and their options,
+        output, the folder their relative paths start at) and hold the same records in memory."""
+        if not isinstance(other, Pipeline):
+            return NotImplemented
+        return self._says() == other._says()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _says(self) -> tuple[Any, ...]:
+        config = self.config
+        held = {name: id(source.data) for name, source in self.data.items()}
+        return (
+            config.name,
+            config.description,
+            config.seed,
+            config.inputs,
+            config.stages,
+            config.output,
+            config.base_dir,
+            held,
+        )
+
+    def __repr__(self) -> str:
+        config = self.config
+        stages = ", ".join(spec.name for spec in config.stages) or "no stage"
+        inputs = ", ".join(
+            f"{spec.name} ({spec.data})" if isinstance(spec, DataInput) else spec.name
+            for spec in config.inputs
+        )
+        return f"<Pipeline {config.name!r}: {inputs or 'no input'} -> {stages}>"
+
     def run(
         self,
+        data: object = None,
         *,
+        format: str | None = None,
+        source: str = "data",
+        license: str | None = None,
+        consent: str | None = None,
+        dataset: str | None = None,
         write: bool = True,
         output_dir: str | Path | None = None,
         strict: bool = False,
@@ -93,7 +219,42 @@ class Pipeline:
         was killed from them, ``restart=True`` discards them. ``limit`` reads at most that many
         records of each input (a sample run, which ``publish`` refuses). A run whose ``pairs``
         stage could pair nothing from the rows read stops before the slow stages, unless ``force``.
+
+        ``data`` runs the pipeline on records held in memory instead of its inputs: a polars or
+        pandas DataFrame, a ``datasets`` ``Dataset``, ``DatasetDict`` or ``IterableDataset``, an
+        Arrow table or a list of dicts, in any source ``format`` (``auto`` by default), read as
+        the same records in a file would be (``with_data`` says how ``source`` and the other
+        settings apply). Such a run cannot be resumed.
         """
+        if data is not None:
+            pipeline = self.with_data(
+                data, source=source, format=format, license=license, consent=consent, dataset=dataset
+            )
+            return pipeline.run(
+                write=write,
+                output_dir=output_dir,
+                strict=strict,
+                quiet=quiet,
+                reporter=reporter,
+                workers=workers,
+                shard_rows=shard_rows,
+                overwrite=overwrite,
+                resume=resume,
+                restart=restart,
+                work_dir=work_dir,
+                keep_work=keep_work,
+                limit=limit,
+                force=force,
+            )
+        if not self.config.inputs:
+            raise InputError(
+                "the pipeline has no input: give data=... to run(), or inputs=[...] to Pipeline()"
+            )
+        if resume and self.data:
+            raise InputError(
+                "a run on records held in memory cannot be resumed: nothing says they are the ones it"
+                " started on; run it again (restart=True discards the earlier run's work)"
+            )
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
         settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force)
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
@@ -128,12 +289,15 @@ class Pipeline:
             workers=settings.workers or max(1, min(os.cpu_count() or 1, 8)),
         )
         stages = [_build(spec, context) for spec in config.stages]
-        fingerprints = {spec.name: input_files(spec, config.base_dir) for spec in config.inputs}
+        fingerprints = {
+            spec.name: [] if isinstance(spec, DataInput) else input_files(spec, config.base_dir)
+            for spec in config.inputs
+        }
         key = RunKey(
             curate_version=package_versions().get("curate", "unknown"),
             config_hash=config.config_hash,
             inputs=tuple(
-                (name, tuple((str(file["path"]), file["sha256"]) for file in files))
+                (name, tuple((str(file["path"]), file["sha256"]) for file in files) or _held(name, self.data))
                 for name, files in fingerprints.items()
             ),
             shard_rows=settings.shard_rows,
@@ -154,6 +318,7 @@ class Pipeline:
             workers=context.workers,
             limit=settings.limit,
             force=settings.force,
+            data=self.data,
         )
         execution = executor.run()
         output = executor.frames(execution.output)
@@ -203,11 +368,20 @@ def _write(result: RunResult, target: Path, stages: list[Stage[Any]]) -> None:
     )
 
 
+def _held(name: str, data: Mapping[str, InMemory]) -> tuple[tuple[str, str | None], ...]:
+    """An input held in memory in the run's key: what held it, and no fingerprint."""
+    return ((f"<{data[name].kind}>", None),) if name in data else ()
+
+
 def _read_by(config: PipelineConfig) -> list[Protected]:
     """The pipeline file, the inputs and the files stage options name: the output must spare them."""
     return protected_folders(
         config.file,
-        [(spec.name, spec.path, config.base_dir) for spec in config.inputs],
+        [
+            (spec.name, spec.path, config.base_dir)
+            for spec in config.inputs
+            if not isinstance(spec, DataInput)
+        ],
         [path for spec in config.stages for path in paths_in(spec.options)],
     )
 

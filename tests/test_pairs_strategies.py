@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from curate.errors import ConfigError
 from curate.pairing import STRATEGIES
 from curate.stages.pairs import Pairs, StrategyName
 from tests.helpers import conversation, frame
@@ -405,7 +406,7 @@ def test_given_ties_say_why(scores: tuple[float, float], options: dict[str, Any]
 
 
 def test_given_options_need_the_strategy() -> None:
-    with pytest.raises(ValueError, match="options given for given but `strategies` does not list it"):
+    with pytest.raises(ConfigError, match="options given for given but `strategies` does not list it"):
         Pairs.from_options(strategies=["battle"], given={"min_margin": 1})
 
 

@@ -14,7 +14,7 @@ from curate.stages import language as language_module
 from curate.stages.base import RunContext
 from curate.stages.language import Language, LanguageOptions
 from curate.text.langid import Detector, letter_weight, prepare
-from tests.helpers import conversation, figures, frame, load_sentences
+from tests.helpers import conversation, frame, load_sentences
 
 U, A, S = "user", "assistant", "system"
 FRENCH = "Bonjour, pourriez-vous m'écrire un petit poème sur la mer et le ciel ?"
@@ -110,12 +110,11 @@ def test_rejected_rows_carry_the_language_too() -> None:
 
 def test_report_counts_languages_and_judges_each_text_once() -> None:
     stage = Language.from_options()
-    rows = [
-        conversation(f"c{i}", (U, text), (A, "ok")) for i, text in enumerate([ENGLISH, FRENCH, ENGLISH, "hi"])
-    ]
-    stage(frame(*rows))
-    stage(frame(*rows[:2]))
-    assert figures(stage) == {
+    texts = [ENGLISH, FRENCH, ENGLISH, "hi", ENGLISH, FRENCH]
+    rows = [conversation(f"c{i}", (U, text), (A, "ok")) for i, text in enumerate(texts)]
+    report = stage(frame(*rows)).report
+    assert report is not None
+    assert report.model_dump(exclude_none=True) == {
         "languages": {"en": 3, "fr": 2, "und": 1},
         "cache_hits": 3,
         "texts_detected": 2,

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curate import schema
+from curate.errors import ConfigError
 from curate.splitting.clusters import choose_test, components
 from curate.stages.split import Split
 from tests.helpers import conversation, figures, frame
@@ -136,5 +137,5 @@ def test_choose_test_gets_as_close_as_cluster_sizes_allow() -> None:
     [(0, "at least 1"), (1.0, "between 0 and 1"), (-0.5, "between 0 and 1"), ("many", "valid number")],
 )
 def test_invalid_test_size(test_size: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         Split.from_options(test_size=test_size)

@@ -25,6 +25,16 @@ def provenance_section(source: CardSource) -> str:
         for item in manifest.inputs
         for f in item.files
     ]
+    held = [
+        (code(item.name), code(item.data.type), code(item.data.sha256))
+        for item in manifest.inputs
+        if item.data
+    ]
+    in_memory = [
+        "Inputs held in memory, given in Python rather than as files (SHA-256 of their records,"
+        " each as JSON text followed by a newline):",
+        table(["input", "held in", "sha256"], held, align="lll"),
+    ]
     versions = sorted(manifest.versions.items())
     return "\n\n".join(
         [
@@ -40,6 +50,7 @@ def provenance_section(source: CardSource) -> str:
             ),
             "Input files (SHA-256 of their bytes):",
             table(["input", "file", "bytes", "sha256"], files, align="llrl"),
+            *(in_memory if held else []),
             "Software versions:",
             table(["package", "version"], versions, align="ll"),
         ]

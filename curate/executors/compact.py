@@ -20,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from curate.executors.steps import Step, shard_facts, tagged
+from curate.executors.steps import Step, shard_facts
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
-from curate.stages.base import CompactStage
+from curate.stages.base import CompactStage, tagged
 
 Shards = Callable[[], Iterator[pl.DataFrame]]
 """The step's input, a shard at a time, the same shards in the same order at each call."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -31,7 +31,8 @@ from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
-from curate.record import InputFile, InputRecord, StageStats
+from curate.readers.memory import InMemory
+from curate.record import InputData, InputFile, InputRecord, StageStats
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 DEFAULT_SHARD_ROWS = 5_000
@@ -52,7 +53,11 @@ class Execution:
 
 
 class LocalExecutor:
-    """Runs ``stages`` (built from ``config``) over shards, checkpointed in ``work``."""
+    """Runs ``stages`` (built from ``config``) over shards, checkpointed in ``work``.
+
+    ``data`` holds the records of the inputs given in memory, by input name; the others are
+    read from their files.
+    """
 
     def __init__(
         self,
@@ -68,6 +73,7 @@ class LocalExecutor:
         limit: int | None = None,
         force: bool = False,
         batch_rows: int | None = None,
+        data: Mapping[str, InMemory] | None = None,
     ) -> None:
         self.config = config
         self.stages = list(stages)
@@ -80,6 +86,7 @@ class LocalExecutor:
         self.limit = limit
         self.force = force
         self.batch_rows = batch_rows
+        self.data = dict(data or {})
         self.steps = plan(self.stages)
 
     def run(self) -> Execution:
@@ -129,7 +136,9 @@ class LocalExecutor:
             for number, spec in enumerate(self.config.inputs):
                 if self.limit is not None:
                     spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
-                stream = InputStream(spec, self.config.base_dir, strict=self.context.strict)
+                stream = InputStream(
+                    spec, self.config.base_dir, strict=self.context.strict, data=self.data.get(spec.name)
+                )
                 self.reporter.start(f"read {spec.name}", None)
                 for shard, seconds in _timed(stream.shards(self.shard_rows)):
                     key = f"{number:02d}-{shard.number:05d}"
@@ -311,6 +320,7 @@ class LocalExecutor:
             reasons=reasons,
             license=stream.license,
             consent=spec.consent,
+            data=InputData(type=stream.data.kind, sha256=stream.data.sha256) if stream.data else None,
         )
 
 

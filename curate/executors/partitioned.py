@@ -25,11 +25,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from curate.executors.steps import Step, shard_facts, stage_stats, tagged
+from curate.executors.steps import Step, shard_facts, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.splitting.clusters import components
-from curate.stages.base import ROW, PartitionedStage
+from curate.stages.base import ROW, PartitionedStage, tagged
 
 BATCH_ROWS: Final = 20_000
 """Rows a batch of parts aims at: what ``process`` holds at once, with its Python objects."""

@@ -17,9 +17,8 @@ from typing import Any
 import polars as pl
 
 from curate import schema
-from curate.errors import StageError
 from curate.record import StageStats, merge_reports
-from curate.stages.base import Stage, StageOutput
+from curate.stages.base import Stage, StageOutput, check, checked_report, tagged
 
 
 @dataclass(frozen=True)
@@ -109,41 +108,10 @@ def shard_facts(
     }
 
 
-def check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:
-    """A stage must account for every row and give only the reasons it declared."""
-    accounted = (
-        output.consumed if output.consumed is not None else output.kept.height
-    ) + output.rejected.height
-    if accounted != frame.height:
-        raise StageError(
-            f"stage {stage.name!r} lost rows: {frame.height} in, "
-            f"{output.kept.height} kept, {output.rejected.height} rejected"
-        )
-    if "reason" not in output.rejected.columns or output.rejected["reason"].null_count():
-        raise StageError(f"stage {stage.name!r} rejected rows without a reason")
-    codes = set(output.rejected["reason"].str.split(":").list.first().unique().to_list())
-    undeclared = codes - set(stage.reasons)
-    if undeclared:
-        raise StageError(f"stage {stage.name!r} gave undeclared reasons: {', '.join(sorted(undeclared))}")
-
-
-def tagged(rejected: pl.DataFrame, stage: str) -> pl.DataFrame:
-    """Rejected rows with their ``stage``, and ``stage``, ``reason``, ``detail`` last."""
-    columns = [c for c in rejected.columns if c not in ("reason", "detail")]
-    return rejected.with_columns(stage=pl.lit(stage)).select([*columns, "stage", "reason", "detail"])
-
-
 def report_of(stage: Stage[Any]) -> dict[str, Any] | None:
     """The stage's report as the manifest stores it; it must be the ``Report`` the stage declares."""
-    report = stage.report()
-    if report is None:
-        return None
-    if stage.Report is None or not isinstance(report, stage.Report):
-        declared = stage.Report.__name__ if stage.Report else "none (Report is not set)"
-        raise StageError(
-            f"stage {stage.name!r} reported a {type(report).__name__}; its declared Report is {declared}"
-        )
-    return report.model_dump()
+    report = checked_report(stage)
+    return None if report is None else report.model_dump()
 
 
 def stage_stats(stage: Stage[Any], shards: Sequence[dict[str, Any]]) -> StageStats:

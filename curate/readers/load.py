@@ -21,6 +21,7 @@ from curate.licensing import resolve_input_license
 from curate.readers.base import Origin, RecordError
 from curate.readers.discovery import files_of
 from curate.readers.files import RawRecord, iter_raw_records
+from curate.readers.memory import InMemory
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -53,7 +54,7 @@ class InputRead:
 
 
 def read(
-    path: str | Path,
+    path: str | os.PathLike[str] | object,
     format: str = "auto",
     *,
     name: str = "input",
@@ -61,6 +62,10 @@ def read(
     **settings: Any,
 ) -> InputRead:
     """Read a file, glob or folder as a pipeline input would, from a notebook or a script.
+
+    ``path`` may also be records held in memory: a polars or pandas DataFrame, a
+    ``datasets.Dataset`` (``DatasetDict``, ``IterableDataset``), an Arrow table or a list of
+    dicts, read as the same records in a file are (``curate.readers.memory``).
 
     ``settings`` are the other keys of a pipeline input (``license``, ``consent``,
     ``options``, ``limit``, ``max_record_bytes``...); relative paths are taken from the
@@ -71,11 +76,17 @@ def read(
 
     >>> read("data/sharegpt.json", "sharegpt", license="CC-BY-4.0").frame  # doctest: +SKIP
     """
-    from curate.config import InputConfig  # the pipeline file's models sit above the readers
+    from curate.config import DataInput, InputConfig  # the pipeline file's models sit above the readers
     from curate.config_issues import validated
 
-    arguments = {"name": name, "path": str(path), "format": format, **settings}
-    spec = validated(InputConfig, arguments, "read()", context={"base_dir": Path.cwd()})
+    context = {"base_dir": Path.cwd()}
+    if not isinstance(path, str | os.PathLike):
+        data = InMemory(path)
+        arguments = {"name": name, "data": data.kind, "format": format, **settings}
+        memory = validated(DataInput, arguments, "read()", context=context)
+        return read_input(memory, Path.cwd(), strict=strict, data=data)
+    arguments = {"name": name, "path": os.fspath(path), "format": format, **settings}
+    spec = validated(InputConfig, arguments, "read()", context=context)
     return read_input(spec, Path.cwd(), strict=strict)
 
 
@@ -85,12 +96,14 @@ def read_input(
     *,
     strict: bool = False,
     on_records: Callable[[int], None] | None = None,
+    data: InMemory | None = None,
 ) -> InputRead:
-    """Read every file of ``spec`` into one frame; bad records go to the rejects unless ``strict``.
+    """Read every file of ``spec`` (or the records of ``data``) into one frame; bad records go
+    to the rejects unless ``strict``.
 
     Reader options the format refuses raise ``ConfigError`` naming the input and the option.
     """
-    stream = InputStream(spec, base_dir, strict=strict, on_records=on_records)
+    stream = InputStream(spec, base_dir, strict=strict, on_records=on_records, data=data)
     shards = list(stream.shards(shard_rows=None))
     frames = [shard.frame for shard in shards]
     return InputRead(
@@ -122,6 +135,9 @@ class InputShard:
 class InputStream:
     """One input read as a sequence of shards, in file order, so no input is ever held whole.
 
+    ``data`` reads records held in memory (``curate.readers.memory``) instead of the files of
+    ``spec.path``; everything after the raw records is the same for both.
+
     The shards are the same on every run of the same files and ``shard_rows``: a resumed run
     can skip the ones it finished. ``records``, ``format`` and ``license`` are final once
     ``shards`` is exhausted.
@@ -134,13 +150,15 @@ class InputStream:
         *,
         strict: bool = False,
         on_records: Callable[[int], None] | None = None,
+        data: InMemory | None = None,
     ) -> None:
         self.spec = spec
         self.base_dir = base_dir
         self.strict = strict
         self.on_records = on_records
-        self.paths = files_of(spec.path, base_dir)
-        if not self.paths:
+        self.data = data
+        self.paths = files_of(spec.path, base_dir) if data is None else []
+        if data is None and not self.paths:
             raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
         self.labels = {path: _label(path, base_dir) for path in self.paths}
         self.records = 0
@@ -149,7 +167,7 @@ class InputStream:
         self.license = resolve_input_license(spec)
 
     def fingerprints(self) -> list[dict[str, Any]]:
-        """Size and SHA-256 of every file of the input, in reading order."""
+        """Size and SHA-256 of every file of the input, in reading order (none for data in memory)."""
         return [fingerprint(path, self.labels[path]) for path in self.paths]
 
     def shards(self, shard_rows: int | None) -> Iterator[InputShard]:
@@ -157,7 +175,11 @@ class InputStream:
         from curate.config_issues import validated
 
         spec = self.spec
-        raws = _records(self.paths, self.labels, spec)
+        raws = (
+            _records(self.paths, self.labels, spec)
+            if self.data is None
+            else itertools.islice(self.data.records(spec.max_record_bytes), spec.limit)
+        )
         if spec.format == "auto":
             from curate.readers.auto import detect_format
 

@@ -4,11 +4,20 @@
 other module is one stage: its options, its report, its one method and its card section.
 Stages may import the mechanics packages (``text``, ``dedup``, ``pii``, ``pairing``,
 ``splitting``, ``decontamination``, ``licensing``), ``record``, ``markdown``, ``schema``,
-``errors``, ``registry`` and ``options``; never the runner, the executors, the writers, the
+``errors``, ``registry``, ``options`` and ``config_issues`` (options given as keywords are
+validated as a pipeline file's are); never the runner, the executors, the writers, the
 card or the CLI.
 """
 
-from curate.stages.base import FilterStage, RunContext, Stage, StageOutput, register, split_by_reason
+from curate.stages.base import (
+    FilterStage,
+    RunContext,
+    Stage,
+    StageOutput,
+    StageResult,
+    register,
+    split_by_reason,
+)
 from curate.stages.consent import Consent
 from curate.stages.decontaminate import Decontaminate
 from curate.stages.dedup import Dedup
@@ -37,6 +46,7 @@ __all__ = [
     "Split",
     "Stage",
     "StageOutput",
+    "StageResult",
     "register",
     "split_by_reason",
 ]

@@ -10,28 +10,33 @@ implement ``judge``, which returns the frame with ``reason`` and ``detail`` colu
 ``reason`` means keep). Stages that reshape the data (``pairs``) implement ``process``.
 
 Lifecycle: the runner builds a stage, calls ``setup()`` once, ``process`` once per batch (or
-once, for ``whole_data`` stages), then ``teardown()`` once. A whole-data stage that can
-decide from a compact summary of each row (``CompactStage``: dedup, split) is instead given
-one shard at a time, twice: to ``summarize``, then to ``apply`` its slice of what ``decide``
-made of all the summaries; so no step holds every row at once. Outside a pipeline,
-``stage(frame)`` does the three. A stage's figures are its ``Report`` (a pydantic model),
-which ``report()`` returns and ``card_section`` renders in the dataset card.
+once, for ``whole_data`` stages), then ``teardown()`` once. Outside a pipeline, a stage class
+takes its options as keywords, validated as a pipeline file's are (``Dedup(threshold=0.8)``),
+and ``stage(frame)`` does the three and returns a ``StageResult``: the rows kept, the rows
+rejected as ``rejects/<stage>.parquet`` holds them, and the report. A stage's figures are its
+``Report`` (a pydantic model), which ``report()`` returns and ``card_section`` renders in the
+dataset card. A whole-data stage that
+can decide from a compact summary of each row (``CompactStage``: dedup, split) is given one
+shard at a time, twice: to ``summarize``, then to ``apply`` its slice of what ``decide`` made
+of all the summaries; one whose rows fall into independent parts (``PartitionedStage``:
+pairs) is given batches of whole parts. So no step holds every row at once.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from abc import ABCMeta, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 from typing_extensions import TypeVar
 
-from curate import registry
+from curate import registry, schema
+from curate.config_issues import validated
 from curate.errors import StageError
 from curate.markdown import report_tables
 from curate.options import StageOptions
@@ -74,7 +79,52 @@ class StageOutput:
     consumed: int | None = None
 
 
-class Stage(ABC, Generic[OptionsT, ReportT]):
+@dataclass
+class StageResult(Generic[ReportT]):
+    """What calling a stage on a frame returns, as a run would record it.
+
+    ``rejected`` has the input's columns, then ``stage``, ``reason`` and ``detail``: the rows of
+    ``rejects/<stage>.parquet``. ``report`` is the stage's ``Report`` (None when it reports
+    nothing); ``consumed`` is set by stages whose output rows are a new unit (pairs).
+    """
+
+    kept: pl.DataFrame
+    rejected: pl.DataFrame
+    report: ReportT | None
+    consumed: int | None = None
+
+
+class StageMeta(ABCMeta):
+    """Lets a stage class take its options as keywords: ``Dedup(threshold=0.8)``.
+
+    Called with an options model first (as the runner does), a class is built as any other.
+    Otherwise the keywords (and a mapping given first, as a pipeline file would hold them) are
+    validated by the stage's ``Options``, with the same messages a pipeline file gets
+    (``Dedup(): threshold: Input should be less than or equal to 1 (got 1.5)``), and kept as
+    ``keywords`` so that a pipeline can write them back as YAML. ``context=`` is the run context.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if (args and isinstance(args[0], StageOptions)) or "options" in kwargs:
+            return super().__call__(*args, **kwargs)
+        if len(args) > 1 or (args and not isinstance(args[0], Mapping)):
+            raise TypeError(f"{cls.__name__}() takes its options as keywords, or as one mapping")
+        context = kwargs.pop("context", None)
+        given = {**(args[0] if args else {}), **kwargs}
+        options = options_of(cls, given)
+        stage = super().__call__(options) if context is None else super().__call__(options, context)
+        stage.keywords = given
+        return stage
+
+
+def options_of(stage_class: type, given: Mapping[str, Any]) -> StageOptions:
+    """``given`` validated by the options model of ``stage_class``, or a ``ConfigError`` naming
+    each bad option as a pipeline file's error does; relative paths start at the current folder."""
+    model: type[StageOptions] = getattr(stage_class, "Options", StageOptions)
+    return validated(model, dict(given), f"{stage_class.__name__}()", context={"base_dir": Path.cwd()})
+
+
+class Stage(Generic[OptionsT, ReportT], metaclass=StageMeta):
     """Base class of every stage. Register a subclass with ``@register("name")``.
 
     ``Stage[Options, Report]``: the options model it is built with and the report model it
@@ -97,16 +147,21 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
     """The kind of rows the stage emits; ``None`` means the kind it was given."""
     loads: ClassVar[str | None] = None
     """What ``setup`` loads that takes a while (``"the spaCy model"``), shown as a step of its own."""
+    keywords: dict[str, Any] | None = None
+    """The options as given by keyword (``Dedup(threshold=0.8)``), written back by
+    ``Pipeline.to_yaml``; None for a stage built from an options model."""
 
     def __init__(self, options: OptionsT, context: RunContext | None = None) -> None:
         self.options = options
         self.context = context or RunContext()
 
     @classmethod
-    def from_options(cls, context: RunContext | None = None, **options: Any) -> Stage[Any]:
-        """Build the stage from keyword options, validated as in a pipeline file."""
-        validated: Any = cls.Options.model_validate(options)
-        return cls(validated, context)
+    def from_options(cls, context: RunContext | None = None, **options: Any) -> Self:
+        """Build the stage from keyword options, validated as in a pipeline file (as ``cls(**options)``)."""
+        validated: Any = options_of(cls, options)
+        stage = cls(validated, context)
+        stage.keywords = options
+        return stage
 
     def setup(self) -> None:
         """Load heavy resources (models, indexes) once, before the first batch."""
@@ -118,20 +173,52 @@ class Stage(ABC, Generic[OptionsT, ReportT]):
     def process(self, frame: pl.DataFrame) -> StageOutput:
         """Return the rows kept and the rows dropped, with their reasons (after ``setup``)."""
 
-    def __call__(self, frame: pl.DataFrame) -> StageOutput:
+    def __call__(self, frame: pl.DataFrame) -> StageResult[ReportT]:
         """Run the stage on ``frame`` outside a pipeline: ``setup``, ``process``, ``teardown``.
+
+        The rows are checked as a run checks them (every row kept or rejected, only declared
+        reasons, the declared ``Report``), so the result is what the stage does inside a run
+        given the same rows in one shard. Missing canonical columns of ``frame`` are added as
+        nulls.
 
         >>> from curate.stages import Normalize
         >>> from curate.schema import conversations
         >>> rows = conversations([{"id": "a", "messages": [{"role": "user", "content": "hi"}]}])
-        >>> Normalize.from_options()(rows).rejected["reason"].to_list()
-        ['no_assistant_turn']
+        >>> result = Normalize()(rows)
+        >>> result.rejected.select("stage", "reason").row(0)
+        ('normalize', 'no_assistant_turn')
+        >>> type(result.report).__name__
+        'NormalizeReport'
         """
+        frame = self._given(frame)
         self.setup()
         try:
-            return self.process(frame)
+            if not self.whole_data:
+                self.reset()
+            output = self.process(frame)
+            check(self, frame, output)
+            report = checked_report(self)
         finally:
             self.teardown()
+        return StageResult(output.kept, tagged(output.rejected, self.name), report, output.consumed)
+
+    def _given(self, frame: object) -> pl.DataFrame:
+        """``frame`` with the canonical columns of its kind, or a ``StageError`` saying what is wrong."""
+        if not isinstance(frame, pl.DataFrame):
+            raise StageError(
+                f"stage {self.name!r} takes a polars DataFrame of {' or '.join(self.accepts)}, not a"
+                f" {type(frame).__name__} (curate.read(...).frame reads a file into one)"
+            )
+        kind = schema.kind_of(frame)
+        if kind not in self.accepts:
+            raise StageError(f"stage {self.name!r} takes {' or '.join(self.accepts)}, not {kind}")
+        try:
+            return schema.conform(frame, kind)
+        except pl.exceptions.PolarsError as exc:
+            raise StageError(
+                f"stage {self.name!r}: the frame's columns do not have the canonical types of"
+                f" {kind} ({type(exc).__name__}); see curate.schema"
+            ) from None
 
     def not_set_up(self) -> StageError:
         """The error to raise when ``process`` finds that ``setup`` has not run."""
@@ -251,6 +338,41 @@ class FilterStage(Stage[OptionsT, ReportT]):
 
     def process(self, frame: pl.DataFrame) -> StageOutput:
         return split_by_reason(self.judge(frame))
+
+
+def check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:
+    """A stage must account for every row and give only the reasons it declared."""
+    accounted = (
+        output.consumed if output.consumed is not None else output.kept.height
+    ) + output.rejected.height
+    if accounted != frame.height:
+        raise StageError(
+            f"stage {stage.name!r} lost rows: {frame.height} in, "
+            f"{output.kept.height} kept, {output.rejected.height} rejected"
+        )
+    if "reason" not in output.rejected.columns or output.rejected["reason"].null_count():
+        raise StageError(f"stage {stage.name!r} rejected rows without a reason")
+    codes = set(output.rejected["reason"].str.split(":").list.first().unique().to_list())
+    undeclared = codes - set(stage.reasons)
+    if undeclared:
+        raise StageError(f"stage {stage.name!r} gave undeclared reasons: {', '.join(sorted(undeclared))}")
+
+
+def tagged(rejected: pl.DataFrame, stage: str) -> pl.DataFrame:
+    """Rejected rows with their ``stage``, and ``stage``, ``reason``, ``detail`` last."""
+    columns = [c for c in rejected.columns if c not in ("reason", "detail")]
+    return rejected.with_columns(stage=pl.lit(stage)).select([*columns, "stage", "reason", "detail"])
+
+
+def checked_report(stage: Stage[OptionsT, ReportT]) -> ReportT | None:
+    """The stage's report, which must be the ``Report`` the stage declares (or None)."""
+    report = stage.report()
+    if report is not None and (stage.Report is None or not isinstance(report, stage.Report)):
+        declared = stage.Report.__name__ if stage.Report else "none (Report is not set)"
+        raise StageError(
+            f"stage {stage.name!r} reported a {type(report).__name__}; its declared Report is {declared}"
+        )
+    return report
 
 
 def split_by_reason(judged: pl.DataFrame) -> StageOutput:
