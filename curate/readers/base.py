@@ -45,6 +45,7 @@ READ_REASONS: dict[str, str] = {
     "no_shared_prompt": "the two sides of a preference record do not start with the same prompt",
     "orphan": "a message whose parent (or an ancestor) is missing or could not be read",
     "unanswered": "a prompt message that no reply in the input answers",
+    "too_deep": "the record is nested deeper than the reader follows (HTML, an oasst tree)",
     "invalid_record": "the reader failed on the record in an unexpected way",
 }
 """Every reason a read reject can carry, with what it means."""
@@ -58,6 +59,16 @@ class RecordError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+def unexpected(exc: Exception, format: str) -> RecordError:
+    """The reject for an exception a reader did not mean to raise on a record.
+
+    Foreign messages may quote record text, so only the kind of failure is named.
+    """
+    if isinstance(exc, RecursionError):
+        return RecordError("too_deep", "record", f"nested too deeply to read as a {format} record")
+    return RecordError("invalid_record", "record", f"{type(exc).__name__} while reading a {format} record")
 
 
 class ReaderOptions(StrictModel):
