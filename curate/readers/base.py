@@ -230,11 +230,14 @@ def messages_of(
     field: str,
     role_key: str = "role",
     content_key: str = "content",
+    skip: Callable[[Any], bool] | None = None,
 ) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     """Canonical messages from a list of message objects, and each one's other keys.
 
     The second list has one dict per message (empty when the message has nothing else), so
-    per-turn fields can be kept in ``meta`` aligned with the messages.
+    per-turn fields can be kept in ``meta`` aligned with the messages. Items ``skip`` is true
+    for are left out (the reader keeps them its own way); errors still name each item by its
+    place in ``value``.
     """
     if value is None:
         raise RecordError("missing_field", field, "missing")
@@ -246,6 +249,8 @@ def messages_of(
     extras: list[dict[str, Any]] = []
     for index, item in enumerate(value):
         where = f"{field}[{index}]"
+        if skip is not None and skip(item):
+            continue
         if not isinstance(item, dict):
             raise RecordError("wrong_type", where, f"expected an object, got {type(item).__name__}")
         messages.append(
