@@ -22,7 +22,7 @@ from curate.config import PipelineConfig, StageSpec, load_pipeline, parse_pipeli
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
-from curate.progress import QuietReporter, Reporter, reporter_for_stderr
+from curate.progress import QuietReporter, Reporter, empty_inputs, reporter_for_stderr
 from curate.readers.discovery import files_of, total_size
 from curate.readers.load import input_files
 from curate.result import RunResult
@@ -192,6 +192,8 @@ class Pipeline:
             if not settings.keep_work:
                 work.remove()
         reporter.summary(execution.stats)
+        for line in empty_inputs(execution.inputs):
+            reporter.message(line)
         return result
 
 
