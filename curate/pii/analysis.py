@@ -14,6 +14,11 @@ is located (``curate.pii.code``) and blanked in the copy NER reads, and English 
 IBANs, which are personal wherever they appear. PERSON candidates from NER, cues and the
 name list pass ``curate.pii.names.refine``.
 
+A text longer than a window (``curate.pii.windows``, about 20,000 characters) is prepared
+whole, then scanned window by window: each window reports the findings that start in its own
+span, mapped back to the text, so neither spaCy nor the slower checks ever see more than a
+window at once.
+
 The fast path loads spaCy's ``ner`` component alone, runs it with ``nlp.pipe`` over the
 texts that need it (longest first, so batches are even), and gives the rest empty
 artifacts. NER is skipped where no span it could produce would survive: a text with no
