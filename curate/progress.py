@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from curate.record import InputRecord
     from curate.result import StageStats
 
 
@@ -94,6 +95,26 @@ def _duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def empty_inputs(inputs: list[InputRecord]) -> list[str]:
+    """A line for each input that gave no row, saying why, for the end of the run's summary."""
+    lines = []
+    for read in inputs:
+        if read.rows:
+            continue
+        if not read.records:
+            lines.append(f"input {read.name} gave no rows: its {len(read.files)} file(s) hold no record")
+            continue
+        ranked = sorted(read.reasons.items(), key=lambda item: (-item[1], item[0]))
+        why = ", ".join(f"{reason} {count:,}" for reason, count in ranked)
+        lines.append(
+            f"input {read.name} gave no rows: all {read.records:,} records were rejected"
+            f" ({why}; see rejects/read.parquet)"
+            if read.rejected == read.records
+            else f"input {read.name} gave no rows from its {read.records:,} records"
+        )
+    return lines
 
 
 def reporter_for_stderr() -> Reporter:

@@ -25,11 +25,13 @@ from curate.errors import InputError
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
-from curate.progress import QuietReporter, Reporter, reporter_for_stderr
+from curate.progress import QuietReporter, Reporter, empty_inputs, reporter_for_stderr
+from curate.readers.discovery import files_of, total_size
 from curate.readers.load import input_files
 from curate.readers.memory import InMemory
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
+from curate.writers.disk import check_space, check_writable, disk_faults
 from curate.writers.lock import OutputLock
 from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
 from curate.yaml_source import load_yaml
@@ -263,6 +265,7 @@ class Pipeline:
                 return self._run(target, Path(scratch) / "work", False, settings, reporter)
         self.check_output(target, overwrite=overwrite)
         work = absolute(Path(work_dir)) if work_dir else target.with_name(f"{target.name}.work")
+        self._check_disk(target, work, sample=limit is not None)
         with OutputLock(target), OutputLock(work):
             return self._run(target, work, True, settings, reporter)
 
@@ -275,6 +278,18 @@ class Pipeline:
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
         check_target(target, _read_by(self.config), overwrite=overwrite)
         return target
+
+    def _check_disk(self, target: Path, work: Path, sample: bool) -> None:
+        """Before any work: the folders the run writes into take files, and (unless the run
+        reads a sample) have room for about the size of the inputs (``curate.writers.disk``)."""
+        folders = [target.parent, work.parent]
+        for folder in dict.fromkeys(folders):
+            check_writable(folder)
+        if not sample:
+            config = self.config
+            check_space(
+                folders, sum(total_size(files_of(spec.path, config.base_dir)) for spec in config.inputs)
+            )
 
     def _run(
         self, target: Path, work_path: Path, write: bool, settings: _Settings, reporter: Reporter
@@ -320,7 +335,8 @@ class Pipeline:
             force=settings.force,
             data=self.data,
         )
-        execution = executor.run()
+        with disk_faults(work_path):
+            execution = executor.run()
         output = executor.frames(execution.output)
         conversations = executor.frames(execution.conversations)
         result = RunResult(
@@ -334,12 +350,15 @@ class Pipeline:
         )
         if write:
             work.log("write_start")
-            _write(result, target, stages)
+            with disk_faults(target):
+                _write(result, target, stages)
             result.output_dir = target
             work.log("run_done")
             if not settings.keep_work:
                 work.remove()
         reporter.summary(execution.stats)
+        for line in empty_inputs(execution.inputs):
+            reporter.message(line)
         return result
 
 

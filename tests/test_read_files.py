@@ -261,7 +261,7 @@ def test_a_cut_zst_file_keeps_the_records_before_the_cut_and_is_named_unreadable
     assert read.frame["id"].to_list() == [f"c{i}" for i in range(read.frame.height)]
     assert read.rejects.select("reason", "detail").rows()[-1] == (
         "unreadable_file",
-        "ZstdError: the file ends inside a zstd frame (cut or truncated)",
+        "EOFError: the file ends inside a zstd stream (cut or truncated)",
     )
 
 

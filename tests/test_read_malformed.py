@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import curate
+from curate.progress import QuietReporter
 from tests.helpers import run_pipeline
 from tests.reader_helpers import write_jsonl
 
@@ -87,3 +88,27 @@ def test_rejects_keep_the_raw_line_but_never_the_whole_huge_one(folder: Path) ->
 def test_strict_raises_naming_file_and_line(folder: Path) -> None:
     with pytest.raises(curate.InputError, match=r"^inputs/bad\.jsonl:2: invalid_json: "):
         run_pipeline(folder, PIPELINE, strict=True)
+
+
+class Recorder(QuietReporter):
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+
+def test_an_input_that_gives_no_row_is_named_in_the_summary(folder: Path) -> None:
+    (folder / "more").mkdir()
+    write_jsonl(folder / "more" / "bad.jsonl", ["{", [1], "{"])
+    (folder / "none").mkdir()
+    (folder / "none" / "empty.jsonl").write_bytes(b"")
+    more = "  - {name: broken, path: more, format: openai}\n  - {name: blank, path: none, format: openai}\n"
+    pipeline = PIPELINE.replace("stages: []", more + "stages: []")
+    reporter = Recorder()
+    run_pipeline(folder, pipeline, reporter=reporter)
+    assert reporter.messages == [
+        "input broken gave no rows: all 3 records were rejected"
+        " (invalid_json 2, wrong_type 1; see rejects/read.parquet)",
+        "input blank gave no rows: its 1 file(s) hold no record",
+    ]

@@ -99,3 +99,52 @@ def test_non_finite_ratings_from_parquet_are_refused(tmp_path: Path) -> None:
     read = read_path(tmp_path, "r.parquet", "openai")
     assert rejects(read) == [(1, "invalid_value", "rating: expected a finite number")]
     assert read.frame["signal"].struct.field("score").to_list() == [1.0]
+
+
+CALL = {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Oslo"}'}}
+TOOL_CHAT = [
+    {"role": "user", "content": "Weather in Oslo?"},
+    {"role": "assistant", "content": None, "tool_calls": [CALL]},
+    {"role": "tool", "tool_call_id": "c1", "content": "4 C, rain"},
+    {"role": "assistant", "content": "Rainy, 4 degrees.", "tool_calls": [CALL]},
+    {"role": "function", "name": "weather", "content": "4 C"},
+]
+
+
+@pytest.mark.parametrize(
+    ("tools", "meta"),
+    [
+        (
+            None,
+            {
+                "turns": [{}, {"tool_calls": [CALL]}],
+                "tool_turns": [
+                    {"index": 1, "message": TOOL_CHAT[1]},
+                    {"index": 2, "message": TOOL_CHAT[2]},
+                    {"index": 4, "message": TOOL_CHAT[4]},
+                ],
+            },
+        ),
+        ("drop_turns", {"tool_turns_dropped": 3}),
+    ],
+)
+def test_tool_turns_leave_the_messages_and_are_kept_or_dropped(
+    tmp_path: Path, tools: str | None, meta: dict[str, Any]
+) -> None:
+    options = {"options": {"tools": tools}} if tools else {}
+    read = read_records(tmp_path, [{"id": "t", "messages": TOOL_CHAT}], "openai", **options)
+    [row] = rows(read)
+    assert roles(row) == [("user", "Weather in Oslo?"), ("assistant", "Rainy, 4 degrees.")]
+    assert row["meta"] == meta
+    assert rejects(read) == []
+
+
+def test_tools_reject_names_the_first_tool_turn(tmp_path: Path) -> None:
+    read = read_records(tmp_path, [{"id": "t", "messages": TOOL_CHAT}], "openai", options={"tools": "reject"})
+    assert rejects(read) == [(1, "invalid_value", "messages[1]: a tool turn (the input says tools: reject)")]
+
+
+def test_a_log_with_tool_calls_is_detected_as_openai(tmp_path: Path) -> None:
+    calls = [{"role": "user", "content": "hi"}, {"role": "assistant", "tool_calls": [CALL]}]
+    read = read_records(tmp_path, [{"messages": calls + MESSAGES[1:]}], "auto")
+    assert (read.format, read.frame.height) == ("openai", 1)

@@ -14,6 +14,11 @@ is located (``curate.pii.code``) and blanked in the copy NER reads, and English 
 IBANs, which are personal wherever they appear. PERSON candidates from NER, cues and the
 name list pass ``curate.pii.names.refine``.
 
+A text longer than a window (``curate.pii.windows``, about 20,000 characters) is prepared
+whole, then scanned window by window: each window reports the findings that start in its own
+span, mapped back to the text, so neither spaCy nor the slower checks ever see more than a
+window at once.
+
 The fast path loads spaCy's ``ner`` component alone, runs it with ``nlp.pipe`` over the
 texts that need it (longest first, so batches are even), and gives the rest empty
 artifacts. NER is skipped where no span it could produce would survive: a text with no
@@ -40,6 +45,7 @@ from curate.pii.modes import NAMES, PATTERNS
 from curate.pii.names import NameCandidate, gazetteer, refine
 from curate.pii.normalize import NormalizedText, normalize
 from curate.pii.recognizers import PersonCueRecognizer
+from curate.pii.windows import Window, windows
 
 PIPE_BATCH: Final = 32
 
@@ -56,6 +62,17 @@ class Prepared:
     @property
     def text(self) -> str:
         return self.normalized.text
+
+    def window(self, span: Window) -> Prepared:
+        """The part of the text ``span`` scans, in its own coordinates (of the normalised text)."""
+        start, end = span.start, span.end
+        regions = [
+            (max(first, start) - start, min(last, end) - start)
+            for first, last in self.regions
+            if first < end and last > start
+        ]
+        text = NormalizedText(self.text[start:end])
+        return Prepared(text, regions, self.ner_text[start:end], self.english)
 
 
 def prepare(text: str) -> Prepared:
@@ -88,23 +105,51 @@ class Scanner:
         return any(char.isalpha() for char in prepared.ner_text)
 
     def findings(self, texts: Sequence[str], modes: Sequence[int]) -> list[tuple[Finding, ...]]:
-        prepared = [prepare(text) for text in texts]
+        """The findings of each text; a long text is scanned in windows (``curate.pii.windows``)."""
+        wholes = [prepare(text) for text in texts]
+        pieces: list[tuple[int, Window | None, Prepared]] = []
+        for index, whole in enumerate(wholes):
+            spans = windows(whole.text)
+            if len(spans) == 1:
+                pieces.append((index, None, whole))
+            else:
+                pieces += [(index, span, whole.window(span)) for span in spans]
+        scanned = self._scan([piece for _, _, piece in pieces], [int(modes[i]) for i, _, _ in pieces])
+        found: list[tuple[Finding, ...]] = [()] * len(texts)
+        windowed: dict[int, list[Finding]] = {}
+        for (index, span, _), findings in zip(pieces, scanned, strict=True):
+            if span is None:
+                found[index] = findings
+                continue
+            original = wholes[index].normalized.original
+            windowed.setdefault(index, []).extend(
+                Finding(f.entity, *original(span.start + f.start, span.start + f.end), f.score)
+                for f in findings
+                if span.owns(f.start)
+            )
+        for index, owned in windowed.items():
+            found[index] = tuple(sorted(owned))  # each finding is one window's: no duplicate
+        return found
+
+    def _scan(self, prepared: Sequence[Prepared], modes: Sequence[int]) -> list[tuple[Finding, ...]]:
+        """The findings of each text; NER runs batch by batch, so few docs are alive at once."""
         if self.plain:
-            return [self._plain(p, int(mode)) for p, mode in zip(prepared, modes, strict=True)]
-        artifacts = [self.nlp_engine.empty()] * len(texts)
-        run = [
-            i for i, (p, mode) in enumerate(zip(prepared, modes, strict=True)) if self.needs_ner(p, int(mode))
-        ]
-        if run and self.nlp_engine.nlp is not None:
-            order = sorted(run, key=lambda i: -len(texts[i]))
-            docs = self.nlp_engine.nlp.pipe((prepared[i].ner_text for i in order), batch_size=PIPE_BATCH)
-            for i, doc in zip(order, docs, strict=True):
-                artifacts[i] = self.nlp_engine.artifacts(doc)
+            return [self._plain(p, mode) for p, mode in zip(prepared, modes, strict=True)]
+        run = [i for i, (p, mode) in enumerate(zip(prepared, modes, strict=True)) if self.needs_ner(p, mode)]
         ran = set(run)
-        return [
-            self._analyse(p, artifacts[i], ner_ran=i in ran, names=int(modes[i]) != PATTERNS)
-            for i, p in enumerate(prepared)
-        ]
+        found: list[tuple[Finding, ...]] = [()] * len(prepared)
+        nlp = self.nlp_engine.nlp
+        if run and nlp is not None:
+            order = sorted(run, key=lambda i: -len(prepared[i].text))
+            docs = nlp.pipe((prepared[i].ner_text for i in order), batch_size=PIPE_BATCH)
+            for i, doc in zip(order, docs, strict=True):
+                artifacts = self.nlp_engine.artifacts(doc)
+                found[i] = self._analyse(prepared[i], artifacts, ner_ran=True, names=modes[i] != PATTERNS)
+        for i, p in enumerate(prepared):
+            if i not in ran or nlp is None:
+                empty = self.nlp_engine.empty()
+                found[i] = self._analyse(p, empty, ner_ran=i in ran, names=modes[i] != PATTERNS)
+        return found
 
     def _plain(self, prepared: Prepared, mode: int) -> tuple[Finding, ...]:
         names = mode != PATTERNS

@@ -31,6 +31,7 @@ from curate.pii.recognizers import (
     PublicIpRecognizer,
     ShapedSpacyRecognizer,
 )
+from curate.pii.windows import LONGEST_WINDOW
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -46,7 +47,6 @@ SPACY_TO_PRESIDIO: Final = {
     "DATE": "DATE_TIME",
     "TIME": "DATE_TIME",
 }
-MAX_TEXT_CHARS: Final = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def load_model(name: str, ner_only: bool) -> Language:
         for component in list(nlp.pipe_names):
             if component != "ner" and not _ner_listens_to(nlp, component):
                 nlp.remove_pipe(component)
-    nlp.max_length = MAX_TEXT_CHARS
+    nlp.max_length = LONGEST_WINDOW  # longer texts are scanned in windows
     return nlp
 
 

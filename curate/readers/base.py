@@ -45,6 +45,7 @@ READ_REASONS: dict[str, str] = {
     "no_shared_prompt": "the two sides of a preference record do not start with the same prompt",
     "orphan": "a message whose parent (or an ancestor) is missing or could not be read",
     "unanswered": "a prompt message that no reply in the input answers",
+    "too_deep": "the record is nested deeper than the reader follows (HTML, an oasst tree)",
     "invalid_record": "the reader failed on the record in an unexpected way",
 }
 """Every reason a read reject can carry, with what it means."""
@@ -58,6 +59,16 @@ class RecordError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+def unexpected(exc: Exception, format: str) -> RecordError:
+    """The reject for an exception a reader did not mean to raise on a record.
+
+    Foreign messages may quote record text, so only the kind of failure is named.
+    """
+    if isinstance(exc, RecursionError):
+        return RecordError("too_deep", "record", f"nested too deeply to read as a {format} record")
+    return RecordError("invalid_record", "record", f"{type(exc).__name__} while reading a {format} record")
 
 
 class ReaderOptions(StrictModel):
@@ -219,11 +230,14 @@ def messages_of(
     field: str,
     role_key: str = "role",
     content_key: str = "content",
+    skip: Callable[[Any], bool] | None = None,
 ) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     """Canonical messages from a list of message objects, and each one's other keys.
 
     The second list has one dict per message (empty when the message has nothing else), so
-    per-turn fields can be kept in ``meta`` aligned with the messages.
+    per-turn fields can be kept in ``meta`` aligned with the messages. Items ``skip`` is true
+    for are left out (the reader keeps them its own way); errors still name each item by its
+    place in ``value``.
     """
     if value is None:
         raise RecordError("missing_field", field, "missing")
@@ -235,6 +249,8 @@ def messages_of(
     extras: list[dict[str, Any]] = []
     for index, item in enumerate(value):
         where = f"{field}[{index}]"
+        if skip is not None and skip(item):
+            continue
         if not isinstance(item, dict):
             raise RecordError("wrong_type", where, f"expected an object, got {type(item).__name__}")
         messages.append(

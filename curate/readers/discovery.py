@@ -47,3 +47,9 @@ def is_data_file(path: Path) -> bool:
 def is_saved_dataset(path: Path) -> bool:
     """True for a folder written by ``Dataset.save_to_disk`` or ``DatasetDict.save_to_disk``."""
     return (path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists()
+
+
+def total_size(paths: list[Path]) -> int:
+    """Bytes on disk of ``paths`` (every file under a saved-dataset folder)."""
+    files = [member for path in paths for member in (path.rglob("*") if path.is_dir() else [path])]
+    return sum(member.stat().st_size for member in files if member.is_file())

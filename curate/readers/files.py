@@ -7,20 +7,20 @@ cannot even be parsed comes out as a ``RawRecord`` with ``error`` set instead of
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
 import io
-import lzma
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 import orjson
 
 from curate.errors import InputError
+from curate.readers.compression import open_binary, read_until_damage
 from curate.readers.discovery import is_saved_dataset, without_compression
+from curate.readers.jsonscan import value_end
 from curate.readers.tables import DELIMITERS, table_rows
 
 BOM = b"\xef\xbb\xbf"
@@ -40,68 +40,6 @@ class RawRecord:
     @property
     def ok(self) -> bool:
         return self.reason is None
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    """Open ``path`` for reading bytes, decompressing by suffix."""
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    if suffix in (".zst", ".zstd"):
-        return cast(IO[bytes], io.BufferedReader(_ZstdFrames(path.open("rb"))))
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".xz":
-        return lzma.open(path, "rb")
-    return path.open("rb")
-
-
-class _ZstdFrames(io.RawIOBase):
-    """The decompressed bytes of every frame of a ``.zst`` file, in order.
-
-    Unlike zstandard's stream reader, which ends quietly at the end of a cut file, a file that
-    ends inside a frame raises ``zstandard.ZstdError`` after the bytes decoded before the cut,
-    so the records read up to the damage are kept and the file is still named unreadable.
-    """
-
-    def __init__(self, source: IO[bytes]) -> None:
-        import zstandard
-
-        self._zstd = zstandard
-        self._source = source
-        self._frame = zstandard.ZstdDecompressor().decompressobj()
-        self._pending = b""
-        self._fed = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._source.read(1 << 20)
-            if not chunk:
-                if self._fed and not self._frame.eof:
-                    raise self._zstd.ZstdError("the file ends inside a zstd frame (cut or truncated)")
-                return 0
-            self._pending = self._decode(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-    def _decode(self, chunk: bytes) -> bytes:
-        out = []
-        while chunk:
-            if self._frame.eof:
-                self._frame = self._zstd.ZstdDecompressor().decompressobj()
-            self._fed = True
-            out.append(self._frame.decompress(chunk))
-            chunk = self._frame.unused_data if self._frame.eof else b""
-        return b"".join(out)
-
-    def close(self) -> None:
-        self._source.close()
-        super().close()
 
 
 def layout_of(path: Path) -> str:
@@ -126,6 +64,8 @@ def layout_of(path: Path) -> str:
 def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     """Every record of one file or saved-dataset folder, in file order."""
     layout = layout_of(path)
+    if path.is_file() and path.stat().st_size == 0:
+        return  # an empty file holds no record, whatever its suffix promises
     try:
         if layout == "jsonl":
             yield from _jsonl(path, label, max_bytes)
@@ -137,19 +77,18 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
             yield from _table(path, label, max_bytes, layout)
         else:
             yield from _saved_dataset(path, label, max_bytes)
-    except _broken_file_errors(path) as exc:
-        # The file itself is broken (truncated archive, not Parquet, ...): one reject says so.
-        yield RawRecord(label, 0, None, reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}")
+    except BROKEN_FILE_ERRORS as exc:
+        # The file itself is broken (truncated archive, not Parquet, ...): one reject says so,
+        # after the records read before the damage.
+        yield _unreadable(label, exc)
 
 
-def _broken_file_errors(path: Path) -> tuple[type[Exception], ...]:
-    """What reading a broken file of this kind raises (zstandard is imported when needed)."""
-    errors: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, lzma.LZMAError, csv.Error)
-    if path.suffix.lower() in (".zst", ".zstd"):
-        import zstandard
+BROKEN_FILE_ERRORS = (OSError, EOFError, ValueError, csv.Error)
+"""What reading a broken file raises (damaged archives raise ``DamagedFileError``, an ``OSError``)."""
 
-        errors += (zstandard.ZstdError,)
-    return errors
+
+def _unreadable(label: str, exc: Exception) -> RawRecord:
+    return RawRecord(label, 0, None, reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}")
 
 
 def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
@@ -201,19 +140,34 @@ def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord
 
 
 def _json(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    """A JSON array, one object, or JSON Lines under a ``.json`` name.
+
+    The file is read whole. A compressed file that is damaged gives the records of the bytes
+    read before the damage (the element the damage cut short is not reported on its own),
+    then one ``unreadable_file`` reject.
+    """
     with open_binary(path) as handle:
-        data = handle.read().removeprefix(BOM)
-    if not data.strip():
-        return
+        data, damage = read_until_damage(handle)
+    if damage is not None and not data:
+        raise damage
+    data = data.removeprefix(BOM)
+    if data.strip():
+        yield from _json_text(data, label, max_bytes, cut=damage is not None)
+    if damage is not None:
+        yield _unreadable(label, damage)
+
+
+def _json_text(data: bytes, label: str, max_bytes: int, cut: bool) -> Iterator[RawRecord]:
     # surrogateescape keeps one bad byte from costing the whole file: only the element
     # holding it is rejected (see _json_array).
     text = data.decode("utf-8", "surrogateescape")
     start = len(text) - len(text.lstrip())
     if text[start] == "[":
-        yield from _json_array(text, label, max_bytes, start + 1)
+        yield from _json_array(text, label, max_bytes, start + 1, cut)
     elif _holds_lines(data):
-        yield from _lines(data.split(b"\n"), label, max_bytes)
-    else:
+        lines = data.split(b"\n")
+        yield from _lines(lines[:-1] if cut else lines, label, max_bytes)
+    elif not cut:
         yield _parse_line(data, label, text.count("\n", 0, start) + 1, max_bytes)
 
 
@@ -231,10 +185,13 @@ def _holds_lines(data: bytes) -> bool:
         return False
 
 
-def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterator[RawRecord]:
-    """Elements of a top-level JSON array, each with the line it starts on."""
-    import json
+def _json_array(text: str, label: str, max_bytes: int, position: int, cut: bool) -> Iterator[RawRecord]:
+    """Elements of a top-level JSON array, each with the line it starts on.
 
+    An element the decoder cannot parse is skipped to where its brackets close
+    (``jsonscan.value_end``), so it is rejected alone; only brackets that never close end the
+    reading. ``cut`` (the text stops where a damaged file did) leaves the unclosed end unreported.
+    """
     decoder = json.JSONDecoder()
     line = 1 + text.count("\n", 0, position)
     counted = position
@@ -242,10 +199,10 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
     while True:
         position = _skip_space(text, position)
         if position >= length:
-            end_line = line + text.count("\n", counted, length)
-            yield RawRecord(
-                label, end_line, None, reason="invalid_json", detail="the JSON array is not closed"
-            )
+            if not cut:
+                end_line = line + text.count("\n", counted, length)
+                detail = "the JSON array is not closed"
+                yield RawRecord(label, end_line, None, reason="invalid_json", detail=detail)
             return
         if text[position] == "]":
             after = _skip_space(text, position + 1)
@@ -254,7 +211,7 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
                 yield RawRecord(
                     label,
                     line,
-                    text[after : after + 1000],
+                    _shown(text[after : after + 1000]),
                     reason="invalid_json",
                     detail="text after the closing ] of the JSON array (a second array or a cut copy?)",
                 )
@@ -266,43 +223,51 @@ def _json_array(text: str, label: str, max_bytes: int, position: int) -> Iterato
         counted = position
         try:
             _, end = decoder.raw_decode(text, position)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            problem = (
-                f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-                if isinstance(exc, json.JSONDecodeError)
-                else "nested too deeply"
-            )
-            yield RawRecord(
-                label,
-                line,
-                _preview(text[position : position + 1000].encode("utf-8", "replace")),
-                reason="invalid_json",
-                detail=f"{problem}; nothing after it can be read",
-            )
-            return
-        raw = text[position:end]
-        try:
-            size = len(raw.encode("utf-8"))
-        except UnicodeEncodeError as exc:
-            yield RawRecord(
-                label,
-                line,
-                raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                reason="invalid_utf8",
-                detail=f"invalid UTF-8 at character {exc.start} of the element",
-            )
-        else:
-            if size > max_bytes:
-                yield RawRecord(
-                    label,
-                    line,
-                    _preview(raw.encode()),
-                    reason="too_large",
-                    detail=f"{size} bytes > max_record_bytes {max_bytes}",
-                )
-            else:
-                yield _element(raw, label, line)
+        except (ValueError, RecursionError) as exc:
+            found = value_end(text, position)
+            if found is None:
+                if not cut:
+                    yield RawRecord(
+                        label,
+                        line,
+                        _preview(text[position : position + 1000].encode("utf-8", "replace")),
+                        reason="invalid_json",
+                        detail=f"{_decoder_problem(exc)}; nothing after it can be read",
+                    )
+                return
+            end = found
+        yield _sized_element(text[position:end], label, line, max_bytes)
         position = end
+
+
+def _decoder_problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "not valid JSON"
+
+
+def _sized_element(raw: str, label: str, line: int, max_bytes: int) -> RawRecord:
+    try:
+        size = len(raw.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        return RawRecord(
+            label,
+            line,
+            _shown(raw),
+            reason="invalid_utf8",
+            detail=f"invalid UTF-8 at character {exc.start} of the element",
+        )
+    if size > max_bytes:
+        return RawRecord(
+            label,
+            line,
+            _preview(raw.encode()),
+            reason="too_large",
+            detail=f"{size} bytes > max_record_bytes {max_bytes}",
+        )
+    return _element(raw, label, line)
 
 
 def _element(raw: str, label: str, line: int) -> RawRecord:
@@ -325,14 +290,26 @@ def _skip_space(text: str, position: int) -> int:
 def _parquet(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     import pyarrow.parquet as pq
 
+    damage = None
     with open_binary(path) as handle:
-        source = handle if path.suffix.lower() == ".parquet" else io.BytesIO(handle.read())
-        parquet = pq.ParquetFile(source)
+        if path.suffix.lower() == ".parquet":
+            source: Any = handle
+        else:
+            data, damage = read_until_damage(handle)
+            source = io.BytesIO(data)
+        try:
+            parquet = pq.ParquetFile(source)
+        except BROKEN_FILE_ERRORS:
+            if damage is None:
+                raise
+            raise damage from None
         row = 0
         for batch in parquet.iter_batches(batch_size=4096):
             for value in batch.to_pylist():
                 row += 1
                 yield _record_from_row(value, label, row, max_bytes)
+    if damage is not None:  # a whole Parquet file with bytes after it that are not a stream
+        yield _unreadable(label, damage)
 
 
 def _table(path: Path, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
@@ -360,7 +337,11 @@ def _saved_dataset(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord
 
 
 def _record_from_row(value: Any, label: str, row: int, max_bytes: int) -> RawRecord:
-    raw = orjson.dumps(value, default=str).decode()
+    try:
+        raw = orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError as exc:  # nested beyond orjson's limit
+        detail = f"the row cannot be shown as JSON ({exc})"
+        return RawRecord(label, row, None, reason="invalid_value", detail=detail)
     if len(raw) > max_bytes:
         return RawRecord(
             label,
@@ -388,6 +369,11 @@ def _checked(record: RawRecord) -> RawRecord:
 def _json_problem(exc: orjson.JSONDecodeError) -> str:
     message = str(exc).split(":", 1)[0]
     return f"{message} at column {exc.colno}" if getattr(exc, "colno", None) else message
+
+
+def _shown(text: str) -> str:
+    """Text decoded with ``surrogateescape``, with its undecodable bytes shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _preview(data: bytes, limit: int = 1000) -> str:

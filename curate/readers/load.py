@@ -18,7 +18,7 @@ import polars as pl
 from curate import registry, schema
 from curate.errors import InputError
 from curate.licensing import resolve_input_license
-from curate.readers.base import Origin, RecordError
+from curate.readers.base import Origin, RecordError, unexpected
 from curate.readers.discovery import files_of
 from curate.readers.files import RawRecord, iter_raw_records
 from curate.readers.memory import InMemory
@@ -190,8 +190,8 @@ class InputStream:
         self.format = reader_class.format
         options = validated(reader_class.Options, spec.options, f"input {spec.name!r}", ("options",))
         reader = reader_class(options)
-        builder = _RowBuilder(spec)
         rejects = _Rejects(spec.name, self.strict)
+        builder = _RowBuilder(spec, rejects.refuse)
         number = taken = 0
         for raw in raws:
             self.records += 1
@@ -202,13 +202,11 @@ class InputStream:
                 rejects.add(origin, raw.reason or "invalid_record", raw.detail)
             else:
                 try:
-                    builder.add(reader.read(raw.value, origin))
+                    builder.add(reader.read(raw.value, origin), origin)
                 except RecordError as exc:
                     rejects.refuse(origin, exc)
-                except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                    # Foreign messages may quote record text; name only the kind of failure.
-                    detail = f"{type(exc).__name__} while reading a {reader_class.format} record"
-                    rejects.add(origin, "invalid_record", detail)
+                except Exception as exc:  # one record never ends the run: it is a reject
+                    rejects.refuse(origin, unexpected(exc, reader_class.format))
             if shard_rows is not None and builder.size >= shard_rows:
                 yield InputShard(number, builder.take(), rejects.take(), self.records - taken)
                 number, taken = number + 1, self.records
@@ -217,7 +215,7 @@ class InputStream:
             rejects.refuse(origin, error)
         for origin, rows in finished.rows:
             try:
-                builder.add(rows)
+                builder.add(rows, origin)
             except RecordError as exc:
                 rejects.refuse(origin, exc)
         if self.on_records:
@@ -291,12 +289,16 @@ class _RowBuilder:
     """Fills input-level defaults and keeps ids unique within the input.
 
     Rows become polars frames every ``CHUNK_ROWS`` rows: a row as Python dicts takes several
-    times the memory of the same row in a frame.
+    times the memory of the same row in a frame. Should a chunk not fit the columns, its
+    records are tried one by one and each that does not fit is given to ``refuse``, so one
+    record never costs the others.
     """
 
-    def __init__(self, spec: InputConfig) -> None:
+    def __init__(self, spec: InputConfig, refuse: Callable[[Origin, RecordError], None]) -> None:
         self.spec = spec
+        self.refuse = refuse
         self.rows: list[dict[str, Any]] = []
+        self.records: list[tuple[Origin, int]] = []
         self.chunks: list[pl.DataFrame] = []
         self.seen: Counter[str] = Counter()
         self.taken: set[str] = set()
@@ -304,7 +306,7 @@ class _RowBuilder:
         path = spec.consent_field
         self.consent_keys = path.removeprefix("meta.").split(".") if path is not None else None
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
+    def add(self, rows: list[dict[str, Any]], origin: Origin) -> None:
         """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
         done = [self._complete(row) for row in rows]
         for row in done:
@@ -314,9 +316,27 @@ class _RowBuilder:
         for row in done:
             row["id"] = self._unique(str(row["id"]))
             self.rows.append(row)
+        self.records.append((Origin(origin.file, origin.line), len(done)))
         if len(self.rows) >= CHUNK_ROWS:
-            self.chunks.append(schema.conversations(self.rows))
-            self.rows = []
+            self.chunks.append(self._frame())
+
+    def _frame(self) -> pl.DataFrame:
+        """The rows gathered since the last chunk as a frame, without the records that do not fit."""
+        rows, records = self.rows, self.records
+        self.rows, self.records = [], []
+        try:
+            return schema.conversations(rows)
+        except Exception:
+            frames = []
+            start = 0
+            for origin, count in records:
+                try:
+                    frames.append(schema.conversations(rows[start : start + count]))
+                except Exception as exc:
+                    problem = f"does not fit the conversation columns ({type(exc).__name__})"
+                    self.refuse(origin, RecordError("invalid_value", "row", problem))
+                start += count
+            return pl.concat(frames, how="vertical") if frames else schema.empty()
 
     def _unique(self, identifier: str) -> str:
         """``identifier``, or the first ``identifier#N`` (N from 2) no earlier row of the input took."""
@@ -358,8 +378,8 @@ class _RowBuilder:
 
     def take(self) -> pl.DataFrame:
         """The rows completed since the last call, as one frame."""
-        chunks = [*self.chunks, schema.conversations(self.rows)]
-        self.chunks, self.rows = [], []
+        chunks = [*self.chunks, self._frame()]
+        self.chunks = []
         return chunks[0] if len(chunks) == 1 else pl.concat(chunks, how="vertical", rechunk=True)
 
 

@@ -17,23 +17,34 @@ Two layouts:
 - nested trees, one per record: the tree export ``{message_tree_id, tree_state, prompt:
   {..., replies: [...]}}``, or the root message itself with its nested ``replies`` (a
   message with no ``parent_id`` whose ``replies`` is a list).
+
+A row holds its whole path, so a chain of n messages would give rows of n/2 messages on
+average: ``options: {max_depth: N}`` (default 100) caps a path's length. A flat message
+deeper than that is a ``too_deep`` reject (and so a prompt whose replies all are, an
+``unanswered`` one); a nested tree deeper than that is a ``too_deep`` reject whole. Either
+way the work is linear in the input's size.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+
+from pydantic import Field
 
 from curate.readers.base import (
     Finished,
     Origin,
     Reader,
+    ReaderOptions,
     RecordError,
     optional,
     register_reader,
     require,
     signal,
     timestamp,
+    unexpected,
     unmapped,
 )
 from curate.readers.languages import take_language
@@ -46,14 +57,27 @@ REPLY_MAPPED = frozenset(
 TURN_MAPPED = frozenset({"text", "role", "replies"})
 NOT_A_ROOT = "a tree must start with a prompter message"
 LOOP = RecordError("orphan", "parent_id", "the chain of parent messages loops")
+MAX_DEPTH: Final = 100
+INT64: Final = 2**63
+
+
+class OASSTOptions(ReaderOptions):
+    max_depth: int = Field(
+        MAX_DEPTH,
+        ge=2,
+        description="Most messages on a path from the root prompt: deeper messages are too_deep rejects "
+        "(a row holds its whole path, so this bounds the work per row).",
+    )
 
 
 @register_reader("oasst")
 class OASSTReader(Reader):
+    Options: ClassVar[type[ReaderOptions]] = OASSTOptions
     sniff_priority: ClassVar[int] = 15
 
     def __init__(self, options: Any = None) -> None:
         super().__init__(options)
+        self.max_depth: int = self.options.max_depth  # type: ignore[attr-defined]
         self._messages: dict[str, tuple[dict[str, Any], Origin]] = {}
 
     @classmethod
@@ -66,7 +90,7 @@ class OASSTReader(Reader):
         if "prompt" in record and "message_id" not in record:
             return self.convert(record)
         if isinstance(record.get("replies"), list) and record.get("parent_id") is None:
-            return _tree_rows(record, "", {})
+            return _tree_rows(record, "", {}, self.max_depth)
         identifier = _check(record, "")
         optional(record, "parent_id", str)
         if identifier in self._messages:
@@ -76,10 +100,15 @@ class OASSTReader(Reader):
 
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows of one nested tree record (the tree export layout)."""
-        return _tree_rows(require(record, "prompt", dict), "prompt", unmapped(record, {"prompt"}))
+        prompt = require(record, "prompt", dict)
+        return _tree_rows(prompt, "prompt", unmapped(record, {"prompt"}), self.max_depth)
 
     def finish(self) -> Finished:
-        """Rows of the flat layout: one per assistant message whose whole path is present."""
+        """Rows of the flat layout: one per assistant message whose whole path is present.
+
+        Time and memory are linear in the number of messages times ``max_depth``: each
+        message's depth is found once, and no path is longer than the cap.
+        """
         refused = self._broken_paths()
         answered: set[str] = set()
         finished = Finished()
@@ -92,7 +121,13 @@ class OASSTReader(Reader):
             except RecordError as exc:  # the reply's own fields (rank, created_date, ...)
                 refused[identifier] = exc
                 continue
-            answered.update(m["message_id"] for m in path)
+            except Exception as exc:  # one message never ends the run
+                refused[identifier] = unexpected(exc, "oasst")
+                continue
+            for step in reversed(path):  # the ancestors up to one marked before
+                if step["message_id"] in answered:
+                    break
+                answered.add(step["message_id"])
             finished.rows.append((origin, [row]))
         for identifier, (_, origin) in self._messages.items():
             if identifier in refused:
@@ -104,37 +139,52 @@ class OASSTReader(Reader):
         return finished
 
     def _broken_paths(self) -> dict[str, RecordError]:
-        """Messages whose path up to a root prompt cannot be built, and why."""
-        known: dict[str, RecordError | None] = {}
+        """Messages whose path up to a root prompt cannot be built, or is longer than
+        ``max_depth``, and why; every message is walked over once."""
+        depth: dict[str, int] = {}
+        broken: dict[str, RecordError] = {}
         for start in self._messages:
             chain: list[str] = []
+            on_chain: set[str] = set()
             current = start
-            found: RecordError | None = None
-            culprit: str | None = None
-            while current not in known:
-                if current in chain:
+            base, found, culprit = 0, None, None
+            while True:
+                if current in depth:
+                    base = depth[current]
+                    break
+                if current in broken:
+                    culprit = current
+                    break
+                if current in on_chain:
                     found = LOOP
                     break
                 chain.append(current)
+                on_chain.add(current)
                 message = self._messages[current][0]
                 parent = message.get("parent_id")
                 if parent is None:
                     if message["role"] != "prompter":
-                        found = RecordError("invalid_value", "role", NOT_A_ROOT)
+                        found, culprit = RecordError("invalid_value", "role", NOT_A_ROOT), current
                     break
                 if parent not in self._messages:
                     missing = f"parent message {parent} is not among the messages read"
-                    found = RecordError("orphan", "parent_id", missing)
+                    found, culprit = RecordError("orphan", "parent_id", missing), current
                     break
                 current = parent
-            else:
-                culprit = current if known[current] is not None else None
-            if found is not None and found is not LOOP:
-                known[chain.pop()] = found
-                culprit = current
-            for identifier in chain:
-                known[identifier] = found if culprit is None else _broken_ancestor(culprit)
-        return {identifier: error for identifier, error in known.items() if error is not None}
+            if found is LOOP:
+                broken.update(dict.fromkeys(chain, LOOP))
+                continue
+            if culprit is not None:
+                if found is not None:
+                    broken[chain.pop()] = found
+                broken.update(dict.fromkeys(chain, _broken_ancestor(culprit)))
+                continue
+            for step, identifier in enumerate(reversed(chain), start=base + 1):
+                depth[identifier] = step
+        for identifier, steps in depth.items():
+            if steps > self.max_depth:
+                broken[identifier] = _too_deep("parent_id", self.max_depth)
+        return broken
 
     def _path_to(self, identifier: str) -> list[dict[str, Any]]:
         path = []
@@ -146,16 +196,23 @@ class OASSTReader(Reader):
         return path[::-1]
 
 
-def _tree_rows(root: dict[str, Any], where: str, tree: dict[str, Any]) -> list[dict[str, Any]]:
+def _tree_rows(
+    root: dict[str, Any], where: str, tree: dict[str, Any], max_depth: int
+) -> list[dict[str, Any]]:
     """Rows of the tree under ``root`` (at field ``where``), each with the tree's fields in ``meta``."""
     prefix = f"{where}." if where else ""
     _check(root, prefix)
     if root["role"] != "prompter":
         raise RecordError("invalid_value", f"{prefix}role", NOT_A_ROOT)
-    rows = [_row(path, tree) for path in _paths([root], where) if path[-1]["role"] == "assistant"]
+    paths = _paths(root, where, max_depth)
+    rows = [_row(path, tree) for path in paths if path[-1]["role"] == "assistant"]
     if not rows:
         raise RecordError("unanswered", f"{prefix}replies", "no assistant message answers the prompt")
     return rows
+
+
+def _too_deep(field: str, max_depth: int) -> RecordError:
+    return RecordError("too_deep", field, f"a path holds more than max_depth {max_depth} messages")
 
 
 def _broken_ancestor(identifier: str) -> RecordError:
@@ -172,16 +229,25 @@ def _check(message: Mapping[str, Any], where: str) -> str:
     return str(identifier)
 
 
-def _paths(path: list[dict[str, Any]], where: str) -> Iterator[list[dict[str, Any]]]:
-    """Every path from the root of a nested tree, depth first, in the export's order."""
-    yield path
-    replies = optional(path[-1], "replies", list, f"{where}.replies" if where else "replies") or []
-    for index, reply in enumerate(replies):
-        field = f"{where}.replies[{index}]" if where else f"replies[{index}]"
-        if not isinstance(reply, dict):
-            raise RecordError("wrong_type", field, f"expected an object, got {type(reply).__name__}")
-        _check(reply, f"{field}.")
-        yield from _paths([*path, reply], field)
+def _paths(root: dict[str, Any], where: str, max_depth: int) -> Iterator[list[dict[str, Any]]]:
+    """Every path from the root of a nested tree, depth first, in the export's order (a loop,
+    not recursion, so a deep tree costs no stack; deeper than ``max_depth`` is a reject)."""
+    stack: list[tuple[list[dict[str, Any]], str]] = [([root], where)]
+    while stack:
+        path, field = stack.pop()
+        if len(path) > 1:
+            reply = path[-1]
+            if not isinstance(reply, dict):
+                raise RecordError("wrong_type", field, f"expected an object, got {type(reply).__name__}")
+            _check(reply, f"{field}.")
+        yield path
+        key = f"{field}.replies" if field else "replies"
+        replies = optional(path[-1], "replies", list, key) or []
+        if replies and len(path) >= max_depth:
+            raise _too_deep(f"{where}.replies" if where else "replies", max_depth)
+        stack.extend(
+            ([*path, reply], f"{key}[{index}]") for index, reply in reversed(list(enumerate(replies)))
+        )
 
 
 def _row(path: list[dict[str, Any]], tree: dict[str, Any]) -> dict[str, Any]:
@@ -204,20 +270,34 @@ def _row(path: list[dict[str, Any]], tree: dict[str, Any]) -> dict[str, Any]:
 def _rank(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError("wrong_type", "rank", "expected a whole number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RecordError("invalid_value", "rank", "expected a finite whole number")
+    if value != int(value):
+        raise RecordError("wrong_type", "rank", "expected a whole number")
+    if not -INT64 <= value < INT64:
+        raise RecordError("invalid_value", "rank", "out of the 64-bit range")
     return int(value)
 
 
 def _thumbs(emojis: Any) -> Thumb | None:
-    """``up`` / ``down`` from emoji counts, in either the dataset or the export layout."""
+    """``up`` / ``down`` from emoji counts, in either the dataset or the export layout; counts
+    that are not finite numbers (or names that are not strings) are no evidence."""
     if not isinstance(emojis, dict):
         return None
     if isinstance(emojis.get("name"), list) and isinstance(emojis.get("count"), list):
-        counts = dict(zip(emojis["name"], emojis["count"], strict=False))
+        pairs = zip(emojis["name"], emojis["count"], strict=False)
+        counts = {name: count for name, count in pairs if isinstance(name, str)}
     else:
         counts = emojis
     up, down = counts.get("+1") or 0, counts.get("-1") or 0
-    if not isinstance(up, int | float) or not isinstance(down, int | float) or up == down:
+    if not (_count(up) and _count(down)) or up == down:
         return None
     return "up" if up > down else "down"
+
+
+def _count(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -4,15 +4,31 @@ Every other top-level field (``model``, ``id``, ``metadata``...) is read where t
 a column for it and kept in ``meta`` otherwise. Feedback on the conversation, when present at
 the top level or inside a ``metadata`` object, becomes the signal: ``thumbs`` (``up`` /
 ``down``, a boolean, or ``1`` / ``-1``) and ``rating`` or ``score`` (a number).
+
+Logs of conversations with tools hold **tool turns**: messages of role ``tool`` (or the
+older ``function``) with a tool's output, and assistant messages that only call tools
+(``content`` null or empty, ``tool_calls`` or ``function_call`` set). ``messages`` keeps the
+roles ``system`` / ``user`` / ``assistant`` only, so tool turns never go there; the
+``tools`` option says what becomes of them:
+
+- ``keep`` (default): each is kept verbatim in ``meta.tool_turns`` as ``{"index": i,
+  "message": {...}}``, ``i`` its place among the source's messages; an assistant message
+  with text and tool calls stays in ``messages`` with its text, its calls in ``meta.turns``;
+- ``drop_turns``: they are left out, and so are the tool calls of assistant messages with
+  text; ``meta.tool_turns_dropped`` counts the turns;
+- ``reject``: a record holding one is an ``invalid_value`` reject naming it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
 
 from curate.readers.base import (
     Reader,
+    ReaderOptions,
     RecordError,
     content_id,
     messages_of,
@@ -40,8 +56,21 @@ THUMBS: dict[Any, Thumb] = {
 }
 
 
+TOOL_ROLES = frozenset({"tool", "function"})
+CALL_KEYS = ("tool_calls", "function_call")
+
+
+class OpenAIOptions(ReaderOptions):
+    tools: Literal["keep", "drop_turns", "reject"] = Field(
+        "keep",
+        description="Tool turns (role tool, assistant turns that only call tools): keep them in "
+        "meta.tool_turns, drop them, or reject the record. They never enter messages.",
+    )
+
+
 @register_reader("openai")
 class OpenAIReader(Reader):
+    Options: ClassVar[type[ReaderOptions]] = OpenAIOptions
     sniff_priority: ClassVar[int] = 80
 
     @classmethod
@@ -50,14 +79,29 @@ class OpenAIReader(Reader):
         return (
             isinstance(messages, list)
             and bool(messages)
-            and all(isinstance(m, dict) and "role" in m and "content" in m for m in messages)
+            and all(
+                isinstance(m, dict) and "role" in m and ("content" in m or is_tool_turn(m)) for m in messages
+            )
             and "chosen" not in record
         )
 
     def convert(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        messages, extras = messages_of(record.get("messages"), "messages")
+        tools = self.options.tools  # type: ignore[attr-defined]
+        messages, extras = messages_of(record.get("messages"), "messages", skip=is_tool_turn)
+        found = tool_turns(record.get("messages"))
+        if found and tools == "reject":
+            index = found[0]["index"]
+            raise RecordError(
+                "invalid_value", f"messages[{index}]", "a tool turn (the input says tools: reject)"
+            )
+        if tools == "drop_turns":
+            extras = [
+                {key: value for key, value in extra.items() if key not in CALL_KEYS} for extra in extras
+            ]
         identifier = optional(record, "id", (str, int))
         meta = unmapped(record, MAPPED) | turn_extras(extras)
+        if found:
+            meta |= {"tool_turns": found} if tools == "keep" else {"tool_turns_dropped": len(found)}
         return [
             {
                 "id": str(identifier) if identifier is not None else content_id(messages),
@@ -71,6 +115,24 @@ class OpenAIReader(Reader):
                 "meta": meta,
             }
         ]
+
+
+def is_tool_turn(message: Any) -> bool:
+    """True for a tool's output, and for an assistant message that only calls tools."""
+    if not isinstance(message, dict):
+        return False
+    role = message.get("role")
+    if role in TOOL_ROLES:
+        return True
+    calls = any(message.get(key) for key in CALL_KEYS)
+    return role == "assistant" and calls and not message.get("content")
+
+
+def tool_turns(messages: Any) -> list[dict[str, Any]]:
+    """The tool turns of a message list, each with its place in it."""
+    if not isinstance(messages, list):
+        return []
+    return [{"index": i, "message": message} for i, message in enumerate(messages) if is_tool_turn(message)]
 
 
 def _feedback(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from pydantic import Field
 from curate.readers.base import (
     Reader,
     ReaderOptions,
+    RecordError,
     content_id,
     messages_of,
     optional,
@@ -58,9 +59,9 @@ class ShareGPTReader(Reader):
         messages, extras = messages_of(record.get("conversations"), "conversations", "from", "value")
         html = self.options.html  # type: ignore[attr-defined]
         if html != "never":
-            for message in messages:
+            for index, message in enumerate(messages):
                 if html == "always" or has_html(message["content"]):
-                    message["content"] = to_markdown(message["content"])
+                    message["content"] = _markdown(message["content"], f"conversations[{index}].value")
         system = optional(record, "system", str)
         if system:
             messages.insert(0, {"role": "system", "content": system})
@@ -76,3 +77,10 @@ class ShareGPTReader(Reader):
                 "meta": meta,
             }
         ]
+
+
+def _markdown(text: str, field: str) -> str:
+    try:
+        return to_markdown(text)
+    except RecursionError:  # markdownify recurses once per element level
+        raise RecordError("too_deep", field, "HTML nested too deeply to turn into Markdown") from None

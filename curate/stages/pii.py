@@ -112,6 +112,13 @@ class PiiOptions(StageOptions):
         min_length=1,
         description="spaCy model: an installed package's import name, or a folder.",
     )
+    max_chars: int | None = Field(
+        100_000,
+        ge=1,
+        description="Longest scanned message, in characters: a conversation holding a longer one is "
+        "dropped as too_long:<role> unscanned (scanning takes about a second per 10,000 characters "
+        "at worst). null: no limit.",
+    )
     hash_key_env: str = Field(
         "CURATE_PII_KEY",
         min_length=1,
@@ -231,7 +238,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
 
     Options = PiiOptions
     Report = PiiReport
-    reasons = ("pii", "source_redacted")
+    reasons = ("pii", "source_redacted", "too_long")
     loads = "presidio and the spaCy model"
 
     def __init__(self, options: PiiOptions, context: Any = None) -> None:
@@ -291,7 +298,11 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         roles, ner_roles = frozenset(options.roles), options.ner_roles()
         conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
         flagged = self._source_redacted(frame)
-        skip = flagged if options.on_source_redacted != "scan" else [False] * frame.height
+        long = [self._too_long(messages) for messages in conversations]
+        skip = [
+            (flag and options.on_source_redacted != "scan") or too_long is not None
+            for flag, too_long in zip(flagged, long, strict=True)
+        ]
         languages = frame["language"].to_list() if "language" in frame.columns else [None] * frame.height
         requests, where = [], []
         for row, messages in enumerate(conversations):
@@ -308,10 +319,13 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             if findings:
                 by_row.setdefault(row, {})[turn] = findings
         reasons: list[str | None] = [
-            "source_redacted" if skip[row] and options.on_source_redacted == "drop" else None
+            "source_redacted" if flagged[row] and options.on_source_redacted == "drop" else None
             for row in range(frame.height)
         ]
         details: list[str | None] = [None] * frame.height
+        for row, too_long in enumerate(long):
+            if too_long is not None:
+                reasons[row], details[row] = too_long
         shared = linked_values(frame, conversations, by_row)
         for row in sorted(set(by_row) | {linked for linked in shared if not skip[linked]}):
             turns, messages = by_row.get(row, {}), conversations[row]
@@ -342,6 +356,17 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             reason=pl.Series("reason", reasons, dtype=pl.String),
             detail=pl.Series("detail", details, dtype=pl.String),
         )
+
+    def _too_long(self, messages: list[dict[str, Any]]) -> tuple[str, str] | None:
+        """``(reason, detail)`` when a scanned message is longer than ``max_chars``."""
+        limit, roles = self.options.max_chars, self.options.roles
+        if limit is None:
+            return None
+        for message in messages:
+            size = len(message["content"] or "")
+            if size > limit and message["role"] in roles:
+                return f"too_long:{message['role']}", f"{size:,} characters > max_chars {limit:,}"
+        return None
 
     def _source_redacted(self, frame: pl.DataFrame) -> list[bool]:
         if "meta" not in frame.columns or frame.height == 0:
