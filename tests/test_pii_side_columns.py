@@ -262,3 +262,26 @@ def test_deep_meta_is_scanned_without_recursion_errors() -> None:
     deep = "[" * 900 + json.dumps(EMAIL) + "]" * 900
     kept = stage()(frame(row(meta=deep))).kept
     assert EMAIL not in kept["meta"][0]
+
+
+@pytest.mark.parametrize("action", ["replace", "mask", "hash", "redact"])
+def test_scrubbing_side_columns_twice_changes_nothing(action: str) -> None:
+    rows = frame(
+        row(EMAIL, user=OTHER_EMAIL, model=NAME, meta=json.dumps({"c": EMAIL, "p": f"cell {PHONE}"})),
+        row("c2", model="olmo-2-13b-instruct", meta=json.dumps({"state": "Virginia"})),
+    )
+    once = stage(action=action)(rows).kept
+    twice = stage(action=action)(once).kept
+    assert twice.drop("_raw_id", "_raw_user").equals(once.drop("_raw_id", "_raw_user"))
+    assert twice["_raw_id"].to_list() == [EMAIL, None]
+
+
+def test_the_card_section_tables_the_columns() -> None:
+    pii = stage()
+    pii(frame(row(EMAIL, meta=json.dumps({"state": "Ohio"}))))
+    report = pii.report()
+    assert report is not None
+    section = Pii.card_section(report)
+    assert "| `id` | 1 | EMAIL_ADDRESS 1 | 1 |" in section
+    assert "| `meta` | 2 | none | 0 |" in section
+    assert EMAIL not in section
