@@ -36,7 +36,7 @@ from curate.card.examples import Scanner, default_scanner
 from curate.errors import CurateError, PublishError
 from curate.markdown import plural
 from curate.record import MANIFEST_FILE
-from curate.residual import UnreadableDataError, advice, scan_files, totals
+from curate.residual import advice, scan_files, totals
 from curate.writers.atomic import write_bytes
 from curate.writers.dataset import DATA_DIR, DataFile
 
@@ -249,7 +249,7 @@ def _residual_check(folder: Path, data: list[str], scanner: Scanner | None, sour
         return Check(name, False, "unavailable: this install has no curate.pii.scan to check the output")
     try:
         found = scan_files(folder, data, scanner)
-    except UnreadableDataError as exc:
+    except PublishError as exc:
         return Check(name, False, f"{exc}: the scan cannot vouch for it; run the pipeline again")
     if not found:
         return Check(

@@ -21,7 +21,7 @@ import orjson
 import polars as pl
 
 from curate.card.examples import Scanner
-from curate.errors import CurateError
+from curate.errors import PublishError
 from curate.pii.fields import SIDE_COLUMNS, strings
 from curate.schema import MESSAGE_COLUMNS
 
@@ -46,17 +46,15 @@ Findings = dict[tuple[str, str], Counter[str]]
 """(data file, column) -> entity counts."""
 
 
-class UnreadableDataError(CurateError):
-    """A data file the scan cannot read, so it cannot vouch for it."""
-
-
 def column_strings(path: Path) -> Iterator[tuple[str, str]]:
-    """``(column, string)`` for every string of the data file ``path``, at any depth."""
+    """``(column, string)`` for every string of the data file ``path``, at any depth.
+
+    Raises ``PublishError`` for a file it cannot parse: the scan cannot vouch for it."""
     if path.suffix == ".parquet":
         try:
             frame = pl.read_parquet(path)
         except (OSError, pl.exceptions.PolarsError) as exc:
-            raise UnreadableDataError(f"{path.name} cannot be read as Parquet ({exc})") from None
+            raise PublishError(f"{path.name} cannot be read as Parquet ({exc})") from None
         for name in frame.columns:
             for text in _series_strings(frame.get_column(name)):
                 yield from ((name, inner) for inner in _opened(name, text))
@@ -68,9 +66,9 @@ def column_strings(path: Path) -> Iterator[tuple[str, str]]:
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError:
-                raise UnreadableDataError(f"{path.name} line {number} is not valid JSON") from None
+                raise PublishError(f"{path.name} line {number} is not valid JSON") from None
             if not isinstance(record, dict):
-                raise UnreadableDataError(f"{path.name} line {number} is not a JSON object")
+                raise PublishError(f"{path.name} line {number} is not a JSON object")
             for name, value in record.items():
                 for text in _value_strings(value):
                     yield from ((name, inner) for inner in _opened(name, text))

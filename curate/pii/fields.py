@@ -5,21 +5,20 @@ A conversation output publishes ``id``, ``group``, ``prompt_cluster``, ``user``,
 an e-mail used as a record id or user key, a name in ``model``, contact fields kept in
 ``meta``. Each column is searched in the way its values call for:
 
-================  ============================================  ==========================
-column            searched with                                 rewritten
-================  ============================================  ==========================
-id, group,        ``KEY``: the pattern recognizers (e-mail,     whole, into a pseudonym
-prompt_cluster    phone, card, SSN, IP, IBAN) and name cues;    (``Scrubber.pseudonym``)
-                  machine-made keys, where the name list
-                  finds "Dea" in ``dea6297a...``
-user              ``FIELD``: patterns and full names            whole, into a pseudonym
-model             ``FIELD``                                     in place, by the action
-meta: keys, and   ``FIELD``; a value of ``PROSE_WORDS`` words   in place, by the action
-string values at  or more is ``PROSE`` and searched as a user
-any depth         turn is (NER where it reads as English)
-================  ============================================  ==========================
+================  ================================================  =======================
+column            searched with                                     rewritten
+================  ================================================  =======================
+id, group,        ``key``: the pattern recognizers (e-mail, phone,  whole, into a pseudonym
+prompt_cluster    card, SSN, IP, IBAN) and name cues, no names:     (``Scrubber.pseudonym``)
+                  the name list finds "Dea" in ``dea6297a...``
+user              ``field``: patterns and full names                whole, into a pseudonym
+model             ``field``                                         in place, by the action
+meta: keys and    ``field``; a value of ``PROSE_WORDS`` words or    in place, by the action
+string values at  more is ``prose``, searched as a user turn is
+any depth         (with NER where it reads as English)
+================  ================================================  =======================
 
-``FIELD`` runs the name list without NER and keeps a PERSON finding only when it spans two
+``field`` runs the name list without NER and keeps a PERSON finding only when it spans two
 words or more: a short field has no context to tell "Samantha-7b" (a model) or "Virginia" (a
 state) from a person, while "Emily Carter" in a model or user column is a full name. NER is
 not run on short fields at all: on such values it finds as many places as people.
@@ -100,7 +99,6 @@ class SideColumns:
     """The side strings of a batch of rows, and their columns rewritten from the scrubbed texts."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
-        self.height = frame.height
         present = [column for column in SIDE_COLUMNS if column in frame.columns]
         self.values = {column: frame[column].to_list() for column in present}
         self.raw = {
