@@ -6,7 +6,8 @@ stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 
 - the run read only a sample of its inputs (``curate run --limit``);
 - the run had no ``pii`` stage (unless ``allow_unscrubbed``);
-- a residual scan of the published text (``curate.pii.scan.scan_structured``: the pii
+- a residual scan of every string of every data file uploaded, Parquet and JSON Lines, every
+  column at any depth (``curate.residual``, with ``curate.pii.scan.scan_structured``: the pii
   stage's e-mail, phone, card, SSN, IP and IBAN recognizers) finds anything;
 - the pii stage hashed values with a key derived from the run seed, which the card shows
   (anyone could hash guesses and match tokens), unless ``allow_weak_hash``;
@@ -23,14 +24,11 @@ entity types, never a value. The Hub client is a parameter, so tests never touch
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-import polars as pl
 from huggingface_hub.errors import HfHubHTTPError
 
 from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png
@@ -38,14 +36,13 @@ from curate.card.examples import Scanner, default_scanner
 from curate.errors import CurateError, PublishError
 from curate.markdown import plural
 from curate.record import MANIFEST_FILE
+from curate.residual import advice, scan_files, totals
 from curate.writers.atomic import write_bytes
 from curate.writers.dataset import DATA_DIR, DataFile
 
 NEVER_UPLOADED = ("rejects/*", "dedup/*")
 """Also passed to ``upload_folder`` as ``ignore_patterns``, in case a pattern above ever widens."""
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
-SCANNED_COLUMNS = ("meta",)
-"""Plain-text columns scanned besides every message's content; the rest are machine-made keys."""
 
 
 class HubClient(Protocol):
@@ -149,7 +146,7 @@ def plan_publish(
         _sample_check(source),
         _pii_stage_check(source, allow_unscrubbed),
         _hash_key_check(source, allow_weak_hash),
-        _residual_check(folder, _one_format(data), scanner),
+        _residual_check(folder, data, scanner, source),
         _license_check(source),
     ]
     withheld = _withheld(folder, set(files))
@@ -204,20 +201,6 @@ def publish(
     return plan
 
 
-def residual_texts(folder: Path, data: Iterable[str]) -> Iterator[str]:
-    """Every message's content (and the ``meta`` JSON) of the data files, file by file."""
-    for path in data:
-        target = folder / path
-        frame = pl.read_parquet(target) if target.suffix == ".parquet" else pl.read_ndjson(target)
-        for name, dtype in frame.schema.items():
-            column = frame.get_column(name)
-            if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
-                if "content" in {f.name for f in dtype.inner.fields}:
-                    yield from column.explode().struct.field("content").drop_nulls().to_list()
-            elif name in SCANNED_COLUMNS and dtype == pl.String:
-                yield from column.drop_nulls().to_list()
-
-
 def _sample_check(source: CardSource) -> Check:
     limit = source.manifest.sample_limit
     if limit is None:
@@ -260,21 +243,25 @@ def _hash_key_check(source: CardSource, allow_weak_hash: bool) -> Check:
     )
 
 
-def _residual_check(folder: Path, data: list[str], scanner: Scanner | None) -> Check:
+def _residual_check(folder: Path, data: list[str], scanner: Scanner | None, source: CardSource) -> Check:
     name = "residual PII scan"
     if scanner is None:
         return Check(name, False, "unavailable: this install has no curate.pii.scan to check the output")
-    found = Counter({kind: count for kind, count in scanner(residual_texts(folder, data)).items() if count})
+    try:
+        found = scan_files(folder, data, scanner)
+    except PublishError as exc:
+        return Check(name, False, f"{exc}: the scan cannot vouch for it; run the pipeline again")
     if not found:
         return Check(
             name, True, f"no e-mail, phone, card, SSN or IP pattern in {plural(len(data), 'data file')}"
         )
-    counts = ", ".join(f"{kind} {count:,}" for kind, count in sorted(found.items()))
+    counts = ", ".join(f"{kind} {count:,}" for kind, count in sorted(totals(found).items()))
+    pii = source.stage("pii")
+    searched = pii is not None and bool(pii.report.get("columns"))
     return Check(
         name,
         False,
-        f"structured PII remains in the output ({counts}; counts only); scrub it with the `pii` stage"
-        " (action replace or redact) and run again",
+        f"structured PII remains in the output ({counts}; counts only) {advice(found, searched)}",
     )
 
 
@@ -304,12 +291,6 @@ def _data_files(folder: Path) -> list[str]:
     if not root.is_dir():
         return []
     return [f"{DATA_DIR}/{p.name}" for p in sorted(root.iterdir()) if p.is_file() and DataFile.parse(p.name)]
-
-
-def _one_format(data: list[str]) -> list[str]:
-    """The Parquet files when there are any (the JSON Lines beside them hold the same rows)."""
-    parquet = [path for path in data if path.endswith(".parquet")]
-    return parquet or data
 
 
 def _withheld(folder: Path, uploaded: set[str]) -> dict[str, int]:

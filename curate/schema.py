@@ -83,6 +83,11 @@ READ_REJECT: Final[dict[str, pl.DataType]] = {
     "raw": pl.String(),
 }
 
+RAW_KEYS: Final = {"id": "_raw_id", "user": "_raw_user"}
+"""Working columns the ``pii`` stage fills with an ``id`` or ``user`` it replaced by a pseudonym
+(null where it replaced nothing), so that opt-out lists, which name the source's values,
+still match after it (``source_value``)."""
+
 Kind = Literal["conversations", "pairs"]
 
 MESSAGE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -90,6 +95,17 @@ MESSAGE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "conversations": ("messages",),
 }
 """The columns of each kind that hold message lists (what a PII scan or a preview reads)."""
+
+
+def source_value(column: str, columns: Iterable[str]) -> pl.Expr:
+    """``column`` as the source had it: the ``RAW_KEYS`` working column where one is set.
+
+    >>> frame = pl.DataFrame({"id": ["pii-1", "b"], "_raw_id": ["a@example.org", None]})
+    >>> frame.select(source_value("id", frame.columns)).to_series().to_list()
+    ['a@example.org', 'b']
+    """
+    raw = RAW_KEYS.get(column)
+    return pl.coalesce(raw, column).alias(column) if raw in set(columns) else pl.col(column)
 
 
 def kind_of(frame: pl.DataFrame) -> Kind:

@@ -218,6 +218,28 @@ def test_examples_come_from_the_output_and_skip_flagged_rows(tmp_path: Path) -> 
     assert "Answer 3: the moon's gravity pulls the sea." in text
 
 
+@pytest.mark.parametrize("column", ["id", "source", "license"])
+def test_examples_skip_rows_whose_heading_would_show_personal_data(tmp_path: Path, column: str) -> None:
+    planted = {**pair(1), column: PLANTED[0]}
+    folder = make_folder(tmp_path, splits={"train": [planted, pair(2)]})
+    text = section(card_of(folder, scanner=flag_planted), "Examples")
+    assert PLANTED[0] not in text
+    assert "1 candidate rows were passed over" in text
+    assert re.findall(r"id `(p\d+)`", text) == ["p002"]
+
+
+def test_conversation_examples_skip_a_model_that_holds_personal_data() -> None:
+    from curate.card.examples import examples_section
+    from curate.schema import conversations
+
+    head = conversations(
+        {"id": f"c{n}", "source": "app", "model": model, "messages": [{"role": "user", "content": "Tides?"}]}
+        for n, model in enumerate([PLANTED[0], "olmo-2-13b-instruct"])
+    )
+    text = examples_section(head, "conversations", scrubbed=True, scanner=flag_planted)
+    assert PLANTED[0] not in text and "model `olmo-2-13b-instruct`" in text
+
+
 def test_examples_survive_backticks_in_the_text(tmp_path: Path) -> None:
     row = pair(1, text="Fix this:\n```python\nprint(1)\n```")
     text = section(card_of(make_folder(tmp_path, splits={"train": [row]}), scanner=find_nothing), "Examples")

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from curate.cli import cli
 from curate.clients import ChatRequest, Endpoint, EndpointOptions, ResponseCache
 from curate.clients.chat import ChatClient
 from curate.errors import EndpointError
 from tests.chat_server import ChatServer, Reply, echo
+from tests.helpers import write_pipeline
 
 KEY = "sk-test-4f1d9c0e-never-written"
 
@@ -199,6 +202,10 @@ def test_complete_works_inside_a_running_event_loop(server: ChatServer) -> None:
         ({"api_key_env": KEY}, "must be the NAME of an environment variable"),
         ({"base_url": "127.0.0.1:8000/v1"}, "must be an http:// or https:// URL"),
         ({"base_url": "http://h/v1/chat/completions"}, "not the /chat/completions path"),
+        ({"base_url": f"https://user:{KEY}@api.example.com/v1"}, "must not hold a user name or password"),
+        ({"base_url": f"https://{KEY}@api.example.com/v1"}, "name it in `api_key_env`"),
+        ({"base_url": f"https://api.example.com/v1?api_key={KEY}"}, "must not have a query string"),
+        ({"base_url": f"https://api.example.com/v1?x=1#{KEY}"}, "named in `api_key_env`"),
         ({"api_key": KEY}, "Extra inputs are not permitted"),
     ],
 )
@@ -209,3 +216,27 @@ def test_endpoint_options_refuse_mistakes_without_repeating_a_key(
         EndpointOptions.model_validate({"base_url": "http://127.0.0.1:8000/v1", "model": "m", **options})
     for error in caught.value.errors(include_url=False):
         assert KEY not in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "where"),
+    [
+        ("generate: {models: [{base_url: '%s', model: m}]}", "stages[1].generate.models[0].base_url"),
+        ("pairs: {strategies: [judge], judge: {base_url: '%s', model: j}}", "stages[1].pairs.judge.base_url"),
+    ],
+)
+@pytest.mark.parametrize(
+    "url", [f"https://team:{KEY}@api.example.com/v1", f"https://api.example.com/v1?token={KEY}"]
+)
+def test_validate_refuses_a_key_in_a_base_url_without_echoing_it(
+    tmp_path: Path, stage: str, where: str, url: str
+) -> None:
+    (tmp_path / "chats.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    pipeline = write_pipeline(
+        tmp_path,
+        f"name: p\ninputs: [{{name: c, path: chats.jsonl}}]\nstages:\n  - pii: {{}}\n  - {stage % url}\n",
+    )
+    outcome = CliRunner().invoke(cli, ["validate", str(pipeline)])
+    assert outcome.exit_code == 2
+    assert f"{where}: must not" in outcome.output and "api_key_env" in outcome.output
+    assert KEY not in outcome.output

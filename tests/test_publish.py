@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from curate.cli import cli
 from curate.errors import PublishError
-from curate.publish import plan_publish, publish, residual_texts
+from curate.publish import plan_publish, publish
+from curate.residual import residual_texts
 from tests.output_folders import LICENSE, PLANTED, find_nothing, flag_planted, make_folder, pair
 
 UPLOADED = [
@@ -228,13 +229,23 @@ def test_a_hub_failure_becomes_a_publish_error(tmp_path: Path) -> None:
         publish(make_folder(tmp_path), "acme/tides", api=FailingHub(), scanner=find_nothing)
 
 
-def test_residual_scan_reads_message_contents_and_meta_only(tmp_path: Path) -> None:
+def test_residual_scan_reads_every_string_of_every_column(tmp_path: Path) -> None:
     folder = make_folder(tmp_path, splits={"train": [pair(1)]}, formats=("parquet",))
     texts = list(residual_texts(folder, ["data/train-00000-of-00001.parquet"]))
     assert texts == [
+        "user",
         "Question 1: how do tides work?",
+        "assistant",
         "Answer 1: the moon's gravity pulls the sea.",
+        "assistant",
         "Answer 1: no idea.",
+        "battle",
+        "arena",
+        "CC-BY-4.0",
+        "en",
+        "c1a",
+        "c1b",
+        "p001",
     ]
 
 

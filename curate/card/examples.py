@@ -1,8 +1,9 @@
 """Example rows for the card, taken only from the published (scrubbed) output.
 
 Rows are shown only when the run had a ``pii`` stage, and a row is skipped when the residual
-scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in it, or when it
-holds a long run of digits. The stage and the scan find phone numbers of an unmistakable shape
+scan of structured PII (``curate.pii.scan.scan_structured``) finds anything in its messages
+or in the values its heading shows (id, model...), or when a message holds a long run of
+digits. The stage and the scan find phone numbers of an unmistakable shape
 (``(415) 555-0132``, ``+44 20 7946 0958``) anywhere, but a bare digit group (``415 555 0132``,
 ``4155550132``) only next to a context word such as "call": treating every such run as PII
 would mangle code, ids and figures in the data, while a card showing three rows out of fifty
@@ -46,7 +47,8 @@ def pick_examples(
     clean = []
     for row in head.to_dicts():
         texts = [m["content"] or "" for column in MESSAGE_COLUMNS[kind] for m in row.get(column) or []]
-        if not any(NUMBER_LIKE.search(text) for text in texts) and not any(scanner(texts).values()):
+        labels = [str(row[name]) for name in LABELS if row.get(name) is not None]
+        if not any(NUMBER_LIKE.search(text) for text in texts) and not any(scanner(texts + labels).values()):
             clean.append(row)
     flagged = head.height - len(clean)
     if "strategy" in head.columns:

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -28,9 +29,22 @@ def default_cache_dir() -> Path:
 
 
 def _base_url(value: str) -> str:
+    # The messages never repeat the value: a key pasted into the URL must not reach a log.
     url = value.strip().rstrip("/")
     if not re.match(r"^https?://[^/\s]+", url):
         raise ValueError("must be an http:// or https:// URL, such as http://127.0.0.1:8000/v1")
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ValueError(
+            "must not hold a user name or password (user:key@host): the URL is copied into the manifest"
+            " and the card; put the key in an environment variable and name it in `api_key_env`"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(
+            "must not have a query string or fragment (?key=...): the client appends /chat/completions"
+            " to the base URL, which is copied into the manifest and the card; a key goes in an"
+            " environment variable named in `api_key_env`"
+        )
     if url.endswith("/chat/completions"):
         raise ValueError("give the base URL (ending in /v1), not the /chat/completions path")
     return url

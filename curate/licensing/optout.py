@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from curate.errors import StageError
+from curate.schema import source_value
 
 SEPARATOR = "\x1f"
 
@@ -122,13 +123,17 @@ class OptOuts:
             for source, record in sorted(listed.scoped_records):
                 self.scoped.setdefault(f"{source}{SEPARATOR}{record}", listed.label)
 
-    def expressions(self) -> tuple[pl.Expr, pl.Expr]:
-        """Expressions giving, per row, the list that opts out its record and its user (or null)."""
-        record = _lookup(pl.col("id"), self.records)
+    def expressions(self, columns: Iterable[str] = ()) -> tuple[pl.Expr, pl.Expr]:
+        """Expressions giving, per row, the list that opts out its record and its user (or null).
+
+        ``columns``: the frame's, so that ids and user keys the pii stage replaced by pseudonyms
+        are matched by the values the source gave (``schema.source_value``)."""
+        identifier, user_key = source_value("id", columns), source_value("user", columns)
+        record = _lookup(identifier, self.records)
         if self.scoped:
-            scoped_key = pl.concat_str([pl.col("source"), pl.col("id")], separator=SEPARATOR)
+            scoped_key = pl.concat_str([pl.col("source"), identifier], separator=SEPARATOR)
             record = pl.coalesce(_lookup(scoped_key, self.scoped), record)
-        user = _lookup(pl.col("user"), self.users)
+        user = _lookup(user_key, self.users)
         return record, user
 
 

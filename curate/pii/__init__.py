@@ -17,13 +17,15 @@
 ``analysis``     ``Scanner``: findings per text, the fast path and the plain one
 ``pool``         ``Analyser``: each distinct text once, a process pool for large batches
 ``actions``      echo removal, merging, presidio-anonymizer (replace, mask, hash, redact)
+``fields``       the columns beside the messages: how each is searched and rewritten
+``batch``        a batch's requests to the analyser, and where each answer belongs
 ``links``        rows ``pairs`` may pair share what is removed from them
 ``density``      replacements per 1,000 characters, and when that is implausible
 ``scan``         ``scan_structured``: residual check before publishing, the stage's patterns
 
 Importing this package is cheap; presidio and spaCy load with the modules that need them.
-Modules here import presidio, spaCy and polars and, from curate, only ``curate.errors``; the
-``pii`` stage and ``publish``'s residual scan use them.
+Modules here import presidio, spaCy and polars and, from curate, only ``curate.errors`` and
+``curate.schema``; the ``pii`` stage and ``publish``'s residual scan use them.
 """
 
 from curate.pii.entities import DEFAULT_ENTITIES, Finding

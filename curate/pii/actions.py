@@ -9,13 +9,18 @@ Actions: ``replace`` writes ``<ENTITY>``; ``mask`` writes one ``*`` per characte
 ``redact`` removes the value; ``hash`` writes ``<ENTITY_abcdefgh>``, a keyed BLAKE2b of the
 normalised value, so one value gets one token throughout a run (``(415) 555-0132`` and
 ``415.555.0132`` alike) and a different key gives unrelated tokens.
+
+Keys (``id``, ``group``, ``user``...) that hold personal data are not rewritten by the action:
+``pseudonym`` replaces the whole value by ``pii-`` and 16 hex digits of a keyed BLAKE2b, so
+ids stay unique, rows that shared a group still share it, and whoever holds the key can find
+a source record's row again.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -30,6 +35,7 @@ from curate.pii.normalize import normalize
 from curate.pii.words import is_common_word
 
 TOKEN_LETTERS: Final = 8
+PSEUDONYM_BYTES: Final = 8
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Scrubbed:
     """Spans per entity type (after merging), echoes included."""
     echoes: int = 0
     """Spans found only by looking for values found elsewhere in the conversation."""
+    per_text: list[Counter[str]] = field(default_factory=list)
+    """Spans per entity type of each text, aligned with ``texts``."""
 
 
 class Scrubber:
@@ -52,11 +60,16 @@ class Scrubber:
         self.engine = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
     def scrub(
-        self, texts: Sequence[str], findings: Sequence[Sequence[Finding]], shared: Values | None = None
+        self,
+        texts: Sequence[str],
+        findings: Sequence[Sequence[Finding]],
+        shared: Values | None = None,
+        closed: Collection[int] = (),
     ) -> Scrubbed:
-        """``shared``: values found in linked conversations (``share_values``), also removed here."""
-        spans = conversation_spans(texts, findings, shared)
-        result = Scrubbed(texts=list(texts))
+        """``shared``: values found in linked conversations (``share_values``), also removed here;
+        ``closed``: indices of texts where only their own findings are removed (no echoes)."""
+        spans = conversation_spans(texts, findings, shared, closed)
+        result = Scrubbed(texts=list(texts), per_text=[Counter(s.entity for s in merged) for merged in spans])
         for index, (text, merged) in enumerate(zip(texts, spans, strict=True)):
             if not merged:
                 continue
@@ -88,6 +101,16 @@ class Scrubber:
             digest_size=TOKEN_LETTERS,
         ).digest()
         return f"<{entity}_{''.join(chr(ord('a') + byte % 26) for byte in digest)}>"
+
+    def pseudonym(self, value: str) -> str:
+        """``pii-`` and 16 hex digits: the same for the same value in every column under one key."""
+        digest = hashlib.blake2b(
+            value.encode("utf-8", "surrogatepass"),
+            key=self.key[:64],
+            digest_size=PSEUDONYM_BYTES,
+            person=b"curate-key",
+        )
+        return f"pii-{digest.hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +153,10 @@ def share_values(keys: Sequence[str], values: dict[int, Values]) -> dict[int, Va
 
 
 def conversation_spans(
-    texts: Sequence[str], findings: Sequence[Sequence[Finding]], shared: Values | None = None
+    texts: Sequence[str],
+    findings: Sequence[Sequence[Finding]],
+    shared: Values | None = None,
+    closed: Collection[int] = (),
 ) -> list[list[Span]]:
     """For each text, its findings plus every echo of a value found anywhere, merged.
 
@@ -140,10 +166,10 @@ def conversation_spans(
     values = {**(shared or {}), **conversation_values(texts, findings)}
     echo = _echo_pattern(values)
     spans = []
-    for text, found in zip(texts, findings, strict=True):
+    for index, (text, found) in enumerate(zip(texts, findings, strict=True)):
         own = [Span(f.entity, f.start, f.end, f.score) for f in found]
         echoes = []
-        if echo is not None:
+        if echo is not None and index not in closed:
             normalized = normalize(text)
             regions: list[tuple[int, int]] | None = None
             for match in echo.finditer(normalized.text):

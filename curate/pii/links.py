@@ -41,14 +41,17 @@ def link_keys(frame: pl.DataFrame, conversations: Sequence[Sequence[dict[str, An
 def linked_values(
     frame: pl.DataFrame,
     conversations: Sequence[Sequence[dict[str, Any]]],
+    texts: Sequence[Sequence[str]],
     by_row: dict[int, dict[int, tuple[Finding, ...]]],
 ) -> dict[int, Values]:
-    """For every row linked to a row with findings, the values of all rows it is linked to."""
+    """For every row linked to a row with findings, the values of all rows it is linked to.
+
+    ``texts[row]`` are the texts ``by_row[row]`` indexes: the row's turns, then its strings
+    outside the messages (``curate.pii.fields``), whose values are shared alike."""
     from curate.pii.actions import conversation_values, share_values
 
     values = {}
-    for row, turns in by_row.items():
-        messages = conversations[row]
-        texts = [message["content"] or "" for message in messages]
-        values[row] = conversation_values(texts, [turns.get(turn, ()) for turn in range(len(messages))])
+    for row, found in by_row.items():
+        own = texts[row]
+        values[row] = conversation_values(own, [found.get(index, ()) for index in range(len(own))])
     return share_values(link_keys(frame, conversations), values)

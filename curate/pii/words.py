@@ -30,6 +30,36 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+ASSISTANT_NAMES: Final = (
+    "ChatGPT",
+    "GPT",
+    "GPT-3",
+    "GPT-3.5",
+    "GPT-4",
+    "GPT-4o",
+    "OpenAI",
+    "Claude",
+    "Anthropic",
+    "Bard",
+    "Gemini",
+    "Llama",
+    "Alpaca",
+    "Vicuna",
+    "Koala",
+    "Mistral",
+    "Mixtral",
+    "Falcon",
+    "Copilot",
+    "Bing",
+    "Siri",
+    "Alexa",
+    "Cortana",
+    "Open Assistant",
+    "OpenAssistant",
+    "Assistant",
+)
+"""Chat assistants and model families: allowed by default (``allow_assistant_names``)."""
+
 STREETS: Final = (
     "street st road rd avenue ave drive dr lane ln boulevard blvd way court ct place pl square sq "
     "terrace highway hwy rue strasse straße gasse platz weg allee via calle avenida"

@@ -92,7 +92,7 @@ class Consent(FilterStage[ConsentOptions, ConsentReport]):
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         if self._optouts is None:
             raise self.not_set_up()
-        record, user = self._optouts.expressions()
+        record, user = self._optouts.expressions(frame.columns)
         consent = pl.col("consent").fill_null("unknown")
         judged = frame.with_columns(_record=record, _user=user, _consent=consent)
         rules = [

@@ -4,7 +4,11 @@ Pattern recognizers run on every scanned turn; spaCy's NER only on the roles in 
 (user and system by default: in chat logs the private data is what people typed, and NER
 over assistant prose mostly finds public figures). Every value found in any turn is then
 removed from all turns of its conversation, which catches assistants echoing it. The
-mechanics live in ``curate.pii``; this module maps options to them and counts.
+columns a conversation publishes beside its messages (``id``, ``group``, ``prompt_cluster``,
+``user``, ``model``, every string of ``meta``) are searched too, each as its values call for
+(``curate.pii.fields``): keys that hold personal data become keyed pseudonyms, ``model`` and
+``meta`` strings are rewritten in place. The mechanics live in ``curate.pii``; this module
+maps options to them and counts.
 
 >>> from curate.stages.pii import PiiOptions
 >>> PiiOptions(score_threshold={"default": 0.6, "PHONE_NUMBER": 0.4}).thresholds()["PHONE_NUMBER"]
@@ -21,12 +25,14 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate import schema
-from curate.markdown import mapping_table, paragraphs, plural, report_tables
+from curate.markdown import code, mapping_table, paragraphs, plural, report_tables, table
 from curate.options import StageOptions
+from curate.pii.batch import Batch, batch_requests
 from curate.pii.density import density, warning
 from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action
+from curate.pii.fields import ColumnCounts, SideColumns
 from curate.pii.links import linked_values
-from curate.pii.modes import name_mode
+from curate.pii.words import ASSISTANT_NAMES
 from curate.schema import Role
 from curate.stages.base import FilterStage, StageReport, register
 
@@ -35,34 +41,6 @@ if TYPE_CHECKING:
     from curate.pii.engine import EngineSpec
     from curate.pii.pool import Analyser
 
-ASSISTANT_NAMES: Final = (
-    "ChatGPT",
-    "GPT",
-    "GPT-3",
-    "GPT-3.5",
-    "GPT-4",
-    "GPT-4o",
-    "OpenAI",
-    "Claude",
-    "Anthropic",
-    "Bard",
-    "Gemini",
-    "Llama",
-    "Alpaca",
-    "Vicuna",
-    "Koala",
-    "Mistral",
-    "Mixtral",
-    "Falcon",
-    "Copilot",
-    "Bing",
-    "Siri",
-    "Alexa",
-    "Cortana",
-    "Open Assistant",
-    "OpenAssistant",
-    "Assistant",
-)
 TRUE_VALUES: Final = ("true", "1", "yes")
 SourceRedactedPolicy = Literal["scan", "trust", "drop"]
 
@@ -122,9 +100,10 @@ class PiiOptions(StageOptions):
     hash_key_env: str = Field(
         "CURATE_PII_KEY",
         min_length=1,
-        description="Environment variable holding the secret key of the hash action. Without it the key "
-        "derives from the run seed, which the card shows: anyone can then hash guesses and recover short "
-        "values such as phone numbers from their tokens. Set it before publishing hashed data.",
+        description="Environment variable holding the secret key of the hash action and of the pseudonyms "
+        "that replace ids and user keys holding personal data. Without it the key derives from the run "
+        "seed, which the card shows: anyone can then hash guesses and recover short values such as phone "
+        "numbers from their tokens. Set it before publishing hashed data.",
     )
 
     @field_validator("entities")
@@ -184,15 +163,34 @@ class SourceRedacted(StageReport):
     policy: SourceRedactedPolicy = Field(description="What was done with them (`on_source_redacted`).")
 
 
+class ColumnReport(StageReport):
+    """What the stage found in one column outside the messages."""
+
+    values: int = Field(description="Strings scanned (for meta: its keys and string values at any depth).")
+    changed: int = Field(description="Values rewritten: in place (model, meta) or by a pseudonym (keys).")
+    entities: dict[str, int] = Field(description="Entities found, by type.")
+
+
 class PiiReport(StageReport):
     """What ``pii`` found and did: counts by entity type and action, never a value."""
 
-    # The density figures came with curate 0.1's later builds: folders written before still load.
-    optional_keys = frozenset({"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars"})
+    # The density figures came with curate 0.1's later builds, `columns` later still: folders
+    # written before still load.
+    optional_keys = frozenset(
+        {"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars", "columns"}
+    )
 
-    entities: dict[str, int] = Field(description="Entities found, by type.")
-    actions: dict[str, int] = Field(description="Entities the action was applied to, by action.")
-    conversations_with_pii: int
+    entities: dict[str, int] = Field(description="Entities found in the messages, by type.")
+    actions: dict[str, int] = Field(
+        description="Entities in the messages the action was applied to, by action."
+    )
+    columns: dict[str, ColumnReport] | None = Field(
+        None,
+        description="Columns outside the messages (id, group, prompt_cluster, user, model, meta) by name.",
+    )
+    conversations_with_pii: int = Field(
+        description="Conversations with personal data anywhere, side columns too."
+    )
     conversations_scanned: int
     messages_scanned: int
     texts_analysed: int = Field(description="Distinct texts presidio analysed.")
@@ -211,7 +209,8 @@ class PiiReport(StageReport):
     ner_on: list[Role]
     model: str
     hash_key: Literal["environment", "seed"] | None = Field(
-        None, description="Where the hash action's key came from (hash only)."
+        None,
+        description="Where the key of the hash action and of pseudonyms came from (when either was used).",
     )
 
     def merged(self, other: Self) -> Self:
@@ -247,11 +246,13 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         self._scrubber: Scrubber | None = None
         self._entities: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
+        self._columns: dict[str, ColumnCounts] = {}
         self._key_from_environment = False
 
     def reset(self) -> None:
         self._entities = Counter()
         self._counts = Counter()
+        self._columns = {}
         if self._analyser is not None:
             self._analyser.reset()
 
@@ -295,7 +296,6 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         if analyser is None or scrubber is None:
             raise self.not_set_up()
         options = self.options
-        roles, ner_roles = frozenset(options.roles), options.ner_roles()
         conversations: list[list[dict[str, Any]]] = [list(m or []) for m in frame["messages"].to_list()]
         flagged = self._source_redacted(frame)
         long = [self._too_long(messages) for messages in conversations]
@@ -304,20 +304,11 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             for flag, too_long in zip(flagged, long, strict=True)
         ]
         languages = frame["language"].to_list() if "language" in frame.columns else [None] * frame.height
-        requests, where = [], []
-        for row, messages in enumerate(conversations):
-            if skip[row]:
-                continue
-            for turn, message in enumerate(messages):
-                if message["role"] in roles and message["content"]:
-                    mode = name_mode(message["role"] in ner_roles, languages[row])
-                    requests.append((message["content"], mode))
-                    where.append((row, turn))
-        found = analyser.findings(requests)
-        by_row: dict[int, dict[int, Any]] = {}
-        for (row, turn), findings in zip(where, found, strict=True):
-            if findings:
-                by_row.setdefault(row, {})[turn] = findings
+        sides = SideColumns(frame)
+        batch = batch_requests(
+            conversations, sides.texts, skip, languages, frozenset(options.roles), options.ner_roles()
+        )
+        by_row = batch.by_row(analyser.findings(batch.requests))
         reasons: list[str | None] = [
             "source_redacted" if flagged[row] and options.on_source_redacted == "drop" else None
             for row in range(frame.height)
@@ -326,15 +317,17 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         for row, too_long in enumerate(long):
             if too_long is not None:
                 reasons[row], details[row] = too_long
-        shared = linked_values(frame, conversations, by_row)
+        shared = linked_values(frame, conversations, batch.texts, by_row)
         for row in sorted(set(by_row) | {linked for linked in shared if not skip[linked]}):
-            turns, messages = by_row.get(row, {}), conversations[row]
-            texts = [message["content"] or "" for message in messages]
-            per_turn = [turns.get(turn, ()) for turn in range(len(messages))]
-            scrubbed = scrubber.scrub(texts, per_turn, shared.get(row))
+            turns, own = by_row.get(row, {}), batch.texts[row]
+            first_side = batch.first_side(row, len(sides.texts[row]))
+            findings = [turns.get(i, ()) for i in range(len(own))]
+            scrubbed = scrubber.scrub(own, findings, shared.get(row), sides.closed(row, first_side))
             if not scrubbed.entities:
                 continue
-            self._entities.update(scrubbed.entities)
+            in_messages = sum(scrubbed.per_text[:first_side], Counter[str]())
+            sides.found(row, scrubbed.per_text[first_side:])
+            self._entities.update(in_messages)
             self._counts["conversations_with_pii"] += 1
             self._counts["echoes"] += scrubbed.echoes
             if options.action == "drop":
@@ -342,17 +335,17 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
                 details[row] = ",".join(f"{e}={scrubbed.entities[e]}" for e in sorted(scrubbed.entities))
                 self._counts["drop"] += 1
                 continue
-            self._counts[options.action] += scrubbed.entities.total()
-            conversations[row] = [
-                {"role": message["role"], "content": text}
-                for message, text in zip(messages, scrubbed.texts, strict=True)
-            ]
-        self._counts["conversations_scanned"] += frame.height - sum(skip)
-        self._counts["messages_scanned"] += len(requests)
-        self._counts["chars_scanned"] += sum(len(text) for text, _ in requests)
-        self._counts["source_redacted"] += sum(flagged)
+            self._counts[options.action] += in_messages.total()
+            if first_side:
+                conversations[row] = [
+                    {"role": message["role"], "content": text}
+                    for message, text in zip(conversations[row], scrubbed.texts[:first_side], strict=True)
+                ]
+            sides.apply(row, scrubbed.texts[first_side:], scrubbed.per_text[first_side:], scrubber.pseudonym)
+        self._count(frame.height - sum(skip), batch, sides, sum(flagged))
         return frame.with_columns(
             messages=pl.Series("messages", conversations, dtype=schema.MESSAGES),
+            **sides.columns(),
             reason=pl.Series("reason", reasons, dtype=pl.String),
             detail=pl.Series("detail", details, dtype=pl.String),
         )
@@ -367,6 +360,17 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             if size > limit and message["role"] in roles:
                 return f"too_long:{message['role']}", f"{size:,} characters > max_chars {limit:,}"
         return None
+
+    def _count(self, scanned: int, batch: Batch, sides: SideColumns, flagged: int) -> None:
+        self._counts.update(
+            conversations_scanned=scanned,
+            messages_scanned=batch.messages_scanned,
+            chars_scanned=batch.chars_scanned,
+            source_redacted=flagged,
+            pseudonyms=sides.pseudonyms,
+        )
+        for column, counts in sides.counts.items():
+            self._columns.setdefault(column, ColumnCounts()).add(counts)
 
     def _source_redacted(self, frame: pl.DataFrame) -> list[bool]:
         if "meta" not in frame.columns or frame.height == 0:
@@ -399,9 +403,17 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             roles=list(options.roles),
             ner_on=sorted(options.ner_roles()),
             model=options.model,
+            columns={
+                column: ColumnReport(
+                    values=counts.values,
+                    changed=counts.changed,
+                    entities=dict(sorted(counts.entities.items())),
+                )
+                for column, counts in sorted(self._columns.items())
+            },
             hash_key=(
                 ("environment" if self._key_from_environment else "seed")
-                if options.action == "hash"
+                if options.action == "hash" or counts["pseudonyms"]
                 else None
             ),
         )
@@ -425,7 +437,29 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             "Entities found, by type (counts only: no value is ever recorded):\n\n"
             + mapping_table(report.entities, "entity type", "found"),
             "What was done with them:\n\n" + mapping_table(report.actions, "action", "entities"),
+            _columns_section(report.columns),
             report_tables(
-                report.model_dump(exclude={"entities", "actions", "conversations_with_pii", "ner_on"})
+                report.model_dump(
+                    exclude={"entities", "actions", "conversations_with_pii", "ner_on", "columns"}
+                )
             ),
         )
+
+
+def _columns_section(columns: dict[str, ColumnReport] | None) -> str | None:
+    if not columns:
+        return None
+    rows = [
+        (
+            code(name),
+            column.values,
+            ", ".join(f"{entity} {count:,}" for entity, count in column.entities.items()) or "none",
+            column.changed,
+        )
+        for name, column in columns.items()
+    ]
+    return (
+        "Outside the messages (keys holding personal data were replaced whole by a keyed pseudonym,"
+        " `pii-<hash>`; model and meta strings were rewritten in place):\n\n"
+        + table(["column", "strings scanned", "found", "rewritten"], rows, align="lrlr")
+    )
