@@ -74,9 +74,10 @@ def build_manifest(
     ``output`` is the published rows (with ``_split`` when a split stage ran) and
     ``conversations`` the conversations behind them, for the license derivation.
     """
-    splits = {name: frame.height for name, frame in schema.by_split(output).items()}
+    frames = schema.by_split(output)
+    splits = {name: frame.height for name, frame in frames.items()}
     versions = package_versions()
-    files = data_files(splits, config.output.formats, config.output.shard_rows)
+    files = data_files(frames, config.output.formats, config.output.shard_rows)
     derived = summarize_output(output, conversations, inputs=config.inputs, model_terms=_model_terms(config))
     return Manifest(
         manifest_version=MANIFEST_VERSION,

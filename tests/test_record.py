@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -133,7 +134,8 @@ def test_a_manifest_that_is_not_json_is_named(old_folder: Path) -> None:
 def test_data_file_names_and_their_parsing_agree(
     rows: dict[str, int], formats: list[str], shard_rows: int, expected: list[str]
 ) -> None:
-    files = data_files(rows, formats, shard_rows)
+    frames = {split: pl.DataFrame({"id": [str(n) for n in range(count)]}) for split, count in rows.items()}
+    files = data_files(frames, formats, shard_rows)
     assert [file.path for file in files] == expected
     assert [DataFile.parse(file.name) for file in files] == files
 
