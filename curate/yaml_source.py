@@ -113,9 +113,9 @@ def _mappings(root: yaml.Node) -> list[yaml.MappingNode]:
 def _resolve_merges(root: yaml.Node) -> dict[int, dict[str, int]]:
     """Replace every ``<<`` by the pairs it merges; return, per mapping, merged key -> ``<<`` line.
 
-    Written keys win over merged ones, and an earlier merged mapping over a later one. A
-    mapping is resolved after every mapping it contains, so a merged mapping that merges
-    others is already whole when it is merged.
+    Written keys win over merged ones, and an earlier merged mapping over a later one; merged
+    keys follow the written ones. A mapping is resolved after every mapping it contains, so a
+    merged mapping that merges others is already whole when it is merged.
     """
     merged: dict[int, dict[str, int]] = {}
     for node in _mappings(root):
@@ -135,7 +135,7 @@ def _resolve_merges(root: yaml.Node) -> dict[int, dict[str, int]]:
                         seen.add(name)
                         brought.append(pair)
                         via[name] = key.start_mark.line + 1
-        node.value = brought + written
+        node.value = written + brought
         merged[id(node)] = via
     return merged
 
