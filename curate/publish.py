@@ -41,7 +41,7 @@ from curate.card.examples import Scanner, default_scanner
 from curate.errors import CurateError, PublishError
 from curate.markdown import plural
 from curate.record import MANIFEST_FILE
-from curate.upload import REPLACED, Target, upload
+from curate.upload import REPLACED, PublishTarget, upload
 from curate.writers.atomic import write_bytes
 from curate.writers.dataset import DATA_DIR, DataFile
 
@@ -104,7 +104,7 @@ class PublishPlan:
     """Top-level folders and files that stay local -> how many files they hold."""
     checks: list[Check] = field(default_factory=list)
     url: str | None = None
-    target: Target = field(default_factory=lambda: Target())
+    target: PublishTarget = field(default_factory=lambda: PublishTarget())
     """The branch or pull request the commit goes to, and its message."""
 
     @property
@@ -142,11 +142,11 @@ def plan_publish(
     allow_unscrubbed: bool = False,
     scanner: Scanner | None = None,
     allow_weak_hash: bool = False,
-    target: Target | None = None,
+    target: PublishTarget | None = None,
 ) -> PublishPlan:
     """Run the checks and list the files, without writing or uploading anything."""
     folder = Path(folder)
-    target = target or Target()
+    target = target or PublishTarget()
     if not REPO_ID.match(repo_id):
         raise PublishError(f"repo id {repo_id!r} is not of the form ORG/NAME (letters, digits, - _ .)")
     try:
@@ -205,7 +205,7 @@ def publish(
         allow_unscrubbed=allow_unscrubbed,
         scanner=scanner,
         allow_weak_hash=allow_weak_hash,
-        target=Target(revision, create_pr, message),
+        target=PublishTarget(revision, create_pr, message),
     )
     if dry_run:
         return plan

@@ -27,7 +27,7 @@ BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9_./-]+(?<!/)$")
 
 
 @dataclass(frozen=True)
-class Target:
+class PublishTarget:
     """Where a publish commit goes: a branch (``None``: the main branch) or a new pull request."""
 
     revision: str | None = None
