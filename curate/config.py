@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,8 @@ from curate.schema import ConsentValue
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+EXTENSION_PREFIX = "x-"
+"""Top-level keys starting with it are ignored: a place for anchors (``x-defaults: &defaults``)."""
 
 
 class InputConfig(StrictModel):
@@ -192,7 +195,7 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue("", f"cannot read the pipeline file: {exc}")], str(file)) from exc
-    document = load_yaml(text, str(file))
+    document = load_yaml(text, str(file), environ=os.environ)
     return parse_pipeline(document, base=file.resolve().parent, file=file)
 
 
@@ -208,12 +211,15 @@ def parse_pipeline(
         ConfigIssue(render_loc(loc), "duplicate key; the later value would silently win", line)
         for loc, line in document.duplicates
     ]
+    if document.variables:
+        raise ConfigError(sorted([*issues, *document.variables], key=lambda issue: issue.line or 0), label)
     data = document.data
     if not isinstance(data, dict):
         issues.append(
             ConfigIssue("", "a pipeline file must be a mapping with name, inputs, stages, output", 1)
         )
         raise ConfigError(issues, label)
+    data = {key: value for key, value in data.items() if not str(key).startswith(EXTENSION_PREFIX)}
     context = {"base_dir": base}
     try:
         top = PipelineFile.model_validate(data, context=context)

@@ -34,6 +34,10 @@ def issues_from(
     for error in exc.errors(include_url=False):
         loc: Loc = (*prefix, *error["loc"])
         message, hint = _describe(error, model, tuple(error["loc"]))
+        merged_at = document.merged_at(loc)
+        if merged_at is not None:
+            via = f"merged in by `<<` on line {merged_at}"
+            hint = f"{hint}; {via}" if hint else via
         issues.append(ConfigIssue(render_loc(loc), message, document.line_of(loc), hint))
     return issues
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from curate import schema
+from curate.config_public import public_config, render
 from curate.licensing import summarize_output
 from curate.record import (
     MANIFEST_VERSION,
@@ -74,10 +75,12 @@ def build_manifest(
     ``output`` is the published rows (with ``_split`` when a split stage ran) and
     ``conversations`` the conversations behind them, for the license derivation.
     """
-    splits = {name: frame.height for name, frame in schema.by_split(output).items()}
+    frames = schema.by_split(output)
+    splits = {name: frame.height for name, frame in frames.items()}
     versions = package_versions()
-    files = data_files(splits, config.output.formats, config.output.shard_rows)
+    files = data_files(frames, config.output.formats, config.output.shard_rows)
     derived = summarize_output(output, conversations, inputs=config.inputs, model_terms=_model_terms(config))
+    published = public_config(config)
     return Manifest(
         manifest_version=MANIFEST_VERSION,
         schema_version=SCHEMA_VERSION,
@@ -85,8 +88,8 @@ def build_manifest(
         description=config.description,
         curate_version=versions.get("curate", "unknown"),
         config_hash=config.config_hash,
-        config=config.raw,
-        pipeline_text=config.text,
+        config=published,
+        pipeline_text=render(published),
         seed=config.seed,
         sample_limit=sample_limit,
         inputs=list(inputs),

@@ -17,6 +17,11 @@ stage artifacts such as ``dedup/`` never are. Publishing is refused when:
 Every check runs every time, so one attempt names every problem. A refusal names counts and
 entity types, never a value. The Hub client is a parameter, so tests never touch the network.
 
+Publishing again replaces the dataset: the commit deletes every file under ``data/`` that this
+upload does not bring (``delete_patterns``), so shards of an earlier, larger release never
+linger beside the new ones. It goes to the main branch, to another branch (``revision``,
+created when missing), or into a new pull request (``create_pr``).
+
 >>> plan = publish("out/demo-dpo", "acme/demo-dpo", dry_run=True)  # doctest: +SKIP
 >>> print(plan.render())                                           # doctest: +SKIP
 """
@@ -28,15 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-from huggingface_hub.errors import HfHubHTTPError
-
 from curate.card import CARD_FILE, CHART_FILE, CardSource, build_card, funnel_png
 from curate.card.examples import Scanner, default_scanner
 from curate.errors import CurateError, PublishError
 from curate.markdown import plural
 from curate.record import MANIFEST_FILE
 from curate.residual import advice, scan_files, totals
+from curate.upload import REPLACED, PublishTarget, upload
 from curate.writers.atomic import write_bytes
 from curate.writers.dataset import DATA_DIR, DataFile
 
@@ -52,15 +55,22 @@ class HubClient(Protocol):
         self, repo_id: str, *, repo_type: str | None = ..., private: bool | None = ..., exist_ok: bool = ...
     ) -> Any: ...
 
+    def create_branch(
+        self, repo_id: str, *, branch: str, repo_type: str | None = ..., exist_ok: bool = ...
+    ) -> Any: ...
+
     def upload_folder(
         self,
         *,
         repo_id: str,
         folder_path: str | Path,
         repo_type: str | None = ...,
+        revision: str | None = ...,
+        create_pr: bool | None = ...,
         commit_message: str | None = ...,
         allow_patterns: list[str] | str | None = ...,
         ignore_patterns: list[str] | str | None = ...,
+        delete_patterns: list[str] | str | None = ...,
     ) -> Any: ...
 
 
@@ -90,6 +100,8 @@ class PublishPlan:
     """Top-level folders and files that stay local -> how many files they hold."""
     checks: list[Check] = field(default_factory=list)
     url: str | None = None
+    target: PublishTarget = field(default_factory=lambda: PublishTarget())
+    """The branch or pull request the commit goes to, and its message."""
 
     @property
     def ok(self) -> bool:
@@ -102,7 +114,8 @@ class PublishPlan:
     def render(self) -> str:
         """A plain-text account: destination, checks, files to upload and files kept back."""
         visibility = "private" if self.private else "public"
-        lines = [f"publish {self.folder} -> {self.repo_id} (dataset, {visibility})", "checks:"]
+        where = f"{self.repo_id} (dataset, {visibility}, {self.target.describe()})"
+        lines = [f"publish {self.folder} -> {where}", "checks:"]
         lines += [f"  {'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.message}" for c in self.checks]
         total = sum(self.files.values())
         lines.append(f"files to upload ({len(self.files)}, {total:,} bytes):")
@@ -111,6 +124,7 @@ class PublishPlan:
         if self.withheld:
             kept = ", ".join(f"{name} ({plural(count, 'file')})" for name, count in self.withheld.items())
             lines.append(f"not uploaded: {kept}")
+        lines.append(f"deleted from the repo unless uploaded again: {', '.join(REPLACED)}")
         if self.url:
             lines.append(f"published: {self.url}")
         return "\n".join(lines)
@@ -124,9 +138,11 @@ def plan_publish(
     allow_unscrubbed: bool = False,
     scanner: Scanner | None = None,
     allow_weak_hash: bool = False,
+    target: PublishTarget | None = None,
 ) -> PublishPlan:
     """Run the checks and list the files, without writing or uploading anything."""
     folder = Path(folder)
+    target = target or PublishTarget()
     if not REPO_ID.match(repo_id):
         raise PublishError(f"repo id {repo_id!r} is not of the form ORG/NAME (letters, digits, - _ .)")
     try:
@@ -150,7 +166,9 @@ def plan_publish(
         _license_check(source),
     ]
     withheld = _withheld(folder, set(files))
-    return PublishPlan(folder, repo_id, private, source.name, rendered, files, withheld, checks)
+    return PublishPlan(
+        folder, repo_id, private, source.name, rendered, files, withheld, checks, target=target
+    )
 
 
 def publish(
@@ -163,12 +181,18 @@ def publish(
     api: HubClient | None = None,
     scanner: Scanner | None = None,
     allow_weak_hash: bool = False,
+    revision: str | None = None,
+    create_pr: bool = False,
+    message: str | None = None,
 ) -> PublishPlan:
     """Check ``folder`` and upload it to the dataset repo ``repo_id``; raise ``PublishError`` if refused.
 
     The card is regenerated for ``repo_id`` (its loading snippets name the repo) before the
     upload. ``dry_run`` returns the plan with the checks' outcomes and touches nothing. The
     token comes from ``HF_TOKEN`` or the user's login unless an ``api`` client is given.
+    The commit goes to the branch ``revision`` (created from main when missing), or into a new
+    pull request with ``create_pr``; ``message`` replaces the default commit message. It
+    deletes the repo's files under ``data/`` that it does not upload again.
     """
     plan = plan_publish(
         folder,
@@ -177,6 +201,7 @@ def publish(
         allow_unscrubbed=allow_unscrubbed,
         scanner=scanner,
         allow_weak_hash=allow_weak_hash,
+        target=PublishTarget(revision, create_pr, message),
     )
     if dry_run:
         return plan
@@ -185,19 +210,7 @@ def publish(
     client = api or _default_client()
     for path, content in plan.rendered.items():
         write_bytes(plan.folder / path, content)
-    try:
-        url = client.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        client.upload_folder(
-            repo_id=repo_id,
-            folder_path=plan.folder,
-            repo_type="dataset",
-            commit_message=f"curate: publish {plan.name}",
-            allow_patterns=sorted(plan.files),
-            ignore_patterns=list(NEVER_UPLOADED),
-        )
-    except (HfHubHTTPError, httpx.HTTPError, OSError, ValueError) as exc:
-        raise PublishError(f"upload to {repo_id} failed: {exc}") from exc
-    plan.url = str(url) if url else f"https://huggingface.co/datasets/{repo_id}"
+    plan.url = upload(client, plan, NEVER_UPLOADED)
     return plan
 
 

@@ -236,8 +236,12 @@ class Manifest(Record):
     description: str | None = Field(description="The pipeline's description.")
     curate_version: str = Field(description="The curate that ran it.")
     config_hash: str = Field(description="SHA-256 of the parsed pipeline file.")
-    config: dict[str, Any] = Field(description="The parsed pipeline file.")
-    pipeline_text: str = Field(description="The pipeline file as written.")
+    config: dict[str, Any] = Field(
+        description="The parsed pipeline file, local paths relative to its folder (`curate.config_public`)."
+    )
+    pipeline_text: str = Field(
+        description="`config` as YAML, without comments (before curate 0.2: the file as written)."
+    )
     seed: int = Field(description="The pipeline's seed.")
     sample_limit: int | None = Field(
         None, description="Set when the run read at most this many records of each input (`--limit`)."

@@ -84,11 +84,32 @@ def test_metadata_parses_and_matches_the_output(tmp_path: Path) -> None:
                     entry("Llama-2", None),
                 ],
             },
+            {"license": ["cc-by-nc-4.0", "llama2"]},
+        ),
+        (
             {
-                "license": "other",
-                "license_name": "cc-by-nc-4.0-and-llama-2",
-                "license_link": "https://creativecommons.org/licenses/by-nc/4.0/",
+                **LICENSE,
+                "id": "other",
+                "expression": "CC-BY-4.0 AND LMSYS-Chat-1M",
+                "licenses": [
+                    entry("CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/"),
+                    entry("LMSYS-Chat-1M", "https://lmsys.example/agreement"),
+                ],
             },
+            {
+                "license": ["cc-by-4.0", "other"],
+                "license_name": "lmsys-chat-1m",
+                "license_link": "https://lmsys.example/agreement",
+            },
+        ),
+        (
+            {
+                **LICENSE,
+                "id": "other",
+                "expression": "A",
+                "licenses": [entry("A", "https://a.example/license")],
+            },
+            {"license": "other", "license_name": "a", "license_link": "https://a.example/license"},
         ),
         (
             {
@@ -103,7 +124,7 @@ def test_metadata_parses_and_matches_the_output(tmp_path: Path) -> None:
             {"license": "other", "license_name": "a-and-b"},
         ),
     ],
-    ids=["missing", "hub-id", "other-one-link", "other-two-links"],
+    ids=["missing", "hub-id", "two-hub-ids", "hub-id-and-other", "other-one", "other-two"],
 )
 def test_license_metadata(tmp_path: Path, license: dict[str, Any] | None, expected: dict[str, str]) -> None:
     card = DatasetCard(card_of(make_folder(tmp_path, license=license), scanner=find_nothing))
@@ -331,10 +352,26 @@ def test_rejections_list_every_stage_reason(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("rows", "category"),
-    [(0, "n<1K"), (999, "n<1K"), (1_000, "1K<n<10K"), (99_999, "10K<n<100K"), (2_000_000, "1M<n<10M")],
+    [
+        (0, "n<1K"),
+        (999, "n<1K"),
+        (1_000, "1K<n<10K"),
+        (99_999, "10K<n<100K"),
+        (2_000_000, "1M<n<10M"),
+        (20_000_000_000, "10B<n<100B"),
+        (10**13, "n>1T"),
+    ],
 )
 def test_size_category(rows: int, category: str) -> None:
     assert size_category(rows) == category
+
+
+def test_every_size_category_is_one_the_hub_knows() -> None:
+    """``datasets`` ships the Hub's list; every bucket (and the one above the last) is in it."""
+    from importlib.resources import files
+
+    known = json.loads((files("datasets.utils") / "resources" / "size_categories.json").read_text())
+    assert {size_category(10**power) for power in range(14)} <= set(known)
 
 
 def test_pipeline_file_and_fingerprints_are_in_the_card(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from curate.card.metadata import hub_metadata, render_metadata
 from curate.card.overview import loading, structure, title
 from curate.card.provenance import pipeline_section, provenance_section
 from curate.card.source import CardSource
+from curate.card.template import citation_section, privacy_section, risks_section, uses_section
 from curate.writers.atomic import write_bytes, write_text
 
 CARD_FILE = "README.md"
@@ -38,14 +39,18 @@ def build_card(source: CardSource, repo_id: str | None = None, scanner: Scanner 
         title(source),
         structure(source),
         loading(source, repo_id),
+        uses_section(source),
         sources_section(source),
         license_section(source),
+        privacy_section(source),
+        risks_section(source),
         funnel_section(source),
         rejections_section(source),
         reports_section(source),
         f"## Examples\n\n{examples}",
         pipeline_section(source),
         provenance_section(source),
+        citation_section(source),
         FOOTER,
     ]
     body = "\n\n".join(section for section in sections if section)

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from curate.card.metadata import license_fields
 from curate.card.source import CardSource
 from curate.markdown import cell, code, table
 from curate.record import Attribution, LicenseEntry, LicenseSummary
@@ -64,7 +65,7 @@ def license_section(source: CardSource) -> str:
     blocks = [
         "## License",
         f"The license of the dataset as a whole, derived from the licenses of its rows:"
-        f" **{code(derived.expression or derived.id)}** (Hub id {code(derived.id)}).",
+        f" **{code(derived.expression or derived.id)}** ({_hub_ids(source)}).",
         table(["", "derived"], _summary_rows(derived), align="ll"),
     ]
     if derived.derivation:
@@ -136,3 +137,10 @@ def _attribution_by_input(source: CardSource) -> dict[str, str]:
         for name in item.sources:
             owed.setdefault(name, []).append(item.license)
     return {name: "yes: " + ", ".join(sorted(set(keys))) for name, keys in owed.items()}
+
+
+def _hub_ids(source: CardSource) -> str:
+    """The license ids the card's metadata gives the Hub, as the License section names them."""
+    found = license_fields(source)["license"]
+    ids = found if isinstance(found, list) else [found]
+    return f"Hub {'ids' if len(ids) > 1 else 'id'} {', '.join(code(str(i)) for i in ids)}"

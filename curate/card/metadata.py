@@ -1,8 +1,12 @@
 """The card's YAML header: the metadata the Hugging Face Hub reads.
 
-``configs`` names the data files of every split, so the Hub viewer and
-``datasets.load_dataset`` see the same splits. The license comes from the run's derived
-license record; a run without one says ``unknown``, which ``curate publish`` refuses.
+Built through ``huggingface_hub``'s ``DatasetCardData``, with only values the Hub knows:
+``license`` is a Hub license id or a list of them (``licenses/hub_licenses.yaml``), with
+``license_name`` / ``license_link`` only for licenses the Hub does not list; ``size_categories``
+is one of the Hub's buckets; ``source_datasets`` names the Hub repos of the inputs whose rows
+reach the output, where they are known. ``configs`` names the data files of every split, so
+the Hub viewer and ``datasets.load_dataset`` see the same splits. A run without a derived
+license says ``unknown``, which ``curate publish`` refuses.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
+from huggingface_hub import DatasetCardData
 
 from curate.card.source import CardSource
+from curate.licensing import Source, registry
+from curate.licensing.hub import hub_license_ids
+from curate.record import LicenseEntry
 
 SIZE_CATEGORIES = (
     (1_000, "n<1K"),
@@ -23,15 +30,32 @@ SIZE_CATEGORIES = (
     (100_000_000, "10M<n<100M"),
     (1_000_000_000, "100M<n<1B"),
     (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
 )
+"""The Hub's size buckets, by their exclusive upper bound; above the last one it is ``n>1T``."""
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 NOT_A_LANGUAGE = frozenset({"und", "unk", "xx", "zxx", "mul"})
+HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 TAGS = {
     "pairs": ["dpo", "preference", "rlhf", "curate"],
     "conversations": ["sft", "conversational", "curate"],
 }
 """Tags by output kind; stages that ran add theirs (``pii-scrubbed``, ``deduplicated``)."""
 STAGE_TAGS = {"pii": "pii-scrubbed", "dedup": "deduplicated", "decontaminate": "decontaminated"}
+ORDER = [
+    "pretty_name",
+    "license",
+    "license_name",
+    "license_link",
+    "language",
+    "task_categories",
+    "tags",
+    "size_categories",
+    "source_datasets",
+    "configs",
+]
+"""The order of the header's keys."""
 
 
 def size_category(rows: int) -> str:
@@ -43,7 +67,7 @@ def size_category(rows: int) -> str:
     for bound, label in SIZE_CATEGORIES:
         if rows < bound:
             return label
-    return "n>10B"
+    return "n>1T"
 
 
 def languages(source: CardSource) -> list[str]:
@@ -65,18 +89,80 @@ def data_files(source: CardSource) -> list[dict[str, str]]:
 
 
 def license_fields(source: CardSource) -> dict[str, Any]:
-    """``license`` (and, for ``other``, ``license_name`` / ``license_link``)."""
+    """``license`` (an id or a list of ids) and, for licenses the Hub does not list,
+    ``license_name`` / ``license_link``.
+
+    The derived license's own id when the Hub knows it; for a combination (``other``) the Hub
+    id of every license of the rows, so the dataset shows under each of them in the Hub's
+    license filter.
+    """
     derived = source.license
     if derived is None:
         return {"license": "unknown"}
-    fields: dict[str, Any] = {"license": derived.id}
-    if derived.id == "other":
-        expression = derived.expression or "other"
-        fields["license_name"] = re.sub(r"[^a-z0-9.]+", "-", expression.lower()).strip("-") or "other"
-        urls = sorted({entry.url for entry in derived.licenses if entry.url})
-        if len(urls) == 1:
+    known = hub_license_ids()
+    if derived.id in known and derived.id != "other":
+        return {"license": derived.id}
+    ids: set[str] = set()
+    others: list[LicenseEntry] = []
+    for entry in derived.licenses:
+        found = registry().find_license(entry.key)
+        hub = found.hub if found is not None else "other"
+        if hub not in known or hub == "other":
+            hub = "other"
+            others.append(entry)
+        ids.add(hub)
+    listed = sorted(ids) or ["other"]
+    fields: dict[str, Any] = {"license": listed[0] if len(listed) == 1 else listed}
+    if others or not derived.licenses:
+        keys = [entry.key for entry in others] or [derived.expression or "other"]
+        name = "-and-".join(keys)
+        fields["license_name"] = re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-") or "other"
+        urls = sorted({entry.url for entry in others if entry.url})
+        if len(others) == 1 and urls:
             fields["license_link"] = urls[0]
     return fields
+
+
+def published_sources(source: CardSource) -> dict[str, tuple[str | None, Source | None]]:
+    """Input name -> (its Hub repo, its entry in ``licenses/sources.yaml``), for the inputs whose
+    rows reach the output, in pipeline order; either may be unknown (None).
+
+    An input is known by its ``dataset:`` (a key of ``licenses/sources.yaml`` or a Hub repo
+    name), by an ``hf://datasets/ORG/NAME/...`` path, or, with ``license: auto``, by the
+    dataset its format identifies: the same reading the license derivation made.
+    """
+    column = source.column("source")
+    published = set(column["source"].drop_nulls().to_list()) if not column.is_empty() else set()
+    found = {}
+    for spec in source.manifest.config.get("inputs") or []:
+        if isinstance(spec, dict) and spec.get("name") in published:
+            found[str(spec["name"])] = _known(spec)
+    return found
+
+
+def source_datasets(source: CardSource) -> list[str]:
+    """The Hub repos of the inputs whose rows reach the output, where they are known."""
+    return sorted({repo for repo, _ in published_sources(source).values() if repo is not None})
+
+
+def _known(spec: dict[str, Any]) -> tuple[str | None, Source | None]:
+    known = registry()
+    path = str(spec.get("path") or "")
+    entry: Source | None = None
+    dataset = spec.get("dataset")
+    if isinstance(dataset, str):
+        entry = known.find_source(dataset)
+    elif str(spec.get("license") or "").strip().lower() == "auto":
+        entry = known.default_source_for_format(str(spec.get("format") or ""))
+    if path.startswith("hf://datasets/"):
+        org, _, rest = path.removeprefix("hf://datasets/").partition("/")
+        name = rest.split("/", 1)[0].split("@", 1)[0]
+        return (f"{org}/{name}" if org and name else None), entry
+    if entry is not None:
+        return entry.hub, entry
+    if isinstance(dataset, str) and HUB_REPO.match(dataset):
+        return dataset, None
+    return None, None
 
 
 def hub_metadata(source: CardSource) -> dict[str, Any]:
@@ -94,12 +180,15 @@ def hub_metadata(source: CardSource) -> dict[str, Any]:
         "tags": tags,
         "size_categories": [size_category(rows)],
     }
+    sources = source_datasets(source)
+    if sources:
+        metadata["source_datasets"] = sources
     if source.splits:
         metadata["configs"] = [{"config_name": "default", "data_files": data_files(source)}]
     return metadata
 
 
 def render_metadata(metadata: dict[str, Any]) -> str:
-    """The YAML header, between ``---`` lines."""
-    text = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000)
-    return f"---\n{text}---\n"
+    """The YAML header, between ``---`` lines, written by ``huggingface_hub``'s ``DatasetCardData``."""
+    card_data = DatasetCardData(**metadata)
+    return f"---\n{card_data.to_yaml(original_order=ORDER)}\n---\n"

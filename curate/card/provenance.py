@@ -1,19 +1,23 @@
-"""How to reproduce the run: the pipeline file, the config hash, input fingerprints and versions."""
+"""How to reproduce the run: the pipeline, the config hash, input fingerprints and versions."""
 
 from __future__ import annotations
 
 from curate.card.source import CardSource
+from curate.config_public import render
 from curate.markdown import code, fenced, table
 
 
 def pipeline_section(source: CardSource) -> str:
-    text = source.manifest.pipeline_text
+    """The pipeline from the record's ``config``: never the file's comments (folders written
+    before curate 0.2 kept the file as written in ``pipeline_text``)."""
+    config = source.manifest.config
     return "\n\n".join(
         [
             "## Pipeline",
-            "The pipeline file of the run, as written (`curate run` on it, with the same inputs,"
-            " gives the same files byte for byte):",
-            fenced(text or "# the manifest does not record the pipeline file", "yaml"),
+            "The pipeline of the run as curate read it: comments left out, anchors and `${VAR}`s"
+            " filled in, local paths relative to the pipeline file's folder. Run on the same inputs,"
+            " it writes the same data files byte for byte.",
+            fenced(render(config) if config else "# the manifest does not record the pipeline", "yaml"),
         ]
     )
 

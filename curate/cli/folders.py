@@ -32,8 +32,19 @@ def card(folder: str, repo_id: str | None) -> None:
 @click.option(
     "--allow-weak-hash", is_flag=True, help="Publish values hashed with a key derived from the seed."
 )
+@click.option("--revision", metavar="BRANCH", help="Commit to this branch (created from main if missing).")
+@click.option("--create-pr", is_flag=True, help="Open a pull request against main instead of committing.")
+@click.option("--message", "-m", help="The commit message (default: curate: publish NAME).")
 def publish(
-    folder: str, repo_id: str, private: bool, dry_run: bool, allow_unscrubbed: bool, allow_weak_hash: bool
+    folder: str,
+    repo_id: str,
+    private: bool,
+    dry_run: bool,
+    allow_unscrubbed: bool,
+    allow_weak_hash: bool,
+    revision: str | None,
+    create_pr: bool,
+    message: str | None,
 ) -> None:
     """Publish an output folder to the Hugging Face Hub: card, data/, chart and manifest, never rejects/.
 
@@ -41,6 +52,8 @@ def publish(
     structured PII remains in the data, or when the run derived no license (or one that
     forbids redistribution). The card is rebuilt to
     name the repo before the upload. The token comes from HF_TOKEN or `hf auth login`.
+    Publishing again replaces the data: files under data/ that this upload does not bring
+    are deleted in the same commit.
 
     Example: curate publish out/demo-dpo --repo-id acme/demo-dpo --dry-run
     """
@@ -54,6 +67,9 @@ def publish(
         dry_run=dry_run,
         allow_unscrubbed=allow_unscrubbed,
         allow_weak_hash=allow_weak_hash,
+        revision=revision,
+        create_pr=create_pr,
+        message=message,
     )
     click.echo(plan.render())
     if dry_run:

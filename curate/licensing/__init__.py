@@ -5,6 +5,7 @@
 ``keys``        license and source keys as pipeline files write them; an input's license
 ``policy``      use classes, what an expression's class is, what a target use allows
 ``algebra``     a dataset's licenses together: share-alike, the Hub license id
+``hub``         the license ids the Hub knows (``licenses/hub_licenses.yaml``)
 ``summary``     the ``license`` section of ``manifest.json``
 ``optout``      opt-out lists for the ``consent`` stage
 ``describe``    what ``curate licenses`` shows
