@@ -168,7 +168,9 @@ def test_a_run_on_records_in_memory_writes_a_balanced_output_that_says_so(tmp_pa
     (read,) = manifest.inputs
     assert (read.records, read.rows, read.rejected, read.files) == (6, 10, 1, [])
     assert manifest.config["inputs"] == [{"name": "battles", "license": "MIT", "data": "datasets.Dataset"}]
-    assert "read from memory (a datasets.Dataset)" in manifest.pipeline_text
+    # pipeline_text is the parsed file rendered again (no comments are published): the input
+    # held in memory shows as its `data` entry.
+    assert "data: datasets.Dataset" in manifest.pipeline_text
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert read.data is not None
     assert f"| `battles` | `datasets.Dataset` | `{read.data.sha256}` |" in card
