@@ -7,9 +7,6 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Literal
 
-import polars as pl
-
-from curate import schema
 from curate.config_public import public_config, render
 from curate.licensing import summarize_output
 from curate.record import (
@@ -21,10 +18,10 @@ from curate.record import (
     OutputRecord,
     StageStats,
 )
-from curate.writers.dataset import data_files
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
+    from curate.writers.streams import OutputFacts
 
 PACKAGES = (
     "curate",
@@ -66,20 +63,23 @@ def build_manifest(
     config: PipelineConfig,
     inputs: Sequence[InputRecord],
     stats: Sequence[StageStats],
-    output: pl.DataFrame,
-    conversations: pl.DataFrame,
+    output: OutputFacts,
     sample_limit: int | None = None,
 ) -> Manifest:
     """The record of a run, built once, data-file names included, before anything is written.
 
-    ``output`` is the published rows (with ``_split`` when a split stage ran) and
-    ``conversations`` the conversations behind them, for the license derivation.
+    ``output`` tells the published rows without their text: kind, split sizes, and the
+    compact columns (with the conversations' behind them) the license derivation reads.
     """
-    frames = schema.by_split(output)
-    splits = {name: frame.height for name, frame in frames.items()}
+    files = [
+        file
+        for name, size in output.sizes.items()
+        for file in size.files(name, config.output.formats, config.output.shard_rows)
+    ]
+    derived = summarize_output(
+        output.rows, output.conversations, inputs=config.inputs, model_terms=_model_terms(config)
+    )
     versions = package_versions()
-    files = data_files(frames, config.output.formats, config.output.shard_rows)
-    derived = summarize_output(output, conversations, inputs=config.inputs, model_terms=_model_terms(config))
     published = public_config(config)
     return Manifest(
         manifest_version=MANIFEST_VERSION,
@@ -96,9 +96,9 @@ def build_manifest(
         stages=list(stats),
         license=LicenseSummary.model_validate(derived),
         output=OutputRecord(
-            kind=schema.kind_of(output),
+            kind=output.kind,
             rows=output.height,
-            splits=splits,
+            splits={name: size.rows for name, size in output.sizes.items()},
             formats=list(config.output.formats),
             files=[file.path for file in files],
         ),

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from curate import schema
+from curate.errors import CurateError
 from curate.record import Manifest
 from curate.record import StageStats as StageStats
+from curate.writers.dataset import DataFile
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
@@ -27,14 +29,65 @@ class RunResult:
     holds the conversations as they entered the ``pairs`` stage (the output, if none ran),
     so that a pair can be traced back to its sources. ``manifest`` is the run's record, as
     ``manifest.json`` holds it (written or not).
+
+    A run made with ``collect=False`` (the command line's) keeps no rows in memory: ``output``
+    and ``rejects_by_stage`` are read back from the output folder when first used (the
+    published columns), and ``conversations`` are not kept.
     """
 
     config: PipelineConfig
-    output: pl.DataFrame
-    conversations: pl.DataFrame
-    rejects_by_stage: dict[str, pl.DataFrame]
     manifest: Manifest
+    frames: dict[str, Any] = field(default_factory=dict)
+    """``output``, ``conversations`` and ``rejects_by_stage`` as given (or read once)."""
     output_dir: Path | None = None
+
+    @property
+    def output(self) -> pl.DataFrame:
+        if "output" not in self.frames:
+            self.frames["output"] = self._read_output()
+        frame: pl.DataFrame = self.frames["output"]
+        return frame
+
+    @property
+    def conversations(self) -> pl.DataFrame:
+        if "conversations" not in self.frames:
+            raise CurateError(
+                "this run kept no conversations in memory (collect=False): run it with collect=True"
+                " (the default of Pipeline.run) to trace pairs back to their sources"
+            )
+        frame: pl.DataFrame = self.frames["conversations"]
+        return frame
+
+    @property
+    def rejects_by_stage(self) -> dict[str, pl.DataFrame]:
+        if "rejects_by_stage" not in self.frames:
+            folder = self._folder()
+            self.frames["rejects_by_stage"] = {
+                path.stem: pl.read_parquet(path) for path in sorted((folder / "rejects").glob("*.parquet"))
+            }
+        found: dict[str, pl.DataFrame] = self.frames["rejects_by_stage"]
+        return found
+
+    def _folder(self) -> Path:
+        if self.output_dir is None:
+            raise CurateError("this run kept no rows in memory and wrote no output folder to read them from")
+        return self.output_dir
+
+    def _read_output(self) -> pl.DataFrame:
+        """The published rows from the data files (parquet if written, else JSON Lines)."""
+        folder, record = self._folder(), self.manifest.output
+        kind = "parquet" if "parquet" in record.formats else "jsonl"
+        with_split = any(stats.name == "split" for stats in self.manifest.stages)
+        frames = []
+        for path in record.files:
+            found = DataFile.parse(Path(path).name)
+            if found is None or found.format != kind:
+                continue
+            frame = pl.read_parquet(folder / path) if kind == "parquet" else pl.read_ndjson(folder / path)
+            frames.append(frame.with_columns(_split=pl.lit(found.split)) if with_split else frame)
+        if not frames:
+            return schema.empty(record.kind)
+        return pl.concat(frames, how="vertical_relaxed")
 
     @property
     def stats(self) -> list[StageStats]:
@@ -43,7 +96,7 @@ class RunResult:
 
     @property
     def kind(self) -> str:
-        return schema.kind_of(self.output)
+        return self.manifest.output.kind
 
     @property
     def rejects(self) -> pl.DataFrame:

@@ -18,21 +18,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from curate import registry
 from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
 from curate.config import DataInput, OutputConfig, PipelineConfig, StageSpec, load_pipeline, parse_pipeline
 from curate.errors import InputError
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
+from curate.executors.outputs import WorkOutputs
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
 from curate.progress import QuietReporter, Reporter, empty_inputs, reporter_for_stderr
 from curate.readers.discovery import files_of, total_size
 from curate.readers.load import input_files
 from curate.readers.memory import InMemory
+from curate.record import Manifest
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
 from curate.writers.disk import check_space, check_writable, disk_faults
 from curate.writers.lock import OutputLock
+from curate.writers.streams import OutputFacts
 from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
 from curate.yaml_source import load_yaml
 
@@ -47,6 +52,7 @@ class _Settings:
     keep_work: bool
     limit: int | None
     force: bool
+    collect: bool
 
 
 class Pipeline:
@@ -208,6 +214,7 @@ class Pipeline:
         keep_work: bool = False,
         limit: int | None = None,
         force: bool = False,
+        collect: bool = True,
     ) -> RunResult:
         """Run every stage; write the output folder unless ``write=False``.
 
@@ -247,6 +254,7 @@ class Pipeline:
                 keep_work=keep_work,
                 limit=limit,
                 force=force,
+                collect=collect,
             )
         if not self.config.inputs:
             raise InputError(
@@ -258,7 +266,7 @@ class Pipeline:
                 " started on; run it again (restart=True discards the earlier run's work)"
             )
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
-        settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force)
+        settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect)
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
             with tempfile.TemporaryDirectory(prefix="curate-work-") as scratch:
@@ -337,21 +345,21 @@ class Pipeline:
         )
         with disk_faults(work_path):
             execution = executor.run()
-        output = executor.frames(execution.output)
-        conversations = executor.frames(execution.conversations)
-        result = RunResult(
-            config=config,
-            output=output,
-            conversations=conversations,
-            rejects_by_stage={key: executor.rejects(parts) for key, parts in execution.rejects.items()},
-            manifest=build_manifest(
-                config, execution.inputs, execution.stats, output, conversations, settings.limit
-            ),
-        )
+        outputs = WorkOutputs(work, execution.output, execution.conversations, execution.rejects)
+        facts = outputs.facts()
+        manifest = build_manifest(config, execution.inputs, execution.stats, facts, settings.limit)
+        frames: dict[str, Any] = {}
+        if settings.collect or not write:
+            frames = {
+                "output": outputs.collect(execution.output),
+                "conversations": outputs.collect(execution.conversations),
+                "rejects_by_stage": {key: _concat(list(outputs.rejects(key)())) for key in execution.rejects},
+            }
+        result = RunResult(config=config, manifest=manifest, frames=frames)
         if write:
             work.log("write_start")
             with disk_faults(target):
-                _write(result, target, stages)
+                _write(config, manifest, outputs, facts, target, stages)
             result.output_dir = target
             work.log("run_done")
             if not settings.keep_work:
@@ -367,24 +375,34 @@ def run(path: str | Path, **options: Any) -> RunResult:
     return Pipeline.from_yaml(path).run(**options)
 
 
-def _write(result: RunResult, target: Path, stages: list[Stage[Any]]) -> None:
+def _write(
+    config: PipelineConfig,
+    manifest: Manifest,
+    outputs: WorkOutputs,
+    facts: OutputFacts,
+    target: Path,
+    stages: list[Stage[Any]],
+) -> None:
     from curate.card import write_card
     from curate.writers.output import write_output
 
     def artifacts(folder: Path) -> None:
         for stage in stages:
-            stage.write_artifacts(folder, result.output)
+            stage.write_artifacts(folder, facts.rows)
 
-    output = result.config.output
     write_output(
         target,
-        result.manifest,
-        result.splits(),
-        result.rejects_by_stage,
-        shard_rows=output.shard_rows,
+        manifest,
+        {name: (outputs.split(name), size) for name, size in facts.sizes.items()},
+        {key: outputs.rejects(key) for key in outputs.reject_parts},
+        shard_rows=config.output.shard_rows,
         artifacts=artifacts,
-        card=write_card if output.card else None,
+        card=write_card if config.output.card else None,
     )
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
 
 def _held(name: str, data: Mapping[str, InMemory]) -> tuple[tuple[str, str | None], ...]:

@@ -122,7 +122,8 @@ def test_registry_entries_and_the_license_stage_are_reported(result: curate.RunR
 
 
 def test_a_side_missing_from_the_conversations_is_said_so(result: curate.RunResult) -> None:
-    result = dataclasses.replace(result, conversations=result.conversations.filter(pl.col("id") != "a2"))
+    conversations = result.conversations.filter(pl.col("id") != "a2")
+    result = dataclasses.replace(result, frames={**result.frames, "conversations": conversations})
     explanation = result.explain(result.output["id"][0])
     assert [(r.side, r.found) for r in explanation.records] == [("chosen", True), ("rejected", False)]
     assert "rejected: id a2 from chats (not among the conversations of this run)" in str(explanation)

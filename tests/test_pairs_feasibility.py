@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from curate.pairing import estimate_pairing
+from curate.pairing.feasibility import estimate_in_batches
 from curate.stages.pairs import Pairs
 from tests.helpers import conversation, frame
 
@@ -122,3 +123,45 @@ def test_the_estimate_agrees_with_the_pairs_stage_on_what_can_pair() -> None:
     assert isinstance(stage, Pairs)
     assert estimate_pairing(rows, stage.strategies).can_pair
     assert stage.process(rows).kept.height == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "rows", "groups", "with_replies", "decided"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+@pytest.mark.parametrize("shard_rows", [1, 2, 50])
+def test_the_estimate_by_batches_of_shards_agrees(
+    options: dict[str, Any],
+    rows: list[dict[str, Any]],
+    groups: int,
+    with_replies: int,
+    decided: dict[str, int],
+    shard_rows: int,
+) -> None:
+    """Rows a shard at a time and groups a batch at a time (one row per batch here): the same
+    answer, with every figure when no batch could pair."""
+    stage = Pairs.from_options(**options)
+    assert isinstance(stage, Pairs)
+    whole = frame(*rows)
+    shards = [whole.slice(start, shard_rows) for start in range(0, whole.height, shard_rows)]
+    found = estimate_in_batches(
+        lambda: iter(shards),
+        stage.strategies,
+        min_chars=stage.options.min_chars,
+        batch_rows=1,
+        max_batches=99,
+    )
+    assert found.can_pair == any(decided.values())
+    assert found.complete or found.can_pair  # it stops at the first batch that can pair
+    assert found.groups == groups
+    if not found.can_pair:
+        assert (found.groups_with_replies, found.by_strategy) == (with_replies, decided)
+
+
+def test_an_estimate_that_looked_at_some_batches_only_proves_nothing() -> None:
+    stage = Pairs.from_options(**RANKED)
+    assert isinstance(stage, Pairs)
+    rows = frame(*[reply(f"r{i}", f"Prompt {i // 2}?", model="olmo") for i in range(6)])
+    found = estimate_in_batches(lambda: iter([rows]), stage.strategies, batch_rows=2, max_batches=2)
+    assert (found.can_pair, found.complete, found.groups_with_replies) == (False, False, 2)

@@ -87,10 +87,12 @@ def run(
         limit=limit,
         shard_rows=shard_rows,
         force=force,
+        collect=False,
     )
+    published = result.manifest.output.rows
     if not quiet:
-        click.echo(f"wrote {result.output.height:,} {result.kind} to {result.output_dir}", err=True)
-    if result.output.height == 0:
+        click.echo(f"wrote {published:,} {result.kind} to {result.output_dir}", err=True)
+    if published == 0:
         from curate.errors import CurateError
 
         raise CurateError(_why_empty(result.stats) + f"; see the rejects in {result.output_dir}/rejects/")

@@ -217,11 +217,13 @@ class LocalExecutor:
         for stage in self.stages[len(step.stages) :]:
             if stage.adds_replies:
                 return
-            estimate = getattr(stage, "estimate", None)
+            estimate = getattr(stage, "estimate_in_batches", None)
             if stage.produces == "pairs" and callable(estimate):
-                found = estimate(self.frames((step.key, shards)))
-                self.work.log("pairing_estimate", can_pair=found.can_pair, groups=found.groups)
-                if not found.can_pair:
+                found = estimate(lambda: (self.work.frame(step.key, shard, "kept") for shard in shards))
+                self.work.log(
+                    "pairing_estimate", can_pair=found.can_pair, groups=found.groups, complete=found.complete
+                )
+                if found.complete and not found.can_pair:
                     raise StageError(
                         f"the {stage.name} stage cannot form any pair: {found.explain()} Stopped before"
                         " the slow stages; pass --force to run them anyway (or add a generate stage"

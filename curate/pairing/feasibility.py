@@ -30,6 +30,7 @@ as read can give a pair.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -50,6 +51,9 @@ class PairingEstimate:
     """Groups with two or more replies long enough to pair."""
     by_strategy: dict[str, int] = field(default_factory=dict)
     """Strategy -> groups whose evidence it would decide (the first applicable strategy wins)."""
+    complete: bool = True
+    """False when only some groups were looked at (``estimate_in_batches`` stopped early): a
+    ``can_pair`` of False then proves nothing."""
 
     @property
     def without_evidence(self) -> int:
@@ -106,3 +110,64 @@ def estimate_pairing(
         groups_with_replies=with_replies,
         by_strategy=dict(decided),
     )
+
+
+def estimate_in_batches(
+    shards: Callable[[], Iterator[pl.DataFrame]],
+    strategies: list[Strategy],
+    *,
+    min_chars: int = 1,
+    batch_rows: int = 20_000,
+    max_batches: int = 4,
+) -> PairingEstimate:
+    """``estimate_pairing`` over rows that come a shard at a time, holding a batch of groups.
+
+    One pass finds each row's group; only groups of two or more rows can pair, and they are
+    looked at in batches of about ``batch_rows`` rows (whole groups, in order of their first
+    row), one more pass over the shards per batch. It stops at the first batch where a
+    strategy decides a group, or after ``max_batches`` (then ``complete`` is False).
+    """
+    keys: list[list[str | None]] = []
+    for frame in shards():
+        keys.append([_group_of(side) for side in read_sides(frame)])
+    sizes = Counter(key for shard in keys for key in shard if key is not None)
+    paired = [key for key, size in sizes.items() if size > 1]  # in order of first row
+    decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
+    with_replies = 0
+    batches = _batches(paired, sizes, batch_rows)
+    looked = 0
+    for batch in batches[:max_batches]:
+        looked += 1
+        wanted = set(batch)
+        rows = [
+            frame.filter(pl.Series([key in wanted for key in shard_keys], dtype=pl.Boolean))
+            for frame, shard_keys in zip(shards(), keys, strict=False)
+        ]
+        found = estimate_pairing(pl.concat(rows, how="vertical"), strategies, min_chars=min_chars)
+        with_replies += found.groups_with_replies
+        decided.update(found.by_strategy)
+        if found.can_pair:
+            break
+    return PairingEstimate(
+        conversations=sum(len(shard) for shard in keys),
+        groups=len(sizes),
+        groups_with_replies=with_replies,
+        by_strategy=dict(decided),
+        complete=looked == len(batches),
+    )
+
+
+def _group_of(side: Side) -> str | None:
+    return "\x1f".join(group_key(side)) if side.prompt and side.reply else None
+
+
+def _batches(keys: list[str], sizes: Counter[str], batch_rows: int) -> list[list[str]]:
+    batches: list[list[str]] = []
+    filled = 0
+    for key in keys:
+        if not batches or (filled and filled + sizes[key] > batch_rows):
+            batches.append([])
+            filled = 0
+        batches[-1].append(key)
+        filled += sizes[key]
+    return batches

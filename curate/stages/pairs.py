@@ -13,6 +13,7 @@ and ``decontaminate`` use.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, Self
 
 import polars as pl
@@ -24,7 +25,7 @@ from curate.markdown import mapping_table, paragraphs, plural, table
 from curate.options import Outbound, StageOptions
 from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
-from curate.pairing.feasibility import PairingEstimate, estimate_pairing
+from curate.pairing.feasibility import PairingEstimate, estimate_in_batches, estimate_pairing
 from curate.pairing.given import GivenOptions
 from curate.pairing.judge import Judge, JudgeOptions
 from curate.pairing.margins import margin_distribution
@@ -193,6 +194,10 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             return None
         scores = kept.select("strategy", "score_chosen", "score_rejected").collect()
         return merged.model_copy(update={"score_margins": margin_distribution(scores.iter_rows()) or None})
+
+    def estimate_in_batches(self, shards: Callable[[], Iterator[pl.DataFrame]]) -> PairingEstimate:
+        """``estimate`` over rows that come a shard at a time (a batch of groups held at once)."""
+        return estimate_in_batches(shards, self.strategies, min_chars=self.options.min_chars)
 
     def estimate(self, frame: pl.DataFrame) -> PairingEstimate:
         """Whether the strategies could pair anything in ``frame``, without pairing (for an early stop)."""

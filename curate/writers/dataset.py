@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -91,10 +93,15 @@ def estimated_bytes(frame: pl.DataFrame) -> int:
     >>> estimated_bytes(pl.DataFrame({"text": ["abc", None], "n": [1, 2]}))
     27
     """
+    return int(row_bytes(frame).sum())
+
+
+def row_bytes(frame: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """``estimated_bytes`` of each row of ``frame``."""
     if frame.is_empty() or not frame.columns:
-        return 0
+        return np.zeros(frame.height, dtype=np.int64)
     sizes = [_bytes_of(pl.col(name), dtype) for name, dtype in frame.schema.items()]
-    return int(frame.select(pl.sum_horizontal(sizes).sum()).item())
+    return frame.select(pl.sum_horizontal(sizes)).to_series().to_numpy().astype(np.int64)
 
 
 def _bytes_of(expr: pl.Expr, dtype: PolarsDataType) -> pl.Expr:
@@ -120,8 +127,18 @@ def rows_per_file(frame: pl.DataFrame, shard_rows: int) -> int:
     """How many rows each data file of ``frame`` holds: at most ``shard_rows``, and few enough
     that a file stays near ``MAX_SHARD_BYTES`` (the files a split needs, counted as
     ``datasets`` counts its shards, share the rows evenly)."""
-    files = estimated_bytes(frame) // MAX_SHARD_BYTES + 1
-    return max(1, min(shard_rows, math.ceil(frame.height / files)))
+    return file_rows(frame.height, estimated_bytes(frame), shard_rows)
+
+
+def file_rows(rows: int, nbytes: int, shard_rows: int) -> int:
+    """``rows_per_file`` of a split of ``rows`` rows weighing ``nbytes``."""
+    files = nbytes // MAX_SHARD_BYTES + 1
+    return max(1, min(shard_rows, math.ceil(rows / files)))
+
+
+def row_group_rows(rows: int, nbytes: int) -> int | None:
+    """Rows per Parquet row group of a file of ``rows`` rows weighing ``nbytes`` (None: one group)."""
+    return max(1, rows * MAX_ROW_GROUP_BYTES // nbytes) if nbytes else None
 
 
 def data_files(splits: Mapping[str, pl.DataFrame], formats: Iterable[str], shard_rows: int) -> list[DataFile]:
@@ -162,8 +179,7 @@ def _hub_type(kind: pa.DataType) -> pa.DataType:
 def write_hub_parquet(frame: pl.DataFrame, target: Path) -> None:
     """A data file as ``datasets`` writes one (see the module's docstring)."""
     table = hub_table(frame)
-    nbytes = estimated_bytes(frame)
-    group = max(1, frame.height * MAX_ROW_GROUP_BYTES // nbytes) if nbytes else None
+    group = row_group_rows(frame.height, estimated_bytes(frame))
     with atomic_path(target) as temporary:
         pq.write_table(table, temporary, compression="zstd", write_statistics=True, row_group_size=group)
 

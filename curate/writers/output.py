@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import polars as pl
-
 from curate.record import MANIFEST_FILE, Manifest
 from curate.writers.atomic import staged_folder, write_text
-from curate.writers.dataset import write_parquet, write_splits
+from curate.writers.streams import Frames, SplitSize, write_rejects, write_split
 
 Writes = Callable[[Path], object]
 """Something that writes its files into the (staged) output folder it is given."""
@@ -22,8 +20,8 @@ Writes = Callable[[Path], object]
 def write_output(
     target: Path,
     manifest: Manifest,
-    splits: Mapping[str, pl.DataFrame],
-    rejects: Mapping[str, pl.DataFrame],
+    splits: Mapping[str, tuple[Frames, SplitSize]],
+    rejects: Mapping[str, Frames],
     *,
     shard_rows: int,
     artifacts: Writes | None = None,
@@ -31,13 +29,16 @@ def write_output(
 ) -> None:
     """Write a run into ``target``, replacing what a previous run left there.
 
-    In order: the data files ``manifest`` lists, ``rejects/<key>.parquet``, the stages'
-    ``artifacts``, ``manifest.json``, then the ``card`` (which reads the manifest back).
+    In order: the data files ``manifest`` lists (each split's rows streamed, with the sizes
+    that cut them into files), ``rejects/<key>.parquet``, the stages' ``artifacts``,
+    ``manifest.json``, then the ``card`` (which reads the manifest back).
     """
+    formats = list(manifest.output.formats)
     with staged_folder(target) as folder:
-        write_splits(splits, folder, manifest.output.formats, shard_rows)
+        for name, (frames, size) in splits.items():
+            write_split(name, frames, size, folder, formats, shard_rows)
         for key, rejected in rejects.items():
-            write_parquet(rejected, folder / "rejects" / f"{key}.parquet")
+            write_rejects(rejected, folder / "rejects" / f"{key}.parquet")
         if artifacts is not None:
             artifacts(folder)
         write_manifest(folder, manifest)
