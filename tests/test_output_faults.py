@@ -11,11 +11,11 @@ from collections import namedtuple
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 from click.testing import CliRunner
 
 import curate.writers.disk
+import curate.writers.streams
 from curate.cli import cli
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
@@ -111,16 +111,15 @@ def test_a_sample_run_is_not_held_to_the_size_of_the_inputs(
 def test_a_full_disk_while_writing_the_output_is_one_line_and_keeps_the_shards(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_parquet = pl.DataFrame.write_parquet
+    parquet_writer = curate.writers.streams._parquet_writer
 
-    def full(self: pl.DataFrame, file: Any, *args: Any, **kwargs: Any) -> None:
-        if ".faults.tmp-" not in str(file):  # the work folder has room, the output does not
-            return write_parquet(self, file, *args, **kwargs)
-        raise pl.exceptions.ComputeError(
-            "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
-        )
+    def full(path: Path, schema: Any) -> Any:
+        if ".faults.tmp-" not in str(path):  # the work folder has room, the output does not
+            return parquet_writer(path, schema)
+        # What pyarrow raises on a full disk.
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
 
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    monkeypatch.setattr(curate.writers.streams, "_parquet_writer", full)
     status, lines = run()
     target = project / "out" / "faults"
     hint = "free some space, then run again with --resume"
