@@ -31,7 +31,10 @@ KILLER = """
 import importlib, os, signal, sys
 target, nth = sys.argv[1], int(sys.argv[2])
 module_name, owner_name, attribute = target.rsplit(".", 2)
-owner = getattr(importlib.import_module(module_name), owner_name)
+try:  # a module's function, or a class's method
+    owner = importlib.import_module(f"{module_name}.{owner_name}")
+except ImportError:
+    owner = getattr(importlib.import_module(module_name), owner_name)
 original = getattr(owner, attribute)
 calls = [0]
 def killing(*args, **kwargs):
@@ -113,7 +116,7 @@ KILLS = [
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 1), "1", id="inside-pairs"),
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 4), "1", id="pairs-between-batches"),
     pytest.param("no-pii", ("curate.executors.partitioned._Merged.rows", 3), "1", id="merging-pairs"),
-    pytest.param("no-pii", ("curate.writers.dataset.write_parquet", 3), "1", id="while-writing"),
+    pytest.param("no-pii", ("curate.writers.output.write_rejects", 3), "1", id="while-writing"),
 ]
 
 
