@@ -67,3 +67,14 @@ def rejects(read: InputRead) -> list[tuple[int, str, str]]:
 
 def roles(row: dict[str, Any]) -> list[tuple[str, str]]:
     return [(m["role"], m["content"]) for m in row["messages"]]
+
+
+def oasst(identifier: str, parent: str | None, role: str, **fields: Any) -> dict[str, Any]:
+    """One flat oasst message (``text`` derived from its id)."""
+    return {
+        "message_id": identifier,
+        "parent_id": parent,
+        "role": role,
+        "text": f"text {identifier}",
+        **fields,
+    }

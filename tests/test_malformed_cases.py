@@ -20,6 +20,7 @@ import zstandard
 from click.testing import CliRunner
 
 from curate.cli import cli
+from tests.reader_helpers import oasst
 
 TURNS = [{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "hi, how can I help?"}]
 
@@ -56,16 +57,6 @@ def parquet(rows: list[dict[str, Any]]) -> bytes:
 
 def cut(data: bytes) -> bytes:
     return data[: len(data) // 2]
-
-
-def oasst(identifier: str, parent: str | None, role: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "message_id": identifier,
-        "parent_id": parent,
-        "role": role,
-        "text": f"text {identifier}",
-        **fields,
-    }
 
 
 def deep_tree(depth: int) -> str:

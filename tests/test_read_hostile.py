@@ -13,20 +13,10 @@ import polars as pl
 import pytest
 
 from curate import registry
-from tests.reader_helpers import read_path, rejects, rows, write_jsonl
+from tests.reader_helpers import oasst, read_path, rejects, rows, write_jsonl
 
 TURNS = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
 GOOD = {"id": "good", "messages": TURNS}
-
-
-def oasst(identifier: str, parent: str | None, role: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "message_id": identifier,
-        "parent_id": parent,
-        "role": role,
-        "text": f"text {identifier}",
-        **fields,
-    }
 
 
 PROMPT = oasst("P", None, "prompter")
