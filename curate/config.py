@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from curate import registry
+from curate.config_inputs import override_inputs
 from curate.config_issues import issues_from
 from curate.errors import ConfigError, ConfigIssue
 from curate.licensing import check_dataset, check_license_key, resolve_input_license
@@ -258,14 +260,20 @@ class PipelineConfig:
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
 
 
-def load_pipeline(path: str | Path) -> PipelineConfig:
-    """Read and validate a pipeline file; raise ``ConfigError`` naming every problem."""
+def load_pipeline(path: str | Path, *, inputs: Mapping[str, str] | None = None) -> PipelineConfig:
+    """Read and validate a pipeline file; raise ``ConfigError`` naming every problem.
+
+    ``inputs`` (input name -> path) reads those inputs from other files than the pipeline
+    names, keeping their other settings (``curate.config_inputs``; ``curate run --input``).
+    """
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue("", f"cannot read the pipeline file: {exc}")], str(file)) from exc
     document = load_yaml(text, str(file), environ=os.environ)
+    if inputs:
+        document = override_inputs(document, inputs, str(file))
     return parse_pipeline(document, base=file.resolve().parent, file=file)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from curate import registry
 from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
 from curate.config import DataInput, OutputConfig, PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.config_inputs import override_inputs
 from curate.errors import InputError
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.workdir import RunKey, WorkFolder
@@ -100,15 +101,27 @@ class Pipeline:
         self.config = config
 
     @classmethod
-    def from_yaml(cls, source: str | Path, *, base_dir: str | Path | None = None) -> Pipeline:
+    def from_yaml(
+        cls,
+        source: str | Path,
+        *,
+        base_dir: str | Path | None = None,
+        inputs: Mapping[str, str | os.PathLike[str]] | None = None,
+    ) -> Pipeline:
         """Load and validate a pipeline file (``ConfigError`` names every problem).
 
         ``source`` is the file's path, or its text (a string holding a newline, as ``to_yaml``
         returns), whose relative paths start at ``base_dir`` (the current folder by default).
+        ``inputs`` (input name -> path or URL) reads those inputs from elsewhere, keeping their
+        other settings, as ``curate run --input NAME=PATH`` does (``curate.config_inputs``).
         """
+        paths = {name: os.fspath(path) for name, path in (inputs or {}).items()}
         if isinstance(source, str) and "\n" in source:
-            return cls(parse_pipeline(load_yaml(source), base=Path(base_dir) if base_dir else None))
-        return cls(load_pipeline(source))
+            document = load_yaml(source)
+            if paths:
+                document = override_inputs(document, paths, None)
+            return cls(parse_pipeline(document, base=Path(base_dir) if base_dir else None))
+        return cls(load_pipeline(source, inputs=paths))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base_dir: str | Path | None = None) -> Pipeline:
