@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from curate.errors import InputError, RemoteInputError
 from curate.readers.discovery import files_of
 from curate.readers.hub import Snapshot, matching, parse_hub_path, snapshot, split_files
-from curate.readers.remote import RemoteFile, is_remote, list_remote, local_of, public_url, scheme_of
+from curate.readers.remote import RemoteFile, is_remote, list_remote, local_of, scheme_of
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -155,8 +155,3 @@ def fingerprint(path: Path, label: str) -> dict[str, Any]:
 def _relative(path: Path, base_dir: Path) -> str:
     """The path as the pipeline file would write it: relative to the file's folder."""
     return Path(os.path.relpath(path.resolve(), base_dir.resolve())).as_posix()
-
-
-def shown(path: str) -> str:
-    """An input's ``path`` as an error message may show it (a URL without credentials or query)."""
-    return public_url(path)

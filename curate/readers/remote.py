@@ -32,8 +32,7 @@ from curate.readers.discovery import without_compression
 
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 WEB = frozenset({"http", "https"})
-STREAMS = frozenset({"http", "https"})
-"""Protocols whose files open as a plain forward stream with ``block_size=0``."""
+"""Protocols whose URL names one file, and whose files open as a forward stream with ``block_size=0``."""
 EXTRAS = {"s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "gcs": ("gcsfs", "gcs")}
 """Protocol -> (the package fsspec needs for it, curate's extra that installs it)."""
 URL_IN_TEXT = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/@\s]*@)?([^\s?#'\"]*)(?:[?#][^\s'\"]*)?")
@@ -204,7 +203,7 @@ def _remote_file(fs: Any, protocol: str, url: str, info: Mapping[str, Any]) -> R
     name = str(info["name"])
     where = url if protocol in WEB else name
     label = public_url(url) if protocol in WEB else f"{protocol}://{name.lstrip('/')}"
-    streams = protocol in STREAMS
+    streams = protocol in WEB
 
     def opener(sequential: bool) -> IO[bytes]:
         options = {"block_size": 0} if sequential and streams else {}
