@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,11 +18,14 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from curate import registry
+from curate.config_inputs import override_inputs
 from curate.config_issues import issues_from
 from curate.errors import ConfigError, ConfigIssue
-from curate.licensing import check_license_key, check_source_key, resolve_input_license
+from curate.licensing import check_dataset, check_license_key, resolve_input_license
 from curate.options import AbsolutePath, StageOptions, StrictModel, base_dir
 from curate.readers.discovery import files_of
+from curate.readers.hub import parse_hub_path
+from curate.readers.remote import check_protocol, is_remote, local_of, scheme_of
 from curate.registry import RegistryError
 from curate.schema import ConsentValue
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
@@ -32,10 +36,17 @@ EXTENSION_PREFIX = "x-"
 
 
 class InputConfig(StrictModel):
-    """One input: a file, glob or folder in one source format."""
+    """One input: a file, glob, folder or URL in one source format, or a Hub dataset."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Becomes the `source` column.")
-    path: str = Field(description="A file, glob or folder, relative to the pipeline file.")
+    path: str | None = Field(
+        None,
+        description=(
+            "A file, glob or folder, relative to the pipeline file, or a URL: hf://datasets/ORG/NAME/<glob>,"
+            " https://, s3://, gs://, memory:// (any fsspec protocol). Leave it out to read `dataset:`"
+            " from the Hub."
+        ),
+    )
     format: str = Field(
         "auto", description="sharegpt | wildchat | lmsys | arena | oasst | openai | preference | auto"
     )
@@ -43,8 +54,19 @@ class InputConfig(StrictModel):
         None, description="License key for records that carry none; `auto` for a known dataset."
     )
     dataset: str | None = Field(
-        None, description="Key of a known dataset in licenses/sources.yaml (for `license: auto`)."
+        None,
+        description=(
+            "What the input is: a known dataset of licenses/sources.yaml (for `license: auto`) or a Hub"
+            " repo id ORG/NAME. Without `path:`, the input reads this Hub dataset."
+        ),
     )
+    revision: str | None = Field(
+        None, description="Branch, tag or commit of a Hub input (an hf:// path or `dataset:`); default main."
+    )
+    config: str | None = Field(
+        None, description="Config of a Hub `dataset:` read; default the dataset card's default config."
+    )
+    split: str | None = Field(None, description="Split of a Hub `dataset:` read; default train.")
     consent: ConsentValue = Field("unknown", description="Consent for records that carry none.")
     consent_field: str | None = Field(
         None, description="Where records carry consent, as `meta.<path>` (dots between keys)."
@@ -67,8 +89,17 @@ class InputConfig(StrictModel):
 
     @field_validator("path")
     @classmethod
-    def _path_exists(cls, value: str, info: ValidationInfo) -> str:
-        if not files_of(value, base_dir(info)):
+    def _path_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        if is_remote(value):
+            # No network at validation: a URL's files are listed when the run opens them.
+            if scheme_of(value) == "hf":
+                parse_hub_path(value)
+            else:
+                check_protocol(value)
+            return value
+        if not files_of(local_of(value), base_dir(info)):
             hint = "relative paths start at the pipeline file's folder"
             raise ValueError(f"no file matches {value!r} ({hint})")
         return value
@@ -90,7 +121,43 @@ class InputConfig(StrictModel):
     @field_validator("dataset")
     @classmethod
     def _known_dataset(cls, value: str | None) -> str | None:
-        return None if value is None else check_source_key(value)
+        return None if value is None else check_dataset(value)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> InputConfig:
+        problem = self.location_problem()
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    def location_problem(self) -> str | None:
+        """Why the input names no place to read (the other keys check themselves)."""
+        if self.path is None and self.dataset is None:
+            return "give `path:` (a file, glob, folder or URL) or `dataset:` (a Hub dataset, ORG/NAME)"
+        return None
+
+    @field_validator("revision")
+    @classmethod
+    def _revision_of_hub(cls, value: str | None, info: ValidationInfo) -> str | None:
+        path = info.data.get("path")
+        if value is None or not path:
+            return value
+        if scheme_of(path) != "hf":
+            raise ValueError("applies to hf:// paths and Hub datasets only")
+        asked = parse_hub_path(path)[1]
+        if asked is not None and asked != value:
+            raise ValueError(f"the path says @{asked}; keep one of the two")
+        return value
+
+    @field_validator("config", "split")
+    @classmethod
+    def _files_of_dataset(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("path"):
+            raise ValueError(
+                "chooses the files of a Hub `dataset:` read without `path:`;"
+                " with a `path:`, name the files in it"
+            )
+        return value
 
     @model_validator(mode="after")
     def _auto_license_resolves(self) -> InputConfig:
@@ -114,10 +181,15 @@ class DataInput(InputConfig):
 
     @field_validator("path")
     @classmethod
-    def _path_exists(cls, value: str, info: ValidationInfo) -> str:
+    def _path_exists(cls, value: str | None, info: ValidationInfo) -> str:
         if value:
             raise ValueError("an input held in memory has no path")
-        return value
+        return ""
+
+    def location_problem(self) -> str | None:
+        if self.revision is not None or self.config is not None or self.split is not None:
+            return "an input held in memory has no `revision:`, `config:` or `split:`"
+        return None
 
 
 class OutputConfig(StrictModel):
@@ -188,14 +260,20 @@ class PipelineConfig:
         return yaml.safe_dump(self.raw, sort_keys=False, allow_unicode=True)
 
 
-def load_pipeline(path: str | Path) -> PipelineConfig:
-    """Read and validate a pipeline file; raise ``ConfigError`` naming every problem."""
+def load_pipeline(path: str | Path, *, inputs: Mapping[str, str] | None = None) -> PipelineConfig:
+    """Read and validate a pipeline file; raise ``ConfigError`` naming every problem.
+
+    ``inputs`` (input name -> path) reads those inputs from other files than the pipeline
+    names, keeping their other settings (``curate.config_inputs``; ``curate run --input``).
+    """
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue("", f"cannot read the pipeline file: {exc}")], str(file)) from exc
     document = load_yaml(text, str(file), environ=os.environ)
+    if inputs:
+        document = override_inputs(document, inputs, str(file))
     return parse_pipeline(document, base=file.resolve().parent, file=file)
 
 

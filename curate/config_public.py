@@ -3,8 +3,8 @@
 ``manifest.json`` and the dataset card are published, so they hold the pipeline as curate read
 it (anchors, merge keys and ``${VAR}`` filled in, ``x-`` keys dropped), with every local path
 made relative to the pipeline file's folder, and rendered back to YAML without the file's
-comments. Remote inputs (URLs) stay as written. ``config_hash`` is still the hash of the
-pipeline as run (``PipelineConfig.config_hash``).
+comments. Remote inputs are shown by URL, without credentials or query string. ``config_hash``
+is still the hash of the pipeline as run (``PipelineConfig.config_hash``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel
+
+from curate.readers.remote import is_remote, local_of, public_url
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
@@ -113,16 +115,19 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def relative_path(text: str, base: Path) -> str:
-    """A local absolute path (or ``~/...``) relative to ``base``; anything else as written.
+    """A local absolute path (or ``~/...``, ``file://...``) relative to ``base``; a URL without
+    credentials, query string or fragment (a signed URL's signature); anything else as written.
 
     >>> relative_path("/work/data/a.jsonl", Path("/work/pipelines"))
     '../data/a.jsonl'
     >>> relative_path("data/*.jsonl", Path("/work")), relative_path("hf://datasets/o/n/x", Path("/w"))
     ('data/*.jsonl', 'hf://datasets/o/n/x')
+    >>> relative_path("https://u:p@host.example/a.jsonl?sig=1", Path("/w"))
+    'https://host.example/a.jsonl'
     """
-    if "://" in text:
-        return text
-    path = Path(text).expanduser()
+    if is_remote(text):
+        return public_url(text)
+    path = Path(local_of(text)).expanduser()
     if not path.is_absolute():
         return text
     return Path(os.path.relpath(path, base)).as_posix()

@@ -7,6 +7,7 @@ can catch ``CurateError`` and print one line instead of a traceback::
     ├── ConfigError              the pipeline file, or an argument of ``curate.read``, is invalid
     │                            (exit code 2, nothing written)
     ├── InputError               an input file cannot be read at all, or a record under --strict
+    │   └── RemoteInputError         a remote input cannot be listed or read (exit code 2)
     ├── StageError               a stage cannot run with the data or options it was given
     ├── LicenseError             licenses of the output conflict, or the registry is malformed
     │   ├── UnknownKeyError          a license, dataset or model-terms key is not in the registry
@@ -65,6 +66,13 @@ class ConfigError(CurateError):
 
 class InputError(CurateError):
     """An input cannot be read, or (under ``--strict``) one of its records is malformed."""
+
+
+class RemoteInputError(InputError):
+    """A remote input (a URL, a Hub dataset) cannot be listed or read: no such file, access
+    refused, no network, or the package of its file system is not installed."""
+
+    exit_code = 2
 
 
 class StageError(CurateError):

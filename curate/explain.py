@@ -215,13 +215,18 @@ def _record_text(record: SourceRecord) -> str:
 
 
 def _input_text(item: InputTrace) -> str:
-    files = "; ".join(
-        f"{f['path']} ({f['bytes']:,} bytes, sha256 {str(f['sha256'])[:12]})" for f in item.files
-    )
+    files = "; ".join(f"{f['path']} ({_file_facts(f)})" for f in item.files)
     return (
         f"{item.name}: format {item.format}, {item.records:,} records, declared license"
         f" {item.declared_license or 'none'}, declared consent {item.declared_consent}; files {files}"
     )
+
+
+def _file_facts(file: dict[str, Any]) -> str:
+    size = "size unknown" if file.get("bytes") is None else f"{file['bytes']:,} bytes"
+    if file.get("sha256") is None and file.get("etag"):
+        return f"{size}, etag {str(file['etag'])[:12]}"
+    return f"{size}, sha256 {str(file.get('sha256'))[:12]}"
 
 
 def _license_text(entry: dict[str, Any]) -> str:

@@ -101,14 +101,47 @@ class CountsReport(StageReport):
 
 
 class InputFile(Record):
-    """One file of an input, fingerprinted."""
+    """One file of an input, fingerprinted: a local file by its bytes' SHA-256, a remote file by
+    what its store says of it (read before the run, without downloading it)."""
 
-    optional_keys = frozenset({"error"})
+    optional_keys = frozenset({"error", "url", "etag", "modified"})
 
-    path: str = Field(description="As the pipeline file names it (relative to the file's folder).")
-    bytes: int = Field(description="Size in bytes (of every file, for a saved-dataset folder).")
-    sha256: str | None = Field(description="SHA-256 of the bytes; null when the file could not be opened.")
+    path: str = Field(
+        description="As the pipeline file names it: relative to the file's folder, or a public URL."
+    )
+    bytes: int | None = Field(
+        description="Size in bytes (of every file, for a saved-dataset folder); null if a server hid it."
+    )
+    sha256: str | None = Field(
+        description=(
+            "SHA-256 of the bytes; for a remote file only when its store states it (a Hub LFS file);"
+            " null too when a local file could not be opened (see `error`)."
+        )
+    )
     error: str | None = Field(None, description="Why the file could not be opened.")
+    url: str | None = Field(
+        None,
+        description=(
+            "A remote file: where its bytes were read, without credentials or query string (a Hub"
+            " file's `resolve` URL at the commit read)."
+        ),
+    )
+    etag: str | None = Field(
+        None, description="A remote file: its store's tag of this version (Hub blob or LFS id, ETag)."
+    )
+    modified: str | None = Field(None, description="A remote file: when its store says it last changed.")
+
+
+class InputHub(Record):
+    """The Hub repository an input was read from, pinned to one commit."""
+
+    optional_keys = frozenset({"config", "split"})
+
+    repo: str = Field(description="The dataset repository, ORG/NAME.")
+    revision: str = Field(description="The revision asked for: `main`, a branch, a tag or a commit.")
+    sha: str = Field(description="The commit that revision was when the run listed the files.")
+    config: str | None = Field(None, description="The config read, for a `dataset:` input that names one.")
+    split: str | None = Field(None, description="The split read, for a `dataset:` input.")
 
 
 class InputData(Record):
@@ -121,7 +154,7 @@ class InputData(Record):
 class InputRecord(Record):
     """What one input gave: records read, rows out, records that could not be read."""
 
-    optional_keys = frozenset({"data"})
+    optional_keys = frozenset({"data", "hub"})
 
     name: str = Field(description="The input's name; the rows' `source`.")
     format: str = Field(description="The source format read.")
@@ -136,6 +169,9 @@ class InputRecord(Record):
     reasons: dict[str, int] = Field(description="Those records by reason.")
     license: str = Field(description="The license of records that carry none (declared or resolved).")
     consent: str = Field(description="The consent of records that carry none: granted, withheld or unknown.")
+    hub: InputHub | None = Field(
+        None, description="Set for an input read from the Hub: the repository and the commit read."
+    )
 
 
 class StageStats(Record):

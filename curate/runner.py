@@ -23,15 +23,16 @@ import polars as pl
 from curate import registry
 from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
 from curate.config import DataInput, OutputConfig, PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.config_inputs import override_inputs
 from curate.errors import InputError
 from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
 from curate.executors.outputs import WorkOutputs
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
 from curate.progress import QuietReporter, Reporter, empty_inputs, reporter_for_stderr
-from curate.readers.discovery import files_of, total_size
-from curate.readers.load import input_files
+from curate.readers.locate import Located, locate
 from curate.readers.memory import InMemory
+from curate.readers.remote import file_version
 from curate.record import Manifest
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
@@ -106,15 +107,27 @@ class Pipeline:
         self.config = config
 
     @classmethod
-    def from_yaml(cls, source: str | Path, *, base_dir: str | Path | None = None) -> Pipeline:
+    def from_yaml(
+        cls,
+        source: str | Path,
+        *,
+        base_dir: str | Path | None = None,
+        inputs: Mapping[str, str | os.PathLike[str]] | None = None,
+    ) -> Pipeline:
         """Load and validate a pipeline file (``ConfigError`` names every problem).
 
         ``source`` is the file's path, or its text (a string holding a newline, as ``to_yaml``
         returns), whose relative paths start at ``base_dir`` (the current folder by default).
+        ``inputs`` (input name -> path or URL) reads those inputs from elsewhere, keeping their
+        other settings, as ``curate run --input NAME=PATH`` does (``curate.config_inputs``).
         """
+        paths = {name: os.fspath(path) for name, path in (inputs or {}).items()}
         if isinstance(source, str) and "\n" in source:
-            return cls(parse_pipeline(load_yaml(source), base=Path(base_dir) if base_dir else None))
-        return cls(load_pipeline(source))
+            document = load_yaml(source)
+            if paths:
+                document = override_inputs(document, paths, None)
+            return cls(parse_pipeline(document, base=Path(base_dir) if base_dir else None))
+        return cls(load_pipeline(source, inputs=paths))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base_dir: str | Path | None = None) -> Pipeline:
@@ -150,7 +163,8 @@ class Pipeline:
         """
         raw = self.config.raw
         declared = [entry for entry in raw.get("inputs") or [] if entry.get("name") == source]
-        settings = {key: value for key, value in (declared or [{}])[0].items() if key not in ("path", "data")}
+        where = ("path", "data", "revision", "config", "split")  # where the declared input's records were
+        settings = {key: value for key, value in (declared or [{}])[0].items() if key not in where}
         given = {"format": format, "license": license, "consent": consent, "dataset": dataset}
         settings.update({"name": source, **{key: value for key, value in given.items() if value is not None}})
         entry, held = data_input(data, settings, "run()", self.config.base_dir)
@@ -269,13 +283,24 @@ class Pipeline:
         settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect)
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
+            located = self._locate()
             with tempfile.TemporaryDirectory(prefix="curate-work-") as scratch:
-                return self._run(target, Path(scratch) / "work", False, settings, reporter)
+                return self._run(target, Path(scratch) / "work", False, settings, reporter, located)
         self.check_output(target, overwrite=overwrite)
+        located = self._locate()
         work = absolute(Path(work_dir)) if work_dir else target.with_name(f"{target.name}.work")
-        self._check_disk(target, work, sample=limit is not None)
+        self._check_disk(target, work, located, sample=limit is not None)
         with OutputLock(target), OutputLock(work):
-            return self._run(target, work, True, settings, reporter)
+            return self._run(target, work, True, settings, reporter, located)
+
+    def _locate(self) -> dict[str, Located]:
+        """Every file input's files, resolved once (a Hub input to one commit) for the whole run."""
+        config = self.config
+        return {
+            spec.name: locate(spec, config.base_dir)
+            for spec in config.inputs
+            if not isinstance(spec, DataInput)
+        }
 
     def check_output(self, output_dir: str | Path | None = None, *, overwrite: bool = False) -> Path:
         """The output folder a run would write, or ``OutputError`` saying why it may not.
@@ -287,20 +312,24 @@ class Pipeline:
         check_target(target, _read_by(self.config), overwrite=overwrite)
         return target
 
-    def _check_disk(self, target: Path, work: Path, sample: bool) -> None:
+    def _check_disk(self, target: Path, work: Path, located: Mapping[str, Located], sample: bool) -> None:
         """Before any work: the folders the run writes into take files, and (unless the run
-        reads a sample) have room for about the size of the inputs (``curate.writers.disk``)."""
+        reads a sample) have room for about the size of the inputs, remote ones included
+        (``curate.writers.disk``)."""
         folders = [target.parent, work.parent]
         for folder in dict.fromkeys(folders):
             check_writable(folder)
         if not sample:
-            config = self.config
-            check_space(
-                folders, sum(total_size(files_of(spec.path, config.base_dir)) for spec in config.inputs)
-            )
+            check_space(folders, sum(files.size() for files in located.values()))
 
     def _run(
-        self, target: Path, work_path: Path, write: bool, settings: _Settings, reporter: Reporter
+        self,
+        target: Path,
+        work_path: Path,
+        write: bool,
+        settings: _Settings,
+        reporter: Reporter,
+        located: Mapping[str, Located],
     ) -> RunResult:
         config = self.config
         context = RunContext(
@@ -313,15 +342,14 @@ class Pipeline:
         )
         stages = [_build(spec, context) for spec in config.stages]
         fingerprints = {
-            spec.name: [] if isinstance(spec, DataInput) else input_files(spec, config.base_dir)
+            spec.name: located[spec.name].fingerprints() if spec.name in located else []
             for spec in config.inputs
         }
         key = RunKey(
             curate_version=package_versions().get("curate", "unknown"),
             config_hash=config.config_hash,
             inputs=tuple(
-                (name, tuple((str(file["path"]), file["sha256"]) for file in files) or _held(name, self.data))
-                for name, files in fingerprints.items()
+                (name, _versions(files) or _held(name, self.data)) for name, files in fingerprints.items()
             ),
             shard_rows=settings.shard_rows,
             limit=settings.limit,
@@ -337,6 +365,7 @@ class Pipeline:
             work,
             reporter,
             fingerprints=fingerprints,
+            located=located,
             shard_rows=settings.shard_rows,
             workers=context.workers,
             limit=settings.limit,
@@ -405,6 +434,12 @@ def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
 
+def _versions(files: list[dict[str, Any]]) -> tuple[tuple[str, str | None], ...]:
+    """Each file of an input in the run's key: its path and what identifies its version
+    (a local file's SHA-256; a remote one's SHA-256, ETag, or size and time: ``file_version``)."""
+    return tuple((str(file["path"]), file_version(file)) for file in files)
+
+
 def _held(name: str, data: Mapping[str, InMemory]) -> tuple[tuple[str, str | None], ...]:
     """An input held in memory in the run's key: what held it, and no fingerprint."""
     return ((f"<{data[name].kind}>", None),) if name in data else ()
@@ -417,7 +452,7 @@ def _read_by(config: PipelineConfig) -> list[Protected]:
         [
             (spec.name, spec.path, config.base_dir)
             for spec in config.inputs
-            if not isinstance(spec, DataInput)
+            if not isinstance(spec, DataInput) and spec.path is not None
         ],
         [path for spec in config.stages for path in paths_in(spec.options)],
     )

@@ -18,7 +18,7 @@ from huggingface_hub import DatasetCardData
 
 from curate.card.source import CardSource
 from curate.licensing import Source, registry
-from curate.licensing.hub import hub_license_ids
+from curate.licensing.hub import HUB_REPO, hub_dataset_of, hub_license_ids
 from curate.record import LicenseEntry
 
 SIZE_CATEGORIES = (
@@ -36,7 +36,6 @@ SIZE_CATEGORIES = (
 """The Hub's size buckets, by their exclusive upper bound; above the last one it is ``n>1T``."""
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 NOT_A_LANGUAGE = frozenset({"und", "unk", "xx", "zxx", "mul"})
-HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 TAGS = {
     "pairs": ["dpo", "preference", "rlhf", "curate"],
     "conversations": ["sft", "conversational", "curate"],
@@ -147,17 +146,17 @@ def source_datasets(source: CardSource) -> list[str]:
 
 def _known(spec: dict[str, Any]) -> tuple[str | None, Source | None]:
     known = registry()
-    path = str(spec.get("path") or "")
+    in_path = hub_dataset_of(str(spec.get("path") or ""))
     entry: Source | None = None
     dataset = spec.get("dataset")
     if isinstance(dataset, str):
         entry = known.find_source(dataset)
-    elif str(spec.get("license") or "").strip().lower() == "auto":
+    elif in_path is not None:
+        entry = known.find_source(in_path)
+    if entry is None and dataset is None and str(spec.get("license") or "").strip().lower() == "auto":
         entry = known.default_source_for_format(str(spec.get("format") or ""))
-    if path.startswith("hf://datasets/"):
-        org, _, rest = path.removeprefix("hf://datasets/").partition("/")
-        name = rest.split("/", 1)[0].split("@", 1)[0]
-        return (f"{org}/{name}" if org and name else None), entry
+    if in_path is not None:
+        return in_path, entry
     if entry is not None:
         return entry.hub, entry
     if isinstance(dataset, str) and HUB_REPO.match(dataset):

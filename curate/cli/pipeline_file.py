@@ -9,14 +9,22 @@ import click
 
 @click.command()
 @click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
-def validate(pipeline: str) -> None:
-    """Check a pipeline file without reading any data.
+@click.option(
+    "--input",
+    "inputs",
+    metavar="NAME=PATH",
+    multiple=True,
+    help="Check input NAME as read from PATH, as `curate run --input` would; repeatable.",
+)
+def validate(pipeline: str, inputs: tuple[str, ...]) -> None:
+    """Check a pipeline file without reading any data (nor listing remote files).
 
     Example: curate validate pipelines/demo.yaml
     """
+    from curate.config_inputs import parse_overrides
     from curate.runner import Pipeline
 
-    checked = Pipeline.from_yaml(pipeline)
+    checked = Pipeline.from_yaml(pipeline, inputs=parse_overrides(inputs))
     checked.check_output(overwrite=True)
     config = checked.config
     stages = " -> ".join(spec.name for spec in config.stages) or "(no stages)"

@@ -39,6 +39,13 @@ import click
 )
 @click.option("--force", is_flag=True, help="Run on although the pairs stage could pair nothing read.")
 @click.option(
+    "--input",
+    "inputs",
+    metavar="NAME=PATH",
+    multiple=True,
+    help="Read input NAME from PATH (a file, glob, folder or URL), keeping its other settings; repeatable.",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
@@ -57,6 +64,7 @@ def run(
     limit: int | None,
     shard_rows: int,
     force: bool,
+    inputs: tuple[str, ...],
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -66,15 +74,21 @@ def run(
     are kept in a work folder while the run goes on: after a kill, a crash or Ctrl-C,
     `--resume` continues from them and writes the same output an uninterrupted run would.
 
+    `--input NAME=PATH` reads an input from another place than the file says (a local
+    sample of a Hub dataset, say), keeping its format, license and other settings.
+
     Example: curate run pipelines/demo.yaml --resume --log-file run.log
+
+    Example: curate run pipelines/hh-rlhf-dpo.yaml --input hh_rlhf=samples/hh.jsonl.gz
     """
+    from curate.config_inputs import parse_overrides
     from curate.runner import Pipeline
 
     if resume and restart:
         raise click.UsageError("--resume and --restart exclude each other")
     if log_file:
         _log_to(Path(log_file))
-    result = Pipeline.from_yaml(pipeline).run(
+    result = Pipeline.from_yaml(pipeline, inputs=parse_overrides(inputs)).run(
         output_dir=output_dir,
         strict=strict,
         quiet=quiet,

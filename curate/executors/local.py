@@ -31,8 +31,9 @@ from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
+from curate.readers.locate import Located
 from curate.readers.memory import InMemory
-from curate.record import InputData, InputFile, InputRecord, StageStats
+from curate.record import InputData, InputFile, InputHub, InputRecord, StageStats
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 DEFAULT_SHARD_ROWS = 5_000
@@ -68,6 +69,7 @@ class LocalExecutor:
         reporter: Reporter,
         *,
         fingerprints: dict[str, list[dict[str, Any]]],
+        located: Mapping[str, Located] | None = None,
         shard_rows: int = DEFAULT_SHARD_ROWS,
         workers: int = 1,
         limit: int | None = None,
@@ -81,6 +83,7 @@ class LocalExecutor:
         self.work = work
         self.reporter = reporter
         self.fingerprints = fingerprints
+        self.located = dict(located or {})
         self.shard_rows = shard_rows
         self.workers = workers
         self.limit = limit
@@ -137,7 +140,11 @@ class LocalExecutor:
                 if self.limit is not None:
                     spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
                 stream = InputStream(
-                    spec, self.config.base_dir, strict=self.context.strict, data=self.data.get(spec.name)
+                    spec,
+                    self.config.base_dir,
+                    strict=self.context.strict,
+                    data=self.data.get(spec.name),
+                    located=self.located.get(spec.name),
                 )
                 self.reporter.start(f"read {spec.name}", None)
                 for shard, seconds in _timed(stream.shards(self.shard_rows)):
@@ -323,6 +330,7 @@ class LocalExecutor:
             license=stream.license,
             consent=spec.consent,
             data=InputData(type=stream.data.kind, sha256=stream.data.sha256) if stream.data else None,
+            hub=InputHub.model_validate(stream.located.hub.record()) if stream.located.hub else None,
         )
 
 

@@ -28,7 +28,7 @@ from curate.licensing.expression import (
     license_parts,
     parse_expression,
 )
-from curate.licensing.keys import check_license_key, check_source_key, resolve_input_license
+from curate.licensing.keys import check_dataset, check_license_key, check_source_key, resolve_input_license
 from curate.licensing.policy import (
     TARGETS,
     USE_CLASSES,
@@ -61,6 +61,7 @@ __all__ = [
     "UsePolicy",
     "Verdict",
     "allows",
+    "check_dataset",
     "check_license_key",
     "check_source_key",
     "combine_licenses",

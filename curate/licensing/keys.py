@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from curate.licensing.expression import parse_expression, rename
+from curate.licensing.hub import HUB_REPO, hub_dataset_of
 from curate.licensing.registry import Source, UnknownKeyError, registry
 
 if TYPE_CHECKING:
@@ -40,11 +41,32 @@ def check_source_key(key: str) -> str:
     return registry().source(key).key
 
 
+def check_dataset(name: str) -> str:
+    """An input's ``dataset:``: a known dataset's canonical key, or any Hub repo id (``ORG/NAME``).
+
+    A Hub repo curate does not know is fine to read; only ``license: auto`` needs a known one.
+    """
+    known = registry().find_source(name)
+    if known is not None:
+        return known.key
+    if HUB_REPO.match(name.strip()):
+        return name.strip()
+    return check_source_key(name)
+
+
+def input_dataset(spec: InputConfig) -> str | None:
+    """What an input says it is: its ``dataset:``, else the Hub repo its ``hf://`` path names."""
+    if spec.dataset is not None:
+        return spec.dataset
+    return hub_dataset_of(spec.path) if spec.path else None
+
+
 def resolve_input_license(spec: InputConfig) -> str:
     """The license an input gives the records that carry none.
 
     ``license: auto`` looks the input up in ``licenses/sources.yaml``, through its ``dataset:``
-    or, failing that, its ``format:`` when the format identifies one dataset (``wildchat``,
+    (a key, an alias or a Hub repo id), else the Hub repo of its ``hf://datasets/...`` path when
+    that is a known source, else its ``format:`` when the format identifies one dataset (``wildchat``,
     ``lmsys``) or releases that all declare the same license and model terms (``oasst``). A
     format read for releases that differ (``arena``) needs ``dataset:``, and the error lists
     them; so do formats many datasets share (``sharegpt``, ``preference``). No license at all
@@ -58,11 +80,15 @@ def resolve_input_license(spec: InputConfig) -> str:
 
 
 def input_source_key(spec: InputConfig) -> str | None:
-    """The known dataset an input is, when it says so or its format identifies one."""
+    """The known dataset an input is, when it says so (``dataset:``, an ``hf://`` path) or its
+    format identifies one."""
     known = registry()
     if spec.dataset is not None:
         found = known.find_source(spec.dataset)
         return found.key if found else None
+    in_path = known.find_source(input_dataset(spec) or "")
+    if in_path is not None:
+        return in_path.key
     if spec.license is not None and spec.license.strip().lower() == AUTO:
         try:
             return _auto_source(spec).key
@@ -98,6 +124,9 @@ def _auto_source(spec: InputConfig) -> Source:
     known = registry()
     if spec.dataset is not None:
         return known.source(spec.dataset)
+    found = known.find_source(input_dataset(spec) or "")
+    if found is not None:
+        return found
     default = known.default_source_for_format(spec.format)
     if default is not None:
         return default

@@ -236,7 +236,8 @@ def _names(entries: Iterable[KnownLicense | Source], path: Path) -> dict[str, st
         if entry.key in keys:
             raise LicenseError(f"{path}: the key {entry.key!r} names two entries")
         keys.add(entry.key)
-        for name in (entry.key, *entry.aliases):
+        hub = (entry.hub,) if isinstance(entry, Source) else ()  # a dataset is known by its Hub repo too
+        for name in (entry.key, *entry.aliases, *hub):
             if isinstance(entry, KnownLicense):
                 _check_plain_name(name, entry.key, path)
             folded = name.strip().lower()

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
+from curate.errors import CurateError
+from curate.readers.remote import RemoteFile
+
 CHUNK = 1 << 20
 
 
@@ -29,8 +32,11 @@ class _Decompressor(Protocol):
     def decompress(self, data: bytes) -> bytes: ...
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open ``path`` for reading bytes, decompressing by suffix."""
+def open_binary(path: Path | RemoteFile, *, seekable: bool = False) -> IO[bytes]:
+    """Open a local or remote file for reading bytes, decompressing by suffix.
+
+    A remote file opens as a forward stream unless ``seekable`` (Parquet, read by ranges).
+    """
     suffix = path.suffix.lower()
     if suffix == ".gz":
         return _buffered(path, "gzip", lambda: zlib.decompressobj(wbits=31))
@@ -42,7 +48,11 @@ def open_binary(path: Path) -> IO[bytes]:
         return _buffered(path, "bzip2", bz2.BZ2Decompressor)
     if suffix == ".xz":
         return _buffered(path, "xz", lzma.LZMADecompressor)
-    return path.open("rb")
+    return _raw(path, seekable)
+
+
+def _raw(path: Path | RemoteFile, seekable: bool = False) -> IO[bytes]:
+    return path.open(not seekable) if isinstance(path, RemoteFile) else path.open("rb")
 
 
 class DamagedFileError(OSError):
@@ -56,13 +66,15 @@ def read_until_damage(handle: IO[bytes]) -> tuple[bytes, Exception | None]:
     try:
         while chunk := read(CHUNK):
             parts.append(chunk)
+    except CurateError:  # a remote file the network lost: not damage, the run stops
+        raise
     except Exception as exc:  # the caller reports it, with the file's name
         return b"".join(parts), exc
     return b"".join(parts), None
 
 
-def _buffered(path: Path, kind: str, new: Callable[[], Any]) -> IO[bytes]:
-    return cast(IO[bytes], io.BufferedReader(_Streams(path.open("rb"), kind, new)))
+def _buffered(path: Path | RemoteFile, kind: str, new: Callable[[], Any]) -> IO[bytes]:
+    return cast(IO[bytes], io.BufferedReader(_Streams(_raw(path), kind, new)))
 
 
 class _Streams(io.RawIOBase):

@@ -21,6 +21,7 @@ from curate.errors import InputError
 from curate.readers.compression import open_binary, read_until_damage
 from curate.readers.discovery import is_saved_dataset, without_compression
 from curate.readers.jsonscan import value_end
+from curate.readers.remote import RemoteFile
 from curate.readers.tables import DELIMITERS, table_rows
 
 BOM = b"\xef\xbb\xbf"
@@ -42,9 +43,9 @@ class RawRecord:
         return self.reason is None
 
 
-def layout_of(path: Path) -> str:
+def layout_of(path: Path | RemoteFile) -> str:
     """``json``, ``jsonl``, ``parquet``, ``csv``, ``tsv`` or ``saved_dataset``, by the uncompressed name."""
-    if path.is_dir():
+    if isinstance(path, Path) and path.is_dir():
         return "saved_dataset" if is_saved_dataset(path) else "folder"
     name = without_compression(path.name.lower())
     if name.endswith(".parquet"):
@@ -61,10 +62,10 @@ def layout_of(path: Path) -> str:
     )
 
 
-def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
-    """Every record of one file or saved-dataset folder, in file order."""
+def iter_raw_records(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    """Every record of one file (local or remote) or saved-dataset folder, in file order."""
     layout = layout_of(path)
-    if path.is_file() and path.stat().st_size == 0:
+    if _size(path) == 0:
         return  # an empty file holds no record, whatever its suffix promises
     try:
         if layout == "jsonl":
@@ -75,12 +76,18 @@ def iter_raw_records(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
             yield from _parquet(path, label, max_bytes)
         elif layout in DELIMITERS:
             yield from _table(path, label, max_bytes, layout)
-        else:
+        elif isinstance(path, Path):
             yield from _saved_dataset(path, label, max_bytes)
     except BROKEN_FILE_ERRORS as exc:
         # The file itself is broken (truncated archive, not Parquet, ...): one reject says so,
         # after the records read before the damage.
         yield _unreadable(label, exc)
+
+
+def _size(path: Path | RemoteFile) -> int | None:
+    if isinstance(path, RemoteFile):
+        return path.size
+    return path.stat().st_size if path.is_file() else None
 
 
 BROKEN_FILE_ERRORS = (OSError, EOFError, ValueError, csv.Error)
@@ -91,7 +98,7 @@ def _unreadable(label: str, exc: Exception) -> RawRecord:
     return RawRecord(label, 0, None, reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}")
 
 
-def _jsonl(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+def _jsonl(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
         stream = handle if isinstance(handle, io.BufferedIOBase) else io.BufferedReader(cast(Any, handle))
         yield from _lines(stream, label, max_bytes)
@@ -139,7 +146,7 @@ def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord
     return _checked(RawRecord(label, line, text, value))
 
 
-def _json(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+def _json(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[RawRecord]:
     """A JSON array, one object, or JSON Lines under a ``.json`` name.
 
     The file is read whole. A compressed file that is damaged gives the records of the bytes
@@ -287,11 +294,11 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def _parquet(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
+def _parquet(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[RawRecord]:
     import pyarrow.parquet as pq
 
     damage = None
-    with open_binary(path) as handle:
+    with open_binary(path, seekable=True) as handle:
         if path.suffix.lower() == ".parquet":
             source: Any = handle
         else:
@@ -312,7 +319,7 @@ def _parquet(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
         yield _unreadable(label, damage)
 
 
-def _table(path: Path, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
+def _table(path: Path | RemoteFile, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
         for line, record, raw, error in table_rows(handle, layout, max_bytes):
             if error is not None:

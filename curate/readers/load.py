@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import re
@@ -19,8 +18,8 @@ from curate import registry, schema
 from curate.errors import InputError
 from curate.licensing import resolve_input_license
 from curate.readers.base import Origin, RecordError, unexpected
-from curate.readers.discovery import files_of
 from curate.readers.files import RawRecord, iter_raw_records
+from curate.readers.locate import Located, locate
 from curate.readers.memory import InMemory
 
 if TYPE_CHECKING:
@@ -136,7 +135,9 @@ class InputStream:
     """One input read as a sequence of shards, in file order, so no input is ever held whole.
 
     ``data`` reads records held in memory (``curate.readers.memory``) instead of the files of
-    ``spec.path``; everything after the raw records is the same for both.
+    ``spec.path``; everything after the raw records is the same for both. ``located`` gives the
+    input's files as the run resolved them (``curate.readers.locate``); by default they are
+    resolved here.
 
     The shards are the same on every run of the same files and ``shard_rows``: a resumed run
     can skip the ones it finished. ``records``, ``format`` and ``license`` are final once
@@ -151,24 +152,24 @@ class InputStream:
         strict: bool = False,
         on_records: Callable[[int], None] | None = None,
         data: InMemory | None = None,
+        located: Located | None = None,
     ) -> None:
         self.spec = spec
         self.base_dir = base_dir
         self.strict = strict
         self.on_records = on_records
         self.data = data
-        self.paths = files_of(spec.path, base_dir) if data is None else []
-        if data is None and not self.paths:
-            raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
-        self.labels = {path: _label(path, base_dir) for path in self.paths}
+        if located is None:
+            located = locate(spec, base_dir) if data is None else Located((), base_dir)
+        self.located = located
         self.records = 0
         self.detected = spec.format == "auto"
         self.format = spec.format
         self.license = resolve_input_license(spec)
 
     def fingerprints(self) -> list[dict[str, Any]]:
-        """Size and SHA-256 of every file of the input, in reading order (none for data in memory)."""
-        return [fingerprint(path, self.labels[path]) for path in self.paths]
+        """Every file of the input as the manifest records it, in reading order (none for data in memory)."""
+        return self.located.fingerprints()
 
     def shards(self, shard_rows: int | None) -> Iterator[InputShard]:
         """Shards of at most ``shard_rows`` rows (one shard when None); a record's rows stay together."""
@@ -176,7 +177,7 @@ class InputStream:
 
         spec = self.spec
         raws = (
-            _records(self.paths, self.labels, spec)
+            _records(self.located, spec)
             if self.data is None
             else itertools.islice(self.data.records(spec.max_record_bytes), spec.limit)
         )
@@ -224,10 +225,10 @@ class InputStream:
             yield InputShard(number, builder.take(), rejects.take(), self.records - taken)
 
 
-def _records(paths: list[Path], labels: dict[Path, str], spec: InputConfig) -> Iterator[RawRecord]:
+def _records(located: Located, spec: InputConfig) -> Iterator[RawRecord]:
     count = 0
-    for path in paths:
-        for raw in iter_raw_records(path, labels[path], spec.max_record_bytes):
+    for file in located.files:
+        for raw in iter_raw_records(file, located.label(file), spec.max_record_bytes):
             if spec.limit is not None and count >= spec.limit:
                 return
             count += 1
@@ -384,35 +385,5 @@ class _RowBuilder:
 
 
 def input_files(spec: InputConfig, base_dir: Path) -> list[dict[str, Any]]:
-    """Size and SHA-256 of every file of an input, in reading order (``InputError``: none)."""
-    paths = files_of(spec.path, base_dir)
-    if not paths:
-        raise InputError(f"input {spec.name!r}: no file matches {spec.path!r}")
-    return [fingerprint(path, _label(path, base_dir)) for path in paths]
-
-
-def fingerprint(path: Path, label: str) -> dict[str, Any]:
-    """Size and SHA-256 of a file (of every file, for a saved-dataset folder)."""
-    digest = hashlib.sha256()
-    size = 0
-    members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    try:
-        for member in members:
-            with member.open("rb") as handle:
-                for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
-                    digest.update(block)
-                    size += len(block)
-    except OSError as exc:
-        # The read already rejected it as unreadable_file; the manifest says why it has no hash.
-        return {
-            "path": label,
-            "bytes": size,
-            "sha256": None,
-            "error": f"{type(exc).__name__}: {exc.strerror}",
-        }
-    return {"path": label, "bytes": size, "sha256": digest.hexdigest()}
-
-
-def _label(path: Path, base_dir: Path) -> str:
-    """The path as the pipeline file would write it: relative to the file's folder."""
-    return Path(os.path.relpath(path.resolve(), base_dir.resolve())).as_posix()
+    """Every file of an input as the manifest records it, in reading order (``InputError``: none)."""
+    return locate(spec, base_dir).fingerprints()

@@ -18,6 +18,7 @@ import glob
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydantic import BaseModel
 from curate.errors import OutputError
 
 MANIFEST_FILE = "manifest.json"
+URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,16 @@ def protected_folders(
 
 
 def _input_protection(name: str, pattern: str, base: Path) -> list[Protected]:
-    """A folder input (or a recursive glob) guards everything under it; other inputs their files."""
+    """A folder input (or a recursive glob) guards everything under it; other inputs their files.
+
+    A URL (``hf://``, ``https://``, ``s3://``...) names nothing on this machine that replacing a
+    folder could delete, so it guards nothing; a ``file://`` URL is the local path it names.
+    """
+    scheme = URL_SCHEME.match(pattern)
+    if scheme:
+        if scheme.group(1).lower() != "file":
+            return []
+        pattern = pattern[len(scheme.group(0)) :]
     path = Path(pattern).expanduser()
     path = path if path.is_absolute() else base / path
     what = f"input {name!r}"
