@@ -22,6 +22,7 @@ from curate.record import (
     StageStats,
 )
 from curate.writers.dataset import data_files
+from curate.writers.variants import export_splits
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig
@@ -73,9 +74,11 @@ def build_manifest(
     """The record of a run, built once, data-file names included, before anything is written.
 
     ``output`` is the published rows (with ``_split`` when a split stage ran) and
-    ``conversations`` the conversations behind them, for the license derivation.
+    ``conversations`` the conversations behind them, for the license derivation. The counts
+    and files are those of the rows in the output's format variant, as the files hold them.
     """
-    frames = schema.by_split(output)
+    variant = config.output.format_variant
+    frames = export_splits(schema.by_split(output), variant)
     splits = {name: frame.height for name, frame in frames.items()}
     versions = package_versions()
     files = data_files(frames, config.output.formats, config.output.shard_rows)
@@ -97,7 +100,8 @@ def build_manifest(
         license=LicenseSummary.model_validate(derived),
         output=OutputRecord(
             kind=schema.kind_of(output),
-            rows=output.height,
+            format_variant=None if variant == "conversational" else variant,
+            rows=sum(splits.values()),
             splits=splits,
             formats=list(config.output.formats),
             files=[file.path for file in files],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,12 +11,18 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from curate import schema
-from curate.record import Manifest
+from curate.errors import CurateError, PublishError
+from curate.record import Manifest, read_manifest
 from curate.record import StageStats as StageStats
+from curate.writers.variants import export_splits
 
 if TYPE_CHECKING:
+    from datasets import DatasetDict
+
+    from curate.card.examples import Scanner
     from curate.config import PipelineConfig
     from curate.explain import Explanation
+    from curate.publish import HubClient, PublishPlan
 
 
 @dataclass
@@ -23,10 +30,12 @@ class RunResult:
     """The outcome of ``Pipeline.run``: explore it in a notebook without touching files.
 
     ``output`` holds the published rows (pairs, or conversations when the pipeline has no
-    ``pairs`` stage), with a ``_split`` column when a ``split`` stage ran. ``conversations``
-    holds the conversations as they entered the ``pairs`` stage (the output, if none ran),
-    so that a pair can be traced back to its sources. ``manifest`` is the run's record, as
-    ``manifest.json`` holds it (written or not).
+    ``pairs`` stage), with a ``_split`` column when a ``split`` stage ran, as the stages made
+    them: with ``output.format_variant: kto`` a row is one reply, in ``chosen`` (desirable) or
+    ``rejected``. ``published_splits()`` and ``to_datasets()`` give them as the data files hold
+    them, in the format variant. ``conversations`` holds the conversations as they entered
+    the ``pairs`` stage (the output, if none ran), so that a pair can be traced back to its
+    sources. ``manifest`` is the run's record, as ``manifest.json`` holds it (written or not).
     """
 
     config: PipelineConfig
@@ -60,6 +69,79 @@ class RunResult:
     def splits(self) -> dict[str, pl.DataFrame]:
         """The output by split (``train`` only when no ``split`` stage ran)."""
         return schema.by_split(self.output)
+
+    def published_splits(self) -> dict[str, pl.DataFrame]:
+        """The output by split as the data files hold it: in the pipeline's ``output.format_variant``."""
+        return export_splits(self.splits(), self.config.output.format_variant)
+
+    def to_datasets(self) -> DatasetDict:
+        """The output as a ``datasets.DatasetDict`` of its splits, with the features its Parquet
+        files have (``datasets.load_dataset`` on the output folder gives the same), built in
+        memory whether or not the run was written.
+
+        >>> result.to_datasets()["train"].features  # doctest: +SKIP
+        """
+        from datasets import Dataset, DatasetDict, NamedSplit
+
+        from curate.writers.dataset import hub_table
+
+        return DatasetDict(
+            {
+                name: Dataset(hub_table(frame), split=NamedSplit(name))
+                for name, frame in self.published_splits().items()
+            }
+        )
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        *,
+        private: bool = False,
+        revision: str | None = None,
+        create_pr: bool = False,
+        message: str | None = None,
+        allow_unscrubbed: bool = False,
+        allow_weak_hash: bool = False,
+        dry_run: bool = False,
+        api: HubClient | None = None,
+        scanner: Scanner | None = None,
+    ) -> PublishPlan:
+        """Publish this run to the Hub dataset repo ``repo_id`` as ``curate publish`` does: the
+        same checks and refusals (``PublishError``), the same files, the same options.
+
+        A written run is published from its output folder, which must still hold this run (its
+        ``manifest.json`` is this result's record). A run made with ``write=False`` is first
+        written to a temporary folder (data files and ``manifest.json``; rejects and stage
+        artifacts are never published), published from there, and the folder removed: the
+        returned plan's ``folder`` no longer exists. ``api`` is a ``huggingface_hub.HfApi``
+        (by default one with the token of ``HF_TOKEN`` or the user's login).
+
+        >>> result.push_to_hub("acme/demo-dpo", dry_run=True).render()  # doctest: +SKIP
+        """
+        from curate.publish import publish
+
+        def publish_from(folder: Path) -> PublishPlan:
+            return publish(
+                folder,
+                repo_id,
+                private=private,
+                dry_run=dry_run,
+                allow_unscrubbed=allow_unscrubbed,
+                api=api,
+                scanner=scanner,
+                allow_weak_hash=allow_weak_hash,
+                revision=revision,
+                create_pr=create_pr,
+                message=message,
+            )
+
+        if self.output_dir is not None:
+            self._check_written(self.output_dir)
+            return publish_from(self.output_dir)
+        with tempfile.TemporaryDirectory(prefix="curate-publish-") as scratch:
+            folder = Path(scratch) / self.config.name
+            self._write_for_publishing(folder)
+            return publish_from(folder)
 
     def funnel(self) -> pl.DataFrame:
         """Rows into and out of every stage, reading first."""
@@ -99,7 +181,31 @@ class RunResult:
         """The dataset card (Markdown) this run writes as ``README.md``, built in memory."""
         from curate.card import CardSource, build_card
 
-        return build_card(CardSource.in_memory(self.manifest, self.splits()), repo_id)
+        return build_card(CardSource.in_memory(self.manifest, self.published_splits()), repo_id)
+
+    def _check_written(self, folder: Path) -> None:
+        """``folder`` still holds this run: its record is this result's, byte for byte."""
+        try:
+            written = read_manifest(folder).to_json()
+        except CurateError as exc:
+            raise PublishError(f"cannot publish this run from {folder}: {exc}") from exc
+        if written != self.manifest.to_json():
+            raise PublishError(
+                f"{folder} no longer holds this run: its manifest.json is another run's; run the"
+                " pipeline again, or publish the folder as it is with `curate publish`"
+            )
+
+    def _write_for_publishing(self, folder: Path) -> None:
+        """What publishing uploads of a run: its data files and its record (the card is rebuilt)."""
+        from curate.writers.output import write_output
+
+        write_output(
+            folder,
+            self.manifest,
+            self.published_splits(),
+            {},
+            shard_rows=self.config.output.shard_rows,
+        )
 
     def _repr_html_(self) -> str:
         escape = html.escape

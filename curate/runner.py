@@ -302,6 +302,7 @@ class Pipeline:
             strict=settings.strict,
             inputs=config.inputs,
             workers=settings.workers or max(1, min(os.cpu_count() or 1, 8)),
+            format_variant=config.output.format_variant,
         )
         stages = [_build(spec, context) for spec in config.stages]
         fingerprints = {
@@ -379,7 +380,7 @@ def _write(result: RunResult, target: Path, stages: list[Stage[Any]]) -> None:
     write_output(
         target,
         result.manifest,
-        result.splits(),
+        result.published_splits(),
         result.rejects_by_stage,
         shard_rows=output.shard_rows,
         artifacts=artifacts,

@@ -50,6 +50,8 @@ class PairingEstimate:
     """Groups with two or more replies long enough to pair."""
     by_strategy: dict[str, int] = field(default_factory=dict)
     """Strategy -> groups whose evidence it would decide (the first applicable strategy wins)."""
+    labelled_alone: int = 0
+    """Replies a strategy's evidence labels on their own (a thumb...): rows of a ``kto`` output."""
 
     @property
     def without_evidence(self) -> int:
@@ -58,7 +60,8 @@ class PairingEstimate:
 
     @property
     def can_pair(self) -> bool:
-        return any(self.by_strategy.values())
+        """Whether the stage could give any row: a pair, or for ``kto`` a reply labelled alone."""
+        return any(self.by_strategy.values()) or self.labelled_alone > 0
 
     def explain(self) -> str:
         """One paragraph for a user: what the rows offer and, when nothing, why."""
@@ -69,7 +72,8 @@ class PairingEstimate:
         )
         if self.can_pair:
             decided = ", ".join(f"{name} {count:,}" for name, count in self.by_strategy.items() if count)
-            return f"{head}; groups each strategy would decide: {decided}."
+            alone = f"; replies labelled on their own: {self.labelled_alone:,}" if self.labelled_alone else ""
+            return f"{head}; groups each strategy would decide: {decided or 'none'}{alone}."
         if not self.groups_with_replies:
             return (
                 f"{head}, so no strategy ({strategies}) can form a pair: each prompt has a single reply. "
@@ -83,17 +87,20 @@ class PairingEstimate:
 
 
 def estimate_pairing(
-    frame: pl.DataFrame, strategies: list[Strategy], *, min_chars: int = 1
+    frame: pl.DataFrame, strategies: list[Strategy], *, min_chars: int = 1, alone: bool = False
 ) -> PairingEstimate:
-    """How many groups of ``frame`` (conversations) each of ``strategies`` could decide."""
+    """How many groups of ``frame`` (conversations) each of ``strategies`` could decide; with
+    ``alone`` (a ``kto`` output), also how many replies their evidence labels on their own."""
     groups: dict[tuple[str, ...], list[Side]] = {}
     for side in read_sides(frame, with_meta=any(strategy.name == "rated" for strategy in strategies)):
         if side.prompt and side.reply:
             groups.setdefault(group_key(side), []).append(side)
     decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
-    with_replies = 0
+    with_replies = labelled = 0
     for members in groups.values():
         usable = [side for side in members if side.reply_chars >= min_chars]
+        if alone:
+            labelled += sum(any(s.label_alone(side) is not None for s in strategies) for side in usable)
         if len(usable) < 2:
             continue
         with_replies += 1
@@ -105,4 +112,5 @@ def estimate_pairing(
         groups=len(groups),
         groups_with_replies=with_replies,
         by_strategy=dict(decided),
+        labelled_alone=labelled,
     )
