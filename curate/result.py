@@ -226,7 +226,7 @@ class RunResult:
         hints = [f"<code>result.rejects_of({escape(repr(name))})</code>" for name in staged[:3]]
         hints += ["<code>result.reasons()</code>", "<code>result.explain(result.output['id'][0])</code>"]
         return (
-            f"<div><p><b>curate run {escape(self.config.name)}</b>: {self.output.height:,} {self.kind}"
+            f"<div><p><b>curate run {escape(self.config.name)}</b>: {self.output.height:,} {self._unit()}"
             f" ({splits}){where}</p><p>License: {escape(_license_line(self.manifest))}</p>"
             "<table><thead><tr><th>stage</th><th>in</th><th>passed on / rejected</th><th>rejected</th>"
             f"<th>out</th><th>top reasons</th></tr></thead><tbody>{funnel}</tbody></table>"
@@ -235,7 +235,11 @@ class RunResult:
 
     def __repr__(self) -> str:
         rejected = self._rejected()
-        return f"<RunResult {self.config.name!r}: {self.output.height} {self.kind}, {rejected} rejected>"
+        return f"<RunResult {self.config.name!r}: {self.output.height} {self._unit()}, {rejected} rejected>"
+
+    def _unit(self) -> str:
+        """What a row is: a kto output's rows are single replies, not pairs."""
+        return "labelled replies" if self.config.output.format_variant == "kto" else self.kind
 
     def _rejected(self) -> int:
         """How many rows all stages rejected, without concatenating the frames as ``rejects`` does."""

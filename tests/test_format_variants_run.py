@@ -131,6 +131,7 @@ def test_kto_keeps_what_a_pair_cannot(runs: dict[str, curate.RunResult]) -> None
     assert "thumbs" in kto.output["strategy"].to_list()
     pairs = kto.manifest.stage("pairs")
     assert pairs is not None and pairs.report["kto_unpaired"] == {"thumbs": 6}
+    assert f"{kto.output.height} labelled replies" in repr(kto)
 
 
 def test_standard_leaves_out_prompts_with_a_system_turn(runs: dict[str, curate.RunResult]) -> None:
