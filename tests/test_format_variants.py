@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curate import schema
-from curate.errors import OutputError
+from curate.errors import OutputError, StageError
 from curate.stages.base import RunContext
 from curate.stages.pairs import Pairs
 from curate.writers.variants import export
-from tests.helpers import conversation, frame
+from tests.helpers import conversation, frame, run_pipeline
+from tests.pairs_support import write_jsonl
 
 KTO = RunContext(format_variant="kto")
 STANDARD = RunContext(format_variant="standard")
@@ -319,3 +320,23 @@ def test_rows_that_do_not_fit_a_variant_are_refused(variant: Any, row: dict[str,
 def test_conversational_is_the_rows_as_they_are() -> None:
     pairs = schema.pairs([{"prompt": messages(("user", "Q?")), "id": "p"}])
     assert export(pairs, "conversational") is pairs
+
+
+@pytest.mark.parametrize(("variant", "stops"), [("conversational", True), ("kto", False)])
+def test_replies_alone_with_a_thumb_are_worth_running_for_kto(
+    tmp_path: Any, variant: str, stops: bool
+) -> None:
+    """The early stop asks whether the stage can give any row: for kto a thumbed reply is one."""
+    rows = [reply(f"c{i}", thumbs="up" if i % 2 else "down") for i in range(4)]
+    write_jsonl(tmp_path / "rows.jsonl", [{**row, "source": None} for row in rows])
+    text = f"""\
+        name: thumbs
+        inputs: [{{name: logs, path: rows.jsonl, format: canonical_rows, license: MIT}}]
+        stages: [{{normalize: {{}}}}, {{pairs: {{strategies: [thumbs]}}}}]
+        output: {{dir: out, format_variant: {variant}}}
+        """
+    if stops:
+        with pytest.raises(StageError, match="cannot form any pair"):
+            run_pipeline(tmp_path, text)
+    else:
+        assert run_pipeline(tmp_path, text).output.height == 4
