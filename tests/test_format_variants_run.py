@@ -12,6 +12,7 @@ import pytest
 from huggingface_hub import DatasetCard
 
 import curate
+from curate.inspect import inspect_path
 from tests.helpers import run_pipeline
 from tests.pairs_support import PIPELINE, preference_records, turn, write_jsonl
 
@@ -123,6 +124,8 @@ def test_the_manifest_and_card_state_the_variant(runs: dict[str, curate.RunResul
     assert f"from trl import {trainer[:3]}Config, {trainer}" in card
     assert ("kto" in tags) == (variant == "kto")
     assert card == runs[variant].card(), "the card in memory is the card written"
+    summary = inspect_path(folder)
+    assert (f"format_variant {variant}" in summary) == (variant != "conversational")
 
 
 def test_kto_keeps_what_a_pair_cannot(runs: dict[str, curate.RunResult]) -> None:
