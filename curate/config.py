@@ -27,7 +27,7 @@ from curate.readers.discovery import files_of
 from curate.readers.hub import parse_hub_path
 from curate.readers.remote import check_protocol, is_remote, local_of, scheme_of
 from curate.registry import RegistryError
-from curate.schema import ConsentValue
+from curate.schema import ConsentValue, FormatVariant
 from curate.yaml_source import Loc, YamlDocument, load_yaml, render_loc
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -203,6 +203,14 @@ class OutputConfig(StrictModel):
     )
     card: bool = Field(True, description="Write a dataset card (README.md).")
     shard_rows: int = Field(500_000, gt=0, description="Rows per data file.")
+    format_variant: FormatVariant = Field(
+        "conversational",
+        description=(
+            "How pairs are written, for the trainer that reads them: conversational (TRL's"
+            " conversational preference format), standard (prompt, chosen and rejected as strings;"
+            " prompts of one user turn only) or kto (one reply a row: prompt, completion, label)."
+        ),
+    )
 
 
 class PipelineFile(StrictModel):
@@ -309,6 +317,7 @@ def parse_pipeline(
         raise ConfigError(issues, label)
     _check_stage_order(stages, document, issues)
     _check_privacy_order(stages, document, issues)
+    _check_format_variant(stages, top.output, document, issues)
     if issues:
         raise ConfigError(issues, label)
     return PipelineConfig(
@@ -408,5 +417,38 @@ def _check_privacy_order(stages: list[StageSpec], document: YamlDocument, issues
                     document.line_of(loc),
                     f"put a `pii` stage before it, or set {render_loc((*stage, *outbound.switch))}: true "
                     "to send the text as it is",
+                )
+            )
+
+
+def _check_format_variant(
+    stages: list[StageSpec], output: OutputConfig, document: YamlDocument, issues: list[ConfigIssue]
+) -> None:
+    """A variant other than conversational writes pairs, so it needs a ``pairs`` stage; an
+    option of one variant is refused under another, where it would be silently ignored."""
+    variant = output.format_variant
+    makes_pairs = any(registry.stages.get(spec.name).produces == "pairs" for spec in stages)
+    if variant != "conversational" and not makes_pairs:
+        loc: Loc = ("output", "format_variant")
+        issues.append(
+            ConfigIssue(
+                render_loc(loc),
+                f"format_variant {variant} writes preference pairs, but no stage makes pairs",
+                document.line_of(loc),
+                "add a `pairs` stage, or leave format_variant out to write the conversations",
+            )
+        )
+    for index, spec in enumerate(stages):
+        for option in spec.options.variant_options():
+            if option.variant == variant:
+                continue
+            loc = ("stages", index, spec.name, *option.where)
+            issues.append(
+                ConfigIssue(
+                    render_loc(loc),
+                    f"applies only with output.format_variant: {option.variant}, and this pipeline"
+                    f" writes {variant}",
+                    document.line_of(loc),
+                    f"set output.format_variant: {option.variant}, or remove the option",
                 )
             )

@@ -122,10 +122,11 @@ def explain(result: RunResult, row_id: str) -> Explanation:
         unit = "pair" if kind == "pairs" else "conversation"
         raise KeyError(f"the output has no {unit} with id {row_id!r}")
     row = matches.row(0, named=True)
-    if kind == "pairs":
+    if kind == "pairs":  # a kto output's row is one reply: the other side's id is null
         records = [
-            _find(result.conversations, side, row.get(f"{side}_id"), row.get("source"))
+            _find(result.conversations, side, row[f"{side}_id"], row.get("source"))
             for side in ("chosen", "rejected")
+            if row.get(f"{side}_id") is not None
         ]
     else:
         records = [_record("conversation", row)]

@@ -37,7 +37,9 @@ def inspect_path(path: Path, fmt: str = "auto", rows: int = 3) -> str:
 
 def _output_summary(folder: Path) -> str:
     manifest = read_manifest(folder)
-    lines = [f"{folder}: {manifest.name} ({manifest.output.rows:,} {manifest.output.kind})"]
+    output = manifest.output
+    variant = f", format_variant {output.format_variant}" if output.format_variant else ""
+    lines = [f"{folder}: {manifest.name} ({output.rows:,} {output.kind}{variant})"]
     for stage in manifest.stages:
         lines.append(
             f"  {stage.name:<14} in {stage.rows_in:>9,}  out {stage.rows_out:>9,}"

@@ -68,8 +68,9 @@ def build_manifest(
 ) -> Manifest:
     """The record of a run, built once, data-file names included, before anything is written.
 
-    ``output`` tells the published rows without their text: kind, split sizes, and the
-    compact columns (with the conversations' behind them) the license derivation reads.
+    ``output`` tells the published rows without their text: kind, split sizes (of the rows
+    as the data files hold them, in the output's format variant), and the compact columns
+    (with the conversations' behind them) the license derivation reads.
     """
     files = [
         file
@@ -80,6 +81,7 @@ def build_manifest(
         output.rows, output.conversations, inputs=config.inputs, model_terms=_model_terms(config)
     )
     versions = package_versions()
+    variant = config.output.format_variant
     published = public_config(config)
     return Manifest(
         manifest_version=MANIFEST_VERSION,
@@ -97,6 +99,7 @@ def build_manifest(
         license=LicenseSummary.model_validate(derived),
         output=OutputRecord(
             kind=output.kind,
+            format_variant=None if variant == "conversational" else variant,
             rows=output.height,
             splits={name: size.rows for name, size in output.sizes.items()},
             formats=list(config.output.formats),

@@ -32,6 +32,21 @@ class StageOptions(StrictModel):
         """
         return []
 
+    def variant_options(self) -> list[VariantOption]:
+        """Options set here that apply to one ``output.format_variant`` only.
+
+        Validation refuses them under another variant, where they would be ignored.
+        """
+        return []
+
+
+class VariantOption(NamedTuple):
+    """An option that only one output format variant uses, and that variant."""
+
+    where: tuple[str | int, ...]
+    """The option's YAML path, under the stage's options."""
+    variant: str
+
 
 class Outbound(NamedTuple):
     """A server a stage would send record text to, and the switch that allows it unscrubbed."""

@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from curate.errors import CurateError
-from curate.schema import Kind
+from curate.schema import FormatVariant, Kind
 
 MANIFEST_FILE: Final = "manifest.json"
 MANIFEST_VERSION: Final = 1
@@ -252,7 +252,16 @@ class LicenseSummary(Record):
 class OutputRecord(Record):
     """What the run published under ``data/``."""
 
+    optional_keys = frozenset({"format_variant"})
+
     kind: Kind = Field(description="pairs, or conversations when the pipeline has no pairs stage.")
+    format_variant: FormatVariant | None = Field(
+        None,
+        description=(
+            "How the data files hold the pairs (`output.format_variant`); absent for the default,"
+            " conversational. `rows` and `splits` count the rows of the files."
+        ),
+    )
     rows: int = Field(description="Rows published, all splits together.")
     splits: dict[str, int] = Field(description="Rows per split, train first.")
     formats: list[str] = Field(description="File formats written.")

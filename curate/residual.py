@@ -27,10 +27,11 @@ from curate.schema import MESSAGE_COLUMNS
 
 OPENED: Final = ("meta",)
 """Columns whose values are JSON documents, searched string by string as the stage does."""
-MESSAGES: Final = frozenset(column for columns in MESSAGE_COLUMNS.values() for column in columns)
-SCRUBBED: Final = frozenset({*SIDE_COLUMNS, "chosen_id", "rejected_id"})
-"""Columns the pii stage rewrites (``chosen_id`` / ``rejected_id`` are conversation ids that
-``pairs`` copies: scrubbed when ``pii`` runs before it)."""
+MESSAGES: Final = frozenset({*(name for names in MESSAGE_COLUMNS.values() for name in names), "completion"})
+"""Columns of message text (``completion``: a ``kto`` output's reply)."""
+SCRUBBED: Final = frozenset({*SIDE_COLUMNS, "chosen_id", "rejected_id", "completion_id"})
+"""Columns the pii stage rewrites (``chosen_id`` / ``rejected_id`` / ``completion_id`` are
+conversation ids that ``pairs`` copies: scrubbed when ``pii`` runs before it)."""
 NOT_FIXABLE: Final = {
     "source": "it is an input's `name` in the pipeline file: rename the input",
     "judge": "it is the judge's model name in the pipeline file: name it otherwise",

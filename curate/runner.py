@@ -339,6 +339,7 @@ class Pipeline:
             strict=settings.strict,
             inputs=config.inputs,
             workers=settings.workers or max(1, min(os.cpu_count() or 1, 8)),
+            format_variant=config.output.format_variant,
         )
         stages = [_build(spec, context) for spec in config.stages]
         fingerprints = {
@@ -374,7 +375,9 @@ class Pipeline:
         )
         with disk_faults(work_path):
             execution = executor.run()
-        outputs = WorkOutputs(work, execution.output, execution.conversations, execution.rejects)
+        outputs = WorkOutputs(
+            work, execution.output, execution.conversations, execution.rejects, config.output.format_variant
+        )
         facts = outputs.facts()
         manifest = build_manifest(config, execution.inputs, execution.stats, facts, settings.limit)
         frames: dict[str, Any] = {}

@@ -89,6 +89,12 @@ RAW_KEYS: Final = {"id": "_raw_id", "user": "_raw_user"}
 still match after it (``source_value``)."""
 
 Kind = Literal["conversations", "pairs"]
+FormatVariant = Literal["conversational", "standard", "kto"]
+"""``output.format_variant``: how the data files hold the pairs (``curate.writers.variants``).
+
+``conversational``: TRL's conversational preference format (the pairs as the stages made them);
+``standard``: TRL's standard preference format, ``prompt`` / ``chosen`` / ``rejected`` as strings;
+``kto``: TRL's unpaired preference format, one reply a row with ``completion`` and ``label``."""
 
 MESSAGE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "pairs": ("prompt", "chosen", "rejected"),

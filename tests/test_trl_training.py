@@ -1,7 +1,9 @@
 """Proof that an output folder is ready for DPO: TRL's DPOTrainer takes two steps on it.
 
 Three folders: the pairs test pipeline's, the demo's, and one whose pairs an LLM judge made
-from generated candidates (``tests.judge_support``, through a loopback server).
+from generated candidates (``tests.judge_support``, through a loopback server). A fourth, the
+pairs test pipeline's written with ``output.format_variant: kto``, takes two steps of TRL's
+KTOTrainer (``train_kto``), and the same pipeline's ``standard`` output two DPO steps.
 
 ``train_dpo(folder, work)`` loads a curate output folder with ``datasets`` as a user would,
 trains a byte-level BPE tokenizer with a chat template on its text, builds a tiny randomly
@@ -44,8 +46,11 @@ SPECIAL = ["<pad>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
 
 def texts_of(dataset: Any) -> Iterator[str]:
     for row in dataset:
-        for column in ("prompt", "chosen", "rejected"):
-            for message in row[column]:
+        for column in ("prompt", "chosen", "rejected", "completion"):
+            value = row.get(column)
+            if isinstance(value, str):
+                yield value
+            for message in value if isinstance(value, list) else []:
                 yield message["content"]
 
 
@@ -136,6 +141,54 @@ def train_dpo(folder: Path, work: Path, steps: int = 2) -> dict[str, Any]:
     }
 
 
+def train_kto(folder: Path, work: Path, steps: int = 2) -> dict[str, Any]:
+    """Two KTO steps on ``folder``'s train split (a ``kto`` output) and an evaluation on its test split."""
+    import datasets
+    import torch
+    from trl import KTOConfig, KTOTrainer
+
+    splits = datasets.load_dataset(str(folder), cache_dir=str(work / "cache"))
+    tokenizer = train_tokenizer(texts_of(splits["train"]))
+    model = tiny_model(tokenizer)
+    before = {name: parameter.detach().clone() for name, parameter in model.named_parameters()}
+    config = KTOConfig(
+        output_dir=str(work / "kto"),
+        max_steps=steps,
+        per_device_train_batch_size=4,  # KTO's KL term pairs each prompt with another row's reply
+        per_device_eval_batch_size=4,
+        learning_rate=1e-2,
+        max_length=512,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        seed=0,
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+    )
+    trainer = KTOTrainer(
+        model=model,
+        ref_model=copy.deepcopy(model),
+        args=config,
+        train_dataset=splits["train"],
+        eval_dataset=splits.get("test"),
+        processing_class=tokenizer,
+    )
+    trainer.train()
+    changed = sum(
+        not torch.equal(before[name], parameter.detach()) for name, parameter in model.named_parameters()
+    )
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    evaluation = trainer.evaluate() if "test" in splits else {}
+    return {
+        "steps": trainer.state.global_step,
+        "losses": losses,
+        "parameters_changed": changed,
+        "eval_loss": evaluation.get("eval_loss"),
+        "rows": {name: split.num_rows for name, split in splits.items()},
+    }
+
+
 @pytest.fixture(autouse=True)
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
@@ -144,15 +197,18 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("WANDB_DISABLED", "true")
 
 
-def pairs_output(tmp_path: Path) -> Path:
+def pairs_output(tmp_path: Path, variant: str = "conversational") -> Path:
     data = write_jsonl(tmp_path / "rows.jsonl", preference_records(2))
     evals = write_jsonl(
         tmp_path / "eval.jsonl", [{"id": "e1", "prompt": "nothing in the data looks like this"}]
     )
-    run_pipeline(
-        tmp_path, PIPELINE.format(data=data.name, evals=evals.name, out="out", formats="[parquet, jsonl]")
-    )
+    text = PIPELINE.format(data=data.name, evals=evals.name, out="out", formats="[parquet, jsonl]")
+    run_pipeline(tmp_path, text.replace("  card: false\n", f"  card: false\n  format_variant: {variant}\n"))
     return tmp_path / "out"
+
+
+def standard_output(tmp_path: Path) -> Path:
+    return pairs_output(tmp_path, "standard")
 
 
 def demo_output(tmp_path: Path) -> Path:
@@ -176,11 +232,22 @@ def judged_output(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "make_output", [pairs_output, demo_output, judged_output], ids=["pairs-pipeline", "demo", "judged"]
+    "make_output",
+    [pairs_output, demo_output, judged_output, standard_output],
+    ids=["pairs-pipeline", "demo", "judged", "standard"],
 )
 def test_dpo_trainer_takes_two_steps(tmp_path: Path, make_output: Any) -> None:
     folder = make_output(tmp_path)
     result = train_dpo(folder, tmp_path / "work")
+    check_training(result)
+
+
+def test_kto_trainer_takes_two_steps_on_a_kto_output(tmp_path: Path) -> None:
+    result = train_kto(pairs_output(tmp_path, "kto"), tmp_path / "work")
+    check_training(result)
+
+
+def check_training(result: dict[str, Any]) -> None:
     assert result["steps"] == 2
     assert len(result["losses"]) == 2
     assert all(math.isfinite(loss) for loss in result["losses"])

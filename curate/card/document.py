@@ -34,7 +34,7 @@ def build_card(source: CardSource, repo_id: str | None = None, scanner: Scanner 
     first_split = next(iter(source.rows), None)
     head = source.head(first_split, CANDIDATES) if first_split else source.head("", 0)
     scrubbed = source.stage("pii") is not None
-    examples = examples_section(head, source.kind, scrubbed, scanner or default_scanner())
+    examples = examples_section(head, source.layout, scrubbed, scanner or default_scanner())
     sections = [
         title(source),
         structure(source),

@@ -26,7 +26,14 @@ Scanner = Callable[[Iterable[str]], dict[str, int]]
 EXAMPLES = 3
 CANDIDATES = 50
 MAX_CHARS = 400
-LABELS = ("id", "strategy", "source", "license", "language", "model")
+LABELS = ("id", "strategy", "source", "license", "language", "model", "label")
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    **MESSAGE_COLUMNS,
+    "standard": ("prompt", "chosen", "rejected"),
+    "kto": ("prompt", "completion"),
+}
+"""The columns shown of a row, by what a row is (``CardSource.layout``): lists of messages, or
+strings in the ``standard`` variant."""
 NUMBER_LIKE = re.compile(r"(?:\d[\s().+/-]*){7,}")
 """Seven or more digits with only phone or card punctuation between them."""
 
@@ -43,10 +50,13 @@ def default_scanner() -> Scanner | None:
 def pick_examples(
     head: pl.DataFrame, kind: str, scanner: Scanner, count: int = EXAMPLES
 ) -> tuple[list[dict[str, Any]], int]:
-    """Up to ``count`` rows of ``head`` that pass both checks; also how many failed them."""
+    """Up to ``count`` rows of ``head`` that pass both checks; also how many failed them.
+
+    ``kind`` is what a row is: ``pairs``, ``conversations``, ``standard`` or ``kto``.
+    """
     clean = []
     for row in head.to_dicts():
-        texts = [m["content"] or "" for column in MESSAGE_COLUMNS[kind] for m in row.get(column) or []]
+        texts = [text for column in TEXT_COLUMNS[kind] for _, text in _turns(row.get(column))]
         labels = [str(row[name]) for name in LABELS if row.get(name) is not None]
         if not any(NUMBER_LIKE.search(text) for text in texts) and not any(scanner(texts + labels).values()):
             clean.append(row)
@@ -91,11 +101,21 @@ def examples_section(head: pl.DataFrame, kind: str, scrubbed: bool, scanner: Sca
 def _render(number: int, row: dict[str, Any], kind: str) -> str:
     labels = ", ".join(f"{name} {code(str(row[name]))}" for name in LABELS if row.get(name) is not None)
     parts = [f"**Example {number}** ({labels})"]
-    for column in MESSAGE_COLUMNS[kind]:
-        messages = row.get(column) or []
-        text = "\n\n".join(f"[{m['role']}] {_cut(m['content'] or '')}" for m in messages)
+    for column in TEXT_COLUMNS[kind]:
+        value = row.get(column)
+        if isinstance(value, str):
+            text = _cut(value)
+        else:
+            text = "\n\n".join(f"[{role}] {_cut(content)}" for role, content in _turns(value))
         parts.append(f"{column}:\n\n{fenced(text, 'text')}")
     return "\n\n".join(parts)
+
+
+def _turns(value: Any) -> list[tuple[str, str]]:
+    """A column's text as ``(role, content)``: a list of messages, or a string (no role)."""
+    if isinstance(value, str):
+        return [("", value)]
+    return [(m["role"], m["content"] or "") for m in value or []]
 
 
 def _cut(text: str) -> str:

@@ -20,7 +20,7 @@ from curate.record import Attribution, LicenseEntry, LicenseSummary
 def sources_section(source: CardSource) -> str:
     out = _rows_by_source(source)
     owed = _attribution_by_input(source)
-    unit = "pairs out" if source.kind == "pairs" else "rows out"
+    unit = "pairs out" if source.layout in ("pairs", "standard") else "rows out"
     rows = []
     for item in source.manifest.inputs:
         count, licenses = out.get(item.name, (0, []))

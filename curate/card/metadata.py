@@ -38,9 +38,11 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 NOT_A_LANGUAGE = frozenset({"und", "unk", "xx", "zxx", "mul"})
 TAGS = {
     "pairs": ["dpo", "preference", "rlhf", "curate"],
+    "standard": ["dpo", "preference", "rlhf", "curate"],
+    "kto": ["kto", "preference", "rlhf", "curate"],
     "conversations": ["sft", "conversational", "curate"],
 }
-"""Tags by output kind; stages that ran add theirs (``pii-scrubbed``, ``deduplicated``)."""
+"""Tags by what a row is (``CardSource.layout``); stages that ran add theirs (``pii-scrubbed``...)."""
 STAGE_TAGS = {"pii": "pii-scrubbed", "dedup": "deduplicated", "decontaminate": "decontaminated"}
 ORDER = [
     "pretty_name",
@@ -167,7 +169,7 @@ def _known(spec: dict[str, Any]) -> tuple[str | None, Source | None]:
 def hub_metadata(source: CardSource) -> dict[str, Any]:
     """The metadata dict, keys in the order a reader expects them."""
     rows = source.manifest.output.rows
-    tags = list(TAGS.get(source.kind, ["curate"]))
+    tags = list(TAGS.get(source.layout, ["curate"]))
     ran = {stage.name for stage in source.stages}
     tags += [tag for stage, tag in STAGE_TAGS.items() if stage in ran]
     metadata: dict[str, Any] = {"pretty_name": source.name, **license_fields(source)}

@@ -21,6 +21,34 @@ COLUMNS = {
         "id": "stable pair id",
         "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
     },
+    "standard": {
+        "prompt": "the text of the prompt, one user turn",
+        "chosen": "the text of the preferred answer",
+        "rejected": "the text of the dispreferred answer",
+        "score_chosen": "the chosen side's score, when the source rated it",
+        "score_rejected": "the rejected side's score, when the source rated it",
+        "strategy": "how the pair was made (see the pairs report)",
+        "source": "the input the pair came from",
+        "license": "the license of the pair: both sides' licenses combined",
+        "language": "ISO 639-1 code of the prompt",
+        "chosen_id": "`id` of the source conversation of the chosen side",
+        "rejected_id": "`id` of the source conversation of the rejected side",
+        "id": "stable pair id",
+        "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
+    },
+    "kto": {
+        "prompt": "the conversation before the answer: a list of `{role, content}`, ending with a user turn",
+        "completion": "the answer: assistant turn(s)",
+        "label": "true when the answer is desirable, false when it is undesirable",
+        "score": "the answer's score, when its evidence had one",
+        "strategy": "the evidence behind the label: the strategy of the answer's pairs, or its own",
+        "source": "the input the answer came from",
+        "license": "the license of the answer's conversation",
+        "language": "ISO 639-1 code of the conversation",
+        "completion_id": "`id` of the source conversation of the answer",
+        "id": "stable row id",
+        "judge": "the judge model (or reward model) whose verdicts labelled the answer, for `judge` pairs",
+    },
     "conversations": {
         "id": "stable id: the source's own, else a content hash",
         "source": "the input the conversation came from",
@@ -38,6 +66,39 @@ COLUMNS = {
     },
 }
 MODEL_PLACEHOLDER = "Qwen/Qwen2.5-0.5B-Instruct"
+UNITS = {"pairs": "preference pairs", "standard": "preference pairs", "kto": "labelled answers"}
+USE = {
+    "pairs": "Each row is a prompt with a chosen and a rejected answer, in the format TRL's `DPOTrainer`"
+    " takes as it is.",
+    "standard": "Each row is a prompt with a chosen and a rejected answer as plain strings (TRL's standard"
+    " preference format, no chat template applied), which TRL's `DPOTrainer` takes as it is.",
+    "kto": "Each row is a prompt and one answer labelled desirable (`label` true) or undesirable, the"
+    " unpaired preference format TRL's `KTOTrainer` takes as it is.",
+    "conversations": "Each row is one conversation in the chat `messages` format.",
+}
+TRAINERS = {
+    "pairs": (
+        "DPO",
+        "Train with TRL: the `prompt`, `chosen` and `rejected` columns are in the conversational"
+        " format `DPOTrainer` expects, and it ignores the other columns.",
+    ),
+    "standard": (
+        "DPO",
+        "Train with TRL: the `prompt`, `chosen` and `rejected` columns are strings, the standard format"
+        " `DPOTrainer` takes without a chat template (a base model's, or your own), and it ignores the"
+        " other columns.",
+    ),
+    "kto": (
+        "KTO",
+        "Train with TRL: the `prompt`, `completion` and `label` columns are in the conversational"
+        " unpaired preference format `KTOTrainer` expects, and it ignores the other columns.",
+    ),
+    "conversations": (
+        "SFT",
+        "Fine-tune with TRL: the `messages` column is in the conversational format it expects.",
+    ),
+}
+"""By what a row is: the TRL trainer (``<name>Trainer``, ``<name>Config``) and why it fits."""
 
 
 def title(source: CardSource) -> str:
@@ -47,19 +108,14 @@ def title(source: CardSource) -> str:
     read = source.stage("read")
     records = read.rows_in if read else 0
     inputs = manifest.inputs
-    unit = "preference pairs" if source.kind == "pairs" else "conversations"
+    unit = UNITS.get(source.layout, "conversations")
     names = ", ".join(code(i.name) for i in inputs)
     made = (
         f"This dataset holds {manifest.output.rows:,} {unit}{f' ({splits})' if splits else ''}, made by"
         f" curate {manifest.curate_version} from {plural(records, 'record')} read from"
         f" {plural(len(inputs), 'input')} ({names})."
     )
-    use = (
-        " Each row is a prompt with a chosen and a rejected answer, in the format TRL's `DPOTrainer`"
-        " takes as it is."
-        if source.kind == "pairs"
-        else " Each row is one conversation in the chat `messages` format."
-    )
+    use = " " + USE.get(source.layout, USE["conversations"])
     closing = (
         " Every figure below comes from `manifest.json` beside this card, which also records how"
         " long each stage took."
@@ -78,7 +134,7 @@ def title(source: CardSource) -> str:
 
 
 def structure(source: CardSource) -> str:
-    described = COLUMNS.get(source.kind, {})
+    described = COLUMNS.get(source.layout, {})
     names = [name for split in source.rows.values() for name in split.collect_schema().names()]
     columns = list(dict.fromkeys(names)) or list(described)
     rows = [(code(name), described.get(name, "")) for name in columns]
@@ -101,35 +157,20 @@ def loading(source: CardSource, repo_id: str | None) -> str:
         "## How to load it",
         fenced(f'from datasets import load_dataset\n\ndataset = load_dataset("{where}"){note}', "python"),
     ]
-    if source.kind == "pairs":
-        evaluation = ',\n    eval_dataset=dataset["test"]' if "test" in source.splits else ""
-        snippet = (
-            "from datasets import load_dataset\n"
-            "from trl import DPOConfig, DPOTrainer\n\n"
-            f'dataset = load_dataset("{where}")\n'
-            "trainer = DPOTrainer(\n"
-            f'    model="{MODEL_PLACEHOLDER}",  # any causal LM with a chat template\n'
-            '    args=DPOConfig(output_dir="dpo-model"),\n'
-            f'    train_dataset=dataset["train"]{evaluation},\n'
-            ")\n"
-            "trainer.train()"
-        )
-        blocks.append(
-            "Train with TRL: the `prompt`, `chosen` and `rejected` columns are in the conversational"
-            " format `DPOTrainer` expects, and it ignores the other columns."
-        )
-    else:
-        snippet = (
-            "from datasets import load_dataset\n"
-            "from trl import SFTConfig, SFTTrainer\n\n"
-            f'dataset = load_dataset("{where}")\n'
-            "trainer = SFTTrainer(\n"
-            f'    model="{MODEL_PLACEHOLDER}",  # any causal LM with a chat template\n'
-            '    args=SFTConfig(output_dir="sft-model"),\n'
-            '    train_dataset=dataset["train"],\n'
-            ")\n"
-            "trainer.train()"
-        )
-        blocks.append("Fine-tune with TRL: the `messages` column is in the conversational format it expects.")
-    blocks.append(fenced(snippet, "python"))
+    trainer, why = TRAINERS.get(source.layout, TRAINERS["conversations"])
+    preference = source.layout != "conversations"
+    evaluation = ',\n    eval_dataset=dataset["test"]' if preference and "test" in source.splits else ""
+    model = "any causal LM" if source.layout == "standard" else "any causal LM with a chat template"
+    snippet = (
+        "from datasets import load_dataset\n"
+        f"from trl import {trainer}Config, {trainer}Trainer\n\n"
+        f'dataset = load_dataset("{where}")\n'
+        f"trainer = {trainer}Trainer(\n"
+        f'    model="{MODEL_PLACEHOLDER}",  # {model}\n'
+        f'    args={trainer}Config(output_dir="{trainer.lower()}-model"),\n'
+        f'    train_dataset=dataset["train"]{evaluation},\n'
+        ")\n"
+        "trainer.train()"
+    )
+    blocks += [why, fenced(snippet, "python")]
     return "\n\n".join(blocks)

@@ -64,6 +64,13 @@ class CardSource:
         return self.manifest.output.kind
 
     @property
+    def layout(self) -> str:
+        """What a row of the data files is: ``conversations``, ``pairs`` (conversational), or a
+        pair in another format variant (``standard``, ``kto``: one reply)."""
+        variant = self.manifest.output.format_variant
+        return variant if self.kind == "pairs" and variant not in (None, "conversational") else self.kind
+
+    @property
     def stages(self) -> list[StageStats]:
         """The stages that ran, reading (``read``) first."""
         return self.manifest.stages

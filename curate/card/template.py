@@ -37,15 +37,20 @@ ACTIONS = {
 }
 
 
+DIRECT_USE = {
+    "pairs": "Preference tuning of chat models (DPO and other pairwise methods): `prompt`, `chosen` and"
+    " `rejected` are in the conversational format TRL's `DPOTrainer` takes.",
+    "standard": "Preference tuning (DPO and other pairwise methods): `prompt`, `chosen` and `rejected` are"
+    " plain strings, TRL's standard format, for a model's own template or none.",
+    "kto": "Preference tuning from unpaired feedback (KTO): `prompt`, `completion` and `label` are in the"
+    " conversational format TRL's `KTOTrainer` takes.",
+    "conversations": "Supervised fine-tuning of chat models on the `messages` column, which TRL's"
+    " `SFTTrainer` takes as it is.",
+}
+
+
 def uses_section(source: CardSource) -> str:
-    pairs = source.kind == "pairs"
-    direct = (
-        "Preference tuning of chat models (DPO and other pairwise methods): `prompt`, `chosen` and"
-        " `rejected` are in the conversational format TRL's `DPOTrainer` takes."
-        if pairs
-        else "Supervised fine-tuning of chat models on the `messages` column, which TRL's `SFTTrainer`"
-        " takes as it is."
-    )
+    direct = DIRECT_USE.get(source.layout, DIRECT_USE["conversations"])
     derived = source.license
     if derived is None:
         allowed = "No license was derived for this run, so no use is established (see License)."
@@ -129,7 +134,8 @@ def risks_section(source: CardSource) -> str:
             f"{code(name)} ({count:,}): {STRATEGIES.get(name, 'see the pairs report')}"
             for name, count in strategies.most_common()
         )
-        lines.append(f"Which answer is chosen rests on {made}. None of these is a check of correctness.")
+        decided = "is labelled desirable" if source.layout == "kto" else "is chosen"
+        lines.append(f"Which answer {decided} rests on {made}. None of these is a check of correctness.")
     if source.manifest.sample_limit is not None:
         lines.append("This run read a sample of its inputs (`--limit`): its figures are not the sources'.")
     return "\n\n".join(

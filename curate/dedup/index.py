@@ -256,7 +256,7 @@ def released_ids(released: pl.DataFrame) -> pl.DataFrame | None:
     names = set(released.columns)
     if {"chosen_id", "rejected_id", "source"} <= names:
         sides = [released.select("source", pl.col(side).alias("id")) for side in ("chosen_id", "rejected_id")]
-        return pl.concat(sides).unique()
+        return pl.concat(sides).drop_nulls("id").unique()  # a kto row has one side
     if {"id", "source"} <= names:
         return released.select("source", "id").unique()
     return None

@@ -13,8 +13,9 @@ import polars as pl
 
 from curate import schema
 from curate.executors.workdir import WorkFolder
-from curate.schema import Kind
+from curate.schema import FormatVariant, Kind
 from curate.writers.streams import Frames, OutputFacts, SplitSize
+from curate.writers.variants import export
 
 SPLIT = "_split"
 COMPACT = ("id", "source", "license", "model", "judge", "chosen_id", "rejected_id", SPLIT)
@@ -34,11 +35,13 @@ class WorkOutputs:
         output: Where,
         conversations: Where,
         rejects: dict[str, list[tuple[str, str, str]]],
+        variant: FormatVariant = "conversational",
     ) -> None:
         self.work = work
         self.output = output
         self.conversations = conversations
         self.reject_parts = rejects
+        self.variant = variant
 
     def shards(self, where: Where, part: str = "kept") -> Iterator[pl.DataFrame]:
         step, shards = where
@@ -62,12 +65,13 @@ class WorkOutputs:
         return sorted(names, key=schema.split_order) or ["train"]
 
     def split(self, name: str) -> Frames:
-        """The published columns of one split's rows, a shard at a time."""
+        """One split's rows as the data files hold them (published columns, in the format
+        variant), a shard at a time."""
 
         def frames() -> Iterator[pl.DataFrame]:
             for frame in self.shards(self.output):
                 chosen = frame.filter(pl.col(SPLIT) == name) if SPLIT in frame.columns else frame
-                yield chosen.select(schema.public_columns(chosen))
+                yield export(chosen.select(schema.public_columns(chosen)), self.variant)
 
         return frames
 

@@ -150,9 +150,9 @@ def _terms_rows(
         ).unique(["source", "id"], keep="first", maintain_order=True)
         indexed = frame.select("source", "chosen_id", "rejected_id").with_row_index("_row")
         sides = [
-            indexed.join(lookup, left_on=["source", side], right_on=["source", "id"], how="left").select(
-                "_row", "model", "source"
-            )
+            indexed.drop_nulls(side)  # a kto output's row is one reply: one side is null
+            .join(lookup, left_on=["source", side], right_on=["source", "id"], how="left")
+            .select("_row", "model", "source")
             for side in ("chosen_id", "rejected_id")
         ]
     else:

@@ -6,11 +6,13 @@
 ``judge``     an LLM judge (pairwise or score) or a local reward model ranks a group's replies
 ``pairer``    ``make_pairs``: groups, the first strategy that applies, limits, ``Pairing``
 ``feasibility``  ``estimate_pairing``: before the slow stages, whether any group can give a pair
+``unpaired``  ``label_replies``: one labelled reply a row, for ``format_variant: kto``
+``rows``      the stage's output rows: a pair's, or a labelled reply's
 
 Importing this package registers the built-in strategies in ``STRATEGIES``. Modules here
 import ``curate.errors``, ``curate.options`` and ``curate.schema`` from the package; ``judge``
 also ``curate.clients``, ``curate.judging`` and ``curate.licensing`` (HTTP, torch and
-transformers only when it runs).
+transformers only when it runs); ``rows`` also ``curate.licensing``.
 """
 
 from curate.pairing import battle, given, judge, model_rank, ranked, rated, thumbs  # noqa: F401

@@ -77,6 +77,12 @@ class Strategy(ABC):
     def pair(self, sides: list[Side]) -> GroupVerdict:
         """The pairs the evidence supports among ``sides`` (two or more replies to one prompt)."""
 
+    def label_alone(self, side: Side) -> tuple[bool, float | None] | None:
+        """What this strategy's evidence says of one reply alone, with no other to compare:
+        ``(desirable, score)``, or None when it says nothing (``format_variant: kto`` labels
+        replies in no pair with it). Only absolute evidence can: a thumb, not a rank."""
+        return None
+
     def prepare(self, groups: list[list[Side]]) -> None:  # noqa: B027 (optional hook)
         """Called once, before ``pair``, with every group this strategy will decide.
 

@@ -35,3 +35,7 @@ class Battle(Strategy):
         )
         verdict.leave_out(both_bad, "both_bad", "the vote found both replies bad")
         return verdict.leave_out(ties, "tie", "the vote was a tie")
+
+    def label_alone(self, side: Side) -> tuple[bool, float | None] | None:
+        """A both-bad vote judged each reply on its own: undesirable. A tie says nothing alone."""
+        return (False, side.score) if side.outcome == "both_bad" else None

@@ -54,6 +54,8 @@ class PairingEstimate:
     complete: bool = True
     """False when only some groups were looked at (``estimate_in_batches`` stopped early): a
     ``can_pair`` of False then proves nothing."""
+    labelled_alone: int = 0
+    """Replies a strategy's evidence labels on their own (a thumb...): rows of a ``kto`` output."""
 
     @property
     def without_evidence(self) -> int:
@@ -62,7 +64,8 @@ class PairingEstimate:
 
     @property
     def can_pair(self) -> bool:
-        return any(self.by_strategy.values())
+        """Whether the stage could give any row: a pair, or for ``kto`` a reply labelled alone."""
+        return any(self.by_strategy.values()) or self.labelled_alone > 0
 
     def explain(self) -> str:
         """One paragraph for a user: what the rows offer and, when nothing, why."""
@@ -73,7 +76,8 @@ class PairingEstimate:
         )
         if self.can_pair:
             decided = ", ".join(f"{name} {count:,}" for name, count in self.by_strategy.items() if count)
-            return f"{head}; groups each strategy would decide: {decided}."
+            alone = f"; replies labelled on their own: {self.labelled_alone:,}" if self.labelled_alone else ""
+            return f"{head}; groups each strategy would decide: {decided or 'none'}{alone}."
         if not self.groups_with_replies:
             return (
                 f"{head}, so no strategy ({strategies}) can form a pair: each prompt has a single reply. "
@@ -87,17 +91,20 @@ class PairingEstimate:
 
 
 def estimate_pairing(
-    frame: pl.DataFrame, strategies: list[Strategy], *, min_chars: int = 1
+    frame: pl.DataFrame, strategies: list[Strategy], *, min_chars: int = 1, alone: bool = False
 ) -> PairingEstimate:
-    """How many groups of ``frame`` (conversations) each of ``strategies`` could decide."""
+    """How many groups of ``frame`` (conversations) each of ``strategies`` could decide; with
+    ``alone`` (a ``kto`` output), also how many replies their evidence labels on their own."""
     groups: dict[tuple[str, ...], list[Side]] = {}
     for side in read_sides(frame, with_meta=any(strategy.name == "rated" for strategy in strategies)):
         if side.prompt and side.reply:
             groups.setdefault(group_key(side), []).append(side)
     decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
-    with_replies = 0
+    with_replies = labelled = 0
     for members in groups.values():
         usable = [side for side in members if side.reply_chars >= min_chars]
+        if alone:
+            labelled += sum(any(s.label_alone(side) is not None for s in strategies) for side in usable)
         if len(usable) < 2:
             continue
         with_replies += 1
@@ -109,6 +116,7 @@ def estimate_pairing(
         groups=len(groups),
         groups_with_replies=with_replies,
         by_strategy=dict(decided),
+        labelled_alone=labelled,
     )
 
 
@@ -117,6 +125,7 @@ def estimate_in_batches(
     strategies: list[Strategy],
     *,
     min_chars: int = 1,
+    alone: bool = False,
     batch_rows: int = 20_000,
     max_batches: int = 4,
 ) -> PairingEstimate:
@@ -125,15 +134,16 @@ def estimate_in_batches(
     One pass finds each row's group; only groups of two or more rows can pair, and they are
     looked at in batches of about ``batch_rows`` rows (whole groups, in order of their first
     row), one more pass over the shards per batch. It stops at the first batch where a
-    strategy decides a group, or after ``max_batches`` (then ``complete`` is False).
+    strategy decides a group, or after ``max_batches`` (then ``complete`` is False). With
+    ``alone`` (a ``kto`` output) a reply alone can give a row: every group is looked at.
     """
     keys: list[list[str | None]] = []
     for frame in shards():
         keys.append([_group_of(side) for side in read_sides(frame)])
     sizes = Counter(key for shard in keys for key in shard if key is not None)
-    paired = [key for key, size in sizes.items() if size > 1]  # in order of first row
+    paired = [key for key, size in sizes.items() if alone or size > 1]  # in order of first row
     decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
-    with_replies = 0
+    with_replies = labelled = 0
     batches = _batches(paired, sizes, batch_rows)
     looked = 0
     for batch in batches[:max_batches]:
@@ -143,8 +153,11 @@ def estimate_in_batches(
             frame.filter(pl.Series([key in wanted for key in shard_keys], dtype=pl.Boolean))
             for frame, shard_keys in zip(shards(), keys, strict=False)
         ]
-        found = estimate_pairing(pl.concat(rows, how="vertical"), strategies, min_chars=min_chars)
+        found = estimate_pairing(
+            pl.concat(rows, how="vertical"), strategies, min_chars=min_chars, alone=alone
+        )
         with_replies += found.groups_with_replies
+        labelled += found.labelled_alone
         decided.update(found.by_strategy)
         if found.can_pair:
             break
@@ -153,6 +166,7 @@ def estimate_in_batches(
         groups=len(sizes),
         groups_with_replies=with_replies,
         by_strategy=dict(decided),
+        labelled_alone=labelled,
         complete=looked == len(batches),
     )
 

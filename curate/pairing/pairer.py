@@ -40,6 +40,7 @@ REASON_MEANINGS: dict[str, str] = {
     "no_reply": "no user turn answered by an assistant turn",
     "judge_unparsed": "the judge's answer held no verdict or rating that reads one way (never guessed)",
     "judge_failed": "a request to the judge failed after its retries (a 400 for an over-long prompt)",
+    "multi_turn_prompt": "format_variant standard writes a prompt as one string: it must be one user turn",
 }
 """Why a conversation went into no pair. The order breaks ties between the reasons of a group."""
 REASONS = tuple(REASON_MEANINGS)
@@ -95,8 +96,12 @@ def make_pairs(
     max_per_prompt: int | None = 1,
     min_chars: int = 1,
     seed: int = 0,
+    single_turn: bool = False,
 ) -> Pairing:
-    """Pairs from ``sides`` by the first applicable strategy of each group."""
+    """Pairs from ``sides`` by the first applicable strategy of each group.
+
+    ``single_turn`` keeps only pairs whose prompt is one user turn (``format_variant: standard``).
+    """
     result = Pairing()
     trust = {strategy.name: position for position, strategy in enumerate(strategies)}
     groups: dict[tuple[str, ...], list[Side]] = {}
@@ -107,7 +112,7 @@ def make_pairs(
         groups.setdefault(group_key(side), []).append(side)
     result.groups = len(groups)
     viable: dict[str, list[Pair]] = {}
-    pairer = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out)
+    pairer = _GroupPairer(strategies, min_chars, max_per_prompt, seed, result.left_out, single_turn)
     plans = [pairer.plan(members) for members in groups.values()]
     for strategy in strategies:
         strategy.prepare([plan.usable for plan in plans if plan.strategy is strategy])
@@ -168,12 +173,14 @@ class _GroupPairer:
         limit: int | None,
         seed: int,
         left_out: dict[int, tuple[str, str]],
+        single_turn: bool = False,
     ) -> None:
         self.strategies = strategies
         self.min_chars = min_chars
         self.limit = limit
         self.seed = seed
         self.left_out = left_out
+        self.single_turn = single_turn
 
     def plan(self, members: list[Side]) -> _Plan:
         """The group's usable sides, in seeded order, and the strategy that decides it (if any)."""
@@ -209,6 +216,8 @@ class _GroupPairer:
                 reason = ("too_short", f"a side shorter than min_chars={self.min_chars}")
             elif normalised(chosen) == normalised(rejected):
                 reason = ("same_text", "chosen and rejected are the same text")
+            elif self.single_turn and not is_single_turn(prompt):
+                reason = ("multi_turn_prompt", _turns_detail(prompt))
             if reason is None:
                 pairs.append(
                     Pair(candidate, strategy.name, prompt, chosen, rejected, cluster, (first, number))
@@ -226,6 +235,17 @@ class _GroupPairer:
     def _leave_out(self, sides: list[Side], reason: tuple[str, str]) -> None:
         for side in sides:
             self.left_out[side.index] = reason
+
+
+def is_single_turn(prompt: Turns) -> bool:
+    """True for a prompt of one user turn, which a string holds without a chat template."""
+    return len(prompt) == 1 and prompt[0][0] == "user"
+
+
+def _turns_detail(prompt: Turns) -> str:
+    roles = [role for role, _ in prompt]
+    system = " with a system turn" if "system" in roles else ""
+    return f"the prompt has {len(prompt)} turns{system}; format_variant standard takes one user turn"
 
 
 def _group_reason(members: list[Side], left_out: dict[int, tuple[str, str]]) -> str:

@@ -28,6 +28,14 @@ class RatedOptions(OrderOptions):
             "empty means use `signal.score`."
         ),
     )
+    desirable_at: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        description=(
+            "With output.format_variant: kto, a scored reply in no pair is desirable (label true) when"
+            " its score is at least this, undesirable below it; unset, such a reply is left out."
+        ),
+    )
 
     @field_validator("aspects")
     @classmethod
@@ -63,6 +71,11 @@ class Rated(Strategy):
             scores=values,
             describe="score",
         )
+
+    def label_alone(self, side: Side) -> tuple[bool, float | None] | None:
+        threshold = self.options.desirable_at
+        score = self.score(side) if threshold is not None else None
+        return None if threshold is None or score is None else (score >= threshold, score)
 
     def score(self, side: Side) -> float | None:
         if not self.options.aspects:

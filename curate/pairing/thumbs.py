@@ -22,3 +22,7 @@ class Thumbs(Strategy):
             missing="no thumbs up or down",
             describe="thumb",
         )
+
+    def label_alone(self, side: Side) -> tuple[bool, float | None] | None:
+        value = THUMB_VALUE.get(side.thumbs)
+        return None if value is None else (value > 0, side.score)

@@ -43,7 +43,7 @@ from curate.options import StageOptions
 from curate.record import CountsReport as CountsReport
 from curate.record import KeptDropped as KeptDropped
 from curate.record import StageReport as StageReport
-from curate.schema import Kind
+from curate.schema import FormatVariant, Kind
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -63,6 +63,9 @@ class RunContext:
     strict: bool = False
     inputs: tuple[InputConfig, ...] = ()
     workers: int = 1
+    format_variant: FormatVariant = "conversational"
+    """How the output's pairs will be written (``output.format_variant``): ``pairs`` makes one
+    row per reply for ``kto`` and keeps prompts of one user turn for ``standard``."""
 
 
 @dataclass

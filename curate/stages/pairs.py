@@ -3,7 +3,12 @@
 Every conversation either goes into at least one pair or is rejected with the reason it
 went into none (see ``curate.pairing.REASONS``). A pair carries both sides' ids, the
 combination of their licenses, and the prompt cluster (``_prompt_cluster``) that ``split``
-and ``decontaminate`` use.
+and ``decontaminate`` use (``curate.pairing.rows``).
+
+The run's ``output.format_variant`` reaches the stage through its ``RunContext``: for
+``standard`` a pair's prompt must be one user turn (else ``multi_turn_prompt``); for ``kto``
+the stage gives one row per reply the evidence labels (``curate.pairing.unpaired``), replies
+in no pair included.
 
 >>> from curate.stages.pairs import Pairs
 >>> stage = Pairs.from_options(strategies=["battle", "model_rank"], model_rank={"ranking": ["gpt-4*"]})
@@ -13,17 +18,16 @@ and ``decontaminate`` use.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, Self
 
 import polars as pl
 from pydantic import Field, model_validator
 
-from curate import schema
-from curate.licensing import combine_licenses
 from curate.markdown import mapping_table, paragraphs, plural, table
-from curate.options import Outbound, StageOptions
-from curate.pairing import REASONS, STRATEGIES, Pair, Pairing, make_pairs, read_sides
+from curate.options import Outbound, StageOptions, VariantOption
+from curate.pairing import REASONS, STRATEGIES, Pairing, make_pairs, read_sides
 from curate.pairing.base import OrderOptions, Strategy, StrategyOptions
 from curate.pairing.feasibility import PairingEstimate, estimate_in_batches, estimate_pairing
 from curate.pairing.given import GivenOptions
@@ -32,7 +36,8 @@ from curate.pairing.margins import margin_distribution
 from curate.pairing.model_rank import ModelRankOptions
 from curate.pairing.pairer import group_key
 from curate.pairing.rated import RatedOptions
-from curate.pairing.sides import as_messages
+from curate.pairing.rows import pairs_frame, replies_frame
+from curate.pairing.unpaired import FROM_PAIRS, LabelledReply, label_replies
 from curate.record import SETTING
 from curate.stages.base import ROW, PartitionedStage, RunContext, StageOutput, StageReport, register
 
@@ -99,6 +104,11 @@ class PairsOptions(StageOptions):
             return []
         return [Outbound(("judge", "base_url"), judge.base_url, ("judge", "send_unscrubbed"))]
 
+    def variant_options(self) -> list[VariantOption]:
+        if "rated" in self.strategies and self.rated.desirable_at is not None:
+            return [VariantOption(("rated", "desirable_at"), "kto")]
+        return []
+
     def strategy_options(self, name: str) -> StrategyOptions | None:
         value = getattr(self, name, None)
         return value if isinstance(value, StrategyOptions) else None
@@ -128,6 +138,11 @@ class PairsReport(StageReport):
     judge_completion_tokens: int | None = None
     judge_unparsed: int | None = Field(None, description="Answers without a verdict the parser knows.")
     judge_failed: int | None = Field(None, description="Requests that failed after their retries.")
+    kto_desirable: int | None = Field(None, description="kto rows labelled desirable (`label` true).")
+    kto_undesirable: int | None = Field(None, description="kto rows labelled undesirable.")
+    kto_unpaired: dict[str, int] | None = Field(
+        None, description="kto rows of replies in no pair, by the strategy whose evidence labelled them."
+    )
 
     def merged(self, other: Self) -> Self:
         """Margins' quantiles do not add up: a merged report has none until ``Pairs.final_report``
@@ -147,6 +162,9 @@ class PairsReport(StageReport):
             "judge_completion_tokens",
             "judge_unparsed",
             "judge_failed",
+            "kto_desirable",
+            "kto_undesirable",
+            "kto_unpaired",
         }
     )
 
@@ -168,10 +186,12 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             STRATEGIES[name](options.strategy_options(name)) for name in options.strategies
         ]
         self._pairing: Pairing | None = None
+        self._replies: list[LabelledReply] | None = None
         self._conversations = 0
 
     def reset(self) -> None:
         self._pairing = None
+        self._replies = None
         self._conversations = 0
         for strategy in self.strategies:
             strategy.reset()
@@ -197,13 +217,27 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
 
     def estimate_in_batches(self, shards: Callable[[], Iterator[pl.DataFrame]]) -> PairingEstimate:
         """``estimate`` over rows that come a shard at a time (a batch of groups held at once)."""
-        return estimate_in_batches(shards, self.strategies, min_chars=self.options.min_chars)
+        return estimate_in_batches(
+            shards,
+            self.strategies,
+            min_chars=self.options.min_chars,
+            alone=self.context.format_variant == "kto",
+        )
 
     def estimate(self, frame: pl.DataFrame) -> PairingEstimate:
         """Whether the strategies could pair anything in ``frame``, without pairing (for an early stop)."""
-        return estimate_pairing(frame, self.strategies, min_chars=self.options.min_chars)
+        return estimate_pairing(
+            frame,
+            self.strategies,
+            min_chars=self.options.min_chars,
+            alone=self.context.format_variant == "kto",
+        )
 
     def process(self, frame: pl.DataFrame) -> StageOutput:
+        """Pairs; or, for ``format_variant: kto``, one row per labelled reply (a pair's row with
+        only ``chosen`` or only ``rejected`` set: ``curate.writers.variants`` writes it as
+        ``completion`` and ``label``)."""
+        variant = self.context.format_variant
         sides = read_sides(frame, with_meta="rated" in self.options.strategies)
         pairing = make_pairs(
             sides,
@@ -211,15 +245,22 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             max_per_prompt=self.options.max_per_prompt,
             min_chars=self.options.min_chars,
             seed=self.seed,
+            single_turn=variant == "standard",
         )
         self._pairing = pairing
         self._conversations = frame.height
-        kept = _pairs_frame(pairing.pairs, frame, self._judges())
+        if variant == "kto":
+            self._replies = label_replies(pairing, sides, self.strategies)
+            kept = replies_frame(self._replies, frame, self._judges())
+            order = [(reply.side.index, 0) for reply in self._replies]
+        else:
+            kept = pairs_frame(pairing.pairs, frame, self._judges())
+            order = [pair.order for pair in pairing.pairs]
         if ROW in frame.columns:  # a batch of the executor's: the order over every batch
             rows = frame[ROW]
             kept = kept.with_columns(
-                _order_row=pl.Series([rows[pair.order[0]] for pair in pairing.pairs], dtype=pl.Int64),
-                _order_number=pl.Series([pair.order[1] for pair in pairing.pairs], dtype=pl.Int64),
+                _order_row=pl.Series([rows[first] for first, _ in order], dtype=pl.Int64),
+                _order_number=pl.Series([number for _, number in order], dtype=pl.Int64),
             )
         reasons = [pairing.left_out.get(index, (None, None)) for index in range(frame.height)]
         judged = frame.with_columns(
@@ -245,6 +286,7 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             groups_without_pair=dict(sorted(pairing.groups_without_pair.items())),
             max_per_prompt=self.options.max_per_prompt,
             score_margins=margins or None,
+            **_kto_figures(self._replies),
             **{key: value for strategy in self.strategies for key, value in strategy.report().items()},
         )
 
@@ -270,7 +312,36 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             "Groups that gave no pair, by reason:\n\n"
             + mapping_table(report.groups_without_pair, "reason", "groups"),
             _judge_table(report),
+            _kto_paragraph(report),
         )
+
+
+def _kto_figures(replies: list[LabelledReply] | None) -> dict[str, Any]:
+    if replies is None:
+        return {}
+    desirable = sum(reply.desirable for reply in replies)
+    unpaired = Counter(reply.evidence for reply in replies if reply.evidence != FROM_PAIRS)
+    return {
+        "kto_desirable": desirable,
+        "kto_undesirable": len(replies) - desirable,
+        "kto_unpaired": dict(sorted(unpaired.items())),
+    }
+
+
+def _kto_paragraph(report: PairsReport) -> str | None:
+    if report.kto_desirable is None or report.kto_undesirable is None:
+        return None
+    rows = report.kto_desirable + report.kto_undesirable
+    alone = report.kto_unpaired or {}
+    own = ""
+    if alone:
+        labelled = ", ".join(f"`{name}` {count:,}" for name, count in alone.items())
+        own = f"; replies in no pair labelled by their own evidence: {labelled}"
+    return (
+        f"Written for KTO (`format_variant: kto`): {plural(rows, 'row')} of one reply each,"
+        f" {report.kto_desirable:,} desirable and {report.kto_undesirable:,} undesirable; replies in"
+        f" pairs are labelled by them (chosen: desirable){own}."
+    )
 
 
 def _judge_table(report: PairsReport) -> str | None:
@@ -291,37 +362,3 @@ def _margins_table(margins: dict[str, dict[str, float | int]] | None) -> str | N
     return "Score margins (chosen minus rejected) of the pairs scored on both sides:\n\n" + table(
         ["strategy", *columns], rows, align="lrrrrrr"
     )
-
-
-def _pairs_frame(pairs: list[Pair], conversations: pl.DataFrame, judges: dict[str, str]) -> pl.DataFrame:
-    rows = [_pair_row(pair) for pair in pairs]
-    frame = schema.pairs(rows)
-    if judges:
-        frame = frame.with_columns(
-            judge=pl.Series([judges.get(pair.strategy) for pair in pairs], dtype=pl.String)
-        )
-    frame = frame.with_columns(_prompt_cluster=pl.Series([pair.cluster for pair in pairs], dtype=pl.String))
-    if "_split" in conversations.columns:
-        splits = conversations["_split"]
-        frame = frame.with_columns(
-            _split=pl.Series([splits[pair.candidate.chosen.index] for pair in pairs], dtype=pl.String)
-        )
-    return frame
-
-
-def _pair_row(pair: Pair) -> dict[str, Any]:
-    chosen, rejected = pair.candidate.chosen, pair.candidate.rejected
-    return {
-        "prompt": as_messages(pair.prompt),
-        "chosen": as_messages(pair.chosen),
-        "rejected": as_messages(pair.rejected),
-        "score_chosen": pair.candidate.score_chosen,
-        "score_rejected": pair.candidate.score_rejected,
-        "strategy": pair.strategy,
-        "source": "+".join(sorted({chosen.source, rejected.source})),
-        "license": combine_licenses([chosen.license, rejected.license]),
-        "language": chosen.language or rejected.language,
-        "chosen_id": chosen.id,
-        "rejected_id": rejected.id,
-        "id": pair.id,
-    }
