@@ -61,13 +61,16 @@ def conversations(count: int, seed: int = 0) -> Iterator[dict[str, Any]]:
 
 
 def write_input(path: Path, count: int) -> int:
-    with path.open("w", encoding="utf-8") as handle:
+    """Write ``count`` conversations to ``path`` (whole or not at all: a kept input is reused)."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
         for record in conversations(count):
             handle.write(json.dumps(record) + "\n")
+    partial.replace(path)
     return path.stat().st_size
 
 
-def write_pipeline(folder: Path, data: Path) -> Path:
+def write_pipeline(folder: Path, data: Path, pii: bool = True) -> Path:
     pipeline = {
         "name": "scale",
         "inputs": [{"name": "wildchat", "path": str(data), "format": "wildchat", "license": "ODC-BY-1.0"}],
@@ -76,7 +79,7 @@ def write_pipeline(folder: Path, data: Path) -> Path:
             {"quality": {"max_chars": 50000}},
             {"language": {"keep": ["en"]}},
             {"dedup": {}},
-            {"pii": {"entities": PATTERN_ENTITIES}},
+            *([{"pii": {"entities": PATTERN_ENTITIES}}] if pii else []),
             {"pairs": {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3.5*"]}}},
             {"split": {"test_size": 0.05}},
         ],
@@ -88,8 +91,14 @@ def write_pipeline(folder: Path, data: Path) -> Path:
 
 
 def run(pipeline: Path, workers: int) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS of the process tree (bytes), and the exit code of ``curate run``."""
-    command = [sys.executable, "-m", "curate.cli", "run", str(pipeline), "-q", "--workers", str(workers)]
+    """Wall seconds, peak RSS of the process tree (bytes), and the exit code of ``curate run``;
+    the run's events go to ``events.jsonl`` beside the pipeline (``step_times`` reads them)."""
+    events = pipeline.with_name("events.jsonl")
+    events.unlink(missing_ok=True)
+    command = [
+        *(sys.executable, "-m", "curate.cli", "run", str(pipeline), "-q", "--workers", str(workers)),
+        *("--log-file", str(events)),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env)
@@ -104,6 +113,23 @@ def run(pipeline: Path, workers: int) -> tuple[float, int, int]:
             child.kill()
         child.wait()
     return time.perf_counter() - started, peak, child.returncode
+
+
+def step_times(events: Path) -> dict[str, float]:
+    """Seconds of each step of the run, from its ``--log-file`` events."""
+    started: dict[str, float] = {}
+    times: dict[str, float] = {}
+    for line in events.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("event") == "step_start":
+            started[event["step"]] = event["time"]
+        elif event.get("event") == "step_done":
+            times[event["step"]] = event["time"] - started[event["step"]]
+        elif event.get("event") == "write_start":
+            started["write"] = event["time"]
+        elif event.get("event") == "run_done":
+            times["write"] = event["time"] - started["write"]
+    return times
 
 
 def _tree_rss(root: psutil.Process) -> int:
@@ -127,6 +153,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="Keep inputs and outputs in this folder.")
+    parser.add_argument(
+        "--no-pii", action="store_true", help="Leave the pii stage out (sizes pii makes take hours)."
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     rows = []
@@ -136,8 +165,9 @@ def main() -> None:
             folder = base / f"{count}"
             folder.mkdir(parents=True, exist_ok=True)
             data = folder / "wildchat.jsonl"
-            size = write_input(data, count)
-            seconds, peak, code = run(write_pipeline(folder, data), args.workers)
+            size = data.stat().st_size if data.exists() else write_input(data, count)
+            pipeline = write_pipeline(folder, data, pii=not args.no_pii)
+            seconds, peak, code = run(pipeline, args.workers)
             if code != 0:
                 raise SystemExit(f"curate run failed at {count:,} conversations (exit {code})")
             rows.append((count, size, seconds, peak))
@@ -147,6 +177,8 @@ def main() -> None:
                 f" (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
+            steps = step_times(pipeline.with_name("events.jsonl"))
+            print("   " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in steps.items()), flush=True)
     first = rows[0]
     for count, _, seconds, peak in rows[1:]:
         time_ratio = (seconds / count) / (first[2] / first[0])
