@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -39,6 +39,16 @@ import click
 )
 @click.option("--force", is_flag=True, help="Run on although the pairs stage could pair nothing read.")
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    help="Run the steps here (local) or on a Ray cluster (ray); default: the file's executor.kind.",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDR",
+    help="The Ray cluster to join (auto, host:port, ray://host:10001); default: RAY_ADDRESS, else start one.",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
@@ -57,6 +67,8 @@ def run(
     limit: int | None,
     shard_rows: int,
     force: bool,
+    executor: Literal["local", "ray"] | None,
+    ray_address: str | None,
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -65,6 +77,7 @@ def run(
     an earlier curate output; anything else is refused unless --overwrite. Finished shards
     are kept in a work folder while the run goes on: after a kill, a crash or Ctrl-C,
     `--resume` continues from them and writes the same output an uninterrupted run would.
+    With `--executor ray` the record stages run on a Ray cluster; the output is the same.
 
     Example: curate run pipelines/demo.yaml --resume --log-file run.log
     """
@@ -88,6 +101,8 @@ def run(
         shard_rows=shard_rows,
         force=force,
         collect=False,
+        executor=executor,
+        ray_address=ray_address,
     )
     published = result.manifest.output.rows
     if not quiet:
