@@ -32,6 +32,7 @@ STARTED_ONLY = ("num_cpus", "object_store_memory", "spill_dir")
 MIN_CPUS = 2
 """One CPU reads the inputs while another runs the stages."""
 QUIET_LOGGERS = ("ray", "ray.data", "ray.util")
+BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"
 
 
 def require_ray() -> None:
@@ -112,11 +113,24 @@ def _join(ray: Any, settings: ExecutorConfig, reporter: Reporter) -> None:
                 f" {address} has its own"
             )
     try:
-        ray.init(address=address, **options)
+        init(ray, address, **options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = "start a Ray instance here" if address == LOCAL else f"reach the Ray cluster at {address}"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExecutorError(f"cannot {where}: {reason}") from exc
+
+
+def init(ray: Any, address: str, **options: Any) -> None:
+    """``ray.init`` with the driver's own Ray logging at ``fatal`` (unless ``RAY_BACKEND_LOG_LEVEL``
+    says otherwise): Ray's core prints notes on stderr that are not curate's to show (an
+    instance started here inherits the level; its log files are in Ray's temp folder)."""
+    given = os.environ.get(BACKEND_LOG_LEVEL)
+    os.environ.setdefault(BACKEND_LOG_LEVEL, "fatal")
+    try:
+        ray.init(address=address, **options)
+    finally:
+        if given is None:
+            os.environ.pop(BACKEND_LOG_LEVEL, None)
 
 
 @contextmanager

@@ -22,15 +22,8 @@ from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
-from curate.executors.ray.tasks import (
-    InputsSource,
-    ReadInput,
-    ShardInput,
-    StepActor,
-    loads_models,
-    run_shard,
-    slices,
-)
+from curate.executors.ray.shards import ShardInput, slices
+from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license

@@ -1,8 +1,8 @@
 """What runs inside Ray: an input read into shards, and a record step run on one shard.
 
-A shard travels through ``ray.data`` as one row of two columns: ``shard``, its key in the work
-folder, and ``payload``, a pickled ``ShardInput`` (the rows read, or where in the work folder
-a later step finds its rows). ``map_batches`` is given one row at a time, so each call runs
+A shard travels through ``ray.data`` as one row (``curate.executors.ray.shards``): its key
+in the work folder, and its rows or where in the work folder they are. ``map_batches`` is
+given one row at a time, so each call runs
 the step's stages on exactly the shard the local executor would give them (their reports
 count per shard), and writes it into the work folder as a local worker does: the same files,
 the marker last. What a call returns is one small row: the shard, its rows, the node it ran
@@ -14,109 +14,27 @@ The work folder must be reachable at the same path from every node (a shared fil
 
 from __future__ import annotations
 
-import importlib
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pyarrow as pa
 import ray
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
-from curate import registry, schema
+from curate import registry
 from curate.config import InputConfig
 from curate.errors import CurateError
 from curate.executors.local import read_facts, timed
 from curate.executors.pool import Built, finish_shard
+from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, Failure, ShardInput, block
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
 from curate.readers.memory import InMemory
 from curate.stages.base import RunContext, Stage
-
-SHARD = "shard"
-PAYLOAD = "payload"
-DONE_SCHEMA = pa.schema(
-    [("shard", pa.string()), ("rows", pa.int64()), ("node", pa.string()), ("error", pa.large_binary())]
-)
-
-
-@dataclass(frozen=True)
-class ShardInput:
-    """One shard of a step: its rows (read), or the slices of an earlier step's shards that hold them."""
-
-    key: str
-    frame: pl.DataFrame | None = None
-    parts: dict[str, pl.DataFrame] = field(default_factory=dict)
-    """Frames written beside the step's own (the read rejects)."""
-    facts: dict[str, Any] = field(default_factory=dict)
-    """Figures written into the marker beside the stages' (what reading found)."""
-    source: str = ""
-    """The step whose kept rows ``pieces`` slice."""
-    pieces: tuple[tuple[str, int, int], ...] = ()
-    """(shard, first row, rows) of ``source``, in order."""
-
-    def rows(self, work: WorkFolder) -> pl.DataFrame:
-        if self.frame is not None:
-            return self.frame
-        frames = [
-            work.frame(self.source, shard, "kept").slice(start, length)
-            for shard, start, length in self.pieces
-        ]
-        if not frames:
-            return schema.empty()
-        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
-
-    def row(self) -> pa.Table:
-        """This shard as a one-row block of ``ray.data``."""
-        return _block(self.key, self)
-
-
-def slices(shards: list[str], heights: list[int], shard_rows: int) -> list[tuple[tuple[str, int, int], ...]]:
-    """The rows of ``shards`` (of ``heights`` rows) again, in order, in slices of ``shard_rows``:
-    the shards ``LocalExecutor._reshard`` makes, as pieces (at least one, empty without rows)."""
-    found: list[tuple[tuple[str, int, int], ...]] = []
-    pending: list[tuple[str, int, int]] = []
-    count = 0
-    for shard, height in zip(shards, heights, strict=True):
-        start = 0
-        while start < height:
-            take = min(shard_rows - count, height - start)
-            pending.append((shard, start, take))
-            start += take
-            count += take
-            if count == shard_rows:
-                found.append(tuple(pending))
-                pending, count = [], 0
-    if pending:
-        found.append(tuple(pending))
-    elif not found:
-        found.append(((shards[0], 0, 0),) if shards else ())
-    return found
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A curate error raised inside Ray, carried back to the driver as its class and message."""
-
-    module: str
-    name: str
-    message: str
-
-    @classmethod
-    def of(cls, error: CurateError) -> Failure:
-        return cls(type(error).__module__, type(error).__qualname__, str(error))
-
-    def error(self) -> CurateError:
-        """The error again, of its class (so with its exit code) and message."""
-        found = getattr(importlib.import_module(self.module), self.name, None)
-        kind = found if isinstance(found, type) and issubclass(found, CurateError) else CurateError
-        error = kind.__new__(kind)
-        Exception.__init__(error, self.message)
-        return error
 
 
 @dataclass(frozen=True)
@@ -152,7 +70,7 @@ class ReadInput:
             sha256 = stream.data.sha256 if stream.data is not None else None
             work.write_shard(self.seen, f"{self.number:02d}", {}, {"format": stream.format, "sha256": sha256})
         except CurateError as error:
-            yield _block("", Failure.of(error))
+            yield block("", Failure.of(error))
 
 
 class InputsSource(Datasource):
@@ -235,11 +153,6 @@ def _finish(work: WorkFolder, step: str, stages: list[tuple[int, Stage[Any]]], b
             continue
         done.append({"shard": item.key, "rows": frame.height, "node": _node(), "error": None})
     return pa.Table.from_pylist(done, schema=DONE_SCHEMA)
-
-
-def _block(key: str, item: ShardInput | Failure) -> pa.Table:
-    payload = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-    return pa.table({SHARD: pa.array([key], pa.string()), PAYLOAD: pa.array([payload], pa.large_binary())})
 
 
 def _node() -> str:
