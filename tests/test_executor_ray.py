@@ -93,6 +93,12 @@ def folder_digest(folder: Path) -> dict[str, Any]:
     return digest
 
 
+def shards_done(work: Path) -> list[dict[str, Any]]:
+    """The ledger's ``shard_done`` events (those of Ray steps name the node the shard ran on)."""
+    events = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
+    return [event for event in events if event["event"] == "shard_done"]
+
+
 def _without_seconds(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _without_seconds(item) for key, item in value.items() if key != "seconds"}
@@ -123,11 +129,8 @@ def test_ray_writes_the_local_executors_output(
         "nodes": 1,
     }
     assert ray.is_initialized(), "a Ray instance the process had joined is left as it was"
-    ledger = out.with_name("out.work") / "ledger.jsonl"
-    done = [
-        event for event in map(json.loads, ledger.read_text().splitlines()) if event["event"] == "shard_done"
-    ]
-    assert done and all(event["node"] for event in done), "every shard says the node it ran on"
+    first = [event for event in shards_done(out.with_name("out.work")) if event["step"].startswith("01-")]
+    assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
 
 
 def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_run_stops(
@@ -167,6 +170,57 @@ def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_ru
     lines = finished.stdout.splitlines()
     assert lines[0].startswith("InputError: ") and "chats.jsonl:" in lines[0] and "--strict" in lines[0]
     assert lines[-1] == "still joined: False"
+
+
+# Makes a cluster of two nodes of 1 CPU on this machine, runs the pipeline on it, stops both.
+TWO_NODES = """
+import json, sys
+import ray
+from ray.cluster_utils import Cluster
+from curate import Pipeline
+from curate.executors.ray.cluster import quiet_ray
+nodes = {"num_cpus": 1, "object_store_memory": int(sys.argv[4])}
+with quiet_ray():
+    cluster = Cluster(initialize_head=True, head_node_args={**nodes, "include_dashboard": False})
+try:
+    with quiet_ray():
+        cluster.add_node(**nodes)
+        cluster.wait_for_nodes()
+    result = Pipeline.from_yaml(sys.argv[1]).run(
+        output_dir=sys.argv[2], shard_rows=int(sys.argv[3]), executor="ray", ray_address=cluster.address,
+        keep_work=True, collect=False,
+    )
+    print(json.dumps(result.manifest.executor.model_dump()))
+finally:
+    ray.shutdown()
+    cluster.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_two_nodes_share_the_work_and_write_the_same_output(
+    tmp_path: Path, pipelines: dict[str, tuple[Path, int]], local_outputs: dict[str, dict[str, Any]]
+) -> None:
+    """A head and one added node of 1 CPU each (``ray.cluster_utils.Cluster``): shards run on
+    both, and the output is the local executor's."""
+    pipeline, shard_rows = pipelines["generated"]
+    out = tmp_path / "out"
+    environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    environment["PYTHONPATH"] = str(ROOT)
+    finished = subprocess.run(
+        [sys.executable, "-c", TWO_NODES, str(pipeline), str(out), str(shard_rows), str(OBJECT_STORE)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    executor = json.loads(finished.stdout.splitlines()[-1])
+    assert (executor["cpus"], executor["nodes"]) == (2, 2)
+    assert folder_digest(out) == local_outputs["generated"]
+    nodes = {event.get("node") for event in shards_done(out.with_name("out.work"))}
+    assert len(nodes - {None}) == 2, "shards of record steps ran on both nodes"
 
 
 # Runs the command line after patching the driver's ledger to SIGKILL the driver at its n-th event.
