@@ -14,6 +14,7 @@ import importlib.util
 import json
 import logging
 import os
+import socket
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ MIN_CPUS = 2
 """One CPU reads the inputs while another runs the stages."""
 QUIET_LOGGERS = ("ray", "ray.data", "ray.util")
 BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"
+CONNECT_SECONDS = 10
 
 
 def require_ray() -> None:
@@ -112,12 +114,28 @@ def _join(ray: Any, settings: ExecutorConfig, reporter: Reporter) -> None:
                 f"executor: {', '.join(ignored)} size a Ray instance curate starts; the cluster at"
                 f" {address} has its own"
             )
+    if address not in (LOCAL, "auto"):
+        _check_reachable(address)
     try:
         init(ray, address, **options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = "start a Ray instance here" if address == LOCAL else f"reach the Ray cluster at {address}"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExecutorError(f"cannot {where}: {reason}") from exc
+
+
+def _check_reachable(address: str) -> None:
+    """A quick refusal of a ``host:port`` nothing answers on: Ray itself would wait for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as exc:
+        raise ExecutorError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}"
+            " (is `ray start --head` running there?)"
+        ) from exc
 
 
 def init(ray: Any, address: str, **options: Any) -> None:

@@ -16,10 +16,11 @@ run killed on the cluster resumes from the work folder as a local one does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from curate.config import ExecutorConfig, PipelineConfig
-from curate.errors import StageError
+from curate.errors import ExecutorError, StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.shards import ShardInput, slices
@@ -51,7 +52,15 @@ class RayExecutor(LocalExecutor):
         self.cluster: Cluster | None = None
 
     def run(self) -> Execution:
-        with ray_cluster(self.settings, self.reporter) as cluster:
+        with ExitStack() as stack:
+            try:
+                cluster = stack.enter_context(ray_cluster(self.settings, self.reporter))
+            except ExecutorError:
+                # Nothing ran: a work folder without a finished shard would only make the next
+                # run (with the right address) ask for --resume.
+                if not any(self.work.finished(step.key) for step in self.steps):
+                    self.work.remove()
+                raise
             self.cluster = cluster
             self.work.log("ray_joined", cpus=cluster.cpus, nodes=cluster.nodes, ray=cluster.ray_version)
             return super().run()
