@@ -120,7 +120,16 @@ def test_a_full_disk_while_writing_the_output_is_one_line_and_keeps_the_shards(
             "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
         )
 
+    parquet_writer = curate.writers.streams._parquet_writer
+
+    def full_stream(path: Path, schema: Any) -> Any:
+        if ".faults.tmp-" not in str(path):
+            return parquet_writer(path, schema)
+        raise OSError(errno.ENOSPC, "No space left on device")  # as pyarrow raises it: no file name
+
     monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    # The output's data and rejects are streamed through pyarrow (curate.writers.streams).
+    monkeypatch.setattr(curate.writers.streams, "_parquet_writer", full_stream)
     status, lines = run()
     target = project / "out" / "faults"
     hint = "free some space, then run again with --resume"
