@@ -113,7 +113,7 @@ KILLS = [
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 1), "1", id="inside-pairs"),
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 4), "1", id="pairs-between-batches"),
     pytest.param("no-pii", ("curate.executors.partitioned._Merged.rows", 3), "1", id="merging-pairs"),
-    pytest.param("no-pii", ("curate.writers.dataset.write_parquet", 3), "1", id="while-writing"),
+    pytest.param("no-pii", ("curate.writers.streams._parquet_writer", 3), "1", id="while-writing"),
 ]
 
 
