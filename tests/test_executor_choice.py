@@ -3,7 +3,9 @@ missing Ray, and the pieces of the Ray executor that need no cluster (slices, fa
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -132,16 +134,21 @@ def test_a_failure_in_ray_comes_back_as_the_same_error(error: CurateError) -> No
 
 
 def test_an_unreachable_cluster_is_one_line_and_leaves_no_work_folder(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray")
-    if ray.is_initialized():
-        pytest.skip("this process has joined a Ray instance already; a run would use it")
+    pytest.importorskip("ray")
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     out = tmp_path / "out"
-    arguments = ["run", str(DEMO), "--out", str(out), "-q", "--executor", "ray", "--ray-address"]
-    result = CliRunner().invoke(cli, [*arguments, f"127.0.0.1:{port}"])
-    assert result.exit_code == 2
-    assert result.output.startswith(f"error: cannot reach the Ray cluster at 127.0.0.1:{port}: ")
-    assert len(result.output.splitlines()) == 1
+    arguments = ["run", str(DEMO), "--out", str(out), "-q", "--executor", "ray"]
+    finished = subprocess.run(  # in a process of its own: this one may have joined a Ray instance
+        [sys.executable, "-m", "curate.cli", *arguments, "--ray-address", f"127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"error: cannot reach the Ray cluster at 127.0.0.1:{port}: ")
+    assert len(finished.stderr.splitlines()) == 1
     assert not out.exists() and not out.with_name("out.work").exists()

@@ -133,6 +133,29 @@ def test_ray_writes_the_local_executors_output(
     assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
 
 
+def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: str) -> None:
+    from curate.stages import Dedup, Normalize, Quality
+
+    pipeline = curate.Pipeline(stages=[Normalize(), Quality(min_chars=3), Dedup(threshold=0.8)])
+    records = [
+        {
+            "id": f"r{number}",
+            "messages": [
+                {"role": "user", "content": f"question {number % 7} about lists"},
+                {"role": "assistant", "content": f"an answer of {number % 5} lines"},
+            ],
+        }
+        for number in range(40)
+    ] + [{"id": "broken", "messages": "not a list"}]
+    here = pipeline.run(data=records, license="MIT", write=False, shard_rows=8, workers=1)
+    there = pipeline.run(data=records, license="MIT", write=False, shard_rows=8, executor="ray")
+    assert there.manifest.inputs == here.manifest.inputs  # the records' fingerprint came back
+    assert there.manifest.inputs[0].data is not None and there.manifest.inputs[0].rejected == 1
+    assert there.output.equals(here.output)
+    assert there.rejects_by_stage.keys() == here.rejects_by_stage.keys()
+    assert all(there.rejects_by_stage[key].equals(frame) for key, frame in here.rejects_by_stage.items())
+
+
 def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_run_stops(
     tmp_path: Path,
 ) -> None:

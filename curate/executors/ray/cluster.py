@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from curate.config import ExecutorConfig
@@ -140,13 +141,21 @@ def _check_reachable(address: str) -> None:
 
 def init(ray: Any, address: str, **options: Any) -> None:
     """``ray.init`` with the driver's own Ray logging at ``fatal`` (unless ``RAY_BACKEND_LOG_LEVEL``
-    says otherwise): Ray's core prints notes on stderr that are not curate's to show (an
-    instance started here inherits the level; its log files are in Ray's temp folder)."""
+    says otherwise): Ray's core prints notes on stderr that are not curate's to show, such as
+    one per actor pool about its constructor's arguments. An instance started here inherits the
+    level; its log files are in Ray's session folder."""
     given = os.environ.get(BACKEND_LOG_LEVEL)
     os.environ.setdefault(BACKEND_LOG_LEVEL, "fatal")
+    saved = os.dup(2)
     try:
+        # Ray's core announces the level it took from the variable on file descriptor 2, once,
+        # while it starts; an error in ray.init still comes back as an exception.
+        with Path(os.devnull).open("w") as null:
+            os.dup2(null.fileno(), 2)
         ray.init(address=address, **options)
     finally:
+        os.dup2(saved, 2)
+        os.close(saved)
         if given is None:
             os.environ.pop(BACKEND_LOG_LEVEL, None)
 

@@ -86,7 +86,7 @@ class RayExecutor(LocalExecutor):
                     self.shard_rows,
                     self.work.path,
                     step.key,
-                    self.data.get(spec.name),
+                    held.data if (held := self.data.get(spec.name)) is not None else None,
                 )
             )
         dataset = ray.data.read_datasource(InputsSource(inputs), override_num_blocks=len(inputs))

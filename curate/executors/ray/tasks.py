@@ -48,7 +48,9 @@ class ReadInput:
     shard_rows: int
     work: Path
     step: str
-    data: InMemory | None = None
+    held: object = None
+    """The records of an input held in memory (what ``InMemory`` wraps: it holds a running
+    hash, which does not travel), or None."""
 
     @property
     def seen(self) -> str:
@@ -59,7 +61,8 @@ class ReadInput:
         """The input's unfinished shards, one block each, in order; then its format is noted."""
         work = WorkFolder(self.work)
         try:
-            stream = InputStream(self.spec, self.base_dir, strict=self.strict, data=self.data)
+            data = InMemory(self.held) if self.held is not None else None
+            stream = InputStream(self.spec, self.base_dir, strict=self.strict, data=data)
             for shard, seconds in timed(stream.shards(self.shard_rows)):
                 key = f"{self.number:02d}-{shard.number:05d}"
                 if work.done(self.step, key):
