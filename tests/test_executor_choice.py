@@ -127,7 +127,7 @@ def test_slices_cut_the_rows_again_in_order_as_the_local_executor_does(
     ids=lambda error: type(error).__name__,
 )
 def test_a_failure_in_ray_comes_back_as_the_same_error(error: CurateError) -> None:
-    again = Failure.of(error).error()
+    again = Failure.loads(Failure.of(error).dumps()).error()  # as it travels back from a task
     assert type(again) is type(error)
     assert str(again) == str(error)
     assert again.exit_code == error.exit_code

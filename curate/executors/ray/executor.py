@@ -23,7 +23,7 @@ from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import ExecutorError, StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
-from curate.executors.ray.shards import ShardInput, slices
+from curate.executors.ray.shards import Failure, ShardInput, slices
 from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
@@ -144,7 +144,7 @@ class RayExecutor(LocalExecutor):
         try:
             for done in mapped.iter_rows():
                 if done["error"] is not None:
-                    raise _failure(done["error"])
+                    raise Failure.loads(done["error"]).error()
                 self.reporter.advance(done["rows"])
                 self.work.log(
                     "shard_done", step=step.key, shard=done["shard"], rows=done["rows"], node=done["node"]
@@ -155,14 +155,6 @@ class RayExecutor(LocalExecutor):
                 " kept: rerun with --resume to continue from them"
             ) from exc
         self.reporter.finish()
-
-
-def _failure(payload: bytes) -> Exception:
-    import pickle
-
-    failure = pickle.loads(payload)
-    error: Exception = failure.error()
-    return error
 
 
 def _first_line(error: BaseException) -> str:

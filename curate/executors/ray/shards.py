@@ -95,6 +95,17 @@ class Failure:
     def of(cls, error: CurateError) -> Failure:
         return cls(type(error).__module__, type(error).__qualname__, str(error))
 
+    @classmethod
+    def loads(cls, payload: bytes) -> Failure:
+        """The failure a task returned, pickled (``dumps``)."""
+        found = pickle.loads(payload)
+        if not isinstance(found, cls):
+            raise TypeError(f"expected a pickled Failure, got {type(found).__name__}")
+        return found
+
+    def dumps(self) -> bytes:
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
     def error(self) -> CurateError:
         """The error again, of its class (so with its exit code) and message."""
         found = getattr(importlib.import_module(self.module), self.name, None)

@@ -151,8 +151,7 @@ def _finish(work: WorkFolder, step: str, stages: list[tuple[int, Stage[Any]]], b
             frame = item.rows(work)
             finish_shard(work, step, stages, item.key, frame, item.parts, item.facts)
         except CurateError as error:
-            failure = pickle.dumps(Failure.of(error), protocol=pickle.HIGHEST_PROTOCOL)
-            done.append({"shard": item.key, "rows": 0, "node": _node(), "error": failure})
+            done.append({"shard": item.key, "rows": 0, "node": _node(), "error": Failure.of(error).dumps()})
             continue
         done.append({"shard": item.key, "rows": frame.height, "node": _node(), "error": None})
     return pa.Table.from_pylist(done, schema=DONE_SCHEMA)
