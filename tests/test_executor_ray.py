@@ -8,6 +8,7 @@ killed driver run ``curate`` in child processes, as a user would.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -156,6 +157,31 @@ def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: 
     assert all(there.rejects_by_stage[key].equals(frame) for key, frame in here.rejects_by_stage.items())
 
 
+def test_a_full_disk_in_a_task_comes_back_as_the_output_error_a_local_run_gives(
+    tmp_path: Path, ray_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a ``map_batches`` call returns when the work folder's disk is full: no traceback
+    from Ray, but the ``OutputError`` line the local executor prints."""
+    from curate.errors import OutputError
+    from curate.executors.ray import tasks
+    from curate.executors.ray.shards import PAYLOAD, Failure, ShardInput
+    from curate.executors.workdir import WorkFolder
+    from tests.helpers import conversation, frame
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(WorkFolder, "write_shard", full)
+    rows = frame(conversation(id="a"), conversation(id="b"))
+    batch = ShardInput("00-00000", rows).row()
+    done = tasks._finish(WorkFolder(tmp_path / "work"), "01-read", [], batch).to_pylist()
+    assert [(row["shard"], row["rows"]) for row in done] == [("00-00000", 0)]
+    error = Failure.loads(done[0]["error"]).error()
+    assert isinstance(error, OutputError)
+    assert str(error).startswith(f"{tmp_path / 'work'}: no space left on the device (ENOSPC)")
+    assert batch.column_names == ["shard", PAYLOAD]
+
+
 def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_run_stops(
     tmp_path: Path,
 ) -> None:
@@ -264,21 +290,23 @@ main()
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("resume_on", ["ray", "local"])
 def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
     tmp_path: Path,
     ray_address: str,
     pipelines: dict[str, tuple[Path, int]],
     local_outputs: dict[str, dict[str, Any]],
+    resume_on: str,
 ) -> None:
     """The driver dies (SIGKILL) after a few shards of the first step; the cluster stays up,
-    and ``--resume`` on it finishes the run from the work folder."""
+    and ``--resume`` finishes the run from the work folder, on the cluster or on this machine."""
     pipeline, shard_rows = pipelines["generated"]
     out = tmp_path / "out"
     command = ["run", str(pipeline), "--out", str(out), "-q", "--shard-rows", str(shard_rows)]
-    command += ["--executor", "ray", "--ray-address", ray_address]
+    on_ray = ["--executor", "ray", "--ray-address", ray_address]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     killed = subprocess.run(
-        [sys.executable, "-c", KILLER, "3", *command],
+        [sys.executable, "-c", KILLER, "3", *command, *on_ray],
         capture_output=True,
         text=True,
         env=environment,
@@ -290,7 +318,7 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
     assert work.is_dir() and not (out / "manifest.json").exists()
 
     resumed = subprocess.run(
-        [sys.executable, "-m", "curate.cli", *command, "--resume"],
+        [sys.executable, "-m", "curate.cli", *command, *(on_ray if resume_on == "ray" else []), "--resume"],
         capture_output=True,
         text=True,
         env=environment,

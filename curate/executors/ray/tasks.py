@@ -2,12 +2,12 @@
 
 A shard travels through ``ray.data`` as one row (``curate.executors.ray.shards``): its key
 in the work folder, and its rows or where in the work folder they are. ``map_batches`` is
-given one row at a time, so each call runs
-the step's stages on exactly the shard the local executor would give them (their reports
-count per shard), and writes it into the work folder as a local worker does: the same files,
-the marker last. What a call returns is one small row: the shard, its rows, the node it ran
-on, and a curate error, if one stopped it, carried back as data (``Failure``), so the driver
-raises the error the local executor would.
+given one row at a time, so each call runs the step's stages on exactly the shard the local
+executor would give them (their reports count per shard), and writes it into the work folder
+as a local worker does: the same files, the marker last. What a call returns is one small
+row: the shard, its rows, the node it ran on, and a curate error, if one stopped it (a full
+disk included), carried back as data (``Failure``), so the driver raises the error the local
+executor would.
 
 The work folder must be reachable at the same path from every node (a shared file system).
 """
@@ -35,6 +35,7 @@ from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
 from curate.readers.memory import InMemory
 from curate.stages.base import RunContext, Stage
+from curate.writers.disk import disk_faults
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class ReadInput:
                 facts = {"read": read_facts(self.number, shard, seconds)}
                 yield ShardInput(key, shard.frame, parts, facts).row()
             sha256 = stream.data.sha256 if stream.data is not None else None
-            work.write_shard(self.seen, f"{self.number:02d}", {}, {"format": stream.format, "sha256": sha256})
+            with disk_faults(self.work):
+                seen = {"format": stream.format, "sha256": sha256}
+                work.write_shard(self.seen, f"{self.number:02d}", {}, seen)
         except CurateError as error:
             yield block("", Failure.of(error))
 
@@ -148,8 +151,9 @@ def _finish(work: WorkFolder, step: str, stages: list[tuple[int, Stage[Any]]], b
             done.append({"shard": "", "rows": 0, "node": _node(), "error": payload})
             continue
         try:
-            frame = item.rows(work)
-            finish_shard(work, step, stages, item.key, frame, item.parts, item.facts)
+            with disk_faults(work.path):
+                frame = item.rows(work)
+                finish_shard(work, step, stages, item.key, frame, item.parts, item.facts)
         except CurateError as error:
             done.append({"shard": item.key, "rows": 0, "node": _node(), "error": Failure.of(error).dumps()})
             continue
