@@ -152,3 +152,25 @@ def test_an_unreachable_cluster_is_one_line_and_leaves_no_work_folder(tmp_path: 
     assert finished.stderr.startswith(f"error: cannot reach the Ray cluster at 127.0.0.1:{port}: ")
     assert len(finished.stderr.splitlines()) == 1
     assert not out.exists() and not out.with_name("out.work").exists()
+
+
+@pytest.mark.parametrize(
+    ("declared", "environment", "expected"),
+    [
+        (None, None, "local"),
+        (None, "10.0.0.5:6379", "10.0.0.5:6379"),
+        ("auto", "10.0.0.5:6379", "auto"),  # Ray reads RAY_ADDRESS itself for `auto`
+        ("ray://head:10001", "10.0.0.5:6379", "ray://head:10001"),
+        ("local", "10.0.0.5:6379", "local"),
+    ],
+)
+def test_the_cluster_address_comes_from_the_run_then_ray_address_then_a_local_instance(
+    monkeypatch: pytest.MonkeyPatch, declared: str | None, environment: str | None, expected: str
+) -> None:
+    from curate.executors.ray.cluster import address_of
+
+    if environment is None:
+        monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("RAY_ADDRESS", environment)
+    assert address_of(ExecutorConfig(kind="ray", address=declared)) == expected
