@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import ByteSize, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from curate import registry
 from curate.config_inputs import override_inputs
@@ -213,6 +213,35 @@ class OutputConfig(StrictModel):
     )
 
 
+class ExecutorConfig(StrictModel):
+    """Which executor runs the steps; for Ray, the cluster to join or how to size the one started.
+
+    Changing it never changes the output: the same file runs on either executor.
+    """
+
+    kind: Literal["local", "ray"] = Field(
+        "local", description="local: processes on this machine; ray: a Ray cluster (`curate[ray]`)."
+    )
+    address: str | None = Field(
+        None,
+        description="The Ray cluster: `auto` (the one `ray start` made on this machine), `host:port`,"
+        " `ray://host:10001`, or `local` (start one for the run). Default: RAY_ADDRESS, else `local`.",
+    )
+    num_cpus: int | None = Field(
+        None, gt=0, description="CPUs of a Ray instance curate starts (default: this machine's)."
+    )
+    object_store_memory: ByteSize | None = Field(
+        None,
+        description="Object store of a Ray instance curate starts, e.g. `4GiB` (default: 30% of memory).",
+    )
+    spill_dir: AbsolutePath | None = Field(
+        None, description="Where a Ray instance curate starts spills objects (default: Ray's temp folder)."
+    )
+    actor_cpus: float = Field(
+        1.0, gt=0, description="CPUs each actor of a step that loads a model reserves (one model per actor)."
+    )
+
+
 class PipelineFile(StrictModel):
     """The pipeline file as written; `stages` entries are checked against each stage."""
 
@@ -224,6 +253,7 @@ class PipelineFile(StrictModel):
         default_factory=list, description="Stages, in order; each is `- name: {options}`."
     )
     output: OutputConfig = Field(default_factory=OutputConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
 
 
 @dataclass(frozen=True)
@@ -248,6 +278,7 @@ class PipelineConfig:
     raw: dict[str, Any] = field(repr=False)
     file: Path | None = None
     file_text: str | None = field(default=None, repr=False)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
     @property
     def output_dir(self) -> Path:
@@ -331,6 +362,7 @@ def parse_pipeline(
         raw=data,
         file=file.resolve() if file else None,
         file_text=document.text,
+        executor=top.executor,
     )
 
 

@@ -36,6 +36,9 @@ def public_config(config: PipelineConfig) -> dict[str, Any]:
     output = raw.get("output")
     if isinstance(output, dict) and isinstance(output.get("dir"), str):
         raw["output"] = {**output, "dir": relative_path(output["dir"], base)}
+    executor = raw.get("executor")
+    if isinstance(executor, dict) and isinstance(executor.get("spill_dir"), str):
+        raw["executor"] = {**executor, "spill_dir": relative_path(executor["spill_dir"], base)}
     entries = raw.get("stages")
     if isinstance(entries, list) and len(entries) == len(config.stages):
         raw["stages"] = [

@@ -16,7 +16,9 @@ can catch ``CurateError`` and print one line instead of a traceback::
     ├── DedupIndexError          an earlier release's dedup index is missing, foreign or made otherwise
     ├── PublishError             publishing was refused or failed
     ├── EndpointError            a model endpoint refused every request, or its API key is not set
-    └── OutputError              the output folder is refused, locked by another run, or not writable
+    ├── OutputError              the output folder is refused, locked by another run, or not writable
+    └── ExecutorError            the chosen executor cannot be used: Ray is not installed, or its
+                                 cluster cannot be reached or started (exit code 2)
 
 ``UnknownKeyError`` and ``LicenseExpressionError`` (in ``curate.licensing``) are also
 ``ValueError``s, so pydantic validators report them as config issues; ``RegistryError`` (in
@@ -96,5 +98,11 @@ class EndpointError(CurateError):
 
 class OutputError(CurateError):
     """The output folder cannot be written: refused to protect other files, locked, or not writable."""
+
+    exit_code = 2
+
+
+class ExecutorError(CurateError):
+    """The chosen executor cannot be used: Ray is missing, or its cluster cannot be reached or started."""
 
     exit_code = 2

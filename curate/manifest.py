@@ -12,6 +12,7 @@ from curate.licensing import summarize_output
 from curate.record import (
     MANIFEST_VERSION,
     SCHEMA_VERSION,
+    ExecutorRecord,
     InputRecord,
     LicenseSummary,
     Manifest,
@@ -65,6 +66,7 @@ def build_manifest(
     stats: Sequence[StageStats],
     output: OutputFacts,
     sample_limit: int | None = None,
+    executor: ExecutorRecord | None = None,
 ) -> Manifest:
     """The record of a run, built once, data-file names included, before anything is written.
 
@@ -106,4 +108,5 @@ def build_manifest(
             files=[file.path for file in files],
         ),
         versions=versions,
+        executor=executor,
     )

@@ -268,10 +268,19 @@ class OutputRecord(Record):
     files: list[str] = Field(default_factory=list, description="Data files, relative to the folder.")
 
 
+class ExecutorRecord(Record):
+    """The executor that ran a run's steps, when it was not the local one."""
+
+    kind: Literal["ray"] = Field(description="The executor.")
+    ray_version: str = Field(description="The Ray the run used.")
+    cpus: int = Field(description="CPUs of the cluster when the run started.")
+    nodes: int = Field(description="Nodes of the cluster when the run started.")
+
+
 class Manifest(Record):
     """``manifest.json``: what ran, on what, with which versions, and where every row went."""
 
-    optional_keys = frozenset({"schema_version", "license", "sample_limit"})
+    optional_keys = frozenset({"schema_version", "license", "sample_limit", "executor"})
 
     manifest_version: Literal[1] = Field(description="The layout of this file.")
     schema_version: int | None = Field(
@@ -296,6 +305,9 @@ class Manifest(Record):
     license: LicenseSummary | None = Field(None, description="The derived license of the output.")
     output: OutputRecord = Field(description="What was published.")
     versions: dict[str, str] = Field(description="Python and package versions.")
+    executor: ExecutorRecord | None = Field(
+        None, description="Set when a Ray cluster ran the steps; absent for the local executor."
+    )
 
     def stage(self, name: str) -> StageStats | None:
         """The first stage called ``name``, or None when none ran."""

@@ -16,16 +16,25 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from curate import registry
 from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
-from curate.config import DataInput, OutputConfig, PipelineConfig, StageSpec, load_pipeline, parse_pipeline
+from curate.config import (
+    DataInput,
+    ExecutorConfig,
+    OutputConfig,
+    PipelineConfig,
+    StageSpec,
+    load_pipeline,
+    parse_pipeline,
+)
 from curate.config_inputs import override_inputs
 from curate.errors import InputError
-from curate.executors.local import DEFAULT_SHARD_ROWS, LocalExecutor
+from curate.executors.choice import executor_settings, make_executor
+from curate.executors.local import DEFAULT_SHARD_ROWS
 from curate.executors.outputs import WorkOutputs
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.manifest import build_manifest, package_versions
@@ -54,6 +63,7 @@ class _Settings:
     limit: int | None
     force: bool
     collect: bool
+    executor: ExecutorConfig
 
 
 class Pipeline:
@@ -229,6 +239,8 @@ class Pipeline:
         limit: int | None = None,
         force: bool = False,
         collect: bool = True,
+        executor: Literal["local", "ray"] | None = None,
+        ray_address: str | None = None,
     ) -> RunResult:
         """Run every stage; write the output folder unless ``write=False``.
 
@@ -248,6 +260,9 @@ class Pipeline:
         Arrow table or a list of dicts, in any source ``format`` (``auto`` by default), read as
         the same records in a file would be (``with_data`` says how ``source`` and the other
         settings apply). Such a run cannot be resumed.
+
+        ``executor`` chooses the local executor or a Ray cluster (``ray_address``, or the
+        pipeline file's ``executor`` settings); either writes the same output.
         """
         if data is not None:
             pipeline = self.with_data(
@@ -269,6 +284,8 @@ class Pipeline:
                 limit=limit,
                 force=force,
                 collect=collect,
+                executor=executor,
+                ray_address=ray_address,
             )
         if not self.config.inputs:
             raise InputError(
@@ -279,8 +296,11 @@ class Pipeline:
                 "a run on records held in memory cannot be resumed: nothing says they are the ones it"
                 " started on; run it again (restart=True discards the earlier run's work)"
             )
+        chosen = executor_settings(self.config.executor, executor, ray_address)
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
-        settings = _Settings(strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect)
+        settings = _Settings(
+            strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect, chosen
+        )
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
             located = self._locate()
@@ -359,7 +379,8 @@ class Pipeline:
         if resumed:
             reporter.message(f"resuming the run in {work_path}")
         work.log("run_start", resumed=resumed, workers=context.workers, shard_rows=settings.shard_rows)
-        executor = LocalExecutor(
+        executor = make_executor(
+            settings.executor,
             config,
             stages,
             context,
@@ -379,7 +400,9 @@ class Pipeline:
             work, execution.output, execution.conversations, execution.rejects, config.output.format_variant
         )
         facts = outputs.facts()
-        manifest = build_manifest(config, execution.inputs, execution.stats, facts, settings.limit)
+        manifest = build_manifest(
+            config, execution.inputs, execution.stats, facts, settings.limit, executor.record()
+        )
         frames: dict[str, Any] = {}
         if settings.collect or not write:
             frames = {

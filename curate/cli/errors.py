@@ -13,10 +13,12 @@ from curate.errors import CurateError
 def print_error(exc: CurateError) -> NoReturn:
     """Print a curate error as red lines on stderr and exit with its code (no traceback)."""
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(file=sys.stderr, highlight=False)
     for line in str(exc).splitlines() or [type(exc).__name__]:
-        console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+        # Escaped: a message may hold brackets rich would take for markup (`curate[ray]`).
+        console.print(f"[red]error:[/red] {escape(line)}", markup=True, soft_wrap=True)
     raise SystemExit(exc.exit_code)
 
 

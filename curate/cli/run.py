@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -46,6 +46,16 @@ import click
     help="Read input NAME from PATH (a file, glob, folder or URL), keeping its other settings; repeatable.",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    help="Run the steps here (local) or on a Ray cluster (ray); default: the file's executor.kind.",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDR",
+    help="The Ray cluster to join (auto, host:port, ray://host:10001); default: RAY_ADDRESS, else start one.",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
@@ -65,6 +75,8 @@ def run(
     shard_rows: int,
     force: bool,
     inputs: tuple[str, ...],
+    executor: Literal["local", "ray"] | None,
+    ray_address: str | None,
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -73,6 +85,7 @@ def run(
     an earlier curate output; anything else is refused unless --overwrite. Finished shards
     are kept in a work folder while the run goes on: after a kill, a crash or Ctrl-C,
     `--resume` continues from them and writes the same output an uninterrupted run would.
+    With `--executor ray` the record stages run on a Ray cluster; the output is the same.
 
     `--input NAME=PATH` reads an input from another place than the file says (a local
     sample of a Hub dataset, say), keeping its format, license and other settings.
@@ -102,6 +115,8 @@ def run(
         shard_rows=shard_rows,
         force=force,
         collect=False,
+        executor=executor,
+        ray_address=ray_address,
     )
     published = result.manifest.output.rows
     if not quiet:

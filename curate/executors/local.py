@@ -33,7 +33,7 @@ from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
 from curate.readers.locate import Located
 from curate.readers.memory import InMemory
-from curate.record import InputData, InputFile, InputHub, InputRecord, StageStats
+from curate.record import ExecutorRecord, InputData, InputFile, InputHub, InputRecord, StageStats
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 DEFAULT_SHARD_ROWS = 5_000
@@ -119,6 +119,10 @@ class LocalExecutor:
             conversations=conversations or (last, previous),
         )
 
+    def record(self) -> ExecutorRecord | None:
+        """The manifest's ``executor`` block: none for the local executor."""
+        return None
+
     def rejects(self, parts: list[tuple[str, str, str]]) -> pl.DataFrame:
         """One rejects frame from the shards' parts, in shard order."""
         frames = [self.work.frame(step, shard, part) for step, shard, part in parts]
@@ -147,19 +151,12 @@ class LocalExecutor:
                     located=self.located.get(spec.name),
                 )
                 self.reporter.start(f"read {spec.name}", None)
-                for shard, seconds in _timed(stream.shards(self.shard_rows)):
+                for shard, seconds in timed(stream.shards(self.shard_rows)):
                     key = f"{number:02d}-{shard.number:05d}"
                     self.reporter.advance(shard.records)
                     if self.work.done(step.key, key):
                         continue
-                    read = {
-                        "input": number,
-                        "records": shard.records,
-                        "rows": shard.frame.height,
-                        "rejected": shard.rejects.height,
-                        "reasons": _counts(shard.rejects),
-                        "seconds": seconds,
-                    }
+                    read = read_facts(number, shard, seconds)
                     runner.submit(key, shard.frame, {"rejects-read": shard.rejects}, {"read": read})
                 self.reporter.finish()
                 if stream.detected:
@@ -167,8 +164,8 @@ class LocalExecutor:
                 records.append((spec, stream))
         reads = self._reads()
         return [
-            self._input_record(spec, stream, [read for read in reads if read["input"] == number])
-            for number, (spec, stream) in enumerate(records)
+            self._input_record(spec, InputSeen.of(stream), [read for read in reads if read["input"] == n])
+            for n, (spec, stream) in enumerate(records)
         ]
 
     def _record_step(self, step: Step, previous: list[str]) -> None:
@@ -316,25 +313,59 @@ class LocalExecutor:
                 found[key] = [(step.key, shard, part) for shard in self.work.finished(step.key)]
         return found
 
-    def _input_record(self, spec: Any, stream: InputStream, reads: list[dict[str, Any]]) -> InputRecord:
+    def _input_record(self, spec: Any, seen: InputSeen, reads: list[dict[str, Any]]) -> InputRecord:
         records, rows, rejected, reasons = _read_totals(reads)
         return InputRecord(
             name=spec.name,
-            format=stream.format,
-            format_detected=stream.detected,
+            format=seen.format,
+            format_detected=seen.detected,
             files=[InputFile.model_validate(file) for file in self.fingerprints[spec.name]],
             records=records,
             rows=rows,
             rejected=rejected,
             reasons=reasons,
-            license=stream.license,
+            license=seen.license,
             consent=spec.consent,
-            data=InputData(type=stream.data.kind, sha256=stream.data.sha256) if stream.data else None,
-            hub=InputHub.model_validate(stream.located.hub.record()) if stream.located.hub else None,
+            data=seen.data,
+            hub=_hub_record(self.located.get(spec.name)),
         )
 
 
-def _timed(shards: Iterator[InputShard]) -> Iterator[tuple[InputShard, float]]:
+@dataclass(frozen=True)
+class InputSeen:
+    """What reading an input found besides its rows: the format read, and the records' fingerprint
+    when they were held in memory."""
+
+    format: str
+    detected: bool
+    license: str
+    data: InputData | None
+
+    @classmethod
+    def of(cls, stream: InputStream) -> InputSeen:
+        """Once ``stream``'s shards are exhausted."""
+        data = InputData(type=stream.data.kind, sha256=stream.data.sha256) if stream.data else None
+        return cls(stream.format, stream.detected, stream.license, data)
+
+
+def _hub_record(located: Located | None) -> InputHub | None:
+    """The Hub commit an input was read at, when it came from the Hub."""
+    return InputHub.model_validate(located.hub.record()) if located and located.hub else None
+
+
+def read_facts(number: int, shard: InputShard, seconds: float) -> dict[str, Any]:
+    """What reading one shard of input ``number`` found, as its ``done.json`` keeps it."""
+    return {
+        "input": number,
+        "records": shard.records,
+        "rows": shard.frame.height,
+        "rejected": shard.rejects.height,
+        "reasons": _counts(shard.rejects),
+        "seconds": seconds,
+    }
+
+
+def timed(shards: Iterator[InputShard]) -> Iterator[tuple[InputShard, float]]:
     """The shards of an input stream, each with the seconds spent reading it."""
     while True:
         started = time.perf_counter()

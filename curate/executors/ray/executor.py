@@ -1,0 +1,162 @@
+"""The Ray executor: the local executor's plan and work folder, with record steps run by Ray.
+
+Record steps go through ``ray.data``: the first step reads each input in a Ray task
+(``tasks.ReadInput``, the local executor's reader and shards), later ones slice the step
+before them in the work folder; ``map_batches`` runs the step's stages on one shard per call,
+in an actor pool when a stage loads something (one model per actor), as plain tasks
+otherwise; every call writes its shard into the work folder. Whole-data steps (dedup, pairs,
+split) run here, on the driver, through the local executor's passes: what they hold grows
+with the rows only by their compact summaries (``DESIGN.md``, "Whole-data steps").
+
+Shards are keyed by input and number, never by arrival, and every figure is read back from
+the work folder in shard order, so the output is the local executor's byte for byte; and a
+run killed on the cluster resumes from the work folder as a local one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import ExitStack
+from typing import Any
+
+from curate.config import ExecutorConfig, PipelineConfig
+from curate.errors import ExecutorError, StageError
+from curate.executors.local import Execution, InputSeen, LocalExecutor
+from curate.executors.ray.cluster import Cluster, ray_cluster
+from curate.executors.ray.shards import Failure, ShardInput, slices
+from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
+from curate.executors.steps import Step
+from curate.executors.workdir import WorkFolder
+from curate.licensing import resolve_input_license
+from curate.progress import Reporter
+from curate.record import ExecutorRecord, InputData, InputRecord
+from curate.stages.base import RunContext, Stage
+
+
+class RayExecutor(LocalExecutor):
+    """Runs ``stages`` as ``LocalExecutor`` does, with record steps on the Ray cluster of ``settings``."""
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        stages: Sequence[Stage[Any]],
+        context: RunContext,
+        work: WorkFolder,
+        reporter: Reporter,
+        *,
+        settings: ExecutorConfig,
+        **options: Any,
+    ) -> None:
+        super().__init__(config, stages, context, work, reporter, **options)
+        self.settings = settings
+        self.cluster: Cluster | None = None
+
+    def run(self) -> Execution:
+        with ExitStack() as stack:
+            try:
+                cluster = stack.enter_context(ray_cluster(self.settings, self.reporter))
+            except ExecutorError:
+                # Nothing ran: a work folder without a finished shard would only make the next
+                # run (with the right address) ask for --resume.
+                if not any(self.work.finished(step.key) for step in self.steps):
+                    self.work.remove()
+                raise
+            self.cluster = cluster
+            self.work.log("ray_joined", cpus=cluster.cpus, nodes=cluster.nodes, ray=cluster.ray_version)
+            return super().run()
+
+    def record(self) -> ExecutorRecord | None:
+        return self.cluster.record() if self.cluster is not None else None
+
+    # Steps -----------------------------------------------------------------------------
+
+    def _read_step(self, step: Step) -> list[InputRecord]:
+        import ray.data
+
+        inputs = []
+        for number, spec in enumerate(self.config.inputs):
+            if self.limit is not None:
+                spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
+            inputs.append(
+                ReadInput(
+                    number,
+                    spec,
+                    self.config.base_dir,
+                    self.context.strict,
+                    self.shard_rows,
+                    self.work.path,
+                    step.key,
+                    held.data if (held := self.data.get(spec.name)) is not None else None,
+                )
+            )
+        dataset = ray.data.read_datasource(InputsSource(inputs), override_num_blocks=len(inputs))
+        self._run_step(step, dataset, None)
+        reads = self._reads()
+        records = []
+        for reading in inputs:
+            seen = self.work.facts(reading.seen, f"{reading.number:02d}")
+            spec = self.config.inputs[reading.number]
+            if spec.format == "auto":
+                self.reporter.message(f"input {spec.name}: format auto chose {seen['format']}")
+            held = self.data.get(spec.name)
+            data = InputData(type=held.kind, sha256=seen["sha256"]) if held is not None else None
+            found = InputSeen(seen["format"], spec.format == "auto", resolve_input_license(spec), data)
+            chosen = [read for read in reads if read["input"] == reading.number]
+            records.append(self._input_record(spec, found, chosen))
+        return records
+
+    def _record_step(self, step: Step, previous: list[str]) -> None:
+        import pyarrow as pa
+        import ray.data
+
+        source = self.steps[step.number - 2].key
+        heights = [self.work.rows(source, key) for key in previous]
+        blocks: list[pa.Table] = []
+        for number, pieces in enumerate(slices(previous, heights, self.shard_rows)):
+            key = f"{number:05d}"
+            if not self.work.done(step.key, key):
+                blocks.append(ShardInput(key, source=source, pieces=pieces).row())
+        if blocks:
+            self._run_step(step, ray.data.from_arrow(blocks), sum(heights))
+
+    def _run_step(self, step: Step, dataset: Any, total: int | None) -> None:
+        """Run ``step``'s stages on every shard of ``dataset``, each written into the work folder."""
+        from ray.data import ActorPoolStrategy
+        from ray.exceptions import RayError
+
+        assert self.cluster is not None
+        stages = [(position, self.stages[position]) for position in step.stages]
+        built = [(position, stage.name, stage.options) for position, stage in stages]
+        arguments = {"work": str(self.work.path), "step": step.key, "built": built, "context": self.context}
+        if loads_models(stages):
+            actors = max(1, int(self.cluster.cpus // self.settings.actor_cpus))
+            mapped = dataset.map_batches(
+                StepActor,
+                fn_constructor_kwargs=arguments,
+                batch_size=1,
+                batch_format="pyarrow",
+                compute=ActorPoolStrategy(min_size=1, max_size=actors),
+                num_cpus=self.settings.actor_cpus,
+            )
+        else:
+            mapped = dataset.map_batches(run_shard, fn_kwargs=arguments, batch_size=1, batch_format="pyarrow")
+        self.reporter.start("+".join(("read", *step.names) if step.reads else step.names), total)
+        try:
+            for done in mapped.iter_rows():
+                if done["error"] is not None:
+                    raise Failure.loads(done["error"]).error()
+                self.reporter.advance(done["rows"])
+                self.work.log(
+                    "shard_done", step=step.key, shard=done["shard"], rows=done["rows"], node=done["node"]
+                )
+        except RayError as exc:
+            raise StageError(
+                f"a Ray task of step {step.key} failed ({_first_line(exc)}); the finished shards are"
+                " kept: rerun with --resume to continue from them"
+            ) from exc
+        self.reporter.finish()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,176 @@
+"""Choosing the executor: the pipeline file's ``executor`` block, the run's choice over it, a
+missing Ray, and the pieces of the Ray executor that need no cluster (slices, failures)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from curate.cli import cli
+from curate.config import ExecutorConfig, load_pipeline, parse_pipeline
+from curate.config_public import public_config
+from curate.errors import ConfigError, CurateError, ExecutorError, InputError, OutputError, StageError
+from curate.executors.choice import executor_settings
+from curate.executors.ray.shards import Failure, slices
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "pipelines" / "demo.yaml"
+CHATS = ROOT / "tests" / "conf" / "valid" / "chats.jsonl"
+
+
+def test_a_file_without_an_executor_block_runs_locally_and_hashes_as_before() -> None:
+    config = load_pipeline(DEMO)
+    assert config.executor == ExecutorConfig()
+    assert config.executor.kind == "local"
+    assert "executor" not in config.raw
+
+
+def test_the_executor_block_is_read_and_published_without_local_paths(tmp_path: Path) -> None:
+    (tmp_path / "chats.jsonl").write_text(CHATS.read_text())
+    config = parse_pipeline(
+        {
+            "name": "x",
+            "inputs": [{"name": "a", "path": "chats.jsonl"}],
+            "executor": {
+                "kind": "ray",
+                "address": "auto",
+                "object_store_memory": "4GiB",
+                "spill_dir": str(tmp_path / "spill"),
+                "actor_cpus": 0.5,
+            },
+        },
+        tmp_path,
+    )
+    assert config.executor.object_store_memory == 4 * 2**30
+    assert config.executor.spill_dir == tmp_path / "spill"
+    assert public_config(config)["executor"]["spill_dir"] == "spill"
+
+
+@pytest.mark.parametrize(
+    ("declared", "kind", "address", "expected"),
+    [
+        ({}, None, None, ("local", None)),
+        ({}, "ray", None, ("ray", None)),
+        ({}, "ray", "auto", ("ray", "auto")),
+        ({"kind": "ray", "address": "10.0.0.1:6379"}, None, None, ("ray", "10.0.0.1:6379")),
+        ({"kind": "ray", "address": "10.0.0.1:6379"}, None, "auto", ("ray", "auto")),
+        ({"kind": "ray", "num_cpus": 4}, "local", None, ("local", None)),
+    ],
+)
+def test_the_run_chooses_over_the_file(
+    declared: dict[str, object], kind: str | None, address: str | None, expected: tuple[str, str | None]
+) -> None:
+    chosen = executor_settings(ExecutorConfig.model_validate(declared), kind, address)  # type: ignore[arg-type]
+    assert (chosen.kind, chosen.address) == expected
+
+
+def test_a_ray_address_for_the_local_executor_is_refused() -> None:
+    with pytest.raises(ExecutorError, match="a Ray address was given but the run uses the local executor"):
+        executor_settings(ExecutorConfig(), None, "auto")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "file_block"),
+    [(["--executor", "ray"], ""), ([], "executor: {kind: ray}\n")],
+    ids=["flag", "file"],
+)
+def test_without_ray_the_ray_executor_exits_2_and_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str], file_block: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    (tmp_path / "chats.jsonl").write_text(CHATS.read_text())
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"name: p\ninputs:\n  - {{name: a, path: chats.jsonl}}\n{file_block}")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(pipeline), "--out", str(out), *arguments])
+    assert result.exit_code == 2
+    assert "pip install 'curate[ray]'" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not out.with_name("out.work").exists()
+
+
+@given(
+    heights=st.lists(st.integers(min_value=0, max_value=30), max_size=6),
+    shard_rows=st.integers(min_value=1, max_value=25),
+)
+def test_slices_cut_the_rows_again_in_order_as_the_local_executor_does(
+    heights: list[int], shard_rows: int
+) -> None:
+    shards = [f"{number:05d}" for number in range(len(heights))]
+    found = slices(shards, heights, shard_rows)
+    rows = [(shard, start + at) for piece in found for shard, start, length in piece for at in range(length)]
+    assert rows == [
+        (shard, row) for shard, height in zip(shards, heights, strict=True) for row in range(height)
+    ]
+    sizes = [sum(length for _, _, length in piece) for piece in found]
+    assert len(found) >= 1
+    assert all(size == shard_rows for size in sizes[:-1])
+    assert 0 < sizes[-1] <= shard_rows or sum(heights) == 0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InputError("chats.jsonl:3: invalid_json: line 3 (run without --strict to skip it)"),
+        StageError("stage 'pii' lost rows: 3 in, 1 kept, 1 rejected"),
+        OutputError("cannot write /out: [Errno 28] No space left on device"),
+        ConfigError([], None),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_failure_in_ray_comes_back_as_the_same_error(error: CurateError) -> None:
+    again = Failure.loads(Failure.of(error).dumps()).error()  # as it travels back from a task
+    assert type(again) is type(error)
+    assert str(again) == str(error)
+    assert again.exit_code == error.exit_code
+
+
+def test_an_unreachable_cluster_is_one_line_and_leaves_no_work_folder(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "out"
+    arguments = ["run", str(DEMO), "--out", str(out), "-q", "--executor", "ray"]
+    finished = subprocess.run(  # in a process of its own: this one may have joined a Ray instance
+        [sys.executable, "-m", "curate.cli", *arguments, "--ray-address", f"127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"error: cannot reach the Ray cluster at 127.0.0.1:{port}: ")
+    assert len(finished.stderr.splitlines()) == 1
+    assert not out.exists() and not out.with_name("out.work").exists()
+
+
+@pytest.mark.parametrize(
+    ("declared", "environment", "expected"),
+    [
+        (None, None, "local"),
+        (None, "10.0.0.5:6379", "10.0.0.5:6379"),
+        ("auto", "10.0.0.5:6379", "auto"),  # Ray reads RAY_ADDRESS itself for `auto`
+        ("ray://head:10001", "10.0.0.5:6379", "ray://head:10001"),
+        ("local", "10.0.0.5:6379", "local"),
+    ],
+)
+def test_the_cluster_address_comes_from_the_run_then_ray_address_then_a_local_instance(
+    monkeypatch: pytest.MonkeyPatch, declared: str | None, environment: str | None, expected: str
+) -> None:
+    from curate.executors.ray.cluster import address_of
+
+    if environment is None:
+        monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("RAY_ADDRESS", environment)
+    assert address_of(ExecutorConfig(kind="ray", address=declared)) == expected

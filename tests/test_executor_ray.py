@@ -1,0 +1,330 @@
+"""The Ray executor writes the local executor's output folder, byte for byte.
+
+The data files, rejects and card are compared as bytes, the manifest apart from its
+``seconds`` and the ``executor`` block a Ray run adds. Runs in this process use one local
+Ray instance of 2 CPUs for the session; the cases about starting, stopping, two nodes and a
+killed driver run ``curate`` in child processes, as a user would.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import curate
+from tests.generated_chats import write_generated
+
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.ray
+
+ROOT = Path(curate.__file__).resolve().parents[1]
+DEMO = ROOT / "pipelines" / "demo.yaml"
+OBJECT_STORE = 200 * 2**20
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """A local Ray instance of 2 CPUs that the runs of this session join; its address. It is
+    shut down at the end whatever happens."""
+    from curate.executors.ray.cluster import init, quiet_ray
+
+    with quiet_ray():
+        init(
+            ray,
+            "local",
+            num_cpus=2,
+            object_store_memory=OBJECT_STORE,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    try:
+        yield str(ray.get_runtime_context().gcs_address)
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, int]]:
+    """The demo pipeline (its paths made absolute) and the generated one, each with the shard
+    size its runs use: small, so that every step has several shards."""
+    folder = tmp_path_factory.mktemp("pipelines")
+    demo = folder / "demo.yaml"
+    demo.write_text(DEMO.read_text().replace("../data/", f"{ROOT}/data/"))
+    generated = write_generated(tmp_path_factory.mktemp("generated"), chats=300)
+    return {"demo": (demo, 9), "generated": (generated, 40)}
+
+
+@pytest.fixture(scope="module")
+def local_outputs(
+    tmp_path_factory: pytest.TempPathFactory, pipelines: dict[str, tuple[Path, int]]
+) -> dict[str, dict[str, Any]]:
+    """What the local executor writes for each pipeline."""
+    digests = {}
+    for name, (pipeline, shard_rows) in pipelines.items():
+        out = tmp_path_factory.mktemp(f"local-{name}") / "out"
+        pipeline_run = curate.Pipeline.from_yaml(pipeline).run
+        pipeline_run(output_dir=out, shard_rows=shard_rows, workers=1, collect=False)
+        digests[name] = folder_digest(out)
+    return digests
+
+
+def folder_digest(folder: Path) -> dict[str, Any]:
+    """Every file's SHA-256, and the manifest without its timings and executor block."""
+    digest: dict[str, Any] = {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "manifest.json"
+    }
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.pop("executor", None)
+    digest["manifest.json"] = _without_seconds(manifest)
+    return digest
+
+
+def shards_done(work: Path) -> list[dict[str, Any]]:
+    """The ledger's ``shard_done`` events (those of Ray steps name the node the shard ran on)."""
+    events = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
+    return [event for event in events if event["event"] == "shard_done"]
+
+
+def _without_seconds(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_seconds(item) for key, item in value.items() if key != "seconds"}
+    if isinstance(value, list):
+        return [_without_seconds(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("name", ["demo", "generated"])
+def test_ray_writes_the_local_executors_output(
+    tmp_path: Path,
+    ray_address: str,
+    pipelines: dict[str, tuple[Path, int]],
+    local_outputs: dict[str, dict[str, Any]],
+    name: str,
+) -> None:
+    pipeline, shard_rows = pipelines[name]
+    out = tmp_path / "out"
+    result = curate.Pipeline.from_yaml(pipeline).run(
+        output_dir=out, shard_rows=shard_rows, executor="ray", keep_work=True, collect=False
+    )
+    assert folder_digest(out) == local_outputs[name]
+    assert result.manifest.executor is not None
+    assert result.manifest.executor.model_dump() == {
+        "kind": "ray",
+        "ray_version": ray.__version__,
+        "cpus": 2,
+        "nodes": 1,
+    }
+    assert ray.is_initialized(), "a Ray instance the process had joined is left as it was"
+    first = [event for event in shards_done(out.with_name("out.work")) if event["step"].startswith("01-")]
+    assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
+
+
+def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: str) -> None:
+    from curate.stages import Dedup, Normalize, Quality
+
+    pipeline = curate.Pipeline(stages=[Normalize(), Quality(min_chars=3), Dedup(threshold=0.8)])
+    records = [
+        {
+            "id": f"r{number}",
+            "messages": [
+                {"role": "user", "content": f"question {number % 7} about lists"},
+                {"role": "assistant", "content": f"an answer of {number % 5} lines"},
+            ],
+        }
+        for number in range(40)
+    ] + [{"id": "broken", "messages": "not a list"}]
+    here = pipeline.run(data=records, license="MIT", write=False, shard_rows=8, workers=1)
+    there = pipeline.run(data=records, license="MIT", write=False, shard_rows=8, executor="ray")
+    assert there.manifest.inputs == here.manifest.inputs  # the records' fingerprint came back
+    assert there.manifest.inputs[0].data is not None and there.manifest.inputs[0].rejected == 1
+    assert there.output.equals(here.output)
+    assert there.rejects_by_stage.keys() == here.rejects_by_stage.keys()
+    assert all(there.rejects_by_stage[key].equals(frame) for key, frame in here.rejects_by_stage.items())
+
+
+def test_a_full_disk_in_a_task_comes_back_as_the_output_error_a_local_run_gives(
+    tmp_path: Path, ray_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a ``map_batches`` call returns when the work folder's disk is full: no traceback
+    from Ray, but the ``OutputError`` line the local executor prints."""
+    from curate.errors import OutputError
+    from curate.executors.ray import tasks
+    from curate.executors.ray.shards import PAYLOAD, Failure, ShardInput
+    from curate.executors.workdir import WorkFolder
+    from tests.helpers import conversation, frame
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(WorkFolder, "write_shard", full)
+    rows = frame(conversation(id="a"), conversation(id="b"))
+    batch = ShardInput("00-00000", rows).row()
+    done = tasks._finish(WorkFolder(tmp_path / "work"), "01-read", [], batch).to_pylist()
+    assert [(row["shard"], row["rows"]) for row in done] == [("00-00000", 0)]
+    error = Failure.loads(done[0]["error"]).error()
+    assert isinstance(error, OutputError)
+    assert str(error).startswith(f"{tmp_path / 'work'}: no space left on the device (ENOSPC)")
+    assert batch.column_names == ["shard", PAYLOAD]
+
+
+def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_run_stops(
+    tmp_path: Path,
+) -> None:
+    """A run that starts its own Ray instance (no address, no RAY_ADDRESS) stops it when the
+    run fails; a reader's error under --strict comes back from the task as the same error."""
+    (tmp_path / "chats.jsonl").write_text(
+        (ROOT / "tests" / "conf" / "valid" / "chats.jsonl").read_text() + "{not json\n"
+    )
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(
+        "name: p\ninputs:\n  - {name: chats, path: chats.jsonl, format: sharegpt}\n"
+        f"executor: {{kind: ray, num_cpus: 2, object_store_memory: {OBJECT_STORE}}}\n"
+    )
+    script = (
+        "import sys, ray\n"
+        "from curate import Pipeline\n"
+        "from curate.errors import InputError\n"
+        "try:\n"
+        "    Pipeline.from_yaml(sys.argv[1]).run(output_dir=sys.argv[2], strict=True)\n"
+        "except InputError as error:\n"
+        "    print('InputError:', error)\n"
+        "print('still joined:', ray.is_initialized())\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    environment["PYTHONPATH"] = str(ROOT)
+    finished = subprocess.run(
+        [sys.executable, "-c", script, str(pipeline), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    lines = finished.stdout.splitlines()
+    assert lines[0].startswith("InputError: ") and "chats.jsonl:" in lines[0] and "--strict" in lines[0]
+    assert lines[-1] == "still joined: False"
+
+
+# Makes a cluster of two nodes of 1 CPU on this machine, runs the pipeline on it, stops both.
+TWO_NODES = """
+import json, sys
+import ray
+from ray.cluster_utils import Cluster
+from curate import Pipeline
+from curate.executors.ray.cluster import quiet_ray
+nodes = {"num_cpus": 1, "object_store_memory": int(sys.argv[4])}
+with quiet_ray():
+    cluster = Cluster(initialize_head=True, head_node_args={**nodes, "include_dashboard": False})
+try:
+    with quiet_ray():
+        cluster.add_node(**nodes)
+        cluster.wait_for_nodes()
+    result = Pipeline.from_yaml(sys.argv[1]).run(
+        output_dir=sys.argv[2], shard_rows=int(sys.argv[3]), executor="ray", ray_address=cluster.address,
+        keep_work=True, collect=False,
+    )
+    print(json.dumps(result.manifest.executor.model_dump()))
+finally:
+    ray.shutdown()
+    cluster.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_two_nodes_share_the_work_and_write_the_same_output(
+    tmp_path: Path, pipelines: dict[str, tuple[Path, int]], local_outputs: dict[str, dict[str, Any]]
+) -> None:
+    """A head and one added node of 1 CPU each (``ray.cluster_utils.Cluster``): shards run on
+    both, and the output is the local executor's."""
+    pipeline, shard_rows = pipelines["generated"]
+    out = tmp_path / "out"
+    environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    environment["PYTHONPATH"] = str(ROOT)
+    finished = subprocess.run(
+        [sys.executable, "-c", TWO_NODES, str(pipeline), str(out), str(shard_rows), str(OBJECT_STORE)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    executor = json.loads(finished.stdout.splitlines()[-1])
+    assert (executor["cpus"], executor["nodes"]) == (2, 2)
+    assert folder_digest(out) == local_outputs["generated"]
+    nodes = {event.get("node") for event in shards_done(out.with_name("out.work"))}
+    assert len(nodes - {None}) == 2, "shards of record steps ran on both nodes"
+
+
+# Runs the command line after patching the driver's ledger to SIGKILL the driver at its n-th event.
+KILLER = """
+import os, signal, sys
+from curate.executors.workdir import WorkFolder
+nth, calls, original = int(sys.argv[1]), [0], WorkFolder.log
+def log(self, event, **fields):
+    original(self, event, **fields)
+    calls[0] += event == "shard_done"
+    if calls[0] >= nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+WorkFolder.log = log
+from curate.cli import main
+sys.argv = ["curate", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resume_on", ["ray", "local"])
+def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
+    tmp_path: Path,
+    ray_address: str,
+    pipelines: dict[str, tuple[Path, int]],
+    local_outputs: dict[str, dict[str, Any]],
+    resume_on: str,
+) -> None:
+    """The driver dies (SIGKILL) after a few shards of the first step; the cluster stays up,
+    and ``--resume`` finishes the run from the work folder, on the cluster or on this machine."""
+    pipeline, shard_rows = pipelines["generated"]
+    out = tmp_path / "out"
+    command = ["run", str(pipeline), "--out", str(out), "-q", "--shard-rows", str(shard_rows)]
+    on_ray = ["--executor", "ray", "--ray-address", ray_address]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, "3", *command, *on_ray],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    work = out.with_name("out.work")
+    assert work.is_dir() and not (out / "manifest.json").exists()
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "curate.cli", *command, *(on_ray if resume_on == "ray" else []), "--resume"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert folder_digest(out) == local_outputs["generated"]
+    assert not work.exists()
