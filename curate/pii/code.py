@@ -63,8 +63,9 @@ def code_regions(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that are code, sorted by start (they may overlap)."""
     if not text:
         return []
-    regions = [match.span() for match in FENCE.finditer(text)]
-    regions += [match.span() for match in INLINE.finditer(text)]
+    regions = [match.span() for match in FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+    if "`" in text:
+        regions += [match.span() for match in INLINE.finditer(text)]
     regions += [match.span() for match in CODE_LINE.finditer(text)]
     regions += [match.span() for match in IDENTIFIER.finditer(text) if not ABBREVIATION.match(match.group())]
     return sorted(regions)

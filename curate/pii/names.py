@@ -91,11 +91,11 @@ def name_like(word: str) -> bool:
     folded = word.casefold()
     return (
         len(word) >= 2
-        and WORD_SHAPE.match(word) is not None
         and not is_common_word(word)
-        and not not_a_person(word)
         and folded not in CALENDAR
         and folded not in TITLES
+        and not not_a_person(word)
+        and WORD_SHAPE.match(word) is not None
     )
 
 
