@@ -10,7 +10,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from curate.pii.analysis import Scanner, shared_scanner
 from curate.pii.context import TextContextEnhancer, supporting_word
 from curate.pii.engine import EngineSpec
-from curate.pii.entities import DEFAULT_ENTITIES, STRUCTURED_ENTITIES
+from curate.pii.entities import DEFAULT_ENTITIES
 from curate.pii.gates import phone_lines
 from curate.pii.windows import can_be_a_name, name_windows
 
@@ -49,6 +49,14 @@ PIECES = [
     " ",
     ", ",
     "ß",
+    "1234 Elm Street",
+    "42 wallaby way",
+    "Hauptstraße 5",
+    "address:",
+    "twitter.com/ada_l",
+    "github.com/psf/requests",
+    "/",
+    ".",
 ]
 
 
@@ -61,7 +69,7 @@ def test_gated_recognizers_find_what_presidio_finds_with_all_of_them(
     presidio's phone recognizer; presidio's analyzer, given every recognizer and the whole
     text, must find the same."""
     text = " ".join(pieces)
-    wanted = (*STRUCTURED_ENTITIES, "PERSON")
+    wanted = DEFAULT_ENTITIES
     fast = shared_scanner(spec(*wanted, threshold=threshold))
     plain = shared_scanner(spec(*wanted, threshold=threshold), plain=True)
     assert fast.findings([text], [False]) == plain.findings([text], [False])

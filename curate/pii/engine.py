@@ -21,11 +21,13 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from curate.errors import StageError
+from curate.pii.addresses import StreetAddressRecognizer
 from curate.pii.cards import CardRecognizer
 from curate.pii.context import TextContextEnhancer
 from curate.pii.entities import CURATE_ENTITIES, DEFAULT_MODEL, NER_ENTITIES, PATTERN_ENTITIES
 from curate.pii.offline import use_bundled_suffix_list
 from curate.pii.phones import ShapedPhoneRecognizer
+from curate.pii.profiles import ProfileUrlRecognizer
 from curate.pii.recognizers import (
     PersonCueRecognizer,
     PublicIpRecognizer,
@@ -136,6 +138,8 @@ def build_recognizers(spec: EngineSpec) -> list[EntityRecognizer]:
         ShapedPhoneRecognizer(),
         PersonCueRecognizer(),
         PublicIpRecognizer(),
+        StreetAddressRecognizer(),
+        ProfileUrlRecognizer(),
     ]
     recognizers += [recognizer for recognizer in extra if wanted & set(recognizer.supported_entities)]
     if spec.ner_entities:

@@ -20,6 +20,8 @@ DEFAULT_ENTITIES: Final = (
     "US_SSN",
     "IP_ADDRESS",
     "IBAN_CODE",
+    "STREET_ADDRESS",
+    "PROFILE_URL",
 )
 
 NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"})

@@ -38,8 +38,10 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from curate.pii.addresses import StreetAddressRecognizer
 from curate.pii.cards import CardRecognizer
 from curate.pii.phones import ShapedPhoneRecognizer
+from curate.pii.profiles import ProfileUrlRecognizer
 from curate.pii.recognizers import PersonCueRecognizer, PublicIpRecognizer
 
 DIGIT: Final = regex.compile(r"\d")
@@ -89,8 +91,10 @@ GATES: Final[dict[type[EntityRecognizer], Gate]] = {
     IbanRecognizer: _digit,
     CardRecognizer: _digit,
     ShapedPhoneRecognizer: _digit,
+    StreetAddressRecognizer: _digit,
     PublicIpRecognizer: lambda glance: glance.digit or ":" in glance.text,
     PersonCueRecognizer: lambda glance: glance.upper,
+    ProfileUrlRecognizer: lambda glance: "/" in glance.text and "." in glance.text,
 }
 
 
@@ -119,7 +123,7 @@ def _phone_lines(words: tuple[str, ...]) -> Reach:
 
 
 def phone_lines(text: str, anchors: list[int], reach: int = PHONE_REACH) -> list[tuple[int, int]]:
-    """The lines of ``text`` within ``reach`` characters of an anchor, merged; each span ends
+    r"""The lines of ``text`` within ``reach`` characters of an anchor, merged; each span ends
     before its line break.
 
     >>> text = "a\nb 12\ncall 555 0134\nz"
