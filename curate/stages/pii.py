@@ -24,9 +24,9 @@ from curate import schema
 from curate.markdown import mapping_table, paragraphs, plural, report_tables
 from curate.options import StageOptions
 from curate.pii.density import density, warning
-from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action
+from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action, model_missing, models_problem
 from curate.pii.links import linked_values
-from curate.pii.modes import name_mode
+from curate.pii.modes import describe_languages, name_mode, searched_language
 from curate.schema import Role
 from curate.stages.base import FilterStage, StageReport, register
 
@@ -64,6 +64,8 @@ ASSISTANT_NAMES: Final = (
     "Assistant",
 )
 TRUE_VALUES: Final = ("true", "1", "yes")
+LANGUAGES: Final = ("ner_languages", "no_ner_languages")
+"""Report fields counting turns by language, told in the card's sentence (``describe_languages``)."""
 SourceRedactedPolicy = Literal["scan", "trust", "drop"]
 
 
@@ -110,7 +112,14 @@ class PiiOptions(StageOptions):
     model: str = Field(
         DEFAULT_MODEL,
         min_length=1,
-        description="spaCy model: an installed package's import name, or a folder.",
+        description="spaCy model of English (and of rows whose language is unknown): an installed "
+        "package's import name, or a folder.",
+    )
+    models: dict[str, str] = Field(
+        default_factory=dict,
+        description="spaCy models of other languages, by the row's ISO 639-1 `language` "
+        "({fr: fr_core_news_sm}); `en` may stand for `model`. Rows in a language without one get "
+        "the pattern recognizers and the name list, no NER. Only installed models: nothing downloads.",
     )
     hash_key_env: str = Field(
         "CURATE_PII_KEY",
@@ -145,6 +154,14 @@ class PiiOptions(StageOptions):
             raise ValueError("must be meta.<key> (dots between nested keys), for example meta.redacted")
         return value
 
+    @field_validator("model", "models")
+    @classmethod
+    def _models_installed(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        problem = model_missing(value) if isinstance(value, str) else models_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> PiiOptions:
         if isinstance(self.score_threshold, dict):
@@ -155,6 +172,8 @@ class PiiOptions(StageOptions):
             outside = sorted(set(self.ner_on) - set(self.roles))
             if outside:
                 raise ValueError(f"ner_on names roles that are not scanned (add them to `roles`): {outside}")
+        if "model" in self.model_fields_set and self.models.get("en", self.model) != self.model:
+            raise ValueError("the English model is given twice (`model` and `models.en`): keep one")
         return self
 
     def thresholds(self) -> dict[str, float]:
@@ -163,6 +182,11 @@ class PiiOptions(StageOptions):
             default = self.score_threshold.get("default", 0.5)
             return {entity: self.score_threshold.get(entity, default) for entity in self.entities}
         return dict.fromkeys(self.entities, float(self.score_threshold))
+
+    def ner_models(self) -> dict[str, str]:
+        """The model of each language NER reads, English first (it also reads unknown languages)."""
+        english = self.models.get("en", self.model)
+        return {"en": english, **{code: name for code, name in sorted(self.models.items()) if code != "en"}}
 
     def ner_roles(self) -> frozenset[str]:
         return frozenset(self.roles if self.ner_on == "all" else self.ner_on)
@@ -181,7 +205,9 @@ class PiiReport(StageReport):
     """What ``pii`` found and did: counts by entity type and action, never a value."""
 
     # The density figures came with curate 0.1's later builds: folders written before still load.
-    optional_keys = frozenset({"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars"})
+    optional_keys = frozenset(
+        {"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars", "models", *LANGUAGES}
+    )
 
     entities: dict[str, int] = Field(description="Entities found, by type.")
     actions: dict[str, int] = Field(description="Entities the action was applied to, by action.")
@@ -203,6 +229,17 @@ class PiiReport(StageReport):
     roles: list[Role]
     ner_on: list[Role]
     model: str
+    models: dict[str, str] | None = Field(
+        None, description="The spaCy model NER used for each row language (`en` also reads unknown ones)."
+    )
+    ner_languages: dict[str, int] | None = Field(
+        None, description="Turns searched for names with NER, by row language (`und`: unknown)."
+    )
+    no_ner_languages: dict[str, int] | None = Field(
+        None,
+        description="Turns searched for names by the name list and cues only (no model for their row's "
+        "language), by row language.",
+    )
     hash_key: Literal["environment", "seed"] | None = Field(
         None, description="Where the hash action's key came from (hash only)."
     )
@@ -239,11 +276,13 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         self._scrubber: Scrubber | None = None
         self._entities: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
+        self._languages: Counter[str] = Counter()
         self._key_from_environment = False
 
     def reset(self) -> None:
         self._entities = Counter()
         self._counts = Counter()
+        self._languages = Counter()
         if self._analyser is not None:
             self._analyser.reset()
 
@@ -256,7 +295,8 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             entities=tuple(options.entities),
             thresholds=tuple((entity, thresholds[entity]) for entity in options.entities),
             allow=options.allowed(),
-            model=options.model,
+            model=options.models.get("en", options.model),
+            models=tuple((code, name) for code, name in options.ner_models().items() if code != "en"),
         )
 
     def setup(self) -> None:
@@ -301,6 +341,9 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
                     mode = name_mode(message["role"] in ner_roles, languages[row])
                     requests.append((message["content"], mode))
                     where.append((row, turn))
+                    searched = searched_language(mode, languages[row])
+                    if searched is not None:
+                        self._languages[searched] += 1
         found = analyser.findings(requests)
         by_row: dict[int, dict[int, Any]] = {}
         for (row, turn), findings in zip(where, found, strict=True):
@@ -372,13 +415,21 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             score_threshold=options.thresholds(),
             roles=list(options.roles),
             ner_on=sorted(options.ner_roles()),
-            model=options.model,
+            model=options.models.get("en", options.model),
+            models=options.ner_models(),
+            ner_languages=self._ner_languages(True),
+            no_ner_languages=self._ner_languages(False),
             hash_key=(
                 ("environment" if self._key_from_environment else "seed")
                 if options.action == "hash"
                 else None
             ),
         )
+
+    def _ner_languages(self, with_ner: bool) -> dict[str, int]:
+        models = self.options.ner_models()
+        counts = sorted(self._languages.items())
+        return {code: turns for code, turns in counts if (code in models or code == "und") == with_ner}
 
     @classmethod
     def card_section(cls, report: PiiReport) -> str:
@@ -396,10 +447,15 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         )
         return paragraphs(
             f"{found} {detection}",
+            describe_languages(
+                report.ner_languages or {}, report.no_ner_languages or {}, report.models or {}
+            ),
             "Entities found, by type (counts only: no value is ever recorded):\n\n"
             + mapping_table(report.entities, "entity type", "found"),
             "What was done with them:\n\n" + mapping_table(report.actions, "action", "entities"),
             report_tables(
-                report.model_dump(exclude={"entities", "actions", "conversations_with_pii", "ner_on"})
+                report.model_dump(
+                    exclude={"entities", "actions", "conversations_with_pii", "ner_on", *LANGUAGES}
+                )
             ),
         )
