@@ -14,10 +14,12 @@ assistant echoes. Measured, in this process, on the same messages:
   pipeline) then ``AnonymizerEngine.anonymize``, one message at a time;
 - the stage's plain path (its recognizers, presidio's way: full pipeline, one text at a time);
 - the stage (``Pii.process``), default ``ner_on: [user, system]`` and ``ner_on: all``,
-  with its worker pool already started (the start-up is printed separately).
+  with its worker pool already started (the start-up is printed separately);
+- the detector alone (``Analyser``, in this process), NER reading windows around possible
+  names (the default) and reading whole texts, to show what the windows save.
 
-Prints docs/s, the ratio to presidio's default, and whether the stage's findings equal
-those of its plain path.
+Prints docs/s, the ratio to presidio's default, whether the stage's findings equal those of
+its plain path, and how many findings NER on whole texts adds or loses.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import os
+    from dataclasses import replace
 
     from curate.pii.analysis import Scanner
     from curate.pii.pool import Analyser
@@ -185,6 +188,14 @@ def main() -> None:
     rows.append((f"stage, ner_on all, {args.workers} workers", stage_all[0], stage_all[1]))
     stage_one = stage_run(docs, warm, workers=1)
     rows.append(("stage, ner_on [user, system], in-process", stage_one[0], stage_one[1]))
+    started = time.perf_counter()
+    Analyser(spec).findings(reqs)
+    rows.append(("detector alone, in-process", time.perf_counter() - started, None))
+    whole = replace(spec, name_windows=False)
+    Analyser(whole).findings(requests_of(warm, {"user", "system"}))  # loads its model
+    started = time.perf_counter()
+    whole_found = Analyser(whole).findings(reqs)
+    rows.append(("detector alone, NER on whole texts, in-process", time.perf_counter() - started, None))
 
     megabytes = sum(len(m["content"].encode()) for d in docs for m in d) / 1e6
     print("\n| mode | docs/s | MB/s | x presidio default | start-up s |\n| --- | --- | --- | --- | --- |")
@@ -196,6 +207,14 @@ def main() -> None:
     print(
         f"\nstage findings identical to its plain path: {identical} "
         f"({sum(map(len, fast_found))} findings over {len(reqs)} messages)"
+    )
+    windowed, everywhere = (
+        {(n, f.entity, f.start, f.end) for n, found in enumerate(findings) for f in found}
+        for findings in (fast_found, whole_found)
+    )
+    print(
+        f"NER on whole texts: {len(everywhere - windowed)} findings the windows miss, "
+        f"{len(windowed - everywhere)} they add; load average {os.getloadavg()[0]:.2f} at the end"
     )
     report = stage_default[3].report().model_dump()
     print("stage report:", json.dumps({k: report[k] for k in ("entities", "actions", "echoes_removed")}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,7 @@ from curate.pii.context import TextContextEnhancer, supporting_word
 from curate.pii.engine import EngineSpec
 from curate.pii.entities import DEFAULT_ENTITIES
 from curate.pii.gates import phone_lines
-from curate.pii.windows import can_be_a_name, name_windows
+from curate.pii.windows import WORD, can_be_a_name, name_windows
 
 
 def spec(*entities: str, threshold: float = 0.5) -> EngineSpec:
@@ -145,6 +147,26 @@ def test_windows_cover_margin_words_each_side_and_merge() -> None:
     ]
     assert [text[s:e] for s, e in name_windows(text, margin=2)] == [text[text.index("two") :]]
     assert name_windows("nothing here but common words and Firefox") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["the", "Oyelaran", "joshua", "I'm", "SQL", "\n", "x", "Firefox", "Roxie's"]),
+        max_size=60,
+    ),
+    st.integers(0, 8),
+)
+def test_windows_are_sorted_apart_and_hold_every_word_that_can_be_a_name(
+    words: list[str], margin: int
+) -> None:
+    text = " ".join(words)
+    windows = name_windows(text, margin)
+    assert all(0 <= start < end <= len(text) for start, end in windows)
+    assert all(left[1] + 1 < right[0] for left, right in itertools.pairwise(windows))
+    for match in WORD.finditer(text):
+        if can_be_a_name(match.group()):
+            assert any(start <= match.start() and match.end() <= end for start, end in windows)
 
 
 @pytest.fixture(scope="module")
