@@ -1,10 +1,12 @@
 """Building presidio's analyzer for the stage: recognizers, thresholds, spaCy, no network.
 
 ``EngineSpec`` is everything that decides a finding; it is small and picklable, so each
-worker of the process pool builds the same engine from it. The spaCy model is loaded by its
-import name (a model package's ``load()``), never through a name spaCy could try to
-download; for the fast path only its ``ner`` component is loaded, which in the small English
-model has its own embedding layer and so tags exactly as in the full pipeline.
+worker of the process pool builds the same engine from it. A spaCy model (one per language
+NER reads) is loaded by its import name (a model package's ``load()``), never through a name
+spaCy could try to download; for the fast path only its ``ner`` component is loaded, which
+in the small English and French models has its own embedding layer and so tags exactly as
+in the full pipeline. NER's spans reach presidio's recognizers as ``ner_artifacts``: their
+labels and characters, nothing else, so presidio's own NLP engine never runs.
 """
 
 from __future__ import annotations
