@@ -285,20 +285,23 @@ def _grown(text: str, candidate: NameCandidate) -> NameCandidate:
     return NameCandidate(start, end, candidate.score, candidate.cue)
 
 
+WORD_BEFORE: Final = regex.compile(r"(\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?:[ ]\p{Lu}\.)?[ ]$")
+WORD_AFTER: Final = regex.compile(r"(?:[ ]\p{Lu}\.)?[ ](\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_])")
+NEXT_WORD: Final = regex.compile(r"[ ]+([\p{L}]+)")
+
+
 def _neighbour(text: str, position: int, left: bool) -> int | None:
     """The far edge of a name-like capitalised word one space (or initial) away, if any."""
     if left:
         window = text[max(0, position - 40) : position]
-        match = regex.search(r"(\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?:[ ]\p{Lu}\.)?[ ]$", window)
+        match = WORD_BEFORE.search(window)
         if match is None or not name_like(match.group(1)):
             return None
         start = position - len(window) + match.start()
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_'’-"):
             return None
         return int(start)
-    match = regex.compile(r"(?:[ ]\p{Lu}\.)?[ ](\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_])").match(
-        text, position
-    )
+    match = WORD_AFTER.match(text, position)
     if match is None:
         return None
     word = POSSESSIVE.sub("", match.group(1))
@@ -314,7 +317,7 @@ def _neighbour(text: str, position: int, left: bool) -> int | None:
 
 def _before_street(text: str, end: int) -> bool:
     """True when the next word is a street word (``Nelson Mandela Drive``)."""
-    match = regex.match(r"[ ]+([\p{L}]+)", text[end : end + 20])
+    match = NEXT_WORD.match(text[end : end + 20])
     return match is not None and match.group(1).casefold() in STREET_WORDS
 
 
