@@ -6,7 +6,8 @@ text must pass before a recognizer reads it; each test is a necessary condition 
 recognizer's own patterns, so a skipped recognizer is one that would have reported
 nothing (the findings do not change, only the time):
 
-- e-mail addresses need an ``@``;
+- e-mail addresses need an ``@``, and presidio's pattern never crosses a space: its
+  recognizer reads only the runs of non-space characters that hold one;
 - SSNs, IBANs, cards, phones and IPv4 addresses need a digit, IPv6 a digit or a ``:``;
   street addresses a digit;
 - presidio's own phone recognizer scores 0.4 and reaches a threshold above that only
@@ -40,6 +41,7 @@ from presidio_analyzer.predefined_recognizers import (
 
 from curate.pii.addresses import StreetAddressRecognizer
 from curate.pii.cards import CardRecognizer
+from curate.pii.context import WINDOW_CHARS
 from curate.pii.phones import ShapedPhoneRecognizer
 from curate.pii.profiles import ProfileUrlRecognizer
 from curate.pii.recognizers import PersonCueRecognizer, PublicIpRecognizer
@@ -47,10 +49,13 @@ from curate.pii.recognizers import PersonCueRecognizer, PublicIpRecognizer
 DIGIT: Final = regex.compile(r"\d")
 UPPER: Final = regex.compile(r"\p{Lu}")
 NEWLINE: Final = regex.compile(r"\n")
-PHONE_REACH: Final = 400
-"""Characters from a context word to the farthest number it can lift: presidio's enhancer reads
-120 characters either side of a number, and a number ``phonenumbers`` accepts is well under
-280 characters long (20 digits, at most four separators between them, an extension)."""
+SPACE: Final = regex.compile(r"\s")
+SPACE_BEFORE: Final = regex.compile(r"\s", regex.REVERSE)
+PHONE_REACH: Final = WINDOW_CHARS
+"""Characters from a context word to a number it can lift: presidio's enhancer (here
+``TextContextEnhancer``) reads the words in the 120 characters before a number's start and
+after its end, so such a number starts or ends that close to the word; its line, read
+whole, holds all of it."""
 
 
 class Glance:
@@ -86,7 +91,6 @@ def _digit(glance: Glance) -> bool:
 
 
 GATES: Final[dict[type[EntityRecognizer], Gate]] = {
-    EmailRecognizer: lambda glance: "@" in glance.text,
     UsSsnRecognizer: _digit,
     IbanRecognizer: _digit,
     CardRecognizer: _digit,
@@ -100,6 +104,8 @@ GATES: Final[dict[type[EntityRecognizer], Gate]] = {
 
 def reach(recognizer: EntityRecognizer) -> Reach:
     """The spans of a text ``recognizer`` must read (see the module docstring)."""
+    if type(recognizer) is EmailRecognizer:
+        return lambda glance: runs_around(glance.text, "@")
     if type(recognizer) is PhoneRecognizer:
         threshold = min(recognizer.score_thresholds.values(), default=0.0)
         if threshold > PhoneRecognizer.SCORE:
@@ -117,9 +123,28 @@ def _phone_lines(words: tuple[str, ...]) -> Reach:
         text, folded = glance.text, glance.folded
         if len(folded) != len(text):  # casefolding lengthened a character: offsets differ
             return [(0, len(text))]
-        return phone_lines(text, [match.start() for match in pattern.finditer(folded)])
+        spans = phone_lines(text, [match.start() for match in pattern.finditer(folded)])
+        return [(start, end) for start, end in spans if DIGIT.search(text, start, end)]
 
     return lines
+
+
+def runs_around(text: str, char: str) -> list[tuple[int, int]]:
+    """The runs of non-space characters of ``text`` that hold ``char``.
+
+    >>> text = "mail ada@example.org, or (bob@x.io) now"
+    >>> [text[s:e] for s, e in runs_around(text, "@")]
+    ['ada@example.org,', '(bob@x.io)']
+    """
+    runs: list[tuple[int, int]] = []
+    at = text.find(char)
+    while at >= 0:
+        before = SPACE_BEFORE.search(text, 0, at)
+        after = SPACE.search(text, at)
+        run = (before.end() if before else 0, after.start() if after else len(text))
+        runs.append(run)
+        at = text.find(char, run[1])
+    return runs
 
 
 def phone_lines(text: str, anchors: list[int], reach: int = PHONE_REACH) -> list[tuple[int, int]]:
