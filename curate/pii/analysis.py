@@ -57,7 +57,7 @@ from curate.pii.windows import name_windows
 if TYPE_CHECKING:
     from spacy.language import Language
 
-PIPE_BATCH: Final = 64
+PIPE_BATCH: Final = 256
 
 
 class Prepared:
