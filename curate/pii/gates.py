@@ -8,8 +8,8 @@ nothing (the findings do not change, only the time):
 
 - e-mail addresses need an ``@``, and presidio's pattern never crosses a space: its
   recognizer reads only the runs of non-space characters that hold one;
-- SSNs, IBANs, cards, phones and IPv4 addresses need a digit, IPv6 a digit or a ``:``;
-  street addresses a digit;
+- SSNs, IBANs, cards and phones need two digits in a row, IPv4 addresses a digit, a dot
+  and a digit, IPv6 a ``:``; street addresses a digit;
 - presidio's own phone recognizer scores 0.4 and reaches a threshold above that only
   with one of its context words among the five words before a number or the two after it
   (``phone``, ``number``, ``call``...). It reads only the lines within ``PHONE_REACH``
@@ -47,6 +47,8 @@ from curate.pii.profiles import ProfileUrlRecognizer
 from curate.pii.recognizers import PersonCueRecognizer, PublicIpRecognizer
 
 DIGIT: Final = regex.compile(r"\d")
+DIGITS: Final = regex.compile(r"\d\d")
+DOTTED_DIGITS: Final = regex.compile(r"\d\.\d")
 UPPER: Final = regex.compile(r"\p{Lu}")
 NEWLINE: Final = regex.compile(r"\n")
 SPACE: Final = regex.compile(r"\s")
@@ -67,6 +69,11 @@ class Glance:
     @cached_property
     def digit(self) -> bool:
         return DIGIT.search(self.text) is not None
+
+    @cached_property
+    def digits(self) -> bool:
+        """Two digits in a row."""
+        return self.digit and DIGITS.search(self.text) is not None
 
     @cached_property
     def upper(self) -> bool:
@@ -90,13 +97,19 @@ def _digit(glance: Glance) -> bool:
     return glance.digit
 
 
+def _digits(glance: Glance) -> bool:
+    return glance.digits
+
+
 GATES: Final[dict[type[EntityRecognizer], Gate]] = {
-    UsSsnRecognizer: _digit,
-    IbanRecognizer: _digit,
-    CardRecognizer: _digit,
-    ShapedPhoneRecognizer: _digit,
+    UsSsnRecognizer: _digits,
+    IbanRecognizer: _digits,
+    CardRecognizer: _digits,
+    ShapedPhoneRecognizer: _digits,
     StreetAddressRecognizer: _digit,
-    PublicIpRecognizer: lambda glance: glance.digit or ":" in glance.text,
+    PublicIpRecognizer: lambda glance: (
+        ":" in glance.text or (glance.digit and bool(DOTTED_DIGITS.search(glance.text)))
+    ),
     PersonCueRecognizer: lambda glance: glance.upper,
     ProfileUrlRecognizer: lambda glance: "/" in glance.text and "." in glance.text,
 }

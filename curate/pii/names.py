@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import regex
@@ -86,6 +87,7 @@ class NameCandidate:
     cue: bool = False
 
 
+@lru_cache(maxsize=1 << 16)
 def name_like(word: str) -> bool:
     """A word that could be part of a name: not common English, not a listed non-person."""
     folded = word.casefold()
@@ -106,9 +108,8 @@ def listed(word: str) -> bool:
 def _tokens(text: str, pattern: regex.Pattern[str]) -> Iterator[Token]:
     for match in pattern.finditer(text):
         value, end = match.group(), match.end()
-        possessive = POSSESSIVE.search(value)
-        if possessive and len(value) > 3:
-            value, end = value[: possessive.start()], end - len(possessive.group())
+        if value.endswith(("'s", "’s")) and len(value) > 3:
+            value, end = value[:-2], end - 2
         yield Token(match.start(), end, value)
 
 
@@ -133,7 +134,8 @@ def _runs(text: str, tokens: list[Token]) -> Iterator[list[Token]]:
 def gazetteer(text: str, english: bool) -> list[NameCandidate]:
     """PERSON candidates from the name list (see the module docstring for the scores)."""
     found = []
-    runs = [run for run in _runs(text, list(_tokens(text, CAPITALISED))) if len(run) <= MAX_RUN]
+    capitalised = list(_tokens(text, CAPITALISED))
+    runs = [run for run in _runs(text, capitalised) if len(run) <= MAX_RUN]
     chosen = [False] * len(runs)
     for index, run in enumerate(runs):
         words = [token.text for token in run]
@@ -156,7 +158,7 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
         chosen[index] = True
         found.append(_grown(text, NameCandidate(run[0].start, run[-1].end, score)))
     if english:
-        found += _listed_with_names(text, found)
+        found += _listed_with_names(text, capitalised, found)
     if english and not any(char.isupper() for char in text):
         for run in _runs(text, list(_tokens(text, LOWER))):
             first, rest = run[0].text, run[1:]
@@ -172,12 +174,14 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n"
 
 
-def _listed_with_names(text: str, found: list[NameCandidate]) -> list[NameCandidate]:
+def _listed_with_names(
+    text: str, capitalised: list[Token], found: list[NameCandidate]
+) -> list[NameCandidate]:
     """Listed names coordinated with a name (``Hans, Linda, Amber and Andrew``, ``Novosel,
     Robinson and Holmes``), common words among them: a list of names is read as one."""
     tokens = [
         token
-        for token in _tokens(text, CAPITALISED)
+        for token in capitalised
         if len(token.text) >= 3
         and listed(token.text)
         and not not_a_person(token.text)

@@ -24,6 +24,7 @@ No label of the development set changes with 4, 6 or 8 words; 4 reads a third le
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 from typing import Final
 
 import regex
@@ -39,6 +40,7 @@ CAPITALS_THEN_LOWER: Final = regex.compile(r"^\p{Lu}{2,}\p{Ll}")
 """``HTMLElement``, ``IPhone``: an acronym run into a word."""
 
 
+@lru_cache(maxsize=1 << 16)
 def can_be_a_name(word: str) -> bool:
     """A word that could start a kept name: ``names.name_like`` (not common English, not a
     listed non-person, a month or a title; shaped like a name, not ``I'm``), and capitalised
