@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from presidio_analyzer import PatternRecognizer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from curate.pii.analysis import Scanner, shared_scanner
@@ -14,6 +16,7 @@ from curate.pii.context import TextContextEnhancer, supporting_word
 from curate.pii.engine import EngineSpec
 from curate.pii.entities import DEFAULT_ENTITIES
 from curate.pii.gates import phone_lines
+from curate.pii.recognizers import PersonCueRecognizer
 from curate.pii.windows import WORD, can_be_a_name, name_windows
 
 
@@ -81,6 +84,48 @@ def test_gated_recognizers_find_what_presidio_finds_with_all_of_them(
     fast = shared_scanner(spec(*wanted, threshold=threshold))
     plain = shared_scanner(spec(*wanted, threshold=threshold), plain=True)
     assert fast.findings([text], [False]) == plain.findings([text], [False])
+
+
+CUE_PIECES = [
+    "Dear",
+    "DEAR",
+    "Hi",
+    "Mr.",
+    "MS.",
+    "Dr",
+    "Sir",
+    "my name is",
+    "Name:",
+    "call me",
+    "goes by",
+    "directed by",
+    "Starring",
+    "Regards,\n",
+    "my wife,",
+    "Sumaya's kid",
+    "Sumaya’s SON",
+    "Marisca, can I",
+    ". Olamide, please",
+    "Roland",
+    "Ada Quispe",
+    "the",
+    "ſir",
+    "\n",
+    ",",
+    "!",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CUE_PIECES), max_size=30))
+def test_name_cues_run_where_their_words_are_and_find_the_same(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    cue = PersonCueRecognizer()
+    every = PatternRecognizer(
+        supported_entity="PERSON", patterns=cue.patterns, global_regex_flags=regex.DOTALL | regex.MULTILINE
+    )
+    spans = [(r.start, r.end, r.score) for r in cue.analyze(text, ["PERSON"])]
+    assert spans == [(r.start, r.end, r.score) for r in every.analyze(text, ["PERSON"])]
 
 
 @pytest.mark.parametrize(
