@@ -14,10 +14,15 @@ assistant echoes. Measured, in this process, on the same messages:
   pipeline) then ``AnonymizerEngine.anonymize``, one message at a time;
 - the stage's plain path (its recognizers, presidio's way: full pipeline, one text at a time);
 - the stage (``Pii.process``), default ``ner_on: [user, system]`` and ``ner_on: all``,
-  with its worker pool already started (the start-up is printed separately).
+  with its worker pool already started (the start-up is printed separately);
+- the detector alone (``Analyser``, in this process), NER reading windows around possible
+  names (the default) and reading whole texts, to show what the windows save.
 
-Prints docs/s, the ratio to presidio's default, and whether the stage's findings equal
-those of its plain path.
+Prints docs/s, the ratio to presidio's default, whether the stage's findings equal those of
+its plain path, and how many findings NER on whole texts adds or loses. On a shared machine
+wall time depends on what else runs, so the modes that run in this process also print their
+CPU seconds and the ratio of those to presidio's, which the load hardly moves (the pool's
+workers are other processes: their rows have wall time only).
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -101,7 +108,21 @@ def sharegpt_documents(count: int) -> list[list[dict[str, str]]]:
     return [record["messages"] for record in sharegpt_first_turns(count)]
 
 
-def presidio_default(docs: list[list[dict[str, str]]]) -> float:
+class Timing(NamedTuple):
+    wall: float
+    cpu: float | None
+    """CPU seconds of this process; None where workers did the work."""
+
+
+@contextmanager
+def timed(timings: list[Timing], cpu: bool = True) -> Iterator[None]:
+    """Appends the wall (and CPU) seconds of the block to ``timings``."""
+    wall, used = time.perf_counter(), time.process_time()
+    yield
+    timings.append(Timing(time.perf_counter() - wall, time.process_time() - used if cpu else None))
+
+
+def presidio_default(docs: list[list[dict[str, str]]]) -> Timing:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
@@ -113,12 +134,13 @@ def presidio_default(docs: list[list[dict[str, str]]]) -> float:
     nlp = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": DEFAULT_MODEL}])
     analyzer, anonymizer = AnalyzerEngine(nlp_engine=nlp), AnonymizerEngine()
     analyzer.analyze("warm up", language="en")
-    started = time.perf_counter()
-    for doc in docs:
-        for message in doc:
-            results = analyzer.analyze(message["content"], language="en")
-            anonymizer.anonymize(message["content"], results)
-    return time.perf_counter() - started
+    timings: list[Timing] = []
+    with timed(timings):
+        for doc in docs:
+            for message in doc:
+                results = analyzer.analyze(message["content"], language="en")
+                anonymizer.anonymize(message["content"], results)
+    return timings[0]
 
 
 def stage_run(docs: list[list[dict[str, str]]], warm: list[list[dict[str, str]]], **options: Any) -> tuple:
@@ -131,16 +153,17 @@ def stage_run(docs: list[list[dict[str, str]]], warm: list[list[dict[str, str]]]
             {"id": f"{prefix}{n}", "source": "bench", "messages": messages} for n, messages in enumerate(rows)
         )
 
-    stage = registry.stages.get("pii").from_options(RunContext(workers=options.pop("workers")), **options)
+    workers = options.pop("workers")
+    stage = registry.stages.get("pii").from_options(RunContext(workers=workers), **options)
     started = time.perf_counter()
     stage.setup()
     stage.process(frame(warm, "warm"))
     startup = time.perf_counter() - started
-    started = time.perf_counter()
-    output = stage.process(frame(docs, "doc"))
-    seconds = time.perf_counter() - started
+    timings: list[Timing] = []
+    with timed(timings, cpu=workers == 1):
+        output = stage.process(frame(docs, "doc"))
     stage.teardown()
-    return seconds, startup, output, stage
+    return timings[0], startup, output, stage
 
 
 def requests_of(docs: list[list[dict[str, str]]], ner_roles: set[str]) -> list[tuple[str, bool]]:
@@ -155,6 +178,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import os
+    from dataclasses import replace
 
     from curate.pii.analysis import Scanner
     from curate.pii.pool import Analyser
@@ -168,7 +192,7 @@ def main() -> None:
     cores = os.cpu_count()
     print(f"{len(docs)} documents, {kb:.2f} KB each on average; load average {load:.2f} on {cores} cores")
 
-    rows = []
+    rows: list[tuple[str, Timing, float | None]] = []
     baseline = presidio_default(docs)
     rows.append(("presidio default (analyze + anonymize per message)", baseline, None))
 
@@ -176,26 +200,48 @@ def main() -> None:
     spec = stage_default[3].spec()
     plain = Scanner(spec, plain=True)
     reqs = requests_of(docs, {"user", "system"})
-    started = time.perf_counter()
-    plain_found = plain.findings([t for t, _ in reqs], [n for _, n in reqs])
-    rows.append(("stage plain path (own recognizers, presidio's way)", time.perf_counter() - started, None))
+    timings: list[Timing] = []
+    with timed(timings):
+        plain_found = plain.findings([t for t, _ in reqs], [n for _, n in reqs])
+    rows.append(("stage plain path (own recognizers, presidio's way)", timings[-1], None))
     fast_found = Analyser(spec).findings(reqs)
     rows.append((f"stage, ner_on [user, system], {args.workers} workers", stage_default[0], stage_default[1]))
     stage_all = stage_run(docs, warm, workers=args.workers, ner_on="all")
     rows.append((f"stage, ner_on all, {args.workers} workers", stage_all[0], stage_all[1]))
     stage_one = stage_run(docs, warm, workers=1)
     rows.append(("stage, ner_on [user, system], in-process", stage_one[0], stage_one[1]))
+    with timed(timings):
+        Analyser(spec).findings(reqs)
+    rows.append(("detector alone, in-process", timings[-1], None))
+    whole = replace(spec, name_windows=False)
+    Analyser(whole).findings(requests_of(warm, {"user", "system"}))  # loads its model
+    with timed(timings):
+        whole_found = Analyser(whole).findings(reqs)
+    rows.append(("detector alone, NER on whole texts, in-process", timings[-1], None))
 
     megabytes = sum(len(m["content"].encode()) for d in docs for m in d) / 1e6
-    print("\n| mode | docs/s | MB/s | x presidio default | start-up s |\n| --- | --- | --- | --- | --- |")
-    for name, seconds, startup in rows:
-        rate, mbs, ratio = len(docs) / seconds, megabytes / seconds, baseline / seconds
+    print(
+        "\n| mode | docs/s | MB/s | x presidio default | CPU s | x presidio CPU | start-up s |"
+        "\n| --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for name, timing, startup in rows:
+        rate, mbs, ratio = len(docs) / timing.wall, megabytes / timing.wall, baseline.wall / timing.wall
+        cpu = "-" if timing.cpu is None else f"{timing.cpu:.1f}"
+        cpu_ratio = "-" if timing.cpu is None or baseline.cpu is None else f"{baseline.cpu / timing.cpu:.1f}"
         started = "" if startup is None else f"{startup:.1f}"
-        print(f"| {name} | {rate:.1f} | {mbs:.3f} | {ratio:.1f} | {started} |")
+        print(f"| {name} | {rate:.1f} | {mbs:.3f} | {ratio:.1f} | {cpu} | {cpu_ratio} | {started} |")
     identical = fast_found == plain_found
     print(
         f"\nstage findings identical to its plain path: {identical} "
         f"({sum(map(len, fast_found))} findings over {len(reqs)} messages)"
+    )
+    windowed, everywhere = (
+        {(n, f.entity, f.start, f.end) for n, found in enumerate(findings) for f in found}
+        for findings in (fast_found, whole_found)
+    )
+    print(
+        f"NER on whole texts: {len(everywhere - windowed)} findings the windows miss, "
+        f"{len(windowed - everywhere)} they add; load average {os.getloadavg()[0]:.2f} at the end"
     )
     report = stage_default[3].report().model_dump()
     print("stage report:", json.dumps({k: report[k] for k in ("entities", "actions", "echoes_removed")}))

@@ -1,9 +1,10 @@
 """Precision and recall of the ``pii`` stage per entity, and how much it replaces on real text.
 
     .venv/bin/python benchmarks/pii_quality.py [--threshold 0.5] [--parts labelled,real]
-        [--limit N] [--no-presidio] [--show N]
+        [--limit N] [--no-presidio] [--show N] [--stage-entities A,B,...]
 
-Two detectors, same text, same spaCy model, same entity types and threshold:
+Two detectors, same text, same spaCy model, same entity types (presidio has no street address
+or profile URL recognizer) and threshold:
 
 - presidio as shipped: ``AnalyzerEngine.analyze`` (default recognizers) then
   ``AnonymizerEngine.anonymize``, one message at a time;
@@ -19,10 +20,16 @@ and hidden when every letter and digit of it (titles such as ``Mr.`` aside) was 
 name is recalled but not hidden. A replacement is precise when it overlaps a labelled span
 of its type.
 
+The stage's STREET_ADDRESS is scored apart against the files' ADDRESS labels, which also
+label postal codes, suites and cities alone: recall over the labels that hold a number and a
+street word (``pii_corpora.STREET_WORD``), precision over its replacements.
+
 Real part: 2,978 real ShareGPT first user turns and the 50-conversation WildChat sample (user
 and assistant turns). No labels: the figures are replacements per 1,000 characters, and how
 many replacements fall inside code or on a listed technology/place name (the benchmark's
 own judges, independent of the stage's rules), which are false positives.
+``--stage-entities`` runs the stage on other entity types than its defaults (the figures
+before STREET_ADDRESS and PROFILE_URL joined them, say).
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pii_corpora import (  # noqa: E402
     GOALS,
     LABELLED,
+    STREET_WORD,
     Replaced,
     counts_of,
     labelled,
@@ -62,7 +70,7 @@ def presidio_as_shipped(threshold: float) -> Detector:
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
 
-    from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL
+    from curate.pii.entities import CURATE_ENTITIES, DEFAULT_ENTITIES, DEFAULT_MODEL
     from curate.pii.offline import use_bundled_suffix_list
 
     use_bundled_suffix_list()
@@ -70,11 +78,10 @@ def presidio_as_shipped(threshold: float) -> Detector:
         nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": DEFAULT_MODEL}])
     )
     anonymizer = AnonymizerEngine()
+    known = [entity for entity in DEFAULT_ENTITIES if entity not in CURATE_ENTITIES]
 
     def scrub(text: str) -> str:
-        results = analyzer.analyze(
-            text, language="en", entities=list(DEFAULT_ENTITIES), score_threshold=threshold
-        )
+        results = analyzer.analyze(text, language="en", entities=known, score_threshold=threshold)
         return anonymizer.anonymize(text, results).text if results else text  # type: ignore[arg-type]
 
     def detect(conversations: Sequence[Conversation]) -> list[list[str]]:
@@ -83,12 +90,16 @@ def presidio_as_shipped(threshold: float) -> Detector:
     return detect
 
 
-def the_stage(threshold: float) -> Detector:
+def the_stage(threshold: float, entities: list[str] | None = None) -> Detector:
     import curate.stages.pii  # noqa: F401  (registers the stage)
     from curate import registry, schema
     from curate.stages.base import RunContext
 
-    stage = registry.stages.get("pii").from_options(RunContext(workers=1), score_threshold=threshold)
+    options: dict[str, Any] = {"score_threshold": threshold}
+    if entities:
+        options["entities"] = entities
+    stage = registry.stages.get("pii").from_options(RunContext(workers=1), **options)
+    stage.setup()
 
     def detect(conversations: Sequence[Conversation]) -> list[list[str]]:
         rows = [{"source": "bench", "id": c.get("id", str(n)), **c} for n, c in enumerate(conversations)]
@@ -133,6 +144,37 @@ def ratio(numerator: int, denominator: int) -> str:
     return f"{numerator / denominator:.2f}" if denominator else "-"
 
 
+def addresses(texts: list[str], path: Path, found: list[list[Replaced]]) -> str:
+    """The stage's STREET_ADDRESS against the file's ADDRESS labels (see the module docstring)."""
+    _, labels = labelled(path, frozenset({"ADDRESS"}))
+    streets = [
+        [
+            label
+            for label in spans
+            if STREET_WORD.search(text, label.start, label.end)
+            and any(char.isdigit() for char in text[label.start : label.end])
+        ]
+        for text, spans in zip(texts, labels, strict=True)
+    ]
+    replaced = [[span for span in spans if span.entity == "STREET_ADDRESS"] for spans in found]
+    recalled = sum(
+        any(r.start < label.end and label.start < r.end for r in mine)
+        for mine, wanted in zip(replaced, streets, strict=True)
+        for label in wanted
+    )
+    precise = sum(
+        any(r.start < label.end and label.start < r.end for label in all_labels)
+        for mine, all_labels in zip(replaced, labels, strict=True)
+        for r in mine
+    )
+    wanted_count, found_count = sum(map(len, streets)), sum(map(len, replaced))
+    return (
+        f"STREET_ADDRESS: {found_count} replacements, {ratio(precise, found_count)} overlap an ADDRESS label;"
+        f" recall {ratio(recalled, wanted_count)} of {wanted_count} labels with a number and a street word"
+        f" ({sum(map(len, labels))} ADDRESS labels in all)"
+    )
+
+
 def labelled_part(detectors: dict[str, Detector]) -> None:
     for name, path in LABELLED.items():
         if not path.exists():
@@ -140,12 +182,14 @@ def labelled_part(detectors: dict[str, Detector]) -> None:
             continue
         texts, gold = labelled(path, frozenset(GOALS))
         conversations = [{"messages": [{"role": "user", "content": text}]} for text in texts]
-        results = {}
+        results, streets = {}, ""
         for detector, detect in detectors.items():
             started = time.perf_counter()
             scrubbed = detect(conversations)
             found = [replaced_spans(t, s[0]) for t, s in zip(texts, scrubbed, strict=True)]
             results[detector] = score(texts, gold, found)
+            if detector == "stage":
+                streets = addresses(texts, path, found)
             print(f"  {detector} on {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
         print(f"\n{name}: {len(texts)} sentences, each one user turn\n")
         header = ["entity", "labelled"]
@@ -163,6 +207,8 @@ def labelled_part(detectors: dict[str, Detector]) -> None:
                     f"{ratio(c['precise'], c['found'])} of {c['found']}",
                 ]
             print("| " + " | ".join([*cells, f"{goal:.2f}"]) + " |")
+        if streets:
+            print(f"\n{streets}")
 
 
 def real_part(detectors: dict[str, Detector], limit: int | None, show: int) -> None:
@@ -171,10 +217,10 @@ def real_part(detectors: dict[str, Detector], limit: int | None, show: int) -> N
         "WildChat sample": wildchat_sample(limit),
     }
     print(
-        "\n| corpus | detector | chars | replacements | per 1k chars | PERSON per 1k | in code | "
-        "tech/place names | seconds |"
+        "\n| corpus | detector | chars | replacements | per 1k chars | PERSON per 1k | STREET_ADDRESS |"
+        " PROFILE_URL | in code | tech/place names | seconds |"
     )
-    print("|" + " --- |" * 9)
+    print("|" + " --- |" * 11)
     for corpus, conversations in corpora.items():
         chars = sum(len(m["content"]) for c in conversations for m in c["messages"])
         for detector, detect in detectors.items():
@@ -192,6 +238,7 @@ def real_part(detectors: dict[str, Detector], limit: int | None, show: int) -> N
             print(
                 f"| {corpus} | {detector} | {chars:,} | {totals['replacements']:,} | "
                 f"{totals['replacements'] * per_k:.2f} | {totals['person'] * per_k:.2f} | "
+                f"{totals['address']:,} | {totals['profile']:,} | "
                 f"{totals['in_code']:,} | {totals['tech_names']:,} | {seconds:.0f} |"
             )
             for original, span in examples[:: max(1, len(examples) // show)][:show] if show else []:
@@ -206,10 +253,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N real conversations")
     parser.add_argument("--no-presidio", action="store_true", help="skip presidio as shipped")
     parser.add_argument("--show", type=int, default=0, help="print N replaced values of the real part")
+    parser.add_argument(
+        "--stage-entities", help="the stage's entity types, comma-separated (default: its own)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"score threshold {args.threshold}; load average {load:.2f} on {os.cpu_count()} cores")
-    detectors = {"stage": the_stage(args.threshold)}
+    entities = args.stage_entities.split(",") if args.stage_entities else None
+    detectors = {"stage": the_stage(args.threshold, entities)}
     if not args.no_presidio:
         detectors = {"presidio": presidio_as_shipped(args.threshold), **detectors}
     parts = set(args.parts.split(","))

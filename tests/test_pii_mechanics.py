@@ -17,7 +17,7 @@ from curate.pii.actions import Scrubber, Span, conversation_spans, merge
 from curate.pii.analysis import Scanner, shared_scanner
 from curate.pii.context import TextContextEnhancer, supporting_word
 from curate.pii.engine import EngineSpec
-from curate.pii.entities import DEFAULT_ENTITIES, KNOWN, NER_ENTITIES, Finding
+from curate.pii.entities import CURATE_ENTITIES, DEFAULT_ENTITIES, KNOWN, NER_ENTITIES, Finding
 from curate.pii.pool import Analyser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +88,9 @@ def test_ungrouped_digits_need_a_context_word_to_be_a_phone(scanner: Scanner) ->
 
 
 def test_person_spans_have_the_shape_of_a_name(scanner: Scanner) -> None:
-    assert found(scanner, "The restaurant is at 19 1755 Nelson Mandela Drive") == []
+    assert found(scanner, "The restaurant is at 19 1755 Nelson Mandela Drive") == [
+        ("STREET_ADDRESS", "1755 Nelson Mandela Drive")
+    ]
     assert found(scanner, "I loved Melissa Kristoffersen's book") == [("PERSON", "Melissa Kristoffersen")]
 
 
@@ -117,7 +119,8 @@ def test_entity_catalogue_matches_presidio() -> None:
         languages=["en"], nlp_engine=NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
     )
     presidio = {entity for recognizer in registry.recognizers for entity in recognizer.supported_entities}
-    assert presidio | set(SpacyRecognizer.ENTITIES) == KNOWN
+    assert presidio | set(SpacyRecognizer.ENTITIES) | CURATE_ENTITIES == KNOWN
+    assert not presidio & CURATE_ENTITIES
     assert set(SpacyRecognizer.ENTITIES) == NER_ENTITIES
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from curate.pii.addresses import StreetAddressRecognizer
 from curate.pii.cards import CardRecognizer, luhn
 from curate.pii.phones import ShapedPhoneRecognizer, decoy, phone_shaped
+from curate.pii.profiles import ProfileUrlRecognizer
 
 
 def phones(text: str) -> list[tuple[str, float]]:
@@ -90,3 +92,87 @@ def test_cards_of_12_to_19_digits_pass_luhn_and_score_by_issuer(text: str, numbe
 )
 def test_card_lookalikes_are_refused(text: str) -> None:
     assert cards(text) == []
+
+
+def addresses(text: str) -> list[tuple[str, float]]:
+    return [
+        (text[r.start : r.end], r.score) for r in StreetAddressRecognizer().analyze(text, ["STREET_ADDRESS"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "score"),
+    [
+        ("I live at 1234 Elm Street, Springfield.", "1234 Elm Street, Springfield", 0.7),
+        ("Send it to 221B Baker St", "221B Baker St", 0.7),
+        ("Mail: 1234 Elm Street, Springfield, IL 62704", "1234 Elm Street, Springfield, IL 62704", 0.7),
+        ("office at 725 5th Avenue, 10th floor", "725 5th Avenue", 0.7),
+        ("1600 W. Main St. Apt 4B is mine", "1600 W. Main St. Apt 4B", 0.7),
+        ("ship to 15 Millicent Drive, Leeds LS1 4AP", "15 Millicent Drive, Leeds LS1 4AP", 0.7),
+        ("chez moi, 29 rue de la Paix, Paris", "29 rue de la Paix, Paris", 0.7),
+        ("Via Roma 10, 00184 Roma", "Via Roma 10, 00184 Roma", 0.7),
+        ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin", 0.7),
+        ("we met at 42 wallaby way", "42 wallaby way", 0.4),
+    ],
+)
+def test_street_addresses_by_shape(text: str, address: str, score: float) -> None:
+    assert addresses(text) == [(address, score)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version 2 Street Fighter",
+        "I own 4 Square and 3 Rivers",
+        "Chapter 3 The Long Road",
+        "Renegade 2 and Brigade 7",
+        "I ran 5 miles down the road",
+        "the 3 main roads and 2 dogs in the court",
+        "route 66 and Highway 61 Revisited",
+        "Windows 10 Home on port 8080",
+    ],
+)
+def test_address_lookalikes_are_refused(text: str) -> None:
+    assert addresses(text) == []
+
+
+def profiles(text: str) -> list[str]:
+    return [text[r.start : r.end] for r in ProfileUrlRecognizer().analyze(text, ["PROFILE_URL"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("follow https://twitter.com/ada_l.", "https://twitter.com/ada_l"),
+        ("x.com/ada_l/status/1712 is my post", "x.com/ada_l/status/1712"),
+        ("www.instagram.com/ada.lovelace/ has photos", "www.instagram.com/ada.lovelace"),
+        ("facebook.com/profile.php?id=100004 is me", "facebook.com/profile.php?id=100004"),
+        (
+            "CV: https://www.linkedin.com/in/ada-lovelace-1815/",
+            "https://www.linkedin.com/in/ada-lovelace-1815",
+        ),
+        ("[TikTok](https://www.tiktok.com/@adal)", "https://www.tiktok.com/@adal"),
+        ("my channel youtube.com/@adalovelace", "youtube.com/@adalovelace"),
+        ("code at https://github.com/adalovelace", "https://github.com/adalovelace"),
+        ("DM me: t.me/adal", "t.me/adal"),
+    ],
+)
+def test_profile_urls_with_a_personal_handle(text: str, url: str) -> None:
+    assert profiles(text) == [url]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pip install git+https://github.com/psf/requests.git",
+        "see github.com/pallets/flask/issues/5012",
+        "github.com/features and github.com/topics/python",
+        "https://twitter.com/search?q=python",
+        "instagram.com/p/Cx12ab and instagram.com/explore",
+        "facebook.com/groups/python and linkedin.com/company/acme",
+        "reddit.com/r/python and t.me/joinchat/AAAA",
+        "mytwitter.com/ada and twitter.company.com/ada",
+    ],
+)
+def test_project_and_site_urls_are_not_profiles(text: str) -> None:
+    assert profiles(text) == []

@@ -9,7 +9,7 @@ import pytest
 from curate.pii.code import code_regions, masked
 from curate.pii.density import warning
 from curate.pii.language import english_like
-from curate.pii.modes import NAMES, NAMES_NO_NER, PATTERNS, name_mode
+from curate.pii.modes import NAMES, NAMES_NO_NER, PATTERNS, language_mode, mode_language, name_mode
 from curate.pii.names import believable, name_variants
 from curate.pii.normalize import normalize
 from curate.stages.base import RunContext
@@ -90,10 +90,24 @@ def test_no_english_ner_on_turns_in_another_language() -> None:
 
 @pytest.mark.parametrize(
     ("names", "language", "mode"),
-    [(False, "en", PATTERNS), (True, None, NAMES), (True, "en", NAMES), (True, "de", NAMES_NO_NER)],
+    [
+        (False, "en", PATTERNS),
+        (True, None, NAMES),
+        (True, "en", NAMES),
+        (True, "und", NAMES),
+        (True, "de", language_mode("de")),
+        (True, "yue", NAMES_NO_NER),
+    ],
 )
-def test_the_row_language_decides_whether_ner_runs(names: bool, language: str | None, mode: int) -> None:
+def test_the_row_language_decides_the_mode(names: bool, language: str | None, mode: int) -> None:
     assert name_mode(names, language) == mode
+
+
+def test_every_two_letter_code_has_its_own_mode() -> None:
+    codes = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"]
+    modes = [language_mode(code) for code in codes]
+    assert len(set(modes)) == len(codes) and not {PATTERNS, NAMES, NAMES_NO_NER} & set(modes)
+    assert [mode_language(mode) for mode in modes] == codes
 
 
 def test_a_row_in_another_language_gets_no_ner_but_the_name_list_and_patterns() -> None:
@@ -104,6 +118,7 @@ def test_a_row_in_another_language_gets_no_ner_but_the_name_list_and_patterns() 
     assert out == "<PERSON> hält den Vortrag, Mail an <EMAIL_ADDRESS>"
     scanner = shared_scanner(stage().spec())
     assert scanner.needs_ner(prepare(text), NAMES) and not scanner.needs_ner(prepare(text), NAMES_NO_NER)
+    assert not scanner.needs_ner(prepare(text), language_mode("de"))
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,11 @@ DECOYS = [
     "The Eiffel Tower is 330 m tall and in Paris.",
     "Use React 18 with Next.js 14 and Tailwind 3.3.",
     "Convert 0x7ffeefbff5c8 to decimal and back.",
+    "I beat version 2 Street Fighter and 4 Square in one night.",
+    "Chapter 3 The Long Road is the best part of the book.",
+    "Install it from github.com/psf/requests or https://github.com/pallets/flask.",
+    "git clone https://github.com/torvalds/linux.git && cd linux",
+    "See twitter.com/search?q=python and instagram.com/p/Cx12ab for the post.",
 ]
 
 

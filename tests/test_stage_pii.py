@@ -30,6 +30,8 @@ SAMPLES = [
     ("US_SSN", "For the form: SSN 536-90-4471.", "536-90-4471"),
     ("IP_ADDRESS", "Sent from 203.0.113.57 this morning.", "203.0.113.57"),
     ("IBAN_CODE", "Refund to DE89 3704 0044 0532 0130 00 please.", "DE89 3704 0044 0532 0130 00"),
+    ("STREET_ADDRESS", "Ship it to 221B Baker St, London NW1 6XE.", "221B Baker St, London NW1 6XE"),
+    ("PROFILE_URL", "More on https://twitter.com/emcarter87 weekly.", "https://twitter.com/emcarter87"),
 ]
 
 
@@ -255,8 +257,8 @@ def test_report_counts_and_never_quotes_a_value() -> None:
     pii(frame(*(conversation(f"c{n}", ("user", text)) for n, (_, text, _) in enumerate(SAMPLES))))
     report = figures(pii)
     assert report["entities"] == dict.fromkeys(sorted(DEFAULT_ENTITIES), 1)
-    assert report["actions"] == {"replace": 7}
-    assert report["conversations_with_pii"] == 7
+    assert report["actions"] == {"replace": len(SAMPLES)}
+    assert report["conversations_with_pii"] == len(SAMPLES)
     assert report["ner_on"] == ["system", "user"]
     rendered = json.dumps(report)
     assert not [value for _, _, value in SAMPLES if value in rendered]

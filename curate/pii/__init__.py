@@ -1,7 +1,7 @@
 """The mechanics of the ``pii`` stage, on presidio.
 
 ``entities``     entity names, ``Finding``
-``modes``        how far the search for names goes in a turn (cheap: the stage maps rows to it)
+``modes``        how far the search for names goes in a turn, and in which language (cheap)
 ``offline``      tldextract reads its bundled suffix list (no network)
 ``lean``         presidio and spaCy imported without torch and transformers
 ``normalize``    special spaces and invisible characters, with offsets back to the original
@@ -13,7 +13,9 @@
 ``cards``        card numbers of 12-19 digits, Luhn and issuer
 ``recognizers``  what else the stage adds to presidio's recognizers, and why
 ``context``      context-word scoring from the text (no lemmatizer needed)
-``engine``       ``EngineSpec``, the spaCy model by import name, presidio's ``AnalyzerEngine``
+``gates``        which recognizers could report anything in a text, and which lines they read
+``windows``      where NER reads: windows around the words that can be part of a name
+``engine``       ``EngineSpec``, the spaCy models by import name, presidio's ``AnalyzerEngine``
 ``analysis``     ``Scanner``: findings per text, the fast path and the plain one
 ``pool``         ``Analyser``: each distinct text once, a process pool for large batches
 ``actions``      echo removal, merging, presidio-anonymizer (replace, mask, hash, redact)

@@ -9,13 +9,14 @@ links between rows (``curate.pii.links``) read.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from curate.pii.entities import Finding
 from curate.pii.fields import SideText, believable, search_mode
-from curate.pii.modes import name_mode
+from curate.pii.modes import name_mode, searched_language
 
 Findings = tuple[Finding, ...]
 
@@ -30,6 +31,8 @@ class Batch:
     """Per request: row, position in the row's texts, and the side string (None for a turn)."""
     messages_scanned: int = 0
     chars_scanned: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    """Turns searched for names, by the row's language (``und`` when unknown)."""
 
     def first_side(self, row: int, sides: int) -> int:
         """Where the row's side strings start in its texts (``sides``: how many it has)."""
@@ -68,6 +71,9 @@ def batch_requests(
                     batch.where.append((row, turn, None))
                     batch.messages_scanned += 1
                     batch.chars_scanned += len(message["content"])
+                    searched = searched_language(mode, languages[row])
+                    if searched is not None:
+                        batch.languages[searched] += 1
         for side in sides[row]:
             batch.requests.append((side.text, search_mode(side.search, bool(ner_roles), languages[row])))
             batch.where.append((row, len(own), side))

@@ -53,8 +53,9 @@ IDENTIFIER: Final = regex.compile(
     r"|[\p{L}_$][\w$]*(?=\()"  # a call: name(
     r")(?![\w$])"
 )
-IN_CODE: Final = frozenset({"EMAIL_ADDRESS", "IBAN_CODE"})
-"""Entities still reported inside code: personal wherever they appear, and self-validating."""
+IN_CODE: Final = frozenset({"EMAIL_ADDRESS", "IBAN_CODE", "PROFILE_URL"})
+"""Entities still reported inside code: personal wherever they appear, and self-validating (a
+URL's host is a dotted name, which this module counts as code)."""
 ABBREVIATION: Final = regex.compile(r"^(?:\p{L}{1,3}\.)+\p{L}{0,3}$")
 """``e.g``, ``i.e``, ``U.S``, ``Ph.D``: dotted, but abbreviations of prose."""
 
@@ -63,8 +64,9 @@ def code_regions(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that are code, sorted by start (they may overlap)."""
     if not text:
         return []
-    regions = [match.span() for match in FENCE.finditer(text)]
-    regions += [match.span() for match in INLINE.finditer(text)]
+    regions = [match.span() for match in FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+    if "`" in text:
+        regions += [match.span() for match in INLINE.finditer(text)]
     regions += [match.span() for match in CODE_LINE.finditer(text)]
     regions += [match.span() for match in IDENTIFIER.finditer(text) if not ABBREVIATION.match(match.group())]
     return sorted(regions)

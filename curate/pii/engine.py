@@ -1,10 +1,12 @@
 """Building presidio's analyzer for the stage: recognizers, thresholds, spaCy, no network.
 
 ``EngineSpec`` is everything that decides a finding; it is small and picklable, so each
-worker of the process pool builds the same engine from it. The spaCy model is loaded by its
-import name (a model package's ``load()``), never through a name spaCy could try to
-download; for the fast path only its ``ner`` component is loaded, which in the small English
-model has its own embedding layer and so tags exactly as in the full pipeline.
+worker of the process pool builds the same engine from it. A spaCy model (one per language
+NER reads) is loaded by its import name (a model package's ``load()``), never through a name
+spaCy could try to download; for the fast path only its ``ner`` component is loaded, which
+in the small English and French models has its own embedding layer and so tags exactly as
+in the full pipeline. NER's spans reach presidio's recognizers as ``ner_artifacts``: their
+labels and characters, nothing else, so presidio's own NLP engine never runs.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NoOpNlpEngine
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from curate.errors import StageError
+from curate.pii.addresses import StreetAddressRecognizer
 from curate.pii.cards import CardRecognizer
 from curate.pii.context import TextContextEnhancer
-from curate.pii.entities import DEFAULT_MODEL, NER_ENTITIES, PATTERN_ENTITIES
+from curate.pii.entities import CURATE_ENTITIES, DEFAULT_MODEL, NER_ENTITIES, PATTERN_ENTITIES
 from curate.pii.offline import use_bundled_suffix_list
 from curate.pii.phones import ShapedPhoneRecognizer
+from curate.pii.profiles import ProfileUrlRecognizer
 from curate.pii.recognizers import (
     PersonCueRecognizer,
     PublicIpRecognizer,
@@ -51,13 +55,20 @@ SPACY_TO_PRESIDIO: Final = {
 
 @dataclass(frozen=True)
 class EngineSpec:
-    """What decides the findings: the entities, their thresholds, the allow list, the model."""
+    """What decides the findings: the entities, their thresholds, the allow list, the models."""
 
     entities: tuple[str, ...]
     thresholds: tuple[tuple[str, float], ...]
     allow: tuple[str, ...] = ()
     """Values never reported, compared casefolded with runs of whitespace as one space."""
     model: str = DEFAULT_MODEL
+    """The spaCy model of English text (and of rows whose language is unknown)."""
+    models: tuple[tuple[str, str], ...] = ()
+    """spaCy models of other languages: (ISO 639-1 code, model), for rows of that language."""
+    name_windows: bool = True
+    """NER reads only windows around words that can be part of a name (``curate.pii.name_windows``)
+    when PERSON is its only entity; False reads every text whole (what the windows are measured
+    against)."""
 
     @property
     def ner_entities(self) -> tuple[str, ...]:
@@ -66,10 +77,20 @@ class EngineSpec:
     @property
     def pattern_entities(self) -> tuple[str, ...]:
         """Entities found without NER (PERSON too: the cue recognizer is a pattern)."""
-        return tuple(entity for entity in self.entities if entity in PATTERN_ENTITIES or entity == "PERSON")
+        return tuple(
+            entity
+            for entity in self.entities
+            if entity in PATTERN_ENTITIES or entity in CURATE_ENTITIES or entity == "PERSON"
+        )
 
     def threshold(self, entity: str) -> float:
         return dict(self.thresholds)[entity]
+
+    def model_for(self, language: str | None) -> str | None:
+        """The model NER reads ``language`` with (``None``: English or unknown), if any."""
+        if language is None or language == LANGUAGE:
+            return dict(self.models).get(LANGUAGE, self.model)
+        return dict(self.models).get(language)
 
 
 def load_model(name: str, ner_only: bool) -> Language:
@@ -119,6 +140,8 @@ def build_recognizers(spec: EngineSpec) -> list[EntityRecognizer]:
         ShapedPhoneRecognizer(),
         PersonCueRecognizer(),
         PublicIpRecognizer(),
+        StreetAddressRecognizer(),
+        ProfileUrlRecognizer(),
     ]
     recognizers += [recognizer for recognizer in extra if wanted & set(recognizer.supported_entities)]
     if spec.ner_entities:
@@ -130,75 +153,71 @@ def build_recognizers(spec: EngineSpec) -> list[EntityRecognizer]:
     return recognizers
 
 
-def build_analyzer(spec: EngineSpec, nlp: Language | None) -> AnalyzerEngine:
-    """An ``AnalyzerEngine`` over the stage's recognizers, scoring context from the text."""
-    registry = RecognizerRegistry(recognizers=build_recognizers(spec), supported_languages=[LANGUAGE])
+def build_analyzer(recognizers: list[EntityRecognizer]) -> AnalyzerEngine:
+    """presidio's ``AnalyzerEngine`` over ``recognizers``, scoring context from the text; NER
+    spans are handed to it (``ner_artifacts``), so its NLP engine never runs."""
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
     return AnalyzerEngine(
         registry=registry,
-        nlp_engine=DocNlpEngine(nlp),
+        nlp_engine=HandedNlpEngine(),
         supported_languages=[LANGUAGE],
         context_aware_enhancer=TextContextEnhancer(),
     )
 
 
-class DocNlpEngine(NlpEngine):
-    """presidio's view of a loaded spaCy pipeline: entities and tokens, no lemmas needed.
+@dataclass(frozen=True)
+class NerSpan:
+    """What presidio's ``SpacyRecognizer`` reads of a spaCy entity: its label and characters."""
 
-    With ``nlp=None`` it stands for "no NER": every text gets empty artifacts.
-    """
+    label_: str
+    start_char: int
+    end_char: int
 
-    def __init__(self, nlp: Language | None) -> None:
-        self.nlp = nlp
-        self._empty: NlpArtifacts | None = None
+
+def ner_spans(doc: Doc, offset: int = 0) -> list[NerSpan]:
+    """The entities of ``doc`` presidio has a name for, ``offset`` characters further on."""
+    return [
+        NerSpan(SPACY_TO_PRESIDIO[ent.label_], ent.start_char + offset, ent.end_char + offset)
+        for ent in doc.ents
+        if ent.label_ in SPACY_TO_PRESIDIO
+    ]
+
+
+_NO_TOKENS: Doc | None = None
+
+
+def ner_artifacts(spans: list[NerSpan]) -> NlpArtifacts:
+    """presidio's artifacts holding NER's spans and nothing else (no tokens, no lemmas: the
+    stage's context scoring reads the text)."""
+    global _NO_TOKENS
+    if _NO_TOKENS is None:
+        _NO_TOKENS = Doc(Vocab(), words=[])
+    return NlpArtifacts(
+        entities=spans,  # type: ignore[arg-type]  # presidio reads label_, start_char, end_char
+        tokens=_NO_TOKENS,
+        tokens_indices=[],
+        lemmas=[],
+        nlp_engine=None,
+        language=LANGUAGE,
+    )
+
+
+class HandedNlpEngine(NlpEngine):
+    """presidio's NLP engine for an analyzer that is always handed its artifacts."""
 
     def load(self) -> None:
-        """The pipeline is loaded before the engine is built."""
+        """Nothing to load: the stage runs spaCy itself."""
 
     def is_loaded(self) -> bool:
         return True
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        if self.nlp is None:
-            return self.empty()
-        return self.artifacts(self.nlp(text))
+        return ner_artifacts([])
 
     def process_batch(
         self, texts: Iterable[str], language: str, batch_size: int = 64, n_process: int = 1, **_: Any
     ) -> Iterator[tuple[str, NlpArtifacts]]:
-        texts = list(texts)
-        if self.nlp is None:
-            yield from ((text, self.empty()) for text in texts)
-            return
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield doc.text, self.artifacts(doc)
-
-    def artifacts(self, doc: Doc) -> NlpArtifacts:
-        entities = [
-            Span(doc, ent.start, ent.end, label=SPACY_TO_PRESIDIO[ent.label_])
-            for ent in doc.ents
-            if ent.label_ in SPACY_TO_PRESIDIO
-        ]
-        return NlpArtifacts(
-            entities=entities,
-            tokens=doc,
-            tokens_indices=[token.idx for token in doc],
-            lemmas=[],
-            nlp_engine=None,
-            language=LANGUAGE,
-            scores=[0.85] * len(entities),
-        )
-
-    def empty(self) -> NlpArtifacts:
-        if self._empty is None:
-            self._empty = NlpArtifacts(
-                entities=[],
-                tokens=Doc(Vocab(), words=[]),
-                tokens_indices=[],
-                lemmas=[],
-                nlp_engine=None,
-                language=LANGUAGE,
-            )
-        return self._empty
+        yield from ((text, ner_artifacts([])) for text in texts)
 
     def is_stopword(self, word: str, language: str) -> bool:
         return False
@@ -207,7 +226,7 @@ class DocNlpEngine(NlpEngine):
         return False
 
     def get_supported_entities(self) -> list[str]:
-        return sorted(NER_ENTITIES) if self.nlp is not None else []
+        return sorted(NER_ENTITIES)
 
     def get_supported_languages(self) -> list[str]:
         return [LANGUAGE]

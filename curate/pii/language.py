@@ -29,8 +29,8 @@ from curate.pii.words import word_set
 SAMPLE_CHARS: Final = 3000
 MIN_LATIN_SHARE: Final = 0.3
 MIXED_LATIN_SHARE: Final = 0.7
-LETTER: Final = regex.compile(r"\p{L}")
-LATIN: Final = regex.compile(r"\p{Latin}")
+NOT_LETTERS: Final = regex.compile(r"\P{L}+")
+NOT_LATIN: Final = regex.compile(r"\P{Latin}+")
 WORD: Final = regex.compile(r"[\p{L}']+")
 
 ENGLISH: Final = word_set(
@@ -58,22 +58,32 @@ OTHERS: Final = {
 
 
 @cache
-def _other_words() -> dict[str, frozenset[str]]:
-    return {code: frozenset(words.split()) - ENGLISH for code, words in OTHERS.items()}
+def _languages_of() -> dict[str, tuple[int, ...]]:
+    """Each non-English function word -> the indices (in ``OTHERS``) of the languages it is one of."""
+    table: dict[str, list[int]] = {}
+    for index, words in enumerate(OTHERS.values()):
+        for word in frozenset(words.split()) - ENGLISH:
+            table.setdefault(word, []).append(index)
+    return {word: tuple(indices) for word, indices in table.items()}
 
 
 def english_like(text: str) -> bool:
     """True when ``text`` is mostly Latin letters and not more another language's than English."""
     sample = text[:SAMPLE_CHARS]
-    letters = len(LETTER.findall(sample))
+    letters = len(NOT_LETTERS.sub("", sample))
     if letters == 0:
         return True
-    latin = len(LATIN.findall(sample))
+    latin = len(NOT_LATIN.sub("", sample))
     if latin < MIN_LATIN_SHARE * letters:
         return False
     words = [word.casefold() for word in WORD.findall(sample)]
     english = sum(word in ENGLISH for word in words)
     if latin < MIXED_LATIN_SHARE * letters and english < 2:
         return False
-    other = max(sum(word in vocabulary for word in words) for vocabulary in _other_words().values())
+    counts = [0] * len(OTHERS)
+    languages_of = _languages_of()
+    for word in words:
+        for index in languages_of.get(word, ()):
+            counts[index] += 1
+    other = max(counts)
     return other < 2 or other < 2 * english

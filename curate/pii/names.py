@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import regex
@@ -86,16 +87,17 @@ class NameCandidate:
     cue: bool = False
 
 
+@lru_cache(maxsize=1 << 16)
 def name_like(word: str) -> bool:
     """A word that could be part of a name: not common English, not a listed non-person."""
     folded = word.casefold()
     return (
         len(word) >= 2
-        and WORD_SHAPE.match(word) is not None
         and not is_common_word(word)
-        and not not_a_person(word)
         and folded not in CALENDAR
         and folded not in TITLES
+        and not not_a_person(word)
+        and WORD_SHAPE.match(word) is not None
     )
 
 
@@ -106,9 +108,8 @@ def listed(word: str) -> bool:
 def _tokens(text: str, pattern: regex.Pattern[str]) -> Iterator[Token]:
     for match in pattern.finditer(text):
         value, end = match.group(), match.end()
-        possessive = POSSESSIVE.search(value)
-        if possessive and len(value) > 3:
-            value, end = value[: possessive.start()], end - len(possessive.group())
+        if value.endswith(("'s", "’s")) and len(value) > 3:
+            value, end = value[:-2], end - 2
         yield Token(match.start(), end, value)
 
 
@@ -133,7 +134,8 @@ def _runs(text: str, tokens: list[Token]) -> Iterator[list[Token]]:
 def gazetteer(text: str, english: bool) -> list[NameCandidate]:
     """PERSON candidates from the name list (see the module docstring for the scores)."""
     found = []
-    runs = [run for run in _runs(text, list(_tokens(text, CAPITALISED))) if len(run) <= MAX_RUN]
+    capitalised = list(_tokens(text, CAPITALISED))
+    runs = [run for run in _runs(text, capitalised) if len(run) <= MAX_RUN]
     chosen = [False] * len(runs)
     for index, run in enumerate(runs):
         words = [token.text for token in run]
@@ -156,7 +158,7 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
         chosen[index] = True
         found.append(_grown(text, NameCandidate(run[0].start, run[-1].end, score)))
     if english:
-        found += _listed_with_names(text, found)
+        found += _listed_with_names(text, capitalised, found)
     if english and not any(char.isupper() for char in text):
         for run in _runs(text, list(_tokens(text, LOWER))):
             first, rest = run[0].text, run[1:]
@@ -172,12 +174,14 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n"
 
 
-def _listed_with_names(text: str, found: list[NameCandidate]) -> list[NameCandidate]:
+def _listed_with_names(
+    text: str, capitalised: list[Token], found: list[NameCandidate]
+) -> list[NameCandidate]:
     """Listed names coordinated with a name (``Hans, Linda, Amber and Andrew``, ``Novosel,
     Robinson and Holmes``), common words among them: a list of names is read as one."""
     tokens = [
         token
-        for token in _tokens(text, CAPITALISED)
+        for token in capitalised
         if len(token.text) >= 3
         and listed(token.text)
         and not not_a_person(token.text)
@@ -285,20 +289,23 @@ def _grown(text: str, candidate: NameCandidate) -> NameCandidate:
     return NameCandidate(start, end, candidate.score, candidate.cue)
 
 
+WORD_BEFORE: Final = regex.compile(r"(\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?:[ ]\p{Lu}\.)?[ ]$")
+WORD_AFTER: Final = regex.compile(r"(?:[ ]\p{Lu}\.)?[ ](\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_])")
+NEXT_WORD: Final = regex.compile(r"[ ]+([\p{L}]+)")
+
+
 def _neighbour(text: str, position: int, left: bool) -> int | None:
     """The far edge of a name-like capitalised word one space (or initial) away, if any."""
     if left:
         window = text[max(0, position - 40) : position]
-        match = regex.search(r"(\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?:[ ]\p{Lu}\.)?[ ]$", window)
+        match = WORD_BEFORE.search(window)
         if match is None or not name_like(match.group(1)):
             return None
         start = position - len(window) + match.start()
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_'’-"):
             return None
         return int(start)
-    match = regex.compile(r"(?:[ ]\p{Lu}\.)?[ ](\p{Lu}[\p{L}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_])").match(
-        text, position
-    )
+    match = WORD_AFTER.match(text, position)
     if match is None:
         return None
     word = POSSESSIVE.sub("", match.group(1))
@@ -314,7 +321,7 @@ def _neighbour(text: str, position: int, left: bool) -> int | None:
 
 def _before_street(text: str, end: int) -> bool:
     """True when the next word is a street word (``Nelson Mandela Drive``)."""
-    match = regex.match(r"[ ]+([\p{L}]+)", text[end : end + 20])
+    match = NEXT_WORD.match(text[end : end + 20])
     return match is not None and match.group(1).casefold() in STREET_WORDS
 
 

@@ -1,7 +1,8 @@
 """Each distinct text analysed once, spread over worker processes when the work is large.
 
-``Analyser.findings(requests)`` takes ``(text, mode)`` pairs (``curate.pii.modes``; a bool
-means ``NAMES`` or ``PATTERNS``) and returns their findings in order. A text seen before
+``Analyser.findings(requests)`` takes ``(text, mode)`` pairs (``curate.pii.modes``: how far
+the search for names goes, and in which language; a bool means ``NAMES`` or ``PATTERNS``)
+and returns their findings in order. A text seen before
 (in this batch or an earlier one, same mode) is not analysed again: findings depend only on
 the text and the ``EngineSpec``. New texts go to a
 process pool whose workers each build one ``Scanner`` (model loaded once per worker), in
@@ -107,8 +108,8 @@ class Analyser:
         return self._local
 
 
-def _key(text: str, ner: int) -> bytes:
-    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + bytes([int(ner)])
+def _key(text: str, mode: int) -> bytes:
+    return xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass")) + int(mode).to_bytes(2, "big")
 
 
 def _cost(request: Request) -> int:

@@ -29,9 +29,10 @@ from curate.markdown import code, mapping_table, paragraphs, plural, report_tabl
 from curate.options import StageOptions
 from curate.pii.batch import Batch, batch_requests
 from curate.pii.density import density, warning
-from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action
+from curate.pii.entities import DEFAULT_ENTITIES, DEFAULT_MODEL, KNOWN, Action, model_missing, models_problem
 from curate.pii.fields import ColumnCounts, SideColumns
 from curate.pii.links import linked_values
+from curate.pii.modes import describe_languages
 from curate.pii.words import ASSISTANT_NAMES
 from curate.schema import Role
 from curate.stages.base import FilterStage, StageReport, register
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from curate.pii.pool import Analyser
 
 TRUE_VALUES: Final = ("true", "1", "yes")
+LANGUAGES: Final = ("ner_languages", "no_ner_languages")
+"""Report fields counting turns by language, told in the card's sentence (``describe_languages``)."""
 SourceRedactedPolicy = Literal["scan", "trust", "drop"]
 
 
@@ -88,7 +91,14 @@ class PiiOptions(StageOptions):
     model: str = Field(
         DEFAULT_MODEL,
         min_length=1,
-        description="spaCy model: an installed package's import name, or a folder.",
+        description="spaCy model of English (and of rows whose language is unknown): an installed "
+        "package's import name, or a folder.",
+    )
+    models: dict[str, str] = Field(
+        default_factory=dict,
+        description="spaCy models of other languages, by the row's ISO 639-1 `language` "
+        "({fr: fr_core_news_sm}); `en` may stand for `model`. Rows in a language without one get "
+        "the pattern recognizers and the name list, no NER. Only installed models: nothing downloads.",
     )
     max_chars: int | None = Field(
         100_000,
@@ -131,6 +141,14 @@ class PiiOptions(StageOptions):
             raise ValueError("must be meta.<key> (dots between nested keys), for example meta.redacted")
         return value
 
+    @field_validator("model", "models")
+    @classmethod
+    def _models_installed(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        problem = model_missing(value) if isinstance(value, str) else models_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> PiiOptions:
         if isinstance(self.score_threshold, dict):
@@ -141,6 +159,8 @@ class PiiOptions(StageOptions):
             outside = sorted(set(self.ner_on) - set(self.roles))
             if outside:
                 raise ValueError(f"ner_on names roles that are not scanned (add them to `roles`): {outside}")
+        if "model" in self.model_fields_set and self.models.get("en", self.model) != self.model:
+            raise ValueError("the English model is given twice (`model` and `models.en`): keep one")
         return self
 
     def thresholds(self) -> dict[str, float]:
@@ -149,6 +169,11 @@ class PiiOptions(StageOptions):
             default = self.score_threshold.get("default", 0.5)
             return {entity: self.score_threshold.get(entity, default) for entity in self.entities}
         return dict.fromkeys(self.entities, float(self.score_threshold))
+
+    def ner_models(self) -> dict[str, str]:
+        """The model of each language NER reads, English first (it also reads unknown languages)."""
+        english = self.models.get("en", self.model)
+        return {"en": english, **{code: name for code, name in sorted(self.models.items()) if code != "en"}}
 
     def ner_roles(self) -> frozenset[str]:
         return frozenset(self.roles if self.ner_on == "all" else self.ner_on)
@@ -174,10 +199,10 @@ class ColumnReport(StageReport):
 class PiiReport(StageReport):
     """What ``pii`` found and did: counts by entity type and action, never a value."""
 
-    # The density figures came with curate 0.1's later builds, `columns` later still: folders
-    # written before still load.
+    # The density figures came with curate 0.1's later builds, `columns` and the language
+    # figures later still: folders written before still load.
     optional_keys = frozenset(
-        {"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars", "columns"}
+        {"hash_key", "warning", "chars_scanned", "replacements_per_1k_chars", "columns", "models", *LANGUAGES}
     )
 
     entities: dict[str, int] = Field(description="Entities found in the messages, by type.")
@@ -208,6 +233,17 @@ class PiiReport(StageReport):
     roles: list[Role]
     ner_on: list[Role]
     model: str
+    models: dict[str, str] | None = Field(
+        None, description="The spaCy model NER used for each row language (`en` also reads unknown ones)."
+    )
+    ner_languages: dict[str, int] | None = Field(
+        None, description="Turns searched for names with NER, by row language (`und`: unknown)."
+    )
+    no_ner_languages: dict[str, int] | None = Field(
+        None,
+        description="Turns searched for names by the name list and cues only (no model for their row's "
+        "language), by row language.",
+    )
     hash_key: Literal["environment", "seed"] | None = Field(
         None,
         description="Where the key of the hash action and of pseudonyms came from (when either was used).",
@@ -247,12 +283,14 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         self._entities: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
         self._columns: dict[str, ColumnCounts] = {}
+        self._languages: Counter[str] = Counter()
         self._key_from_environment = False
 
     def reset(self) -> None:
         self._entities = Counter()
         self._counts = Counter()
         self._columns = {}
+        self._languages = Counter()
         if self._analyser is not None:
             self._analyser.reset()
 
@@ -265,7 +303,8 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             entities=tuple(options.entities),
             thresholds=tuple((entity, thresholds[entity]) for entity in options.entities),
             allow=options.allowed(),
-            model=options.model,
+            model=options.models.get("en", options.model),
+            models=tuple((code, name) for code, name in options.ner_models().items() if code != "en"),
         )
 
     def setup(self) -> None:
@@ -309,6 +348,7 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             conversations, sides.texts, skip, languages, frozenset(options.roles), options.ner_roles()
         )
         by_row = batch.by_row(analyser.findings(batch.requests))
+        self._languages.update(batch.languages)
         reasons: list[str | None] = [
             "source_redacted" if flagged[row] and options.on_source_redacted == "drop" else None
             for row in range(frame.height)
@@ -402,7 +442,10 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
             score_threshold=options.thresholds(),
             roles=list(options.roles),
             ner_on=sorted(options.ner_roles()),
-            model=options.model,
+            model=options.models.get("en", options.model),
+            models=options.ner_models(),
+            ner_languages=self._ner_languages(True),
+            no_ner_languages=self._ner_languages(False),
             columns={
                 column: ColumnReport(
                     values=counts.values,
@@ -417,6 +460,11 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
                 else None
             ),
         )
+
+    def _ner_languages(self, with_ner: bool) -> dict[str, int]:
+        models = self.options.ner_models()
+        counts = sorted(self._languages.items())
+        return {code: turns for code, turns in counts if (code in models or code == "und") == with_ner}
 
     @classmethod
     def card_section(cls, report: PiiReport) -> str:
@@ -434,13 +482,16 @@ class Pii(FilterStage[PiiOptions, PiiReport]):
         )
         return paragraphs(
             f"{found} {detection}",
+            describe_languages(
+                report.ner_languages or {}, report.no_ner_languages or {}, report.models or {}
+            ),
             "Entities found, by type (counts only: no value is ever recorded):\n\n"
             + mapping_table(report.entities, "entity type", "found"),
             "What was done with them:\n\n" + mapping_table(report.actions, "action", "entities"),
             _columns_section(report.columns),
             report_tables(
                 report.model_dump(
-                    exclude={"entities", "actions", "conversations_with_pii", "ner_on", "columns"}
+                    exclude={"entities", "actions", "conversations_with_pii", "ner_on", "columns", *LANGUAGES}
                 )
             ),
         )
