@@ -80,7 +80,9 @@ def test_small_windows_find_exactly_what_one_pass_finds(
 
 def test_spacy_never_gets_more_than_a_window(monkeypatch: pytest.MonkeyPatch) -> None:
     scanner = shared_scanner(EngineSpec(entities=("PERSON",), thresholds=(("PERSON", 0.5),)))
-    nlp: Any = scanner.nlp_engine.nlp
+    model = scanner.spec.model_for(None)
+    assert model is not None
+    nlp: Any = scanner._model(model)
     assert nlp.max_length == LONGEST_WINDOW
     seen: list[int] = []
     pipe = nlp.pipe
@@ -93,7 +95,8 @@ def test_spacy_never_gets_more_than_a_window(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(nlp, "pipe", measured)
     text = "My name is Emily Carter and I wrote this. " * 1500  # 63,000 characters
     found = scanner.findings([text], [NAMES])[0]
-    assert len(seen) == 4 and max(seen) <= LONGEST_WINDOW
+    # NER reads only the parts of each 20,000-character scan window that can hold a name.
+    assert seen and max(seen) <= LONGEST_WINDOW
     assert {text[f.start : f.end] for f in found} == {"Emily Carter"}
     assert len(found) == 1500
 
