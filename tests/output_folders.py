@@ -7,6 +7,7 @@ manifest's counts computed from those rows so that they agree as a real run's wo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -312,3 +313,26 @@ def find_nothing(texts: Iterable[str]) -> dict[str, int]:
     for _ in texts:
         pass
     return {}
+
+
+def folder_digest(folder: Path, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every file's SHA-256, and the manifest without its timings (nor its ``ignore`` keys)."""
+    digest: dict[str, Any] = {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "manifest.json"
+    }
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ignore:
+        manifest.pop(key, None)
+    digest["manifest.json"] = without_seconds(manifest)
+    return digest
+
+
+def without_seconds(value: Any) -> Any:
+    """A manifest (or part of one) without its ``seconds``: what differs between equal runs."""
+    if isinstance(value, dict):
+        return {key: without_seconds(item) for key, item in value.items() if key != "seconds"}
+    if isinstance(value, list):
+        return [without_seconds(item) for item in value]
+    return value

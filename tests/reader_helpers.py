@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 
 from curate.config import InputConfig
 from curate.readers import READ_REASONS, InputRead, read_input
@@ -78,3 +80,15 @@ def oasst(identifier: str, parent: str | None, role: str, **fields: Any) -> dict
         "text": f"text {identifier}",
         **fields,
     }
+
+
+def jsonl_bytes(records: list[dict[str, Any]]) -> bytes:
+    """``records`` as a JSON Lines file's bytes."""
+    return "".join(json.dumps(record) + "\n" for record in records).encode()
+
+
+def parquet_bytes(records: list[dict[str, Any]]) -> bytes:
+    """``records`` as a Parquet file's bytes."""
+    buffer = io.BytesIO()
+    pl.DataFrame(records).write_parquet(buffer)
+    return buffer.getvalue()

@@ -9,7 +9,6 @@ killed driver run ``curate`` in child processes, as a user would.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ import pytest
 
 import curate
 from tests.generated_chats import write_generated
+from tests.output_folders import folder_digest
 
 ray = pytest.importorskip("ray")
 
@@ -77,35 +77,14 @@ def local_outputs(
         out = tmp_path_factory.mktemp(f"local-{name}") / "out"
         pipeline_run = curate.Pipeline.from_yaml(pipeline).run
         pipeline_run(output_dir=out, shard_rows=shard_rows, workers=1, collect=False)
-        digests[name] = folder_digest(out)
+        digests[name] = folder_digest(out, ignore=("executor",))
     return digests
-
-
-def folder_digest(folder: Path) -> dict[str, Any]:
-    """Every file's SHA-256, and the manifest without its timings and executor block."""
-    digest: dict[str, Any] = {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != "manifest.json"
-    }
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest.pop("executor", None)
-    digest["manifest.json"] = _without_seconds(manifest)
-    return digest
 
 
 def shards_done(work: Path) -> list[dict[str, Any]]:
     """The ledger's ``shard_done`` events (those of Ray steps name the node the shard ran on)."""
     events = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
     return [event for event in events if event["event"] == "shard_done"]
-
-
-def _without_seconds(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_seconds(item) for key, item in value.items() if key != "seconds"}
-    if isinstance(value, list):
-        return [_without_seconds(item) for item in value]
-    return value
 
 
 @pytest.mark.parametrize("name", ["demo", "generated"])
@@ -121,7 +100,7 @@ def test_ray_writes_the_local_executors_output(
     result = curate.Pipeline.from_yaml(pipeline).run(
         output_dir=out, shard_rows=shard_rows, executor="ray", keep_work=True, collect=False
     )
-    assert folder_digest(out) == local_outputs[name]
+    assert folder_digest(out, ignore=("executor",)) == local_outputs[name]
     assert result.manifest.executor is not None
     assert result.manifest.executor.model_dump() == {
         "kind": "ray",
@@ -267,7 +246,7 @@ def test_two_nodes_share_the_work_and_write_the_same_output(
     assert finished.returncode == 0, finished.stderr
     executor = json.loads(finished.stdout.splitlines()[-1])
     assert (executor["cpus"], executor["nodes"]) == (2, 2)
-    assert folder_digest(out) == local_outputs["generated"]
+    assert folder_digest(out, ignore=("executor",)) == local_outputs["generated"]
     nodes = {event.get("node") for event in shards_done(out.with_name("out.work"))}
     assert len(nodes - {None}) == 2, "shards of record steps ran on both nodes"
 
@@ -326,5 +305,5 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
         check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert folder_digest(out) == local_outputs["generated"]
+    assert folder_digest(out, ignore=("executor",)) == local_outputs["generated"]
     assert not work.exists()

@@ -15,7 +15,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import polars as pl
 import pytest
 from click.testing import CliRunner
 from huggingface_hub import constants
@@ -27,6 +26,8 @@ from curate.errors import RemoteInputError
 from curate.readers import hub
 from curate.readers.locate import locate
 from tests.hub_cache import HubCache
+from tests.reader_helpers import jsonl_bytes as jsonl
+from tests.reader_helpers import parquet_bytes as parquet
 
 REPO = "curate-test/prefs"
 SHA = "1" * 40
@@ -51,16 +52,6 @@ configs:
 ---
 # prefs
 """
-
-
-def jsonl(records: list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(record) + "\n" for record in records).encode()
-
-
-def parquet(records: list[dict[str, Any]]) -> bytes:
-    buffer = io.BytesIO()
-    pl.DataFrame(records).write_parquet(buffer)
-    return buffer.getvalue()
 
 
 FILES = {

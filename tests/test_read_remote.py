@@ -30,21 +30,13 @@ from curate.readers.load import InputStream
 from curate.readers.remote import RemoteFile, public_url, scrubbed
 from curate.writers.target import protected_folders
 from tests.file_server import FileServer
+from tests.reader_helpers import jsonl_bytes as jsonl
+from tests.reader_helpers import parquet_bytes as parquet
 
 RECORDS = [
     {"prompt": f"Question {n}?", "chosen": f"A careful answer {n}.", "rejected": "No."} for n in range(6)
 ]
 SECRET = "sig-4f1c9e-must-not-be-written"
-
-
-def jsonl(records: list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(record) + "\n" for record in records).encode()
-
-
-def parquet(records: list[dict[str, Any]]) -> bytes:
-    buffer = io.BytesIO()
-    pl.DataFrame(records).write_parquet(buffer)
-    return buffer.getvalue()
 
 
 def pipeline(folder: Path, path: str, extra: str = "") -> Path:

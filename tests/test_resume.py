@@ -9,8 +9,6 @@ with one from an uninterrupted run (the manifest apart from its timings).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -21,6 +19,7 @@ from typing import Any
 import pytest
 
 import curate
+from tests.output_folders import folder_digest
 
 ROOT = Path(curate.__file__).resolve().parents[1]
 DEMO = ROOT / "pipelines" / "demo.yaml"
@@ -71,25 +70,6 @@ def curate_run(
         arguments = [sys.executable, "-c", KILLER, kill[0], str(kill[1]), *command]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(arguments, capture_output=True, text=True, env=env, timeout=600, check=False)
-
-
-def folder_digest(folder: Path) -> dict[str, Any]:
-    """Every file's SHA-256, and the manifest without its timings."""
-    digest: dict[str, Any] = {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != "manifest.json"
-    }
-    digest["manifest.json"] = _without_seconds(json.loads((folder / "manifest.json").read_text()))
-    return digest
-
-
-def _without_seconds(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_seconds(item) for key, item in value.items() if key != "seconds"}
-    if isinstance(value, list):
-        return [_without_seconds(item) for item in value]
-    return value
 
 
 @pytest.fixture(scope="module")

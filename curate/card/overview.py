@@ -5,36 +5,29 @@ from __future__ import annotations
 from curate.card.source import CardSource
 from curate.markdown import code, fenced, plural, table
 
+PAIR_COLUMNS = {
+    "prompt": "the conversation before the answers: a list of `{role, content}`, ending with a user turn",
+    "chosen": "the preferred assistant turn(s)",
+    "rejected": "the dispreferred assistant turn(s)",
+    "score_chosen": "the chosen side's score, when the source rated it",
+    "score_rejected": "the rejected side's score, when the source rated it",
+    "strategy": "how the pair was made (see the pairs report)",
+    "source": "the input the pair came from",
+    "license": "the license of the pair: both sides' licenses combined",
+    "language": "ISO 639-1 code of the prompt",
+    "chosen_id": "`id` of the source conversation of the chosen side",
+    "rejected_id": "`id` of the source conversation of the rejected side",
+    "id": "stable pair id",
+    "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
+}
+
 COLUMNS = {
-    "pairs": {
-        "prompt": "the conversation before the answers: a list of `{role, content}`, ending with a user turn",
-        "chosen": "the preferred assistant turn(s)",
-        "rejected": "the dispreferred assistant turn(s)",
-        "score_chosen": "the chosen side's score, when the source rated it",
-        "score_rejected": "the rejected side's score, when the source rated it",
-        "strategy": "how the pair was made (see the pairs report)",
-        "source": "the input the pair came from",
-        "license": "the license of the pair: both sides' licenses combined",
-        "language": "ISO 639-1 code of the prompt",
-        "chosen_id": "`id` of the source conversation of the chosen side",
-        "rejected_id": "`id` of the source conversation of the rejected side",
-        "id": "stable pair id",
-        "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
-    },
+    "pairs": PAIR_COLUMNS,
     "standard": {
+        **PAIR_COLUMNS,  # the same columns; the three texts are plain strings
         "prompt": "the text of the prompt, one user turn",
         "chosen": "the text of the preferred answer",
         "rejected": "the text of the dispreferred answer",
-        "score_chosen": "the chosen side's score, when the source rated it",
-        "score_rejected": "the rejected side's score, when the source rated it",
-        "strategy": "how the pair was made (see the pairs report)",
-        "source": "the input the pair came from",
-        "license": "the license of the pair: both sides' licenses combined",
-        "language": "ISO 639-1 code of the prompt",
-        "chosen_id": "`id` of the source conversation of the chosen side",
-        "rejected_id": "`id` of the source conversation of the rejected side",
-        "id": "stable pair id",
-        "judge": "the judge model (or reward model) whose verdicts chose the sides, for `judge` pairs",
     },
     "kto": {
         "prompt": "the conversation before the answer: a list of `{role, content}`, ending with a user turn",

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from curate import schema
 from curate.executors.workdir import WorkFolder
 from curate.schema import FormatVariant, Kind
+from curate.writers.dataset import row_bytes
 from curate.writers.streams import Frames, OutputFacts, SplitSize
 from curate.writers.variants import export
 
@@ -52,18 +55,6 @@ class WorkOutputs:
         if not found:
             yield schema.empty()
 
-    def split_names(self) -> list[str]:
-        step, shards = self.output
-        if not shards:
-            return ["train"]
-        first = pl.read_parquet_schema(self.work.path_of(step, shards[0], "kept"))
-        if SPLIT not in first:
-            return ["train"]
-        names: set[str] = set()
-        for frame in self._columns(self.output, (SPLIT,)):
-            names.update(frame[SPLIT].unique().to_list())
-        return sorted(names, key=schema.split_order) or ["train"]
-
     def split(self, name: str) -> Frames:
         """One split's rows as the data files hold them (published columns, in the format
         variant), a shard at a time."""
@@ -87,15 +78,26 @@ class WorkOutputs:
         return frames
 
     def facts(self) -> OutputFacts:
-        names = self.split_names()
-        kind: Kind = "conversations"
+        """Kind, split sizes and compact columns of the output, in one pass over its shards."""
+        kind: Kind | None = None
+        sizes: dict[str, list[npt.NDArray[np.int64]]] = {}
+        compact = []
         for frame in self.shards(self.output):
-            kind = schema.kind_of(frame)
-            break
+            kind = kind or schema.kind_of(frame)
+            splits = (
+                frame[SPLIT].unique(maintain_order=True).to_list() if SPLIT in frame.columns else ["train"]
+            )
+            for name in splits:
+                rows = frame.filter(pl.col(SPLIT) == name) if SPLIT in frame.columns else frame
+                published = export(rows.select(schema.public_columns(rows)), self.variant)
+                sizes.setdefault(name, []).append(row_bytes(published))
+            if self.output[1]:
+                compact.append(frame.select([name for name in COMPACT if name in frame.columns]))
+        names = sorted(sizes, key=schema.split_order) or ["train"]
         return OutputFacts(
-            kind=kind,
-            sizes={name: SplitSize.of(self.split(name)()) for name in names},
-            rows=_concat(list(self._columns(self.output, COMPACT))),
+            kind=kind or "conversations",
+            sizes={name: SplitSize(_joined(sizes.get(name, []))) for name in names},
+            rows=_concat(compact),
             conversations=_concat(list(self._columns(self.conversations, CONVERSATION_COMPACT))),
         )
 
@@ -109,6 +111,10 @@ class WorkOutputs:
             path = self.work.path_of(step, shard, "kept")
             present = [name for name in wanted if name in pl.read_parquet_schema(path)]
             yield pl.read_parquet(path, columns=present)
+
+
+def _joined(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
