@@ -240,6 +240,12 @@ class ExecutorConfig(StrictModel):
     actor_cpus: float = Field(
         1.0, gt=0, description="CPUs each actor of a step that loads a model reserves (one model per actor)."
     )
+    max_retries: int = Field(
+        3,
+        ge=0,
+        description="Times Ray runs a task again, or restarts an actor, whose worker died (killed, out of"
+        " memory, a lost node); curate's own errors are never retried.",
+    )
 
 
 class PipelineFile(StrictModel):

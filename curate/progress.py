@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from curate.record import InputRecord
+    from curate.record import ExecutorRecord, InputRecord
     from curate.result import StageStats
 
 
@@ -18,7 +18,8 @@ class Reporter(Protocol):
     def advance(self, rows: int) -> None: ...
     def finish(self) -> None: ...
     def message(self, text: str) -> None: ...
-    def summary(self, stats: list[StageStats]) -> None: ...
+    def summary(self, stats: list[StageStats], executor: ExecutorRecord | None = None) -> None:
+        """The end-of-run table; ``executor`` (a run on Ray) adds what Ray says each step took."""
 
 
 class QuietReporter:
@@ -36,7 +37,7 @@ class QuietReporter:
     def message(self, text: str) -> None:
         pass
 
-    def summary(self, stats: list[StageStats]) -> None:
+    def summary(self, stats: list[StageStats], executor: ExecutorRecord | None = None) -> None:
         pass
 
 
@@ -77,8 +78,8 @@ class PlainReporter:
     def message(self, text: str) -> None:
         self._line(text)
 
-    def summary(self, stats: list[StageStats]) -> None:
-        RichReporter.table(stats, _console())
+    def summary(self, stats: list[StageStats], executor: ExecutorRecord | None = None) -> None:
+        RichReporter.table(stats, _console(), executor)
 
     def _rate(self, now: float) -> float:
         return self._rows / max(now - self._started, 1e-9)
@@ -178,23 +179,55 @@ class RichReporter:
     def message(self, text: str) -> None:
         self.console.print(text, highlight=False)
 
-    def summary(self, stats: list[StageStats]) -> None:
+    def summary(self, stats: list[StageStats], executor: ExecutorRecord | None = None) -> None:
         self._progress.stop()
-        self.table(stats, self.console)
+        self.table(stats, self.console, executor)
 
     @staticmethod
-    def table(stats: list[StageStats], console: Any) -> None:
-        """The end-of-run table: rows in, out and rejected, seconds and top reasons per stage."""
+    def table(stats: list[StageStats], console: Any, executor: ExecutorRecord | None = None) -> None:
+        """The end-of-run table: rows in, out and rejected, seconds and top reasons per stage;
+        for a run on Ray, a column of what Ray's statistics say each step took."""
         from rich.table import Table
 
+        on_ray = ray_column(stats, executor) if executor is not None else None
         table = Table(title="curate run", title_justify="left")
-        for column in ("stage", "in", "out", "rejected", "seconds", "top reasons"):
+        columns = (
+            "stage",
+            "in",
+            "out",
+            "rejected",
+            "seconds",
+            "top reasons",
+            *(("on Ray",) if on_ray else ()),
+        )
+        for column in columns:
             table.add_column(
                 column, justify="right" if column in ("in", "out", "rejected", "seconds") else "left"
             )
-        for s in stats:
+        for number, s in enumerate(stats):
             ranked = sorted(s.reasons.items(), key=lambda item: (-item[1], item[0]))[:3]
             reasons = ", ".join(f"{reason} {count:,}" for reason, count in ranked)
             out = f"{s.rows_out:,}" + ("" if s.unit_out == s.unit_in else f" {s.unit_out}")
-            table.add_row(s.name, f"{s.rows_in:,}", out, f"{s.rows_rejected:,}", f"{s.seconds:.1f}", reasons)
+            ray = (on_ray[number],) if on_ray else ()
+            row = (s.name, f"{s.rows_in:,}", out, f"{s.rows_rejected:,}", f"{s.seconds:.1f}", reasons, *ray)
+            table.add_row(*row)
         console.print(table)
+
+
+def ray_column(stats: list[StageStats], executor: ExecutorRecord) -> list[str]:
+    """Per row of the table, what Ray's statistics say of the step the stage ran in: its
+    tasks, nodes and CPU time on the step's first stage, a mark on the stages fused with it,
+    nothing on the stages that ran on the driver (or in an earlier run a resumed one continues)."""
+    cells = [""] * len(stats)
+    taken = 0
+    for step in executor.steps or []:
+        first = next((at for at in range(taken, len(stats)) if stats[at].name == step.stages[0]), None)
+        if first is None:
+            continue
+        pool = "actor tasks" if step.pool == "actors" else "tasks"
+        nodes = "node" if step.nodes == 1 else "nodes"
+        cells[first] = f"{step.tasks:,} {pool}, {step.nodes} {nodes}, {step.cpu_seconds:.1f} CPU s"
+        for at in range(first + 1, min(first + len(step.stages), len(stats))):
+            cells[at] = "  (same tasks)"
+        taken = first + len(step.stages)
+    return cells

@@ -268,13 +268,39 @@ class OutputRecord(Record):
     files: list[str] = Field(default_factory=list, description="Data files, relative to the folder.")
 
 
+class RayStepRecord(Record):
+    """What Ray's own statistics say one record step took on the cluster (timings: they differ
+    from run to run, as ``seconds`` do)."""
+
+    step: str = Field(description="The step, as the work folder names it (`01-read+normalize`).")
+    stages: list[str] = Field(description="Its stages (`read` first for the step that reads).")
+    pool: Literal["tasks", "actors"] = Field(description="Plain Ray tasks, or an actor pool (a model).")
+    tasks: int = Field(description="Ray tasks run (reading and one per shard), retries included.")
+    blocks: int = Field(description="Blocks the tasks produced.")
+    nodes: int = Field(description="Nodes the step's busiest operator ran on.")
+    task_seconds: float = Field(description="Wall time of the tasks, added up.")
+    cpu_seconds: float = Field(description="CPU time of the tasks, added up.")
+
+    @field_serializer("task_seconds", "cpu_seconds")
+    def _milliseconds(self, seconds: float) -> float:
+        return round(seconds, 3)
+
+
 class ExecutorRecord(Record):
     """The executor that ran a run's steps, when it was not the local one."""
+
+    optional_keys = frozenset({"steps", "max_retries"})
 
     kind: Literal["ray"] = Field(description="The executor.")
     ray_version: str = Field(description="The Ray the run used.")
     cpus: int = Field(description="CPUs of the cluster when the run started.")
     nodes: int = Field(description="Nodes of the cluster when the run started.")
+    max_retries: int | None = Field(
+        None, description="Times a task whose worker died was run again (and an actor restarted)."
+    )
+    steps: list[RayStepRecord] | None = Field(
+        None, description="The record steps this run gave Ray, with Ray's figures for each."
+    )
 
 
 class Manifest(Record):

@@ -241,6 +241,7 @@ class Pipeline:
         collect: bool = True,
         executor: Literal["local", "ray"] | None = None,
         ray_address: str | None = None,
+        executor_options: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """Run every stage; write the output folder unless ``write=False``.
 
@@ -263,6 +264,8 @@ class Pipeline:
 
         ``executor`` chooses the local executor or a Ray cluster (``ray_address``, or the
         pipeline file's ``executor`` settings); either writes the same output.
+        ``executor_options`` gives Ray settings over the file's ``executor`` block
+        (``num_cpus``, ``object_store_memory``, ``spill_dir``, ``actor_cpus``, ``max_retries``).
         """
         if data is not None:
             pipeline = self.with_data(
@@ -286,6 +289,7 @@ class Pipeline:
                 collect=collect,
                 executor=executor,
                 ray_address=ray_address,
+                executor_options=executor_options,
             )
         if not self.config.inputs:
             raise InputError(
@@ -296,7 +300,7 @@ class Pipeline:
                 "a run on records held in memory cannot be resumed: nothing says they are the ones it"
                 " started on; run it again (restart=True discards the earlier run's work)"
             )
-        chosen = executor_settings(self.config.executor, executor, ray_address)
+        chosen = executor_settings(self.config.executor, executor, ray_address, executor_options)
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
         settings = _Settings(
             strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect, chosen
@@ -419,7 +423,10 @@ class Pipeline:
             work.log("run_done")
             if not settings.keep_work:
                 work.remove()
-        reporter.summary(execution.stats)
+        if manifest.executor is not None:
+            reporter.summary(execution.stats, manifest.executor)
+        else:
+            reporter.summary(execution.stats)
         for line in empty_inputs(execution.inputs):
             reporter.message(line)
         return result

@@ -174,3 +174,118 @@ def test_the_cluster_address_comes_from_the_run_then_ray_address_then_a_local_in
     else:
         monkeypatch.setenv("RAY_ADDRESS", environment)
     assert address_of(ExecutorConfig(kind="ray", address=declared)) == expected
+
+
+@pytest.mark.parametrize(
+    ("declared", "options", "expected"),
+    [
+        ({"kind": "ray"}, {}, (None, None, None, 3)),
+        ({"kind": "ray", "num_cpus": 4}, {"num_cpus": None}, (4, None, None, 3)),
+        ({"kind": "ray", "num_cpus": 4}, {"num_cpus": 8}, (8, None, None, 3)),
+        ({"kind": "ray", "object_store_memory": "4GiB"}, {"object_store_memory": "8GiB"}, (None, 8, None, 3)),
+        ({"kind": "ray"}, {"spill_dir": "spill", "max_retries": 0}, (None, None, "spill", 0)),
+        ({"kind": "ray", "spill_dir": "/scratch/ray"}, {}, (None, None, "/scratch/ray", 3)),
+    ],
+)
+def test_ray_settings_of_the_run_go_over_the_files(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    declared: dict[str, object],
+    options: dict[str, object],
+    expected: tuple[int | None, int | None, str | None, int],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chosen = executor_settings(ExecutorConfig.model_validate(declared), None, None, options)
+    cpus, gib, spill, retries = expected
+    assert chosen.num_cpus == cpus
+    assert chosen.object_store_memory == (None if gib is None else gib * 2**30)
+    assert chosen.spill_dir == (None if spill is None else tmp_path / spill)  # relative: from here
+    assert chosen.max_retries == retries
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "error", "message"),
+    [
+        (
+            None,
+            {"object_store_memory": "8GiB"},
+            ExecutorError,
+            "Ray settings (object_store_memory) were given",
+        ),
+        (
+            "ray",
+            {"object_store_memory": "8 parsecs"},
+            ConfigError,
+            "object_store_memory: could not interpret",
+        ),
+        ("ray", {"num_cpus": 0}, ConfigError, "num_cpus: "),
+        ("ray", {"cpus": 2}, ExecutorError, "unknown executor options: cpus"),
+    ],
+)
+def test_ray_settings_that_cannot_apply_are_refused_in_one_line(
+    kind: str | None, options: dict[str, object], error: type[CurateError], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        executor_settings(ExecutorConfig(), kind, None, options)  # type: ignore[arg-type]
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_curate_run_sizes_a_ray_instance_from_its_options_and_refuses_them_for_a_local_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, object] = {}
+
+    def settings(*arguments: object) -> ExecutorConfig:
+        seen["options"] = arguments[3]
+        raise ExecutorError("stop here")
+
+    monkeypatch.setattr("curate.runner.executor_settings", settings)
+    arguments = ["run", str(DEMO), "--out", str(tmp_path / "out"), "--ray-cpus", "3"]
+    options = ["--object-store-memory", "8GiB", "--spill-dir", "spill"]
+    result = CliRunner().invoke(cli, [*arguments, *options, "--executor", "ray"])
+    assert result.exit_code == 2 and "stop here" in result.output
+    assert seen["options"] == {"num_cpus": 3, "object_store_memory": "8GiB", "spill_dir": "spill"}
+    monkeypatch.undo()
+    refused = CliRunner().invoke(cli, [*arguments, *options])
+    assert refused.exit_code == 2
+    assert "Ray settings (num_cpus, object_store_memory, spill_dir) were given" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_the_summary_table_shows_what_ray_says_each_record_step_took() -> None:
+    from curate.progress import ray_column
+    from curate.record import ExecutorRecord, RayStepRecord, StageStats
+
+    names = ["read", "normalize", "quality", "dedup", "pii", "pairs"]
+    stats = [StageStats(name=name, rows_in=1, rows_out=1, rows_rejected=0, seconds=0.0) for name in names]
+    steps = [
+        RayStepRecord(
+            step="01-read+normalize+quality",
+            stages=["read", "normalize", "quality"],
+            pool="tasks",
+            tasks=6,
+            blocks=6,
+            nodes=2,
+            task_seconds=3.0,
+            cpu_seconds=2.5,
+        ),
+        RayStepRecord(
+            step="03-pii",
+            stages=["pii"],
+            pool="actors",
+            tasks=1,
+            blocks=1,
+            nodes=1,
+            task_seconds=9.0,
+            cpu_seconds=8.0,
+        ),
+    ]
+    record = ExecutorRecord(kind="ray", ray_version="2.60.0", cpus=2, nodes=2, steps=steps)
+    assert ray_column(stats, record) == [
+        "6 tasks, 2 nodes, 2.5 CPU s",
+        "  (same tasks)",
+        "  (same tasks)",
+        "",
+        "1 actor tasks, 1 node, 8.0 CPU s",
+        "",
+    ]

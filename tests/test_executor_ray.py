@@ -102,12 +102,17 @@ def test_ray_writes_the_local_executors_output(
     )
     assert folder_digest(out, ignore=("executor",)) == local_outputs[name]
     assert result.manifest.executor is not None
-    assert result.manifest.executor.model_dump() == {
+    executor = result.manifest.executor.model_dump()
+    steps = executor.pop("steps")
+    assert executor == {
         "kind": "ray",
         "ray_version": ray.__version__,
         "cpus": 2,
         "nodes": 1,
+        "max_retries": 3,
     }
+    assert steps[0]["step"].startswith("01-read+") and steps[0]["stages"][0] == "read"
+    assert all(step["tasks"] >= step["blocks"] > 0 and step["nodes"] == 1 for step in steps)
     assert ray.is_initialized(), "a Ray instance the process had joined is left as it was"
     first = [event for event in shards_done(out.with_name("out.work")) if event["step"].startswith("01-")]
     assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
@@ -134,6 +139,54 @@ def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: 
     assert there.output.equals(here.output)
     assert there.rejects_by_stage.keys() == here.rejects_by_stage.keys()
     assert all(there.rejects_by_stage[key].equals(frame) for key, frame in here.rejects_by_stage.items())
+
+
+@pytest.mark.parametrize("retries", [3, 0])
+def test_a_task_whose_worker_dies_is_run_again_up_to_max_retries(
+    tmp_path: Path, ray_address: str, monkeypatch: pytest.MonkeyPatch, retries: int
+) -> None:
+    """The first shard's worker process dies (``os._exit``) once: Ray runs the task again and
+    the output is the one an undisturbed run gives; with ``max_retries: 0`` the run stops
+    with a one-line ``StageError`` that says to ``--resume``."""
+    from curate.errors import StageError
+    from curate.executors.ray import executor, tasks
+    from curate.stages import Normalize, Quality
+
+    crashed = tmp_path / "crashed"
+    shard = tasks.run_shard
+
+    def dies_once(batch: Any, **arguments: Any) -> Any:
+        if not crashed.exists():  # pickled by value: the marker's path travels with it
+            crashed.touch()
+            os._exit(1)
+        return shard(batch, **arguments)
+
+    pipeline = curate.Pipeline(stages=[Normalize(), Quality(min_chars=3)])
+    records = [
+        {"id": f"r{number}", "messages": [{"role": "user", "content": f"question {number} about lists"}]}
+        for number in range(24)
+    ]
+    here = pipeline.run(data=records, license="MIT", write=False, shard_rows=8, workers=1)
+    monkeypatch.setattr(executor, "run_shard", dies_once)
+    options = {"max_retries": retries}
+    if retries:
+        there = pipeline.run(
+            data=records, license="MIT", write=False, shard_rows=8, executor="ray", executor_options=options
+        )
+        assert there.output.equals(here.output)
+        assert there.manifest.executor is not None and there.manifest.executor.max_retries == retries
+    else:
+        with pytest.raises(StageError, match=r"a Ray task of step 01-read\+normalize\+quality failed \(") as raised:
+            pipeline.run(
+                data=records,
+                license="MIT",
+                write=False,
+                shard_rows=8,
+                executor="ray",
+                executor_options=options,
+            )
+        assert "up to 0 times, executor.max_retries" in str(raised.value)
+    assert crashed.exists()
 
 
 def test_a_full_disk_in_a_task_comes_back_as_the_output_error_a_local_run_gives(

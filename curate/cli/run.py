@@ -56,6 +56,21 @@ import click
     help="The Ray cluster to join (auto, host:port, ray://host:10001); default: RAY_ADDRESS, else start one.",
 )
 @click.option(
+    "--ray-cpus",
+    type=click.IntRange(min=1),
+    help="CPUs of a Ray instance curate starts (executor.num_cpus; default: this machine's).",
+)
+@click.option(
+    "--object-store-memory",
+    metavar="SIZE",
+    help="Object store of a Ray instance curate starts, e.g. 8GiB (executor.object_store_memory).",
+)
+@click.option(
+    "--spill-dir",
+    type=click.Path(file_okay=False),
+    help="Where a Ray instance curate starts spills its object store (executor.spill_dir).",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
@@ -77,6 +92,9 @@ def run(
     inputs: tuple[str, ...],
     executor: Literal["local", "ray"] | None,
     ray_address: str | None,
+    ray_cpus: int | None,
+    object_store_memory: str | None,
+    spill_dir: str | None,
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -86,6 +104,8 @@ def run(
     are kept in a work folder while the run goes on: after a kill, a crash or Ctrl-C,
     `--resume` continues from them and writes the same output an uninterrupted run would.
     With `--executor ray` the record stages run on a Ray cluster; the output is the same.
+    `--ray-cpus`, `--object-store-memory` and `--spill-dir` size a Ray instance curate starts,
+    over the file's `executor` block.
 
     `--input NAME=PATH` reads an input from another place than the file says (a local
     sample of a Hub dataset, say), keeping its format, license and other settings.
@@ -117,6 +137,11 @@ def run(
         collect=False,
         executor=executor,
         ray_address=ray_address,
+        executor_options={
+            "num_cpus": ray_cpus,
+            "object_store_memory": object_store_memory,
+            "spill_dir": spill_dir,
+        },
     )
     published = result.manifest.output.rows
     if not quiet:

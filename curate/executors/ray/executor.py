@@ -23,13 +23,14 @@ from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import ExecutorError, StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
+from curate.executors.ray.figures import step_figures
 from curate.executors.ray.shards import Failure, ShardInput, slices
 from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license
 from curate.progress import Reporter
-from curate.record import ExecutorRecord, InputData, InputRecord
+from curate.record import ExecutorRecord, InputData, InputRecord, RayStepRecord
 from curate.stages.base import RunContext, Stage
 
 
@@ -50,6 +51,8 @@ class RayExecutor(LocalExecutor):
         super().__init__(config, stages, context, work, reporter, **options)
         self.settings = settings
         self.cluster: Cluster | None = None
+        self.figures: list[RayStepRecord] = []
+        """Ray's figures of each record step this run gave it, in step order."""
 
     def run(self) -> Execution:
         with ExitStack() as stack:
@@ -66,7 +69,12 @@ class RayExecutor(LocalExecutor):
             return super().run()
 
     def record(self) -> ExecutorRecord | None:
-        return self.cluster.record() if self.cluster is not None else None
+        if self.cluster is None:
+            return None
+        found = self.cluster.record()
+        return found.model_copy(
+            update={"max_retries": self.settings.max_retries, "steps": self.figures or None}
+        )
 
     # Steps -----------------------------------------------------------------------------
 
@@ -128,7 +136,9 @@ class RayExecutor(LocalExecutor):
         stages = [(position, self.stages[position]) for position in step.stages]
         built = [(position, stage.name, stage.options) for position, stage in stages]
         arguments = {"work": str(self.work.path), "step": step.key, "built": built, "context": self.context}
-        if loads_models(stages):
+        retries = self.settings.max_retries
+        pool = "actors" if loads_models(stages) else "tasks"
+        if pool == "actors":
             actors = max(1, int(self.cluster.cpus // self.settings.actor_cpus))
             mapped = dataset.map_batches(
                 StepActor,
@@ -137,9 +147,15 @@ class RayExecutor(LocalExecutor):
                 batch_format="pyarrow",
                 compute=ActorPoolStrategy(min_size=1, max_size=actors),
                 num_cpus=self.settings.actor_cpus,
+                # An actor whose process dies is started again and its shard given again; Ray's
+                # default is to do so forever, which a shard that always kills it would make a hang.
+                max_restarts=retries,
+                max_task_retries=retries,
             )
         else:
-            mapped = dataset.map_batches(run_shard, fn_kwargs=arguments, batch_size=1, batch_format="pyarrow")
+            mapped = dataset.map_batches(
+                run_shard, fn_kwargs=arguments, batch_size=1, batch_format="pyarrow", max_retries=retries
+            )
         self.reporter.start("+".join(("read", *step.names) if step.reads else step.names), total)
         try:
             for done in mapped.iter_rows():
@@ -151,10 +167,15 @@ class RayExecutor(LocalExecutor):
                 )
         except RayError as exc:
             raise StageError(
-                f"a Ray task of step {step.key} failed ({_first_line(exc)}); the finished shards are"
-                " kept: rerun with --resume to continue from them"
+                f"a Ray task of step {step.key} failed ({_first_line(exc)}; one whose worker dies is run"
+                f" again up to {retries} times, executor.max_retries); the finished shards are kept:"
+                " rerun with --resume to continue from them"
             ) from exc
         self.reporter.finish()
+        names = ("read", *step.names) if step.reads else step.names
+        figures = step_figures(mapped, step.key, names, pool)
+        if figures is not None:
+            self.figures.append(figures)
 
 
 def _first_line(error: BaseException) -> str:
