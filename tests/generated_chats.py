@@ -11,10 +11,13 @@ numbers are in the 555-01xx range reserved for fiction.
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 WORDS = str.split(
     "list python function error file table server user page test build design plan story email"
@@ -49,8 +52,15 @@ output:
 """
 
 
-def write_generated(folder: Path, chats: int = 300, seed: int = 0) -> Path:
-    """Write the inputs and the pipeline file into ``folder``; return the pipeline file."""
+def write_generated(
+    folder: Path, chats: int = 300, seed: int = 0, files: int = 1, glob: bool = False
+) -> Path:
+    """Write the inputs and the pipeline file into ``folder``; return the pipeline file.
+
+    With ``files`` above 1 the chats go into ``chats/`` as that many files (the second
+    compressed, the third Parquet), the input being the folder or, with ``glob``, a glob;
+    the first file then holds a blank line and a broken one, and the last starts with a copy
+    of the first record (an id the input has taken already)."""
     rng = random.Random(seed)
     records: list[dict[str, Any]] = []
     prompts: list[str] = []
@@ -65,11 +75,35 @@ def write_generated(folder: Path, chats: int = 300, seed: int = 0) -> Path:
             prompts.append(prompt)
             records.append(_chat(rng, len(records), prompt))
     battles = [_battle(rng, number, rng.choice(prompts)) for number in range(chats // 5)]
-    _write_lines(folder / "chats.jsonl", records)
     _write_lines(folder / "battles.jsonl", battles)
     pipeline = folder / "generated.yaml"
-    pipeline.write_text(PIPELINE, encoding="utf-8")
+    if files == 1:
+        _write_lines(folder / "chats.jsonl", records)
+        pipeline.write_text(PIPELINE, encoding="utf-8")
+        return pipeline
+    _write_parts(folder / "chats", records, files)
+    path = "chats/part-*" if glob else "chats/"
+    pipeline.write_text(PIPELINE.replace("path: chats.jsonl", f"path: '{path}'"), encoding="utf-8")
     return pipeline
+
+
+def _write_parts(folder: Path, records: list[dict[str, Any]], files: int) -> None:
+    folder.mkdir()
+    size = -(-len(records) // files)
+    for number in range(files):
+        part = records[number * size : (number + 1) * size]
+        if number == files - 1:
+            part = [records[0], *part]
+        lines = [json.dumps(record, ensure_ascii=False) for record in part]
+        if number == 0:
+            lines[2:2] = ["", '{"conversation_hash": "broken"']
+        text = "\n".join(lines) + "\n"
+        if number == 1:
+            (folder / f"part-{number:03d}.jsonl.gz").write_bytes(gzip.compress(text.encode()))
+        elif number == 2:
+            pl.DataFrame(part).write_parquet(folder / f"part-{number:03d}.parquet")
+        else:
+            (folder / f"part-{number:03d}.jsonl").write_text(text, encoding="utf-8")
 
 
 def _sentence(rng: random.Random, words: int) -> str:

@@ -32,6 +32,10 @@ pytestmark = pytest.mark.ray
 ROOT = Path(curate.__file__).resolve().parents[1]
 DEMO = ROOT / "pipelines" / "demo.yaml"
 OBJECT_STORE = 200 * 2**20
+CHATS = 3_000
+"""Conversations of the generated fixture (with near copies, personal data and battles)."""
+RANGE_BYTES = 256 * 2**10
+"""Pieces of this size cut the generated fixture's chats.jsonl (2.6 MB) into line ranges."""
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +67,10 @@ def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
     folder = tmp_path_factory.mktemp("pipelines")
     demo = folder / "demo.yaml"
     demo.write_text(DEMO.read_text().replace("../data/", f"{ROOT}/data/"))
-    generated = write_generated(tmp_path_factory.mktemp("generated"), chats=300)
-    return {"demo": (demo, 9), "generated": (generated, 40)}
+    generated = write_generated(tmp_path_factory.mktemp("generated"), chats=CHATS)
+    folder = write_generated(tmp_path_factory.mktemp("folder"), chats=CHATS, files=4)
+    glob = write_generated(tmp_path_factory.mktemp("glob"), chats=CHATS, files=4, glob=True)
+    return {"demo": (demo, 9), "generated": (generated, 250), "folder": (folder, 250), "glob": (glob, 250)}
 
 
 @pytest.fixture(scope="module")
@@ -81,20 +87,41 @@ def local_outputs(
     return digests
 
 
+def events(work: Path) -> list[dict[str, Any]]:
+    return list(map(json.loads, (work / "ledger.jsonl").read_text().splitlines()))
+
+
 def shards_done(work: Path) -> list[dict[str, Any]]:
     """The ledger's ``shard_done`` events (those of Ray steps name the node the shard ran on)."""
-    events = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
-    return [event for event in events if event["event"] == "shard_done"]
+    return [event for event in events(work) if event["event"] == "shard_done"]
 
 
-@pytest.mark.parametrize("name", ["demo", "generated"])
+def test_the_generated_fixture_holds_near_copies_personal_data_and_battles(
+    local_outputs: dict[str, dict[str, Any]],
+) -> None:
+    stages = {stage["name"]: stage for stage in local_outputs["generated"]["manifest.json"]["stages"]}
+    assert stages["read"]["rows_in"] > CHATS
+    assert stages["dedup"]["report"]["near_duplicates"] > 100
+    assert stages["pii"]["report"]["entities"]["EMAIL_ADDRESS"] > 100
+    assert stages["pairs"]["report"]["pairs_by_strategy"]["battle"] > 100
+    folder = {stage["name"]: stage for stage in local_outputs["folder"]["manifest.json"]["stages"]}
+    assert folder["read"]["reasons"] == {"empty_line": 1, "invalid_json": 1}
+
+
+@pytest.mark.parametrize("name", ["demo", "generated", "folder", "glob"])
 def test_ray_writes_the_local_executors_output(
     tmp_path: Path,
     ray_address: str,
     pipelines: dict[str, tuple[Path, int]],
     local_outputs: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
     name: str,
 ) -> None:
+    """The demo's inputs are read by one task each; the generated chats.jsonl in line ranges
+    and the folder's and the glob's files (JSON Lines, compressed, Parquet) by a task each."""
+    from curate.executors.ray import pieces
+
+    monkeypatch.setattr(pieces, "PIECE_BYTES", RANGE_BYTES)
     pipeline, shard_rows = pipelines[name]
     out = tmp_path / "out"
     result = curate.Pipeline.from_yaml(pipeline).run(
@@ -116,6 +143,8 @@ def test_ray_writes_the_local_executors_output(
     assert ray.is_initialized(), "a Ray instance the process had joined is left as it was"
     first = [event for event in shards_done(out.with_name("out.work")) if event["step"].startswith("01-")]
     assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
+    read = [event for event in events(out.with_name("out.work")) if event["event"] == "piece_done"]
+    assert name == "demo" or len(read) > 4, "the chats were read in pieces, a Ray task each"
 
 
 def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: str) -> None:
@@ -176,7 +205,9 @@ def test_a_task_whose_worker_dies_is_run_again_up_to_max_retries(
         assert there.output.equals(here.output)
         assert there.manifest.executor is not None and there.manifest.executor.max_retries == retries
     else:
-        with pytest.raises(StageError, match=r"a Ray task of step 01-read\+normalize\+quality failed \(") as raised:
+        with pytest.raises(
+            StageError, match=r"a Ray task of step 01-read\+normalize\+quality failed \("
+        ) as raised:
             pipeline.run(
                 data=records,
                 license="MIT",
@@ -284,7 +315,7 @@ def test_two_nodes_share_the_work_and_write_the_same_output(
 ) -> None:
     """A head and one added node of 1 CPU each (``ray.cluster_utils.Cluster``): shards run on
     both, and the output is the local executor's."""
-    pipeline, shard_rows = pipelines["generated"]
+    pipeline, shard_rows = pipelines["folder"]
     out = tmp_path / "out"
     environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
     environment["PYTHONPATH"] = str(ROOT)
@@ -299,7 +330,7 @@ def test_two_nodes_share_the_work_and_write_the_same_output(
     assert finished.returncode == 0, finished.stderr
     executor = json.loads(finished.stdout.splitlines()[-1])
     assert (executor["cpus"], executor["nodes"]) == (2, 2)
-    assert folder_digest(out, ignore=("executor",)) == local_outputs["generated"]
+    assert folder_digest(out, ignore=("executor",)) == local_outputs["folder"]
     nodes = {event.get("node") for event in shards_done(out.with_name("out.work"))}
     assert len(nodes - {None}) == 2, "shards of record steps ran on both nodes"
 
@@ -330,9 +361,10 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
     local_outputs: dict[str, dict[str, Any]],
     resume_on: str,
 ) -> None:
-    """The driver dies (SIGKILL) after a few shards of the first step; the cluster stays up,
-    and ``--resume`` finishes the run from the work folder, on the cluster or on this machine."""
-    pipeline, shard_rows = pipelines["generated"]
+    """The driver dies (SIGKILL) after a few shards of the first step (its inputs read in
+    pieces); the cluster stays up, and ``--resume`` finishes the run from the work folder, on
+    the cluster or on this machine."""
+    pipeline, shard_rows = pipelines["folder"]
     out = tmp_path / "out"
     command = ["run", str(pipeline), "--out", str(out), "-q", "--shard-rows", str(shard_rows)]
     on_ray = ["--executor", "ray", "--ray-address", ray_address]
@@ -358,5 +390,5 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
         check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert folder_digest(out, ignore=("executor",)) == local_outputs["generated"]
+    assert folder_digest(out, ignore=("executor",)) == local_outputs["folder"]
     assert not work.exists()

@@ -119,6 +119,26 @@ def _lines(lines: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRe
         yield _parse_line(line, label, number, max_bytes)
 
 
+def jsonl_range(path: Path, label: str, start: int, end: int, max_bytes: int) -> Iterator[RawRecord]:
+    """The lines of bytes ``start`` to ``end`` of an uncompressed JSON Lines file (both at line
+    starts), numbered from 1 at ``start``: what ``iter_raw_records`` reads there, except that
+    every blank line is an ``empty_line`` reject where it stands (whether a record follows it
+    in the file is for the caller, who sees the ranges after this one, to decide)."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        position = start
+        for number, line in enumerate(iter(handle.readline, b""), start=1):
+            if position >= end:
+                return
+            position += len(line)
+            if start == 0 and number == 1:
+                line = line.removeprefix(BOM)
+            if not line.strip():
+                yield RawRecord(label, number, "", reason="empty_line", detail="blank line between records")
+            else:
+                yield _parse_line(line, label, number, max_bytes)
+
+
 def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord:
     data = data.rstrip(b"\r\n")
     if len(data) > max_bytes:

@@ -17,7 +17,7 @@ import polars as pl
 from curate import registry, schema
 from curate.errors import InputError
 from curate.licensing import resolve_input_license
-from curate.readers.base import Origin, RecordError, unexpected
+from curate.readers.base import Origin, Reader, RecordError, unexpected
 from curate.readers.files import RawRecord, iter_raw_records
 from curate.readers.locate import Located, locate
 from curate.readers.memory import InMemory
@@ -225,6 +225,17 @@ class InputStream:
             yield InputShard(number, builder.take(), rejects.take(), self.records - taken)
 
 
+def reader_class_of(spec: InputConfig, located: Located) -> type[Reader]:
+    """The reader an input's records go through: its ``format``, or for ``auto`` the one its
+    first records look like (as ``InputStream.shards`` finds it)."""
+    if spec.format != "auto":
+        return registry.readers.get(spec.format)
+    from curate.readers.auto import detect_format
+
+    sample, _ = _sample(_records(located, spec))
+    return detect_format([raw.value for raw in sample if raw.ok], spec.name)
+
+
 def _records(located: Located, spec: InputConfig) -> Iterator[RawRecord]:
     count = 0
     for file in located.files:
@@ -247,6 +258,29 @@ def _sample(raws: Iterator[RawRecord]) -> tuple[list[RawRecord], Iterator[RawRec
     return sample, itertools.chain(sample, raws)
 
 
+def reject_row(source: str, origin: Origin, reason: str, detail: str | None) -> dict[str, Any]:
+    """One read reject as the rejects file holds it (``schema.READ_REJECT``)."""
+    return {
+        "source": source,
+        "file": origin.file,
+        "line": origin.line,
+        "stage": "read",
+        "reason": reason,
+        "detail": detail,
+        "raw": origin.raw,
+    }
+
+
+def row_completer(spec: InputConfig) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """What reading does to the rows of one record before their ids are made unique within the
+    input: the input's defaults filled in, ``RecordError`` for a row that cannot be stored."""
+
+    def refuse(origin: Origin, error: RecordError) -> None:
+        raise error
+
+    return _RowBuilder(spec, refuse).completed
+
+
 class _Rejects:
     """Read rejects of one input; under ``strict`` the first one raises ``InputError``."""
 
@@ -260,17 +294,7 @@ class _Rejects:
             raise InputError(
                 f"{origin.file}:{origin.line}: {reason}: {detail} (run without --strict to skip it)"
             )
-        self.rows.append(
-            {
-                "source": self.source,
-                "file": origin.file,
-                "line": origin.line,
-                "stage": "read",
-                "reason": reason,
-                "detail": detail,
-                "raw": origin.raw,
-            }
-        )
+        self.rows.append(reject_row(self.source, origin, reason, detail))
 
     def refuse(self, origin: Origin, error: RecordError) -> None:
         self.add(origin, error.reason, f"{error.field}: {error.message}")
@@ -309,17 +333,23 @@ class _RowBuilder:
 
     def add(self, rows: list[dict[str, Any]], origin: Origin) -> None:
         """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
-        done = [self._complete(row) for row in rows]
-        for row in done:
-            identifier = str(row["id"])
-            if CONTROL.search(identifier):
-                raise RecordError("invalid_value", "id", "holds control characters (NUL, newline, ...)")
+        done = self.completed(rows)
         for row in done:
             row["id"] = self._unique(str(row["id"]))
             self.rows.append(row)
         self.records.append((Origin(origin.file, origin.line), len(done)))
         if len(self.rows) >= CHUNK_ROWS:
             self.chunks.append(self._frame())
+
+    def completed(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` (all of one record) with the input's defaults, their ids not yet made unique;
+        ``RecordError`` when one cannot be stored."""
+        done = [self._complete(row) for row in rows]
+        for row in done:
+            identifier = str(row["id"])
+            if CONTROL.search(identifier):
+                raise RecordError("invalid_value", "id", "holds control characters (NUL, newline, ...)")
+        return done
 
     def _frame(self) -> pl.DataFrame:
         """The rows gathered since the last chunk as a frame, without the records that do not fit."""

@@ -24,6 +24,7 @@ from curate.errors import ExecutorError, StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.figures import step_figures
+from curate.executors.ray.reading import merged, piece_shards, plan, read_pieces
 from curate.executors.ray.shards import Failure, ShardInput, slices
 from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
 from curate.executors.steps import Step
@@ -81,10 +82,15 @@ class RayExecutor(LocalExecutor):
     def _read_step(self, step: Step) -> list[InputRecord]:
         import ray.data
 
-        inputs = []
+        inputs, pieced = [], {}
         for number, spec in enumerate(self.config.inputs):
             if self.limit is not None:
                 spec = spec.model_copy(update={"limit": min(spec.limit or self.limit, self.limit)})
+            held = self.data.get(spec.name)
+            planned = plan(number, spec, self.located.get(spec.name)) if held is None else None
+            if planned is not None:
+                pieced[number] = planned
+                continue
             inputs.append(
                 ReadInput(
                     number,
@@ -94,22 +100,32 @@ class RayExecutor(LocalExecutor):
                     self.shard_rows,
                     self.work.path,
                     step.key,
-                    held.data if (held := self.data.get(spec.name)) is not None else None,
+                    held.data if held is not None else None,
                 )
             )
-        dataset = ray.data.read_datasource(InputsSource(inputs), override_num_blocks=len(inputs))
-        self._run_step(step, dataset, None)
+        datasets = []
+        if inputs:
+            datasets.append(ray.data.read_datasource(InputsSource(inputs), override_num_blocks=len(inputs)))
+        read = None
+        if pieced:
+            read = read_pieces(self.work, step.key, pieced, self.config.inputs, self.reporter)
+            blocks = piece_shards(self.work, step.key, pieced, self.shard_rows, self.context.strict)
+            if blocks:
+                datasets.append(ray.data.from_arrow(blocks))
+        if datasets:
+            self._run_step(step, datasets[0].union(*datasets[1:]) if len(datasets) > 1 else datasets[0], None)
+            if read is not None and self.figures and self.figures[-1].step == step.key:
+                self.figures[-1] = merged(read, self.figures[-1]) or self.figures[-1]
         reads = self._reads()
         records = []
-        for reading in inputs:
-            seen = self.work.facts(reading.seen, f"{reading.number:02d}")
-            spec = self.config.inputs[reading.number]
+        for number, spec in enumerate(self.config.inputs):
+            seen = self.work.facts(f"{step.key}.inputs", f"{number:02d}")
             if spec.format == "auto":
                 self.reporter.message(f"input {spec.name}: format auto chose {seen['format']}")
             held = self.data.get(spec.name)
             data = InputData(type=held.kind, sha256=seen["sha256"]) if held is not None else None
             found = InputSeen(seen["format"], spec.format == "auto", resolve_input_license(spec), data)
-            chosen = [read for read in reads if read["input"] == reading.number]
+            chosen = [read for read in reads if read["input"] == number]
             records.append(self._input_record(spec, found, chosen))
         return records
 

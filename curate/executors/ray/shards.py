@@ -55,6 +55,10 @@ class ShardInput:
             return schema.empty()
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
+    def parts_of(self, work: WorkFolder) -> dict[str, pl.DataFrame]:
+        """The frames written beside the step's own."""
+        return self.parts
+
     def row(self) -> pa.Table:
         """This shard as a one-row block of ``ray.data``."""
         return block(self.key, self)
@@ -115,6 +119,7 @@ class Failure:
         return error
 
 
-def block(key: str, item: ShardInput | Failure) -> pa.Table:
+def block(key: str, item: object) -> pa.Table:
+    """A one-row block of ``ray.data``: ``key`` and ``item`` (a shard, a ``Failure``) pickled."""
     payload = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
     return pa.table({SHARD: pa.array([key], pa.string()), PAYLOAD: pa.array([payload], pa.large_binary())})

@@ -30,6 +30,7 @@ from curate.config import InputConfig
 from curate.errors import CurateError
 from curate.executors.local import read_facts, timed
 from curate.executors.pool import Built, finish_shard
+from curate.executors.ray.pieces import Piece, read_piece
 from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, Failure, ShardInput, block
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
@@ -77,6 +78,51 @@ class ReadInput:
                 work.write_shard(self.seen, f"{self.number:02d}", {}, seen)
         except CurateError as error:
             yield block("", Failure.of(error))
+
+
+@dataclass(frozen=True)
+class ReadPiece:
+    """One piece of an input read in pieces (``curate.executors.ray.pieces``), as its task reads it."""
+
+    piece: Piece
+    spec: InputConfig
+    reader: str
+    """The input's format (the reader, ``auto`` resolved)."""
+    work: Path
+    step: str
+
+    def blocks(self) -> Iterator[pa.Table]:
+        """Read the piece into the work folder; one row saying it is done (or why not)."""
+        work = WorkFolder(self.work)
+        try:
+            with disk_faults(self.work):
+                read_piece(self.piece, self.spec, registry.readers.get(self.reader), work, self.step)
+        except CurateError as error:
+            yield _done(self.piece.key, Failure.of(error).dumps())
+            return
+        yield _done(self.piece.key, None)
+
+
+class PiecesSource(Datasource):
+    """Pieces of inputs as a ``ray.data`` source: one read task per piece, all at once."""
+
+    def __init__(self, pieces: list[ReadPiece]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.pieces = pieces
+
+    def estimate_inmemory_data_size(self) -> int | None:
+        return None
+
+    def get_read_tasks(
+        self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+    ) -> list[ReadTask]:
+        metadata = BlockMetadata(num_rows=1, size_bytes=None, input_files=None, exec_stats=None)
+        return [ReadTask(piece.blocks, metadata) for piece in self.pieces]
+
+
+def _done(key: str, error: bytes | None) -> pa.Table:
+    row = {"shard": key, "rows": 0, "node": _node(), "error": error}
+    return pa.Table.from_pylist([row], schema=DONE_SCHEMA)
 
 
 class InputsSource(Datasource):
@@ -153,7 +199,7 @@ def _finish(work: WorkFolder, step: str, stages: list[tuple[int, Stage[Any]]], b
         try:
             with disk_faults(work.path):
                 frame = item.rows(work)
-                finish_shard(work, step, stages, item.key, frame, item.parts, item.facts)
+                finish_shard(work, step, stages, item.key, frame, item.parts_of(work), item.facts)
         except CurateError as error:
             done.append({"shard": item.key, "rows": 0, "node": _node(), "error": Failure.of(error).dumps()})
             continue

@@ -1,0 +1,209 @@
+"""An input of many files, or one large JSON Lines file, read in pieces by several Ray tasks.
+
+Reading an input in one pass, as the local executor does, decides four things in file
+order: the ids made unique within the input (a later ``a`` becomes ``a#2``), where shards are
+cut (after the record that brings a shard to ``shard_rows``), the line numbers of rejects,
+and which blank lines are rejects (those a record follows in the same file). A **piece** is
+a file, or a range of an uncompressed local JSON Lines file that starts and ends at line
+starts. A Ray task reads each piece with the input's reader (``read_piece``) and writes into
+the work folder its rows (ids as read), its rejects (lines counted from the piece's start),
+and one event per record: rows that fit the columns, rows that do not, or a reject. The driver
+then walks the events of every piece in order (``curate.executors.ray.assemble``), doing with
+counters and ids what the one pass does, and gives each shard task the slices of the pieces
+that hold its rows and rejects, so every shard is the local executor's, byte for byte.
+
+An input goes by pieces only when its reader converts each record alone (not ``oasst``'s flat
+layout, which links messages across records), it reads every record (no ``limit``), its files
+are local, and it makes at least two pieces; otherwise one task reads it in order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from curate import schema
+from curate.config import InputConfig
+from curate.config_issues import validated
+from curate.executors.workdir import WorkFolder
+from curate.readers.base import Origin, Reader, RecordError, unexpected
+from curate.readers.discovery import without_compression
+from curate.readers.files import iter_raw_records, jsonl_range
+from curate.readers.load import CHUNK_ROWS, reject_row, row_completer
+from curate.readers.locate import Located
+
+PIECE_BYTES: Final = 64 * 2**20
+"""A JSON Lines file larger than this is read as ranges of about this size, one task each."""
+
+ROWS: Final = 0
+"""An event: a record whose rows fit the columns."""
+REJECT: Final = 1
+"""An event: a record rejected as it was read (its reject is written where it stands)."""
+UNFIT: Final = 2
+"""An event: a record whose rows do not fit the columns (its reject is written when the rows
+gathered before it are made into a frame, as the one pass does)."""
+
+EVENTS = {"kind": pl.Int8, "rows": pl.Int32, "reject": pl.Int32, "reason": pl.String, "blank": pl.Boolean}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One file of an input, or bytes ``start`` to ``end`` of one (``end`` None: all of it)."""
+
+    input: int
+    number: int
+    file: Path
+    label: str
+    start: int = 0
+    end: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.input:02d}-{self.number:05d}"
+
+    @property
+    def ranged(self) -> bool:
+        return self.end is not None
+
+
+def pieces_step(step: str) -> str:
+    """Where the pieces of a step's inputs are kept in the work folder."""
+    return f"{step}.pieces"
+
+
+def defers(reader: type[Reader]) -> bool:
+    """Whether a reader keeps records back for ``finish`` (then an input is read in one pass)."""
+    return reader.read is not Reader.read or reader.finish is not Reader.finish
+
+
+def plan_pieces(number: int, located: Located, piece_bytes: int = PIECE_BYTES) -> list[Piece]:
+    """The pieces of input ``number``: each file, a large JSON Lines file by line ranges; none
+    when its files are not all local or make a single piece."""
+    pieces: list[Piece] = []
+    for file in located.files:
+        if not isinstance(file, Path) or not file.is_file():
+            return []  # remote files and saved datasets: read in one pass
+        label = located.label(file)
+        name = file.name.lower()
+        size = file.stat().st_size
+        if without_compression(name) == name and name.endswith((".jsonl", ".ndjson")) and size > piece_bytes:
+            for start, end in line_ranges(file, size, piece_bytes):
+                pieces.append(Piece(number, len(pieces), file, label, start, end))
+        else:
+            pieces.append(Piece(number, len(pieces), file, label))
+    return pieces if len(pieces) > 1 else []
+
+
+def line_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, int]]:
+    """Ranges of about ``piece_bytes`` that cover the file, each starting at a line start."""
+    bounds = [0]
+    with path.open("rb") as handle:
+        while bounds[-1] + piece_bytes < size:
+            handle.seek(bounds[-1] + piece_bytes - 1)
+            handle.readline()  # to the end of the line the byte before the target is on
+            at = handle.tell()
+            if at >= size:
+                break
+            bounds.append(at)
+    return list(pairwise([*bounds, size]))
+
+
+def read_piece(
+    piece: Piece, spec: InputConfig, reader_class: type[Reader], work: WorkFolder, step: str
+) -> None:
+    """Read ``piece`` with the input's reader and write its rows, rejects, events and ids."""
+    started = time.perf_counter()
+    options = validated(reader_class.Options, spec.options, f"input {spec.name!r}", ("options",))
+    reader = reader_class(options)
+    complete = row_completer(spec)
+    found = _Found(spec.name)
+    lines = 0
+    raws = (
+        jsonl_range(piece.file, piece.label, piece.start, piece.end, spec.max_record_bytes)
+        if piece.end is not None
+        else iter_raw_records(piece.file, piece.label, spec.max_record_bytes)
+    )
+    for raw in raws:
+        lines = raw.line
+        origin = Origin(raw.file, raw.line, raw.raw)
+        if not raw.ok:
+            found.reject(origin, raw.reason or "invalid_record", raw.detail, blank=raw.reason == "empty_line")
+            continue
+        try:
+            rows = complete(reader.read(raw.value, origin))
+        except RecordError as exc:
+            found.refuse(origin, exc)
+        except Exception as exc:  # one record never ends the run: it is a reject
+            found.refuse(origin, unexpected(exc, reader_class.format))
+        else:
+            found.add(rows, Origin(origin.file, origin.line))
+    found.frame()
+    facts = {
+        "lines": lines if piece.ranged else 0,
+        "filled": found.filled,
+        "seconds": time.perf_counter() - started,
+    }
+    parts = {
+        "rows": pl.concat(found.frames, how="vertical", rechunk=True) if found.frames else schema.empty(),
+        "rejects": pl.DataFrame(found.rejects, schema=schema.READ_REJECT),
+        "events": pl.DataFrame(found.events, schema=EVENTS, orient="row"),
+        "ids": pl.DataFrame({"id": found.ids}, schema={"id": pl.String}),
+    }
+    work.write_shard(pieces_step(step), piece.key, parts, facts)
+
+
+class _Found:
+    """What reading a piece found, in order: events, rejects, the rows in frames, their ids."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.events: list[tuple[int, int, int, str | None, bool]] = []
+        self.rejects: list[dict[str, Any]] = []
+        self.ids: list[str] = []
+        self.frames: list[pl.DataFrame] = []
+        self.filled = False
+        """Whether the piece holds a line that is not blank (blank lines before it are rejects)."""
+        self._pending: list[tuple[int, Origin, list[dict[str, Any]]]] = []
+        self._pending_rows = 0
+
+    def reject(self, origin: Origin, reason: str, detail: str | None, blank: bool = False) -> None:
+        self.filled = self.filled or not blank
+        self.events.append((REJECT, 0, len(self.rejects), reason, blank))
+        self.rejects.append(reject_row(self.source, origin, reason, detail))
+
+    def refuse(self, origin: Origin, error: RecordError) -> None:
+        self.reject(origin, error.reason, f"{error.field}: {error.message}")
+
+    def add(self, rows: list[dict[str, Any]], origin: Origin) -> None:
+        self.filled = True
+        self._pending.append((len(self.events), origin, rows))
+        self.events.append((ROWS, len(rows), -1, None, False))
+        self.ids.extend(str(row["id"]) for row in rows)
+        self._pending_rows += len(rows)
+        if self._pending_rows >= CHUNK_ROWS:
+            self.frame()
+
+    def frame(self) -> None:
+        """The rows gathered since the last frame as one; a record whose rows do not fit the
+        columns becomes an ``UNFIT`` event with its reject (as ``_RowBuilder._frame`` does)."""
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        if not pending:
+            return
+        try:
+            self.frames.append(schema.conversations([row for _, _, rows in pending for row in rows]))
+            return
+        except Exception:
+            pass
+        for event, origin, rows in pending:
+            try:
+                self.frames.append(schema.conversations(rows))
+            except Exception as exc:
+                problem = f"does not fit the conversation columns ({type(exc).__name__})"
+                error = RecordError("invalid_value", "row", problem)
+                self.events[event] = (UNFIT, len(rows), len(self.rejects), error.reason, False)
+                self.rejects.append(reject_row(self.source, origin, error.reason, f"row: {problem}"))
