@@ -8,6 +8,7 @@ killed driver run ``curate`` in child processes, as a user would.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -85,6 +86,27 @@ def local_outputs(
         pipeline_run(output_dir=out, shard_rows=shard_rows, workers=1, collect=False)
         digests[name] = folder_digest(out, ignore=("executor",))
     return digests
+
+
+def alone(command: list[str], environment: dict[str, str], timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in a session of its own and, once it ends (or times out), kill what is
+    left in it: Ray's processes (the instances and nodes a child starts) stay in their
+    starter's process group, so none outlives the test whatever happens."""
+    child = subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
 
 def events(work: Path) -> list[dict[str, Any]]:
@@ -270,13 +292,10 @@ def test_a_curate_error_inside_ray_is_raised_as_it_is_and_ray_started_for_the_ru
     )
     environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
     environment["PYTHONPATH"] = str(ROOT)
-    finished = subprocess.run(
+    finished = alone(
         [sys.executable, "-c", script, str(pipeline), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env=environment,
+        environment,
         timeout=300,
-        check=False,
     )
     assert finished.returncode == 0, finished.stderr
     lines = finished.stdout.splitlines()
@@ -319,13 +338,10 @@ def test_two_nodes_share_the_work_and_write_the_same_output(
     out = tmp_path / "out"
     environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
     environment["PYTHONPATH"] = str(ROOT)
-    finished = subprocess.run(
+    finished = alone(
         [sys.executable, "-c", TWO_NODES, str(pipeline), str(out), str(shard_rows), str(OBJECT_STORE)],
-        capture_output=True,
-        text=True,
-        env=environment,
+        environment,
         timeout=600,
-        check=False,
     )
     assert finished.returncode == 0, finished.stderr
     executor = json.loads(finished.stdout.splitlines()[-1])
@@ -369,25 +385,19 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
     command = ["run", str(pipeline), "--out", str(out), "-q", "--shard-rows", str(shard_rows)]
     on_ray = ["--executor", "ray", "--ray-address", ray_address]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    killed = subprocess.run(
+    killed = alone(
         [sys.executable, "-c", KILLER, "3", *command, *on_ray],
-        capture_output=True,
-        text=True,
-        env=environment,
+        environment,
         timeout=300,
-        check=False,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     work = out.with_name("out.work")
     assert work.is_dir() and not (out / "manifest.json").exists()
 
-    resumed = subprocess.run(
+    resumed = alone(
         [sys.executable, "-m", "curate.cli", *command, *(on_ray if resume_on == "ray" else []), "--resume"],
-        capture_output=True,
-        text=True,
-        env=environment,
+        environment,
         timeout=300,
-        check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert folder_digest(out, ignore=("executor",)) == local_outputs["folder"]
