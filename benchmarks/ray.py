@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import ROOT, write_input, write_pipeline  # the generator and pipeline scale.py uses
 
 WHERE = {
-    "read": "a Ray task per input",
+    "read": "Ray tasks, one per piece (64 MiB line ranges of the file)",
     "normalize": "Ray actors (fused with language)",
     "quality": "Ray actors (fused with language)",
     "language": "Ray actors (a model: its own teardown)",
@@ -59,6 +59,12 @@ def run(pipeline: Path, out: Path, *options: str) -> float:
 def stage_seconds(out: Path) -> dict[str, float]:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return {stage["name"]: stage["seconds"] for stage in manifest["stages"]}
+
+
+def ray_steps(out: Path) -> list[dict[str, object]]:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    steps: list[dict[str, object]] = manifest["executor"].get("steps", [])
+    return steps
 
 
 def data_digest(out: Path) -> dict[str, str]:
@@ -87,6 +93,7 @@ def main() -> None:
         print(f"{args.docs:,} conversations ({size / 2**20:,.0f} MiB)")
         local = run(pipeline, folder / "local", "--workers", str(args.workers))
         print(f"local ({args.workers} workers): {local:8.1f} s  {args.docs / local:7.1f} conv/s", flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f} after the local run", flush=True)
         ray = run(pipeline, folder / "ray", "--workers", str(args.workers), "--executor", "ray")
         print(f"ray (started for the run): {ray:8.1f} s  {args.docs / ray:7.1f} conv/s", flush=True)
         print(f"Ray's overhead on this machine: x{ray / local:.2f} wall time")
@@ -97,6 +104,12 @@ def main() -> None:
         print(f"{'stage':<10} {'local s':>9} {'ray s':>9}  where on Ray")
         for name, seconds in here.items():
             print(f"{name:<10} {seconds:9.1f} {there.get(name, 0.0):9.1f}  {WHERE.get(name, '')}")
+        print("Ray's own figures per record step (from the manifest's executor block):")
+        for step in ray_steps(folder / "ray"):
+            print(
+                f"  {step['step']:<40} {step['pool']:<6} {step['tasks']:5d} tasks {step['nodes']} node(s)"
+                f" {step['task_seconds']:9.1f} task s {step['cpu_seconds']:9.1f} CPU s"
+            )
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
