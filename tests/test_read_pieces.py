@@ -56,7 +56,7 @@ def write_folder(folder: Path) -> None:
     (folder / "05.jsonl").write_text("\n\n\n", encoding="utf-8")  # only blank lines
 
 
-def spec_of(path: str, strict: bool = False) -> InputConfig:
+def spec_of(path: str) -> InputConfig:
     return InputConfig.model_validate(
         {"name": "chats", "path": path, "format": "openai", "license": "MIT"},
         context={"base_dir": Path("/")},
@@ -172,3 +172,22 @@ def test_an_input_is_read_in_one_pass_when_pieces_cannot_give_its_shards(tmp_pat
     assert defers(readers.get("oasst")) and not defers(readers.get("openai"))
     piece = Piece(0, 3, tmp_path / "one.jsonl", "one.jsonl", 5, 9)
     assert (piece.key, piece.ranged) == ("00-00003", True)
+
+
+def test_under_strict_the_first_reject_in_file_order_stops_the_read_with_the_one_pass_message(
+    tmp_path: Path,
+) -> None:
+    from curate.errors import InputError
+
+    write_folder(tmp_path / "chats")
+    spec = spec_of(str(tmp_path / "chats"))
+    with pytest.raises(InputError) as expected:
+        list(InputStream(spec, tmp_path, strict=True).shards(5))
+    folder = WorkFolder(tmp_path / "work")
+    pieces = plan_pieces(0, locate(spec, tmp_path), 150)
+    for piece in pieces:
+        read_piece(piece, spec, readers.get(spec.format), folder, "01-read")
+    with pytest.raises(InputError) as found:
+        list(assemble(folder, "01-read", pieces, 5, strict=True))
+    assert str(found.value) == str(expected.value)
+    assert "01.jsonl:3: empty_line" in str(found.value)
