@@ -191,3 +191,28 @@ def test_under_strict_the_first_reject_in_file_order_stops_the_read_with_the_one
         list(assemble(folder, "01-read", pieces, 5, strict=True))
     assert str(found.value) == str(expected.value)
     assert "01.jsonl:3: empty_line" in str(found.value)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "c"]), min_size=2, max_size=30),
+    group_rows=st.integers(min_value=1, max_value=6),
+    shard_rows=st.integers(min_value=1, max_value=9),
+    bad=st.integers(min_value=0, max_value=29),
+)
+def test_row_groups_of_a_parquet_file_give_the_shards_of_one_pass(
+    tmp_path_factory: pytest.TempPathFactory, ids: list[str], group_rows: int, shard_rows: int, bad: int
+) -> None:
+    """Runs of row groups, their rows numbered on from the groups before them."""
+    folder = tmp_path_factory.mktemp("groups")
+    file = folder / "chats.parquet"
+    records = [json.loads(chat(identifier)) for identifier in ids]
+    records[bad % len(records)]["messages"][0]["role"] = "robot"  # a reject naming its row
+    pl.DataFrame(records).write_parquet(file, row_group_size=group_rows)
+    spec = spec_of(str(file))
+    pieces = plan_pieces(0, locate(spec, folder), 1)
+    if len(pieces) < 2:
+        return
+    assert all(piece.groups is not None and not piece.ranged for piece in pieces)
+    expected = one_pass(spec, folder, shard_rows)
+    assert_same(expected, in_pieces(spec, folder, folder / "work", shard_rows, 1))

@@ -339,6 +339,22 @@ def _parquet(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[Ra
         yield _unreadable(label, damage)
 
 
+def parquet_row_groups(
+    path: Path, label: str, groups: range, first_row: int, max_bytes: int
+) -> Iterator[RawRecord]:
+    """The records of row groups ``groups`` of an uncompressed Parquet file, numbered on from
+    ``first_row`` (the rows of the groups before them): what ``iter_raw_records`` reads there."""
+    import pyarrow.parquet as pq
+
+    row = first_row
+    with path.open("rb") as handle:
+        parquet = pq.ParquetFile(handle)
+        for batch in parquet.iter_batches(batch_size=4096, row_groups=list(groups)):
+            for value in batch.to_pylist():
+                row += 1
+                yield _record_from_row(value, label, row, max_bytes)
+
+
 def _table(path: Path | RemoteFile, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
         for line, record, raw, error in table_rows(handle, layout, max_bytes):

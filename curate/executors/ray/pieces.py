@@ -1,16 +1,18 @@
-"""An input of many files, or one large JSON Lines file, read in pieces by several Ray tasks.
+"""An input of many files, or one large file, read in pieces by several Ray tasks at once.
 
 Reading an input in one pass, as the local executor does, decides four things in file
 order: the ids made unique within the input (a later ``a`` becomes ``a#2``), where shards are
 cut (after the record that brings a shard to ``shard_rows``), the line numbers of rejects,
 and which blank lines are rejects (those a record follows in the same file). A **piece** is
-a file, or a range of an uncompressed local JSON Lines file that starts and ends at line
-starts. A Ray task reads each piece with the input's reader (``read_piece``) and writes into
-the work folder its rows (ids as read), its rejects (lines counted from the piece's start),
-and one event per record: rows that fit the columns, rows that do not, or a reject. The driver
-then walks the events of every piece in order (``curate.executors.ray.assemble``), doing with
-counters and ids what the one pass does, and gives each shard task the slices of the pieces
-that hold its rows and rejects, so every shard is the local executor's, byte for byte.
+a file, a range of an uncompressed local JSON Lines file that starts and ends at line
+starts, or a run of row groups of a local Parquet file (its rows numbered on from the groups
+before it). A Ray task reads each piece with the input's reader (``read_piece``) and writes
+into the work folder its rows (ids as read), its rejects (a range's lines counted from its
+start), and one event per record: rows that fit the columns, rows that do not, or a reject.
+The driver then walks the events of every piece in order (``curate.executors.ray.assemble``),
+doing with counters and ids what the one pass does, and gives each shard task the slices of
+the pieces that hold its rows and rejects, so every shard is the local executor's, byte for
+byte.
 
 An input goes by pieces only when its reader converts each record alone (not ``oasst``'s flat
 layout, which links messages across records), it reads every record (no ``limit``), its files
@@ -33,7 +35,7 @@ from curate.config_issues import validated
 from curate.executors.workdir import WorkFolder
 from curate.readers.base import Origin, Reader, RecordError, unexpected
 from curate.readers.discovery import without_compression
-from curate.readers.files import iter_raw_records, jsonl_range
+from curate.readers.files import iter_raw_records, jsonl_range, parquet_row_groups
 from curate.readers.load import CHUNK_ROWS, reject_row, row_completer
 from curate.readers.locate import Located
 
@@ -61,6 +63,9 @@ class Piece:
     label: str
     start: int = 0
     end: int | None = None
+    groups: tuple[int, int] | None = None
+    """Row groups ``first`` to ``last`` (excluded) of a Parquet file, whose rows are numbered
+    on from ``start`` (the rows of the groups before them); ``end`` is then None."""
 
     @property
     def key(self) -> str:
@@ -94,6 +99,9 @@ def plan_pieces(number: int, located: Located, piece_bytes: int = PIECE_BYTES) -
         if without_compression(name) == name and name.endswith((".jsonl", ".ndjson")) and size > piece_bytes:
             for start, end in line_ranges(file, size, piece_bytes):
                 pieces.append(Piece(number, len(pieces), file, label, start, end))
+        elif name.endswith(".parquet") and size > piece_bytes:
+            for first_row, groups in row_group_ranges(file, size, piece_bytes):
+                pieces.append(Piece(number, len(pieces), file, label, first_row, groups=groups))
         else:
             pieces.append(Piece(number, len(pieces), file, label))
     return pieces if len(pieces) > 1 else []
@@ -113,6 +121,23 @@ def line_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, int]
     return list(pairwise([*bounds, size]))
 
 
+def row_group_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, tuple[int, int]]]:
+    """Runs of whole row groups of about ``piece_bytes`` (by the file's average), each with the
+    rows before it."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    count = metadata.num_row_groups
+    per_piece = max(1, piece_bytes * count // max(size, 1))
+    found = []
+    rows = 0
+    for first in range(0, count, per_piece):
+        last = min(first + per_piece, count)
+        found.append((rows, (first, last)))
+        rows += sum(metadata.row_group(group).num_rows for group in range(first, last))
+    return found
+
+
 def read_piece(
     piece: Piece, spec: InputConfig, reader_class: type[Reader], work: WorkFolder, step: str
 ) -> None:
@@ -123,11 +148,13 @@ def read_piece(
     complete = row_completer(spec)
     found = _Found(spec.name)
     lines = 0
-    raws = (
-        jsonl_range(piece.file, piece.label, piece.start, piece.end, spec.max_record_bytes)
-        if piece.end is not None
-        else iter_raw_records(piece.file, piece.label, spec.max_record_bytes)
-    )
+    if piece.end is not None:
+        raws = jsonl_range(piece.file, piece.label, piece.start, piece.end, spec.max_record_bytes)
+    elif piece.groups is not None:
+        groups = range(*piece.groups)
+        raws = parquet_row_groups(piece.file, piece.label, groups, piece.start, spec.max_record_bytes)
+    else:
+        raws = iter_raw_records(piece.file, piece.label, spec.max_record_bytes)
     for raw in raws:
         lines = raw.line
         origin = Origin(raw.file, raw.line, raw.raw)
