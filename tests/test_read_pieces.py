@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from curate.config import InputConfig
 from curate.executors.ray.assemble import assemble
-from curate.executors.ray.pieces import Piece, defers, line_ranges, plan_pieces, read_piece
+from curate.executors.ray.pieces import Piece, defers, line_ranges, plan_pieces, read_piece, row_group_ranges
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
 from curate.readers.locate import locate
@@ -170,6 +170,10 @@ def test_an_input_is_read_in_one_pass_when_pieces_cannot_give_its_shards(tmp_pat
     (tmp_path / "one.jsonl").write_text(chat("a") + "\n")
     assert plan_pieces(0, locate(spec_of(str(tmp_path / "one.jsonl")), tmp_path), 10) == []
     assert defers(readers.get("oasst")) and not defers(readers.get("openai"))
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not a footer")
+    assert (
+        row_group_ranges(tmp_path / "broken.parquet", 17, 1) == []
+    )  # read whole: its reject as one pass gives
     piece = Piece(0, 3, tmp_path / "one.jsonl", "one.jsonl", 5, 9)
     assert (piece.key, piece.ranged) == ("00-00003", True)
 

@@ -35,7 +35,7 @@ from curate.config_issues import validated
 from curate.executors.workdir import WorkFolder
 from curate.readers.base import Origin, Reader, RecordError, unexpected
 from curate.readers.discovery import without_compression
-from curate.readers.files import iter_raw_records, jsonl_range, parquet_row_groups
+from curate.readers.files import BROKEN_FILE_ERRORS, iter_raw_records, jsonl_range, parquet_row_groups
 from curate.readers.load import CHUNK_ROWS, reject_row, row_completer
 from curate.readers.locate import Located
 
@@ -99,8 +99,12 @@ def plan_pieces(number: int, located: Located, piece_bytes: int = PIECE_BYTES) -
         if without_compression(name) == name and name.endswith((".jsonl", ".ndjson")) and size > piece_bytes:
             for start, end in line_ranges(file, size, piece_bytes):
                 pieces.append(Piece(number, len(pieces), file, label, start, end))
-        elif name.endswith(".parquet") and size > piece_bytes:
-            for first_row, groups in row_group_ranges(file, size, piece_bytes):
+        elif (
+            name.endswith(".parquet")
+            and size > piece_bytes
+            and (runs := row_group_ranges(file, size, piece_bytes))
+        ):
+            for first_row, groups in runs:
                 pieces.append(Piece(number, len(pieces), file, label, first_row, groups=groups))
         else:
             pieces.append(Piece(number, len(pieces), file, label))
@@ -123,10 +127,15 @@ def line_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, int]
 
 def row_group_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, tuple[int, int]]]:
     """Runs of whole row groups of about ``piece_bytes`` (by the file's average), each with the
-    rows before it."""
+    rows before it; none for a file whose footer cannot be read. (A file damaged inside a
+    group after a whole footer is the one case where pieces differ from one pass: there the
+    groups after the damage are read, where one pass stops at it.)"""
     import pyarrow.parquet as pq
 
-    metadata = pq.ParquetFile(path).metadata
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except BROKEN_FILE_ERRORS:
+        return []  # read whole, as one pass reads it: its records up to the damage, then a reject
     count = metadata.num_row_groups
     per_piece = max(1, piece_bytes * count // max(size, 1))
     found = []

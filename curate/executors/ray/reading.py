@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from curate.config import InputConfig
+from curate.errors import StageError
 from curate.executors.ray import pieces as piece_sizes
 from curate.executors.ray.assemble import assemble
 from curate.executors.ray.figures import step_figures
@@ -64,12 +65,21 @@ def read_pieces(
         return None
     source = PiecesSource(wanted)
     dataset = ray.data.read_datasource(source, override_num_blocks=len(wanted))
+    from ray.exceptions import RayError
+
     reporter.start("read pieces", len(wanted))
-    for done in dataset.iter_rows():
-        if done["error"] is not None:
-            raise Failure.loads(done["error"]).error()
-        reporter.advance(1)
-        work.log("piece_done", step=pieces_step(step), piece=done["shard"], node=done["node"])
+    try:
+        for done in dataset.iter_rows():
+            if done["error"] is not None:
+                raise Failure.loads(done["error"]).error()
+            reporter.advance(1)
+            work.log("piece_done", step=pieces_step(step), piece=done["shard"], node=done["node"])
+    except RayError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StageError(
+            f"a Ray task reading the inputs of step {step} failed ({reason}); the pieces read are"
+            " kept: rerun with --resume to continue from them"
+        ) from exc
     reporter.finish()
     return step_figures(dataset, pieces_step(step), ("read",), "tasks")
 
