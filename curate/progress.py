@@ -224,9 +224,9 @@ def ray_column(stats: list[StageStats], executor: ExecutorRecord) -> list[str]:
         first = next((at for at in range(taken, len(stats)) if stats[at].name == step.stages[0]), None)
         if first is None:
             continue
-        pool = "actor tasks" if step.pool == "actors" else "tasks"
+        tasks = ("actor task" if step.pool == "actors" else "task") + ("" if step.tasks == 1 else "s")
         nodes = "node" if step.nodes == 1 else "nodes"
-        cells[first] = f"{step.tasks:,} {pool}, {step.nodes} {nodes}, {step.cpu_seconds:.1f} CPU s"
+        cells[first] = f"{step.tasks:,} {tasks}, {step.nodes} {nodes}, {step.cpu_seconds:.1f} CPU s"
         for at in range(first + 1, min(first + len(step.stages), len(stats))):
             cells[at] = "  (same tasks)"
         taken = first + len(step.stages)

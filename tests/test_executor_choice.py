@@ -286,6 +286,6 @@ def test_the_summary_table_shows_what_ray_says_each_record_step_took() -> None:
         "  (same tasks)",
         "  (same tasks)",
         "",
-        "1 actor tasks, 1 node, 8.0 CPU s",
+        "1 actor task, 1 node, 8.0 CPU s",
         "",
     ]
