@@ -382,7 +382,17 @@ def test_a_driver_killed_in_a_ray_step_resumes_to_the_same_output(
     the cluster or on this machine."""
     pipeline, shard_rows = pipelines["folder"]
     out = tmp_path / "out"
-    command = ["run", str(pipeline), "--out", str(out), "-q", "--shard-rows", str(shard_rows)]
+    command = [
+        "run",
+        str(pipeline),
+        "--out",
+        str(out),
+        "-q",
+        "--shard-rows",
+        str(shard_rows),
+        "--workers",
+        "1",
+    ]
     on_ray = ["--executor", "ray", "--ray-address", ray_address]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     killed = alone(
