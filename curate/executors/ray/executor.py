@@ -25,12 +25,13 @@ from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.shards import Failure, ShardInput, slices
 from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
+from curate.executors.ray.whole import WholeOnRay
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license
 from curate.progress import Reporter
 from curate.record import ExecutorRecord, InputData, InputRecord
-from curate.stages.base import RunContext, Stage
+from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 
 class RayExecutor(LocalExecutor):
@@ -118,6 +119,34 @@ class RayExecutor(LocalExecutor):
                 blocks.append(ShardInput(key, source=source, pieces=pieces).row())
         if blocks:
             self._run_step(step, ray.data.from_arrow(blocks), sum(heights))
+
+    def _whole_step(self, step: Step, previous: list[str]) -> None:
+        """A compact or partitioned stage's passes as Ray calls (``whole.WholeOnRay``); any other
+        whole-data stage on the driver, as the local executor runs it."""
+        stage = self.stages[step.stages[0]]
+        if not isinstance(stage, CompactStage | PartitionedStage):
+            super()._whole_step(step, previous)
+            return
+        assert self.cluster is not None
+        source = self.steps[step.number - 2].key
+        heights = [self.work.rows(source, key) for key in previous]
+        passes = WholeOnRay(
+            self.work,
+            step,
+            stage,
+            self.context,
+            self.reporter,
+            self.cluster.cpus,
+            self.settings.actor_cpus,
+            source,
+            previous,
+            heights,
+            self.shard_rows,
+        )
+        if isinstance(stage, CompactStage):
+            passes.run_compact(stage)
+        else:
+            passes.run_partitioned(stage, self.batch_rows)
 
     def _run_step(self, step: Step, dataset: Any, total: int | None) -> None:
         """Run ``step``'s stages on every shard of ``dataset``, each written into the work folder."""

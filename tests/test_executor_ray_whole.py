@@ -1,0 +1,144 @@
+"""Whole-data steps on Ray: their passes run as Ray calls and write the local executor's output.
+
+Dedup's and split's summaries and applied shards, and pairs' links, scattered rows and
+batches, are written by calls on the cluster; only the decisions (and pairs' plan and merge)
+are made on the driver. The runs here use more shards and batches than the cluster has
+CPUs, so calls finish out of order; and one run makes the passes finish in reverse order on
+purpose. The output folder must be the local executor's byte for byte either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import curate
+from curate.executors import partitioned
+from tests.generated_chats import write_generated
+from tests.output_folders import folder_digest
+
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.ray
+
+SHARD_ROWS = 15
+BATCH_ROWS = 40
+OBJECT_STORE = 200 * 2**20
+
+
+@pytest.fixture(scope="session")
+def ray_joined() -> Iterator[None]:
+    """The local Ray instance of 2 CPUs the session's Ray tests share (started here when no
+    other test module has started it)."""
+    if ray.is_initialized():
+        yield
+        return
+    from curate.executors.ray.cluster import init, quiet_ray
+
+    with quiet_ray():
+        init(
+            ray,
+            "local",
+            num_cpus=2,
+            object_store_memory=OBJECT_STORE,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated fixture's pipeline without pii (spaCy is not what these tests are about)."""
+    pipeline = write_generated(tmp_path_factory.mktemp("generated"), chats=200)
+    text = pipeline.read_text()
+    pipeline.write_text("\n".join(line for line in text.splitlines() if "- pii:" not in line) + "\n")
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def local_digest(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("local") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+        curate.Pipeline.from_yaml(generated).run(
+            output_dir=out, shard_rows=SHARD_ROWS, workers=1, collect=False
+        )
+    return folder_digest(out, ignore=("executor",))
+
+
+def events(work: Path, kind: str) -> list[dict[str, Any]]:
+    lines = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
+    return [event for event in lines if event["event"] == kind]
+
+
+def test_whole_data_passes_run_as_ray_calls_and_write_the_local_output(
+    tmp_path: Path,
+    ray_joined: None,
+    generated: Path,
+    local_digest: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+    out = tmp_path / "out"
+    curate.Pipeline.from_yaml(generated).run(
+        output_dir=out, shard_rows=SHARD_ROWS, executor="ray", keep_work=True, collect=False
+    )
+    assert folder_digest(out, ignore=("executor",)) == local_digest
+    work = out.with_name("out.work")
+    steps = {path.name for path in (work / "steps").iterdir()}
+    dedup, pairs, split = (
+        next(s for s in steps if s.endswith(f"-{name}")) for name in ("dedup", "pairs", "split")
+    )
+    applied = [event for event in events(work, "shard_done") if event["step"] in (dedup, split)]
+    batches = events(work, "batch_done")
+    # every shard applied and every batch processed by a Ray call, which names its node
+    assert {event["step"] for event in applied} == {dedup, split}
+    assert all(event.get("node") for event in applied + batches)
+    assert len(batches) > 2 and len({e["shard"] for e in applied if e["step"] == dedup}) > 2, (
+        "more calls than the 2 CPUs, so they can finish out of order"
+    )
+    for passes in (f"{dedup}.summaries", f"{pairs}.links", f"{pairs}.scatter"):
+        assert len(list((work / "steps" / passes).glob("*.done.json"))) > 2
+
+
+def test_passes_finishing_in_reverse_order_write_the_same_output(
+    tmp_path: Path,
+    ray_joined: None,
+    generated: Path,
+    local_digest: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The calls of every pass run last first (in this process): nothing the driver reads
+    back may depend on the order they finish in."""
+    from curate.executors.ray import whole
+
+    runs: list[tuple[str, int]] = []
+
+    def last_first(self: whole.WholeOnRay, calls: list[whole.PassCall], *args: Any, **kwargs: Any) -> None:
+        stage = whole._built([(self.step.stages[0], self.stage.name, self.stage.options)], self.context)
+        stage.setup()
+        try:
+            for call in reversed(calls):
+                whole._one(self.work, self.step, stage, call)
+            runs.extend({(call.kind, len(calls)) for call in calls})
+        finally:
+            stage.teardown()
+
+    monkeypatch.setattr(whole.WholeOnRay, "_run", last_first)
+    monkeypatch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+    out = tmp_path / "out"
+    curate.Pipeline.from_yaml(generated).run(
+        output_dir=out, shard_rows=SHARD_ROWS, executor="ray", collect=False
+    )
+    assert folder_digest(out, ignore=("executor",)) == local_digest
+    assert {kind for kind, calls in runs if calls > 2} == {"summarize", "apply", "link", "scatter", "batch"}
