@@ -142,3 +142,64 @@ def test_passes_finishing_in_reverse_order_write_the_same_output(
     )
     assert folder_digest(out, ignore=("executor",)) == local_digest
     assert {kind for kind, calls in runs if calls > 2} == {"summarize", "apply", "link", "scatter", "batch"}
+
+
+DECONTAMINATE = """\
+name: decontaminated
+inputs:
+  - {name: chats, path: chats.jsonl, format: wildchat, license: CC-BY-4.0}
+stages:
+  - normalize: {}
+  - decontaminate: {against: [evals.jsonl]}
+  - dedup: {threshold: 0.8}
+"""
+
+
+def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_actors(
+    tmp_path: Path, ray_joined: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver builds decontamination's index once and puts it in the object store; the
+    evaluation file is moved away as soon as it is built, so an actor that built its own
+    index would fail to read it. The output is the local executor's."""
+    from curate.executors.ray.executor import RayExecutor
+    from curate.stages.decontaminate import Decontaminate
+
+    write_generated(tmp_path, chats=60)
+    chats = [json.loads(line) for line in (tmp_path / "chats.jsonl").read_text().splitlines()]
+    prompts = [chat["conversation"][0]["content"] for chat in chats[:40:8]]
+    evals = tmp_path / "evals.jsonl"
+    evals.write_text("".join(json.dumps({"id": f"e{n}", "prompt": p}) + "\n" for n, p in enumerate(prompts)))
+    pipeline = tmp_path / "decontaminated.yaml"
+    pipeline.write_text(DECONTAMINATE)
+    local = tmp_path / "local" / "out"
+    curate.Pipeline.from_yaml(pipeline).run(output_dir=local, shard_rows=6, workers=1, collect=False)
+
+    hidden = evals.with_name("hidden.jsonl")
+    built: list[int] = []
+    original_shared, original_step = Decontaminate.shared, RayExecutor._run_step
+
+    def shared_once(self: Decontaminate) -> Any:
+        value = original_shared(self)
+        built.append(len(value[0]))
+        evals.rename(hidden)
+        return value
+
+    def run_step(self: RayExecutor, *args: Any, **kwargs: Any) -> None:
+        try:
+            original_step(self, *args, **kwargs)
+        finally:
+            if hidden.exists():
+                hidden.rename(evals)
+
+    monkeypatch.setattr(Decontaminate, "shared", shared_once)
+    monkeypatch.setattr(RayExecutor, "_run_step", run_step)
+    out = tmp_path / "ray" / "out"
+    result = curate.Pipeline.from_yaml(pipeline).run(
+        output_dir=out, shard_rows=6, executor="ray", keep_work=True, collect=False
+    )
+    assert built == [len(prompts)], "built once, on the driver"
+    stats = {stage.name: stage for stage in result.manifest.stages}
+    assert stats["decontaminate"].rows_rejected >= len(prompts)
+    assert folder_digest(out, ignore=("executor",)) == folder_digest(local, ignore=("executor",))
+    step = next(e for e in events(out.with_name("out.work"), "shared_built"))
+    assert step["stages"] == [1]

@@ -172,6 +172,15 @@ class Stage(Generic[OptionsT, ReportT], metaclass=StageMeta):
     def teardown(self) -> None:
         """Release what ``setup`` took (process pools, files)."""
 
+    def shared(self) -> object:
+        """What ``setup`` loads that every copy of the stage in a run can share read-only (an
+        index), built here, or None. An executor that runs copies in other processes (Ray's
+        actors) builds it once and gives it to each copy's ``share`` before its ``setup``."""
+        return None
+
+    def share(self, shared: object) -> None:
+        """Take what ``shared`` built (in another copy): ``setup`` then does not build it again."""
+
     @abstractmethod
     def process(self, frame: pl.DataFrame) -> StageOutput:
         """Return the rows kept and the rows dropped, with their reasons (after ``setup``)."""

@@ -24,7 +24,15 @@ from curate.errors import ExecutorError, StageError
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.shards import Failure, ShardInput, slices
-from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
+from curate.executors.ray.tasks import (
+    InputsSource,
+    ReadInput,
+    Shared,
+    StepActor,
+    loads_models,
+    run_shard,
+    share,
+)
 from curate.executors.ray.whole import WholeOnRay
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
@@ -157,6 +165,7 @@ class RayExecutor(LocalExecutor):
         stages = [(position, self.stages[position]) for position in step.stages]
         built = [(position, stage.name, stage.options) for position, stage in stages]
         arguments = {"work": str(self.work.path), "step": step.key, "built": built, "context": self.context}
+        arguments["shared"] = self._shared(step, stages)
         if loads_models(stages):
             actors = max(1, int(self.cluster.cpus // self.settings.actor_cpus))
             mapped = dataset.map_batches(
@@ -184,6 +193,17 @@ class RayExecutor(LocalExecutor):
                 " kept: rerun with --resume to continue from them"
             ) from exc
         self.reporter.finish()
+
+    def _shared(self, step: Step, stages: list[tuple[int, Stage[Any]]]) -> Shared:
+        """What the step's stages share (decontamination's evaluation index), built here once and
+        put in the object store for every actor, instead of built by each."""
+        if not any(type(stage).shared is not Stage.shared for _, stage in stages):
+            return {}
+        self.reporter.start(f"{'+'.join(step.names)}: shared", None)
+        shared = share(stages)
+        self.reporter.finish()
+        self.work.log("shared_built", step=step.key, stages=sorted(shared))
+        return shared
 
 
 def _first_line(error: BaseException) -> str:
