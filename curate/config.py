@@ -240,6 +240,12 @@ class ExecutorConfig(StrictModel):
     actor_cpus: float = Field(
         1.0, gt=0, description="CPUs each actor of a step that loads a model reserves (one model per actor)."
     )
+    driver_memory: ByteSize | None = Field(
+        None,
+        description="Memory the driver may use to decide a whole-data step (dedup, pairs, split), e.g."
+        " `64GiB`; a step that would need more stops before it starts. Default: the driver's available"
+        " memory when the step starts.",
+    )
 
 
 class PipelineFile(StrictModel):

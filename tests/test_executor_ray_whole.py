@@ -203,3 +203,24 @@ def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_ac
     assert folder_digest(out, ignore=("executor",)) == folder_digest(local, ignore=("executor",))
     step = next(e for e in events(out.with_name("out.work"), "shared_built"))
     assert step["stages"] == [1]
+
+
+def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
+    tmp_path: Path, ray_joined: None, generated: Path
+) -> None:
+    """``executor.driver_memory`` below what dedup's decision takes: the run stops before the
+    step's first pass, with one line saying what to do, and keeps the steps it finished."""
+    from curate.errors import ExecutorError
+
+    pipeline = tmp_path / "small-driver.yaml"
+    text = generated.read_text().replace("path: ", f"path: {generated.parent}/")
+    pipeline.write_text(text + "executor: {driver_memory: 64KiB}\n")
+    out = tmp_path / "out"
+    with pytest.raises(ExecutorError) as raised:
+        curate.Pipeline.from_yaml(pipeline).run(output_dir=out, shard_rows=SHARD_ROWS, executor="ray")
+    message = str(raised.value)
+    assert message.startswith("dedup: deciding over ") and "\n" not in message
+    assert "executor.driver_memory" in message
+    steps = out.with_name("out.work") / "steps"
+    assert any(path.name.startswith("01-read") for path in steps.iterdir())
+    assert not [path for path in steps.iterdir() if "dedup" in path.name]

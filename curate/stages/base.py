@@ -311,6 +311,12 @@ class CompactStage(Stage[OptionsT, ReportT]):
         decisions = self.decide([self.summarize(frame)], lambda rows: frame[rows])
         return self.apply(frame, decisions)
 
+    def driver_memory(self, rows: int) -> int | None:
+        """About the bytes ``decide`` holds over ``rows`` rows (the summaries loaded and what it
+        builds from them), measured (``benchmarks/decide_memory.py``); None when not known. An
+        executor that decides on a driver checks it before the step."""
+        return None
+
 
 ROW = "_row"
 """The column a ``PartitionedStage`` finds its rows' numbers (over every shard) in."""
@@ -339,6 +345,11 @@ class PartitionedStage(Stage[OptionsT, ReportT]):
     def final_report(self, merged: ReportT | None, kept: pl.LazyFrame) -> ReportT | None:
         """The step's report from the batches' ``merged`` one and every row kept (lazily)."""
         return merged
+
+    def driver_memory(self, rows: int) -> int | None:
+        """About the bytes the links of ``rows`` rows and the plan of their batches hold, as
+        ``CompactStage.driver_memory``; None when not known."""
+        return None
 
 
 class FilterStage(Stage[OptionsT, ReportT]):

@@ -21,8 +21,10 @@ from typing import Any
 
 from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import ExecutorError, StageError
+from curate.executors.compact import CompactNames
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
+from curate.executors.ray.driver import check_driver_memory
 from curate.executors.ray.shards import Failure, ShardInput, slices
 from curate.executors.ray.tasks import (
     InputsSource,
@@ -138,6 +140,8 @@ class RayExecutor(LocalExecutor):
         assert self.cluster is not None
         source = self.steps[step.number - 2].key
         heights = [self.work.rows(source, key) for key in previous]
+        if not self.work.done(CompactNames(step.key).decisions, "all"):
+            check_driver_memory(stage, sum(heights), self.settings.driver_memory)
         passes = WholeOnRay(
             self.work,
             step,
