@@ -4,7 +4,9 @@ Dedup's and split's summaries and applied shards, and pairs' links, scattered ro
 batches, are written by calls on the cluster; only the decisions (and pairs' plan and merge)
 are made on the driver. The runs here use more shards and batches than the cluster has
 CPUs, so calls finish out of order; and one run makes the passes finish in reverse order on
-purpose. The output folder must be the local executor's byte for byte either way.
+purpose. The output folder must be the local executor's byte for byte either way. Last, the
+standalone distributed clusters (``curate.executors.ray.components``) against the local
+union-find on random graphs.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import curate
 from curate.executors import partitioned
+from curate.executors.ray.cluster import quiet_ray
 from tests.generated_chats import write_generated
 from tests.output_folders import folder_digest
 
@@ -104,9 +110,10 @@ def test_whole_data_passes_run_as_ray_calls_and_write_the_local_output(
     # every shard applied and every batch processed by a Ray call, which names its node
     assert {event["step"] for event in applied} == {dedup, split}
     assert all(event.get("node") for event in applied + batches)
-    assert len(batches) > 2 and len({e["shard"] for e in applied if e["step"] == dedup}) > 2, (
-        "more calls than the 2 CPUs, so they can finish out of order"
-    )
+    assert (
+        len({e["batch"] for e in batches}) > 2
+        and len({e["shard"] for e in applied if e["step"] == dedup}) > 2
+    ), "more calls than the 2 CPUs, so they can finish out of order"
     for passes in (f"{dedup}.summaries", f"{pairs}.links", f"{pairs}.scatter"):
         assert len(list((work / "steps" / passes).glob("*.done.json"))) > 2
 
@@ -224,3 +231,64 @@ def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
     steps = out.with_name("out.work") / "steps"
     assert any(path.name.startswith("01-read") for path in steps.iterdir())
     assert not [path for path in steps.iterdir() if "dedup" in path.name]
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[int, Any, Any]:
+    """A number of rows and random edges between them (repeats, loops and chains included)."""
+    import numpy as np
+
+    size = draw(st.integers(1, 60))
+    ends = st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=120)
+    edges = draw(ends)
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    return size, left, right
+
+
+@settings(max_examples=12, deadline=None)
+@given(graphs(), st.integers(1, 4))
+def test_components_over_actors_equal_the_local_union_find(
+    ray_joined: None, graph: tuple[int, Any, Any], actors: int
+) -> None:
+    import numpy as np
+
+    from curate.dedup.clusters import Edges, UnionFind
+    from curate.executors.ray.components import components
+
+    size, left, right = graph
+    local = UnionFind(size)
+    local.union(Edges(left, right))
+    blocks = np.array_split(np.arange(left.size), 3)
+    with quiet_ray():
+        edges = ray.data.from_arrow(
+            [pa.table({"left": left[part], "right": right[part]}) for part in blocks]
+        ).materialize()
+        assert components(edges, size, actors).tolist() == local.roots().tolist()
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda rows: st.lists(
+            st.lists(st.integers(0, 5), min_size=3, max_size=3), min_size=rows, max_size=rows
+        )
+    )
+)
+def test_candidate_pairs_grouped_on_band_keys_are_the_local_stars(
+    ray_joined: None, keys: list[list[int]]
+) -> None:
+    """Grouping (band, key) with ``ray.data`` joins each row to its group's smallest row, as
+    ``star_edges`` does band by band in one process."""
+    import numpy as np
+
+    from curate.dedup.clusters import Edges, star_edges
+    from curate.executors.ray.components import band_edges
+
+    bands = np.array(keys, dtype=np.uint64)
+    local = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
+    with quiet_ray():
+        found = band_edges(bands, blocks=2).take_all()
+    pairs = sorted((row["left"], row["right"]) for row in found)
+    assert pairs == sorted(zip(local.left.tolist(), local.right.tolist(), strict=True))

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pyarrow as pa
 
+from curate.dedup.arrays import Int64s
 from curate.errors import CurateError, StageError
 from curate.executors.compact import (
     CompactNames,
@@ -64,7 +64,7 @@ class PassCall:
     """Where the shard's rows are (every pass but ``batch``)."""
     offset: int = 0
     """The shard's first row over the step's rows (``apply``, ``scatter``)."""
-    batches: Any = None
+    batches: Int64s | None = None
     """The batch of each of the shard's rows (``scatter``)."""
     whole: dict[str, Any] | None = None
     """The decisions' facts, for the first shard of ``apply`` (the whole step's report)."""
@@ -186,8 +186,10 @@ class WholeOnRay:
                     raise Failure.loads(done["error"]).error()
                 self.reporter.advance(done["rows"] if total is not None else 1)
                 if log is not None:
-                    event = "batch_done" if log.endswith(".batches") else "shard_done"
-                    self.work.log(event, step=log, shard=done["shard"], rows=done["rows"], node=done["node"])
+                    # The events the local passes log, with the node the call ran on.
+                    kind = "batch" if log.endswith(".batches") else "shard"
+                    where = {"step": log, kind: done["shard"], "rows": done["rows"], "node": done["node"]}
+                    self.work.log(f"{kind}_done", **where)
         except RayError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StageError(
@@ -254,13 +256,12 @@ def _one(work: WorkFolder, step: Step, stage: Stage[Any], call: PassCall) -> int
             decisions = decisions_of(work, names, call.offset, frame.height)
             apply_shard(work, step, stage, call.key, frame, decisions, call.whole)
     elif isinstance(stage, PartitionedStage):
-        names_p = PartitionedNames(step.key)
+        parts = PartitionedNames(step.key)
         if call.kind == "link":
-            link_shard(work, names_p, stage, call.key, frame)
+            link_shard(work, parts, stage, call.key, frame)
         else:
-            scatter_shard(
-                work, names_p, call.key, frame, call.offset, np.asarray(call.batches, dtype=np.int64)
-            )
+            assert call.batches is not None
+            scatter_shard(work, parts, call.key, frame, call.offset, call.batches)
     return frame.height
 
 
