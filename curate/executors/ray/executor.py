@@ -4,9 +4,11 @@ Record steps go through ``ray.data``: the first step reads each input in a Ray t
 (``tasks.ReadInput``, the local executor's reader and shards), later ones slice the step
 before them in the work folder; ``map_batches`` runs the step's stages on one shard per call,
 in an actor pool when a stage loads something (one model per actor), as plain tasks
-otherwise; every call writes its shard into the work folder. Whole-data steps (dedup, pairs,
-split) run here, on the driver, through the local executor's passes: what they hold grows
-with the rows only by their compact summaries (``DESIGN.md``, "Whole-data steps").
+otherwise; every call writes its shard into the work folder. Whole-data steps run their
+passes over shards as Ray calls too (``whole``), and only their decisions here, on the driver,
+after checking that they fit its memory (``driver``): what they hold grows with the rows only
+by their compact summaries (``DESIGN.md``, "Whole-data steps"). What a step's stages share
+(decontamination's evaluation index) is built here once and put in the object store.
 
 Shards are keyed by input and number, never by arrival, and every figure is read back from
 the work folder in shard order, so the output is the local executor's byte for byte; and a
