@@ -246,6 +246,12 @@ class ExecutorConfig(StrictModel):
         description="Times Ray runs a task again, or restarts an actor, whose worker died (killed, out of"
         " memory, a lost node); curate's own errors are never retried.",
     )
+    driver_memory: ByteSize | None = Field(
+        None,
+        description="Memory the driver may use to decide a whole-data step (dedup, pairs, split), e.g."
+        " `64GiB`; a step that would need more stops before it starts. Default: the driver's available"
+        " memory when the step starts.",
+    )
 
 
 class PipelineFile(StrictModel):

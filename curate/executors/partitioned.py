@@ -12,6 +12,8 @@
 Every pass writes its shards as it finishes them, so a killed run resumes in the pass it
 was in. Batches depend on the rows, never on the shard size or the number of workers, and
 the merge restores one order whatever the batches: the output is the same either way.
+Passes 1, 3 and 4 are functions of one shard or batch (``link_shard``, ``scatter_shard``,
+``process_batch``), which the Ray executor runs as tasks; 2 and 5 run where the step is run.
 """
 
 from __future__ import annotations
@@ -62,35 +64,56 @@ def run_partitioned_step(
 ) -> None:
     """Run ``stage`` (the step's only stage) over the frames ``shards()`` yields, by batches
     of about ``batch_rows`` rows (default ``BATCH_ROWS``)."""
-    names = _Names(step.key)
+    names = PartitionedNames(step.key)
     stage.setup()
     try:
         reporter.start(f"{stage.name}: link", None)
         for number, frame in enumerate(shards()):
             key = f"{number:05d}"
             if not work.done(names.links, key):
-                work.write_shard(names.links, key, {}, {"rows": frame.height}, state=stage.links(frame))
+                link_shard(work, names, stage, key, frame)
             reporter.advance(frame.height)
         reporter.finish()
-        if not work.done(names.plan, "all"):
-            # The batch size is fixed for the step once its rows are scattered: a resumed
-            # run keeps it, whatever its own setting.
-            work.write_shard(names.plan, "all", {}, {"batch_rows": batch_rows or BATCH_ROWS})
-        links = [link for key in work.finished(names.links) for link in _links(work, names.links, key)]
-        batch_of = batches(links, work.facts(names.plan, "all")["batch_rows"])
-        del links
-        _scatter(work, names.scatter, shards, batch_of)
+        batch_of = plan_batches(work, names, batch_rows)
+        offset = 0
+        for number, frame in enumerate(shards()):
+            key = f"{number:05d}"
+            if not work.done(names.scatter, key):
+                scatter_shard(work, names, key, frame, offset, batch_of[offset : offset + frame.height])
+            offset += frame.height
         count = int(batch_of.max(initial=-1)) + 1 or 1
         reporter.start(stage.name, count)
         for batch in range(count):
             key = f"{batch:05d}"
             if not work.done(names.batches, key):
-                _process(work, names, step.stages[0], stage, batch, key)
+                rows = process_batch(work, names, step.stages[0], stage, batch)
+                work.log("batch_done", step=names.batches, batch=key, rows=rows)
             reporter.advance(1)
         reporter.finish()
-        _merge(work, names, step, stage, shard_rows)
+        merge(work, names, step, stage, shard_rows)
     finally:
         stage.teardown()
+
+
+def link_shard(
+    work: WorkFolder,
+    names: PartitionedNames,
+    stage: PartitionedStage[Any, Any],
+    key: str,
+    frame: pl.DataFrame,
+) -> None:
+    """Pass 1 on one shard: its rows' links, kept as the shard's state."""
+    work.write_shard(names.links, key, {}, {"rows": frame.height}, state=stage.links(frame))
+
+
+def plan_batches(work: WorkFolder, names: PartitionedNames, batch_rows: int | None) -> Ints:
+    """Pass 2, here: the batch of every row, from every shard's links in shard order."""
+    if not work.done(names.plan, "all"):
+        # The batch size is fixed for the step once its rows are scattered: a resumed
+        # run keeps it, whatever its own setting.
+        work.write_shard(names.plan, "all", {}, {"batch_rows": batch_rows or BATCH_ROWS})
+    links = [link for key in work.finished(names.links) for link in _links(work, names.links, key)]
+    return batches(links, work.facts(names.plan, "all")["batch_rows"])
 
 
 def batches(links: list[list[str]], batch_rows: int) -> Ints:
@@ -108,7 +131,9 @@ def batches(links: list[list[str]], batch_rows: int) -> Ints:
     return part_batch[np.asarray(part_of, dtype=np.int64)] if part_of else np.zeros(0, np.int64)
 
 
-class _Names:
+class PartitionedNames:
+    """Where a partitioned step's passes keep their shards in the work folder."""
+
     def __init__(self, step: str) -> None:
         self.links = f"{step}.links"
         self.plan = f"{step}.plan"
@@ -121,23 +146,24 @@ def _links(work: WorkFolder, step: str, key: str) -> list[list[str]]:
     return found if isinstance(found, list) else []
 
 
-def _scatter(work: WorkFolder, step: str, shards: Shards, batch_of: Ints) -> None:
-    """Each shard's rows with ``ROW`` and their batch, sorted by batch, in small row groups."""
-    offset = 0
-    for number, frame in enumerate(shards()):
-        key = f"{number:05d}"
-        if not work.done(step, key):
-            numbered = frame.with_columns(
-                pl.int_range(offset, offset + frame.height, dtype=pl.Int64).alias(ROW),
-                pl.Series(BATCH, batch_of[offset : offset + frame.height], dtype=pl.Int64),
-            ).sort(BATCH, maintain_order=True)
-            work.write_shard(step, key, {"rows": numbered}, {}, row_group_size=SCATTER_ROW_GROUP)
-        offset += frame.height
-
-
-def _process(
-    work: WorkFolder, names: _Names, position: int, stage: PartitionedStage[Any, Any], batch: int, key: str
+def scatter_shard(
+    work: WorkFolder, names: PartitionedNames, key: str, frame: pl.DataFrame, offset: int, batch_of: Ints
 ) -> None:
+    """Pass 3 on one shard (its first row is row ``offset`` of the step): its rows with ``ROW``
+    and their batch (``batch_of``, one per row), sorted by batch, in small row groups."""
+    numbered = frame.with_columns(
+        pl.int_range(offset, offset + frame.height, dtype=pl.Int64).alias(ROW),
+        pl.Series(BATCH, batch_of, dtype=pl.Int64),
+    ).sort(BATCH, maintain_order=True)
+    work.write_shard(names.scatter, key, {"rows": numbered}, {}, row_group_size=SCATTER_ROW_GROUP)
+
+
+def process_batch(
+    work: WorkFolder, names: PartitionedNames, position: int, stage: PartitionedStage[Any, Any], batch: int
+) -> int:
+    """Pass 4 on one batch: ``process`` on its rows, in row order, written as batch ``batch``;
+    the rows it was given."""
+    key = f"{batch:05d}"
     files = [work.path_of(names.scatter, shard, "rows") for shard in work.finished(names.scatter)]
     frame = pl.scan_parquet(files).filter(pl.col(BATCH) == batch).collect().sort(ROW).drop(BATCH)
     stage.reset()
@@ -151,11 +177,11 @@ def _process(
     kept = output.kept.sort(list(stage.order_by), maintain_order=True) if stage.order_by else output.kept
     rejected = tagged(output.rejected, stage.name).sort(ROW, maintain_order=True)
     work.write_shard(names.batches, key, {"kept": kept, "rejected": rejected}, {"stages": [facts]})
-    work.log("batch_done", step=names.batches, batch=key, rows=frame.height)
+    return frame.height
 
 
-def _merge(
-    work: WorkFolder, names: _Names, step: Step, stage: PartitionedStage[Any, Any], shard_rows: int
+def merge(
+    work: WorkFolder, names: PartitionedNames, step: Step, stage: PartitionedStage[Any, Any], shard_rows: int
 ) -> None:
     """The step's shards: kept and rejected rows of every batch, each in one order."""
     position = step.stages[0]

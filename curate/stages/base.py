@@ -172,6 +172,15 @@ class Stage(Generic[OptionsT, ReportT], metaclass=StageMeta):
     def teardown(self) -> None:
         """Release what ``setup`` took (process pools, files)."""
 
+    def shared(self) -> object:
+        """What ``setup`` loads that every copy of the stage in a run can share read-only (an
+        index), built here, or None. An executor that runs copies in other processes (Ray's
+        actors) builds it once and gives it to each copy's ``share`` before its ``setup``."""
+        return None
+
+    def share(self, shared: object) -> None:
+        """Take what ``shared`` built (in another copy): ``setup`` then does not build it again."""
+
     @abstractmethod
     def process(self, frame: pl.DataFrame) -> StageOutput:
         """Return the rows kept and the rows dropped, with their reasons (after ``setup``)."""
@@ -302,6 +311,12 @@ class CompactStage(Stage[OptionsT, ReportT]):
         decisions = self.decide([self.summarize(frame)], lambda rows: frame[rows])
         return self.apply(frame, decisions)
 
+    def driver_memory(self, rows: int) -> int | None:
+        """About the bytes ``decide`` holds over ``rows`` rows (the summaries loaded and what it
+        builds from them), measured (``benchmarks/decide_memory.py``); None when not known. An
+        executor that decides on a driver checks it before the step."""
+        return None
+
 
 ROW = "_row"
 """The column a ``PartitionedStage`` finds its rows' numbers (over every shard) in."""
@@ -330,6 +345,11 @@ class PartitionedStage(Stage[OptionsT, ReportT]):
     def final_report(self, merged: ReportT | None, kept: pl.LazyFrame) -> ReportT | None:
         """The step's report from the batches' ``merged`` one and every row kept (lazily)."""
         return merged
+
+    def driver_memory(self, rows: int) -> int | None:
+        """About the bytes the links of ``rows`` rows and the plan of their batches hold, as
+        ``CompactStage.driver_memory``; None when not known."""
+        return None
 
 
 class FilterStage(Stage[OptionsT, ReportT]):

@@ -98,14 +98,19 @@ class Decontaminate(FilterStage[DecontaminateOptions, DecontaminateReport]):
         self._dropped = Counter()
 
     def setup(self) -> None:
+        if self.index is None:
+            self.texts, self.index = self.shared()
+
+    def shared(self) -> tuple[list[EvalText], NgramIndex | MinHashIndex]:
+        """The evaluation texts and their index, which every copy of the stage can share."""
         options = self.options
-        self.texts = [
-            text for path in options.against for text in read_eval_set(Path(path), options.text_field)
-        ]
+        texts = [text for path in options.against for text in read_eval_set(Path(path), options.text_field)]
         if options.method == "ngram":
-            self.index = NgramIndex(self.texts, options.ngram, options.min_words, options.min_matches)
-        else:
-            self.index = MinHashIndex(self.texts, options.threshold, options.num_perm, options.shingle)
+            return texts, NgramIndex(texts, options.ngram, options.min_words, options.min_matches)
+        return texts, MinHashIndex(texts, options.threshold, options.num_perm, options.shingle)
+
+    def share(self, shared: object) -> None:
+        self.texts, self.index = shared  # type: ignore[misc]  # what shared() returned
 
     def judge(self, frame: pl.DataFrame) -> pl.DataFrame:
         if self.index is None:

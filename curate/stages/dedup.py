@@ -63,6 +63,9 @@ IN_PROSE = {
     "rows",
 }
 """Report fields the card section says in sentences; the others go into its table."""
+DECIDE_BYTES_PER_PERMUTATION = 18
+DECIDE_BYTES_PER_ROW = 300
+"""What ``decide`` holds per row besides the signatures (measured: ``driver_memory``)."""
 
 
 class DedupOptions(StageOptions):
@@ -236,6 +239,13 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
 
     def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
         return split_by_reason(frame.with_columns(decisions))
+
+    def driver_memory(self, rows: int) -> int:
+        """The summaries' signatures twice (loaded, then joined: 16 bytes a permutation, 17.3
+        measured) and ids, keys and band hashes (~190 bytes measured): ``decide``'s peak per row
+        in ``benchmarks/decide_memory.py`` was 2,407 bytes at 128 permutations and 4,622 at 256;
+        this rounds up, for longer ids than the generated ones."""
+        return rows * (DECIDE_BYTES_PER_PERMUTATION * self.options.num_perm + DECIDE_BYTES_PER_ROW)
 
     def _summary(self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]) -> DedupReport:
         dropped = decisions.duplicate_of != KEPT

@@ -43,6 +43,8 @@ from curate.stages.base import ROW, PartitionedStage, RunContext, StageOutput, S
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given", "judge"]
 CONFIGURABLE = ("ranked", "rated", "model_rank", "given", "judge")
+LINKS_BYTES_PER_ROW = 600
+"""What the links of a row and the plan of the batches hold on the driver (measured: ``driver_memory``)."""
 
 
 class PairsOptions(StageOptions):
@@ -208,6 +210,11 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
             else:  # paired with nothing: a part of its own
                 links.append([f"alone\x1f{side.source}\x1f{side.id}"])
         return links
+
+    def driver_memory(self, rows: int) -> int:
+        """Each row's links (Python strings) and its part and batch: 548 bytes a row measured
+        (``benchmarks/decide_memory.py``), rounded up."""
+        return rows * LINKS_BYTES_PER_ROW
 
     def final_report(self, merged: PairsReport | None, kept: pl.LazyFrame) -> PairsReport | None:
         if merged is None:

@@ -71,6 +71,10 @@ class SplitReport(StageReport):
     test: SplitSide
 
 
+DECIDE_BYTES_PER_ROW = 450
+"""What ``decide`` holds per row (measured: ``driver_memory``)."""
+
+
 @register("split")
 class Split(CompactStage[SplitOptions, SplitReport]):
     """Train and test splits that never share a prompt cluster."""
@@ -109,6 +113,11 @@ class Split(CompactStage[SplitOptions, SplitReport]):
 
     def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
         return StageOutput(kept=frame.with_columns(decisions), rejected=no_rejects(frame))
+
+    def driver_memory(self, rows: int) -> int:
+        """Each row's keys (Python strings) and its component: 417 bytes a row measured
+        (``benchmarks/decide_memory.py``), rounded up."""
+        return rows * DECIDE_BYTES_PER_ROW
 
     def report(self) -> SplitReport | None:
         return self._report

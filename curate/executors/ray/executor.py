@@ -4,9 +4,11 @@ Record steps go through ``ray.data``: the first step reads each input in a Ray t
 (``tasks.ReadInput``, the local executor's reader and shards), later ones slice the step
 before them in the work folder; ``map_batches`` runs the step's stages on one shard per call,
 in an actor pool when a stage loads something (one model per actor), as plain tasks
-otherwise; every call writes its shard into the work folder. Whole-data steps (dedup, pairs,
-split) run here, on the driver, through the local executor's passes: what they hold grows
-with the rows only by their compact summaries (``DESIGN.md``, "Whole-data steps").
+otherwise; every call writes its shard into the work folder. Whole-data steps run their
+passes over shards as Ray calls too (``whole``), and only their decisions here, on the driver,
+after checking that they fit its memory (``driver``): what they hold grows with the rows only
+by their compact summaries (``DESIGN.md``, "Whole-data steps"). What a step's stages share
+(decontamination's evaluation index) is built here once and put in the object store.
 
 Shards are keyed by input and number, never by arrival, and every figure is read back from
 the work folder in shard order, so the output is the local executor's byte for byte; and a
@@ -21,18 +23,29 @@ from typing import Any
 
 from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import ExecutorError, StageError
+from curate.executors.compact import CompactNames
 from curate.executors.local import Execution, InputSeen, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
+from curate.executors.ray.driver import check_driver_memory
 from curate.executors.ray.figures import step_figures
 from curate.executors.ray.reading import merged, piece_shards, plan, read_pieces
 from curate.executors.ray.shards import Failure, ShardInput, slices
-from curate.executors.ray.tasks import InputsSource, ReadInput, StepActor, loads_models, run_shard
+from curate.executors.ray.tasks import (
+    InputsSource,
+    ReadInput,
+    Shared,
+    StepActor,
+    loads_models,
+    run_shard,
+    share,
+)
+from curate.executors.ray.whole import WholeOnRay
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license
 from curate.progress import Reporter
 from curate.record import ExecutorRecord, InputData, InputRecord, RayStepRecord
-from curate.stages.base import RunContext, Stage
+from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 
 
 class RayExecutor(LocalExecutor):
@@ -143,6 +156,37 @@ class RayExecutor(LocalExecutor):
         if blocks:
             self._run_step(step, ray.data.from_arrow(blocks), sum(heights))
 
+    def _whole_step(self, step: Step, previous: list[str]) -> None:
+        """A compact or partitioned stage's passes as Ray calls (``whole.WholeOnRay``); any other
+        whole-data stage on the driver, as the local executor runs it."""
+        stage = self.stages[step.stages[0]]
+        if not isinstance(stage, CompactStage | PartitionedStage):
+            super()._whole_step(step, previous)
+            return
+        assert self.cluster is not None
+        source = self.steps[step.number - 2].key
+        heights = [self.work.rows(source, key) for key in previous]
+        if not self.work.done(CompactNames(step.key).decisions, "all"):
+            check_driver_memory(stage, sum(heights), self.settings.driver_memory)
+        passes = WholeOnRay(
+            self.work,
+            step,
+            stage,
+            self.context,
+            self.reporter,
+            self.cluster.cpus,
+            self.settings.actor_cpus,
+            source,
+            previous,
+            heights,
+            self.shard_rows,
+            self.settings.max_retries,
+        )
+        if isinstance(stage, CompactStage):
+            passes.run_compact(stage)
+        else:
+            passes.run_partitioned(stage, self.batch_rows)
+
     def _run_step(self, step: Step, dataset: Any, total: int | None) -> None:
         """Run ``step``'s stages on every shard of ``dataset``, each written into the work folder."""
         from ray.data import ActorPoolStrategy
@@ -154,6 +198,7 @@ class RayExecutor(LocalExecutor):
         arguments = {"work": str(self.work.path), "step": step.key, "built": built, "context": self.context}
         retries = self.settings.max_retries
         pool = "actors" if loads_models(stages) else "tasks"
+        arguments["shared"] = self._shared(step, stages)
         if pool == "actors":
             actors = max(1, int(self.cluster.cpus // self.settings.actor_cpus))
             mapped = dataset.map_batches(
@@ -192,6 +237,17 @@ class RayExecutor(LocalExecutor):
         figures = step_figures(mapped, step.key, names, pool)
         if figures is not None:
             self.figures.append(figures)
+
+    def _shared(self, step: Step, stages: list[tuple[int, Stage[Any]]]) -> Shared:
+        """What the step's stages share (decontamination's evaluation index), built here once and
+        put in the object store for every actor, instead of built by each."""
+        if not any(type(stage).shared is not Stage.shared for _, stage in stages):
+            return {}
+        self.reporter.start(f"{'+'.join(step.names)}: shared", None)
+        shared = share(stages)
+        self.reporter.finish()
+        self.work.log("shared_built", step=step.key, stages=sorted(shared))
+        return shared
 
 
 def _first_line(error: BaseException) -> str:

@@ -125,6 +125,10 @@ def _done(key: str, error: bytes | None) -> pa.Table:
     return pa.Table.from_pylist([row], schema=DONE_SCHEMA)
 
 
+Shared = dict[int, Any]
+"""Per stage position, the object store reference of what the stage shares (``Stage.shared``)."""
+
+
 class InputsSource(Datasource):
     """The inputs of a run as a ``ray.data`` source: one read task per input, in input order,
     each giving a block per unfinished shard as it reads (an input is read in order, since a
@@ -144,9 +148,11 @@ class InputsSource(Datasource):
         return [ReadTask(reading.blocks, metadata) for reading in self.inputs]
 
 
-def run_shard(batch: pa.Table, work: str, step: str, built: Built, context: RunContext) -> pa.Table:
+def run_shard(
+    batch: pa.Table, work: str, step: str, built: Built, context: RunContext, shared: Shared | None = None
+) -> pa.Table:
     """``map_batches`` function of a step whose stages load nothing: built for each shard."""
-    stages = build(built, context)
+    stages = build(built, context, shared)
     for _, stage in stages:
         stage.setup()
     try:
@@ -159,10 +165,12 @@ def run_shard(batch: pa.Table, work: str, step: str, built: Built, context: RunC
 class StepActor:
     """``map_batches`` class of a step whose stages load a model: built and set up once per actor."""
 
-    def __init__(self, work: str, step: str, built: Built, context: RunContext) -> None:
+    def __init__(
+        self, work: str, step: str, built: Built, context: RunContext, shared: Shared | None = None
+    ) -> None:
         self.work = WorkFolder(Path(work))
         self.step = step
-        self.stages = build(built, context)
+        self.stages = build(built, context, shared)
         for _, stage in self.stages:
             stage.setup()
 
@@ -170,12 +178,28 @@ class StepActor:
         return _finish(self.work, self.step, self.stages, batch)
 
 
-def build(built: Built, context: RunContext) -> list[tuple[int, Stage[Any]]]:
-    """A step's stages, as a worker process builds them (its own, without pools of its own)."""
+def build(built: Built, context: RunContext, shared: Shared | None = None) -> list[tuple[int, Stage[Any]]]:
+    """A step's stages, as a worker process builds them (its own, without pools of its own),
+    each given what the driver built once for all its copies (``Stage.shared``), if anything."""
     import curate  # noqa: F401  (registers the stages)
 
     alone = replace(context, workers=1)
-    return [(position, registry.stages.get(name)(options, alone)) for position, name, options in built]
+    stages = [(position, registry.stages.get(name)(options, alone)) for position, name, options in built]
+    for position, stage in stages:
+        if shared and position in shared:
+            stage.share(ray.get(shared[position]))
+    return stages
+
+
+def share(stages: list[tuple[int, Stage[Any]]]) -> Shared:
+    """What each stage that can share something builds here, once, put in the object store
+    for every actor and task of the step to read (``Stage.shared``)."""
+    found = {}
+    for position, stage in stages:
+        value = stage.shared()
+        if value is not None:
+            found[position] = ray.put(value)
+    return found
 
 
 def loads_models(stages: list[tuple[int, Stage[Any]]]) -> bool:

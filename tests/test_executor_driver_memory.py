@@ -1,0 +1,52 @@
+"""A whole-data step that would not fit the driver stops before it starts, saying what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from curate.errors import ExecutorError
+from curate.executors.ray import driver
+from curate.stages import Dedup, Pairs, Split
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize(
+    ("stage", "rows", "limit", "stops"),
+    [
+        (Dedup(), 1_000, 10 * MIB, False),
+        (Dedup(), 10_000, 10 * MIB, True),  # ~2.6 KB a row at num_perm 128
+        (Dedup(num_perm=64), 10_000, 20 * MIB, False),  # fewer permutations, smaller signatures
+        (Dedup(num_perm=512), 10_000, 20 * MIB, True),
+        (Split(test_size=0.1), 10_000, 4 * MIB, True),
+        (Split(test_size=0.1), 10_000, 8 * MIB, False),
+        (Pairs(strategies=["battle"]), 10_000, 8 * MIB, False),
+        (Pairs(strategies=["battle"]), 100_000, 8 * MIB, True),
+        (Dedup(), 0, 0, False),
+    ],
+)
+def test_a_step_stops_when_its_decision_would_not_fit_the_limit(
+    stage: Any, rows: int, limit: int, stops: bool
+) -> None:
+    if not stops:
+        driver.check_driver_memory(stage, rows, limit)
+        return
+    with pytest.raises(ExecutorError) as raised:
+        driver.check_driver_memory(stage, rows, limit)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"{stage.name}: deciding over {rows:,} rows takes about ")
+    assert "executor.driver_memory allows" in message and "--resume" in message
+
+
+def test_without_a_limit_the_driver_s_available_memory_is_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(driver, "available_memory", lambda: 3 * 2**30)
+    driver.check_driver_memory(Dedup(), 1_000_000, None)  # ~2.3 GiB
+    with pytest.raises(ExecutorError, match=r"more than the 3\.0 GiB the driver has available"):
+        driver.check_driver_memory(Dedup(), 10_000_000, None)
+
+
+def test_the_available_memory_is_read_from_this_machine() -> None:
+    assert driver.available_memory() > 0

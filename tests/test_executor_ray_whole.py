@@ -1,0 +1,294 @@
+"""Whole-data steps on Ray: their passes run as Ray calls and write the local executor's output.
+
+Dedup's and split's summaries and applied shards, and pairs' links, scattered rows and
+batches, are written by calls on the cluster; only the decisions (and pairs' plan and merge)
+are made on the driver. The runs here use more shards and batches than the cluster has
+CPUs, so calls finish out of order; and one run makes the passes finish in reverse order on
+purpose. The output folder must be the local executor's byte for byte either way. Last, the
+standalone distributed clusters (``curate.executors.ray.components``) against the local
+union-find on random graphs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import curate
+from curate.executors import partitioned
+from curate.executors.ray.cluster import quiet_ray
+from tests.generated_chats import write_generated
+from tests.output_folders import folder_digest
+
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.ray
+
+SHARD_ROWS = 15
+BATCH_ROWS = 40
+OBJECT_STORE = 200 * 2**20
+
+
+@pytest.fixture(scope="session")
+def ray_joined() -> Iterator[None]:
+    """The local Ray instance of 2 CPUs the session's Ray tests share (started here when no
+    other test module has started it)."""
+    if ray.is_initialized():
+        yield
+        return
+    from curate.executors.ray.cluster import init, quiet_ray
+
+    with quiet_ray():
+        init(
+            ray,
+            "local",
+            num_cpus=2,
+            object_store_memory=OBJECT_STORE,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated fixture's pipeline without pii (spaCy is not what these tests are about)."""
+    pipeline = write_generated(tmp_path_factory.mktemp("generated"), chats=200)
+    text = pipeline.read_text()
+    pipeline.write_text("\n".join(line for line in text.splitlines() if "- pii:" not in line) + "\n")
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def local_digest(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("local") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+        curate.Pipeline.from_yaml(generated).run(
+            output_dir=out, shard_rows=SHARD_ROWS, workers=1, collect=False
+        )
+    return folder_digest(out, ignore=("executor",))
+
+
+def events(work: Path, kind: str) -> list[dict[str, Any]]:
+    lines = map(json.loads, (work / "ledger.jsonl").read_text().splitlines())
+    return [event for event in lines if event["event"] == kind]
+
+
+def test_whole_data_passes_run_as_ray_calls_and_write_the_local_output(
+    tmp_path: Path,
+    ray_joined: None,
+    generated: Path,
+    local_digest: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+    out = tmp_path / "out"
+    curate.Pipeline.from_yaml(generated).run(
+        output_dir=out, shard_rows=SHARD_ROWS, executor="ray", keep_work=True, collect=False
+    )
+    assert folder_digest(out, ignore=("executor",)) == local_digest
+    work = out.with_name("out.work")
+    steps = {path.name for path in (work / "steps").iterdir()}
+    dedup, pairs, split = (
+        next(s for s in steps if s.endswith(f"-{name}")) for name in ("dedup", "pairs", "split")
+    )
+    applied = [event for event in events(work, "shard_done") if event["step"] in (dedup, split)]
+    batches = events(work, "batch_done")
+    # every shard applied and every batch processed by a Ray call, which names its node
+    assert {event["step"] for event in applied} == {dedup, split}
+    assert all(event.get("node") for event in applied + batches)
+    assert (
+        len({e["batch"] for e in batches}) > 2
+        and len({e["shard"] for e in applied if e["step"] == dedup}) > 2
+    ), "more calls than the 2 CPUs, so they can finish out of order"
+    for passes in (f"{dedup}.summaries", f"{pairs}.links", f"{pairs}.scatter"):
+        assert len(list((work / "steps" / passes).glob("*.done.json"))) > 2
+
+
+def test_passes_finishing_in_reverse_order_write_the_same_output(
+    tmp_path: Path,
+    ray_joined: None,
+    generated: Path,
+    local_digest: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The calls of every pass run last first (in this process): nothing the driver reads
+    back may depend on the order they finish in."""
+    from curate.executors.ray import whole
+
+    runs: list[tuple[str, int]] = []
+
+    def last_first(self: whole.WholeOnRay, calls: list[whole.PassCall], *args: Any, **kwargs: Any) -> None:
+        stage = whole._built([(self.step.stages[0], self.stage.name, self.stage.options)], self.context)
+        stage.setup()
+        try:
+            for call in reversed(calls):
+                whole._one(self.work, self.step, stage, call)
+            runs.extend({(call.kind, len(calls)) for call in calls})
+        finally:
+            stage.teardown()
+
+    monkeypatch.setattr(whole.WholeOnRay, "_run", last_first)
+    monkeypatch.setattr(partitioned, "BATCH_ROWS", BATCH_ROWS)
+    out = tmp_path / "out"
+    curate.Pipeline.from_yaml(generated).run(
+        output_dir=out, shard_rows=SHARD_ROWS, executor="ray", collect=False
+    )
+    assert folder_digest(out, ignore=("executor",)) == local_digest
+    assert {kind for kind, calls in runs if calls > 2} == {"summarize", "apply", "link", "scatter", "batch"}
+
+
+DECONTAMINATE = """\
+name: decontaminated
+inputs:
+  - {name: chats, path: chats.jsonl, format: wildchat, license: CC-BY-4.0}
+stages:
+  - normalize: {}
+  - decontaminate: {against: [evals.jsonl]}
+  - dedup: {threshold: 0.8}
+"""
+
+
+def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_actors(
+    tmp_path: Path, ray_joined: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver builds decontamination's index once and puts it in the object store; the
+    evaluation file is moved away as soon as it is built, so an actor that built its own
+    index would fail to read it. The output is the local executor's."""
+    from curate.executors.ray.executor import RayExecutor
+    from curate.stages.decontaminate import Decontaminate
+
+    write_generated(tmp_path, chats=60)
+    chats = [json.loads(line) for line in (tmp_path / "chats.jsonl").read_text().splitlines()]
+    prompts = [chat["conversation"][0]["content"] for chat in chats[:40:8]]
+    evals = tmp_path / "evals.jsonl"
+    evals.write_text("".join(json.dumps({"id": f"e{n}", "prompt": p}) + "\n" for n, p in enumerate(prompts)))
+    pipeline = tmp_path / "decontaminated.yaml"
+    pipeline.write_text(DECONTAMINATE)
+    local = tmp_path / "local" / "out"
+    curate.Pipeline.from_yaml(pipeline).run(output_dir=local, shard_rows=6, workers=1, collect=False)
+
+    hidden = evals.with_name("hidden.jsonl")
+    built: list[int] = []
+    original_shared, original_step = Decontaminate.shared, RayExecutor._run_step
+
+    def shared_once(self: Decontaminate) -> Any:
+        value = original_shared(self)
+        built.append(len(value[0]))
+        evals.rename(hidden)
+        return value
+
+    def run_step(self: RayExecutor, *args: Any, **kwargs: Any) -> None:
+        try:
+            original_step(self, *args, **kwargs)
+        finally:
+            if hidden.exists():
+                hidden.rename(evals)
+
+    monkeypatch.setattr(Decontaminate, "shared", shared_once)
+    monkeypatch.setattr(RayExecutor, "_run_step", run_step)
+    out = tmp_path / "ray" / "out"
+    result = curate.Pipeline.from_yaml(pipeline).run(
+        output_dir=out, shard_rows=6, executor="ray", keep_work=True, collect=False
+    )
+    assert built == [len(prompts)], "built once, on the driver"
+    stats = {stage.name: stage for stage in result.manifest.stages}
+    assert stats["decontaminate"].rows_rejected >= len(prompts)
+    assert folder_digest(out, ignore=("executor",)) == folder_digest(local, ignore=("executor",))
+    step = next(e for e in events(out.with_name("out.work"), "shared_built"))
+    assert step["stages"] == [1]
+
+
+def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
+    tmp_path: Path, ray_joined: None, generated: Path
+) -> None:
+    """``executor.driver_memory`` below what dedup's decision takes: the run stops before the
+    step's first pass, with one line saying what to do, and keeps the steps it finished."""
+    from curate.errors import ExecutorError
+
+    pipeline = tmp_path / "small-driver.yaml"
+    text = generated.read_text().replace("path: ", f"path: {generated.parent}/")
+    pipeline.write_text(text + "executor: {driver_memory: 64KiB}\n")
+    out = tmp_path / "out"
+    with pytest.raises(ExecutorError) as raised:
+        curate.Pipeline.from_yaml(pipeline).run(output_dir=out, shard_rows=SHARD_ROWS, executor="ray")
+    message = str(raised.value)
+    assert message.startswith("dedup: deciding over ") and "\n" not in message
+    assert "executor.driver_memory" in message
+    steps = out.with_name("out.work") / "steps"
+    assert any(path.name.startswith("01-read") for path in steps.iterdir())
+    assert not [path for path in steps.iterdir() if "dedup" in path.name]
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[int, Any, Any]:
+    """A number of rows and random edges between them (repeats, loops and chains included)."""
+    import numpy as np
+
+    size = draw(st.integers(1, 60))
+    ends = st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=120)
+    edges = draw(ends)
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    return size, left, right
+
+
+@settings(max_examples=12, deadline=None)
+@given(graphs(), st.integers(1, 4))
+def test_components_over_actors_equal_the_local_union_find(
+    ray_joined: None, graph: tuple[int, Any, Any], actors: int
+) -> None:
+    import numpy as np
+
+    from curate.dedup.clusters import Edges, UnionFind
+    from curate.executors.ray.components import components
+
+    size, left, right = graph
+    local = UnionFind(size)
+    local.union(Edges(left, right))
+    blocks = np.array_split(np.arange(left.size), 3)
+    with quiet_ray():
+        edges = ray.data.from_arrow(
+            [pa.table({"left": left[part], "right": right[part]}) for part in blocks]
+        ).materialize()
+        assert components(edges, size, actors).tolist() == local.roots().tolist()
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda rows: st.lists(
+            st.lists(st.integers(0, 5), min_size=3, max_size=3), min_size=rows, max_size=rows
+        )
+    )
+)
+def test_candidate_pairs_grouped_on_band_keys_are_the_local_stars(
+    ray_joined: None, keys: list[list[int]]
+) -> None:
+    """Grouping (band, key) with ``ray.data`` joins each row to its group's smallest row, as
+    ``star_edges`` does band by band in one process."""
+    import numpy as np
+
+    from curate.dedup.clusters import Edges, star_edges
+    from curate.executors.ray.components import band_edges
+
+    bands = np.array(keys, dtype=np.uint64)
+    local = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
+    with quiet_ray():
+        found = band_edges(bands, blocks=2).take_all()
+    pairs = sorted((row["left"], row["right"]) for row in found)
+    assert pairs == sorted(zip(local.left.tolist(), local.right.tolist(), strict=True))
