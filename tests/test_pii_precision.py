@@ -174,3 +174,47 @@ def test_density_is_reported_and_warned_when_implausible() -> None:
     assert pii.report().replacements_per_1k_chars == pytest.approx(2000 / 1040, abs=0.01)
     assert pii.report().warning is None
     assert warning(200, 25_000) is not None and warning(10, 25_000) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Júlia spent a year at the lab.", ["Júlia"]),
+        ("The song is by Lindström and Cantu.", ["Lindström", "Cantu"]),
+        ("Gréta is from Szeged.", ["Gréta"]),
+        ("Tập đoàn Công nghiệp - Viễn thông Quân đội", []),
+        ("Neurotecnologia e Ciências da Comunicação e Mídia", []),
+    ],
+    ids=["first-name", "surname", "sentence-start", "vietnamese-phrase", "portuguese-phrase"],
+)
+def test_the_name_list_is_accent_blind_outside_foreign_phrases(text: str, names: list[str]) -> None:
+    from curate.pii.names import gazetteer
+
+    assert [text[c.start : c.end] for c in gazetteer(text, english=True)] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('"Glad to hear that," says Yudina.', ["Yudina"]),
+        ('Aki shouted at Amanda: "What are you doing here?"', ["Aki"]),
+        ("When Christof said no, we left.", ["Christof"]),
+        ("I'd said so, and CMake said nothing on Monday; said Monday.", []),
+        ("He said it, they replied, and Everyone asked.", []),
+    ],
+    ids=["says-name", "name-shouted", "not-the-first-word", "not-a-speaker", "pronouns"],
+)
+def test_a_speech_verb_finds_its_speaker_without_vouching_for_it(text: str, found: list[str]) -> None:
+    from curate.pii.recognizers import PersonCueRecognizer
+
+    recognizer = PersonCueRecognizer()
+    results = [r for r in recognizer.analyze(text, ["PERSON"]) if not recognizer.vouches(r)]
+    assert [text[r.start : r.end] for r in results] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [('"It works," said Python.', '"It works," said Python.'), ("Google said no.", "Google said no.")],
+)
+def test_a_speech_verb_does_not_make_a_product_a_person(text: str, kept: str) -> None:
+    assert scrubbed(conversation("c1", ("user", text)))[0][0] == kept

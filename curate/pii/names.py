@@ -49,6 +49,8 @@ CALENDAR: Final = word_set(
 )
 TITLES: Final = word_set("mr mrs ms miss mx dr prof sir madam dame lord lady st")
 MAX_RUN: Final = 4
+FOREIGN_REACH: Final = 16
+"""Characters either side of an accented run searched for other accented words (two or three words)."""
 PARTICLES: Final = regex.compile(
     r"^[ ](?:van|von|der|den|de|da|di|del|della|du|la|le|bin|ibn|al|el)(?:[ ](?:der|den|de|la))?[ ]$"
 )
@@ -135,7 +137,9 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
     """PERSON candidates from the name list (see the module docstring for the scores)."""
     found = []
     capitalised = list(_tokens(text, CAPITALISED))
-    runs = [run for run in _runs(text, capitalised) if len(run) <= MAX_RUN]
+    runs = [
+        run for run in _runs(text, capitalised) if len(run) <= MAX_RUN and not _in_foreign_phrase(text, run)
+    ]
     chosen = [False] * len(runs)
     for index, run in enumerate(runs):
         words = [token.text for token in run]
@@ -166,6 +170,18 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
                 continue
             found.append(NameCandidate(run[0].start, run[-1].end, 0.7 if rest else 0.6))
     return found
+
+
+def _in_foreign_phrase(text: str, run: list[Token]) -> bool:
+    """A run with accented words next to other accented words (``Tập đoàn Công nghiệp``,
+    ``Comunicação e Mídia``) is a phrase of another language, whose words the accent-blind
+    name list (``words.name_key``) would mistake for names (``Công`` for ``Cong``); an
+    accented name in plain prose (``Júlia spent a year``, ``says Lindström``) is not one."""
+    if all(token.text.isascii() for token in run):
+        return False
+    start, end = run[0].start, run[-1].end
+    near = text[max(0, start - FOREIGN_REACH) : start] + " " + text[end : end + FOREIGN_REACH]
+    return any(char.isalpha() and not char.isascii() for char in near)
 
 
 def _sentence_start(text: str, start: int) -> bool:

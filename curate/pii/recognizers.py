@@ -76,6 +76,24 @@ NOT_ADDRESSEES: Final = _words(
 )
 
 
+SPEECH_VERBS: Final = _words("said says asked asks replied replies shouted yelled whispered answered")
+SPEECH: Final = "|".join(SPEECH_VERBS)
+NOT_SPEAKERS: Final = _words(
+    "When Then And But If As So After Before While Because Since Once Until Where Who What How Why The "
+    "This That These Those It He She They We You There Here Everyone Someone Nobody Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December"
+)
+"""Capitalised words before or after a speech verb that are not a speaker (a sentence's first
+word, a pronoun, a date): ``When Christof said``, ``said Monday``."""
+SPEAKER_WORD: Final = r"\p{Lu}\p{Ll}[\p{L}-]*"
+"""A capital, then lower case (not ``I'd``, ``CMake``)."""
+SPEAKER: Final = rf"(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
+UNVOUCHED: Final = frozenset({"speaker", "addressed speaker"})
+"""Cues that find a name without vouching for it: the word must still pass the believability
+rules (``names.believable``: not a common word, not a listed non-person), since "Python said"
+and "said Google" read the same way as "Yudina said"."""
+
 WORDS_OF: Final = {
     "honorific": _words("mr ms mx dr prof miss sir madam dame"),
     "name is": ("name",),
@@ -86,6 +104,8 @@ WORDS_OF: Final = {
     "relation": ("my",),
     "kin possessive": ("'s", "’s"),
     "addressee": (",",),
+    "speaker": SPEECH_VERBS,
+    "addressed speaker": SPEECH_VERBS,
 }
 """Strings every match of a cue's trigger holds, in casefolded text: a look in C before any regex."""
 
@@ -115,6 +135,10 @@ class PersonCueRecognizer(PatternRecognizer):
         patterns.append(
             Pattern("addressee", rf"(?:^|(?<=[.!?][ ]+)){addressee}(?=,[ ]*(?i:{REQUEST})\b)", 0.6)
         )
+        patterns.append(Pattern("speaker", rf"(?<![\p{{L}}'’-]){SPEAKER}(?=[ ]+(?:{SPEECH})\b)", 0.6))
+        patterns.append(
+            Pattern("addressed speaker", rf"(?<=\b(?:{SPEECH})[ ]+){SPEAKER}(?![\p{{L}}'’-])", 0.6)
+        )
         super().__init__(
             supported_entity="PERSON",
             patterns=patterns,
@@ -125,6 +149,8 @@ class PersonCueRecognizer(PatternRecognizer):
             **CUES,
             "kin possessive": rf"['’]s[ ]+(?i:{KIN})\b",
             "addressee": rf",[ ]*(?i:{REQUEST})\b",
+            "speaker": rf"\b(?:{SPEECH})\b",
+            "addressed speaker": rf"\b(?:{SPEECH})\b",
         }
         self._by_pattern = [
             (
@@ -153,6 +179,12 @@ class PersonCueRecognizer(PatternRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             }
         return EntityRecognizer.remove_duplicates(results)
+
+    @staticmethod
+    def vouches(result: RecognizerResult) -> bool:
+        """True when the cue that found ``result`` leaves no doubt it is a name (``UNVOUCHED``)."""
+        explanation = result.analysis_explanation
+        return explanation is None or explanation.pattern_name not in UNVOUCHED
 
 
 NAME_SHAPE: Final = regex.compile(r"^[\p{L}][\p{L}\p{M}'’.-]*(?:[ ][\p{L}\p{M}'’.-]+)*$")
