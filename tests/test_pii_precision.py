@@ -201,10 +201,22 @@ def test_the_name_list_is_accent_blind_outside_foreign_phrases(text: str, names:
         ("When Christof said no, we left.", ["Christof"]),
         ("I'd said so, and CMake said nothing on Monday; said Monday.", []),
         ("He said it, they replied, and Everyone asked.", []),
+        ("As promised, here's Zlata's address: 29 Rue de la Paix.", ["Zlata"]),
+        ("Send me Gregorina's new phone number.", ["Gregorina"]),
+        ("Google's address and Python's password are below.", ["Google", "Python"]),
     ],
-    ids=["says-name", "name-shouted", "not-the-first-word", "not-a-speaker", "pronouns"],
+    ids=[
+        "says-name",
+        "name-shouted",
+        "not-the-first-word",
+        "not-a-speaker",
+        "pronouns",
+        "address-owner",
+        "phone-owner",
+        "owners-refine-drops",
+    ],
 )
-def test_a_speech_verb_finds_its_speaker_without_vouching_for_it(text: str, found: list[str]) -> None:
+def test_unvouched_cues_find_a_name_refine_still_judges(text: str, found: list[str]) -> None:
     from curate.pii.recognizers import PersonCueRecognizer
 
     recognizer = PersonCueRecognizer()
@@ -213,8 +225,38 @@ def test_a_speech_verb_finds_its_speaker_without_vouching_for_it(text: str, foun
 
 
 @pytest.mark.parametrize(
-    ("text", "kept"),
-    [('"It works," said Python.', '"It works," said Python.'), ("Google said no.", "Google said no.")],
+    "text",
+    ['"It works," said Python.', "Google said no.", "Send it to Google's address.", "Print Python's email."],
 )
-def test_a_speech_verb_does_not_make_a_product_a_person(text: str, kept: str) -> None:
-    assert scrubbed(conversation("c1", ("user", text)))[0][0] == kept
+def test_an_unvouched_cue_does_not_make_a_product_a_person(text: str) -> None:
+    assert scrubbed(conversation("c1", ("user", text)))[0][0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("The founders: Kovalev, Lee and Phillips.", ["Kovalev"]),
+        ("They had 6: Malon, Mark, Kaylee, Brandi, Miguel and Jenni.", ["Malon"]),
+        ("Competitors: Avigilon, Bosch, Dahua, Hanwha and Hikvision.", []),
+        ("Kovalev and Phillips", []),
+    ],
+    ids=["founders", "children", "companies", "two-only"],
+)
+def test_unlisted_words_in_a_list_of_listed_names(text: str, names: list[str]) -> None:
+    from curate.pii.names import CAPITALISED, _tokens, _unlisted_in_lists_of_names
+
+    found = _unlisted_in_lists_of_names(text, list(_tokens(text, CAPITALISED)))
+    assert [text[c.start : c.end] for c in found] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("my name is mieszko", "my name is <PERSON>"),
+        ("sometimes people call me philipp", "sometimes people call me <PERSON>"),
+        ("please call me back tomorrow", "please call me back tomorrow"),
+        ("She named him Mark.", "She named him <PERSON>."),
+    ],
+)
+def test_strong_cues_in_lower_case_text(text: str, out: str) -> None:
+    assert scrubbed(conversation("c1", ("user", text)))[0][0] == out

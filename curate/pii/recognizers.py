@@ -46,7 +46,7 @@ RELATIONS: Final = _words(
 CUES: Final = {
     "honorific": r"(?:(?i:\b(?:mr|mrs|ms|mx|dr|prof)\.)|\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Miss|Sir|Madam|Dame))[ ]+",
     "name is": r"(?i:\bname(?:[ ]+is|'s|’s|:))[ ]+",
-    "call me": r"(?i:\b(?:call|calls|called)[ ]+me|\bgoes[ ]+by|\bnamed)[ ]+",
+    "call me": r"(?i:\b(?:call|calls|called)[ ]+me|\bgoes[ ]+by|\bnamed(?:[ ]+(?:him|her))?)[ ]+",
     "greeting": r"(?i:\b(?:dear|hi|hello|hey))[ ]+",
     "credit": r"(?i:\b(?:(?:directed|written|produced|composed|painted|authored|narrated|illustrated)[ ]+by"
     r"|starring|featuring))[ ]+",
@@ -62,6 +62,14 @@ KIN: Final = "|".join(
         "uncle cousin"
     )
 )
+PERSONAL_DATA: Final = "|".join(
+    _words(
+        "address addresses phone number email e-mail mail birthday password passport account contact "
+        "contacts details ssn"
+    )
+)
+"""Nouns of personal data: whose they are (``Zlata's address``) is most often a person's."""
+OWNED: Final = rf"['’]s[ ]+(?:(?i:new|home|current|private|personal)[ ]+)?(?i:{PERSONAL_DATA})\b"
 REQUEST: Final = (
     r"(?:can|could|would|will)[ ]+(?:i|you|we)|please|i[ ]+(?:need|want|would)"
     r"|i'd[ ]+like|tell[ ]+me|help[ ]+me"
@@ -89,10 +97,10 @@ word, a pronoun, a date): ``When Christof said``, ``said Monday``."""
 SPEAKER_WORD: Final = r"\p{Lu}\p{Ll}[\p{L}-]*"
 """A capital, then lower case (not ``I'd``, ``CMake``)."""
 SPEAKER: Final = rf"(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
-UNVOUCHED: Final = frozenset({"speaker", "addressed speaker"})
+UNVOUCHED: Final = frozenset({"speaker", "addressed speaker", "data possessive"})
 """Cues that find a name without vouching for it: the word must still pass the believability
-rules (``names.believable``: not a common word, not a listed non-person), since "Python said"
-and "said Google" read the same way as "Yudina said"."""
+rules (``names.believable``: not a common word, not a listed non-person), since "Python said",
+"said Google" and "Google's address" read the same way as "Yudina said" and "Zlata's address"."""
 
 WORDS_OF: Final = {
     "honorific": _words("mr ms mx dr prof miss sir madam dame"),
@@ -103,6 +111,7 @@ WORDS_OF: Final = {
     "sign-off": _words("regards sincerely thanks cheers best yours"),
     "relation": ("my",),
     "kin possessive": ("'s", "’s"),
+    "data possessive": ("'s", "’s"),
     "addressee": (",",),
     "speaker": SPEECH_VERBS,
     "addressed speaker": SPEECH_VERBS,
@@ -132,6 +141,7 @@ class PersonCueRecognizer(PatternRecognizer):
             for cue, cue_regex in CUES.items()
         ]
         patterns.append(Pattern("kin possessive", rf"(?<![\p{{L}}'’-]){NAME}(?=['’]s[ ]+(?i:{KIN})\b)", 0.7))
+        patterns.append(Pattern("data possessive", rf"(?<![\p{{L}}'’-]){SPEAKER}(?={OWNED})", 0.6))
         patterns.append(
             Pattern("addressee", rf"(?:^|(?<=[.!?][ ]+)){addressee}(?=,[ ]*(?i:{REQUEST})\b)", 0.6)
         )
@@ -148,6 +158,7 @@ class PersonCueRecognizer(PatternRecognizer):
         triggers = {
             **CUES,
             "kin possessive": rf"['’]s[ ]+(?i:{KIN})\b",
+            "data possessive": OWNED,
             "addressee": rf",[ ]*(?i:{REQUEST})\b",
             "speaker": rf"\b(?:{SPEECH})\b",
             "addressed speaker": rf"\b(?:{SPEECH})\b",
