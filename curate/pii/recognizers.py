@@ -4,7 +4,9 @@ Where presidio falls short on chat logs, and what is here to close the gap (card
 phones have their own modules, ``cards`` and ``phones``):
 
 - people: the small spaCy model misses names after cues that leave no doubt (``Mr.``,
-  ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them.
+  ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them,
+  and names that cues make likely without vouching for them (a speaker of a speech verb,
+  ``says Yudina``; the owner of personal data, ``Zlata's address``).
   It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
   keeps only spans shaped like a name.
 - IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
@@ -122,7 +124,9 @@ WORDS_OF: Final = {
 class PersonCueRecognizer(PatternRecognizer):
     """A capitalised name right after a cue that announces one ("my name is", "Dr.", "Dear"),
     before a kinship possessive ("Sumaya's kid"), or addressed at the start of a request
-    ("Marisca, can I ...").
+    ("Marisca, can I ..."); and, without vouching for it (``UNVOUCHED``, ``vouches``), the
+    speaker of a speech verb ("says Yudina", "Aki shouted") and the owner of personal data
+    ("Zlata's address").
 
     Each pattern opens with a look-behind that the regex engine tries at every position of a
     text, so a pattern runs only where its cue is found first (a part every match of the
