@@ -98,7 +98,7 @@ NOT_SPEAKERS: Final = _words(
 word, a pronoun, a date): ``When Christof said``, ``said Monday``."""
 SPEAKER_WORD: Final = r"\p{Lu}\p{Ll}[\p{L}-]*"
 """A capital, then lower case (not ``I'd``, ``CMake``)."""
-SPEAKER: Final = rf"(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
+SPEAKER: Final = rf"(?=\p{{Lu}})(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
 UNVOUCHED: Final = frozenset({"speaker", "addressed speaker", "data possessive"})
 """Cues that find a name without vouching for it: the word must still pass the believability
 rules (``names.believable``: not a common word, not a listed non-person), since "Python said",
