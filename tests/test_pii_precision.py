@@ -174,3 +174,89 @@ def test_density_is_reported_and_warned_when_implausible() -> None:
     assert pii.report().replacements_per_1k_chars == pytest.approx(2000 / 1040, abs=0.01)
     assert pii.report().warning is None
     assert warning(200, 25_000) is not None and warning(10, 25_000) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Júlia spent a year at the lab.", ["Júlia"]),
+        ("The song is by Lindström and Cantu.", ["Lindström", "Cantu"]),
+        ("Gréta is from Szeged.", ["Gréta"]),
+        ("Tập đoàn Công nghiệp - Viễn thông Quân đội", []),
+        ("Neurotecnologia e Ciências da Comunicação e Mídia", []),
+    ],
+    ids=["first-name", "surname", "sentence-start", "vietnamese-phrase", "portuguese-phrase"],
+)
+def test_the_name_list_is_accent_blind_outside_foreign_phrases(text: str, names: list[str]) -> None:
+    from curate.pii.names import gazetteer
+
+    assert [text[c.start : c.end] for c in gazetteer(text, english=True)] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('"Glad to hear that," says Yudina.', ["Yudina"]),
+        ('Aki shouted at Amanda: "What are you doing here?"', ["Aki"]),
+        ("When Christof said no, we left.", ["Christof"]),
+        ("I'd said so, and CMake said nothing on Monday; said Monday.", []),
+        ("He said it, they replied, and Everyone asked.", []),
+        ("As promised, here's Zlata's address: 29 Rue de la Paix.", ["Zlata"]),
+        ("Send me Gregorina's new phone number.", ["Gregorina"]),
+        ("Google's address and Python's password are below.", ["Google", "Python"]),
+    ],
+    ids=[
+        "says-name",
+        "name-shouted",
+        "not-the-first-word",
+        "not-a-speaker",
+        "pronouns",
+        "address-owner",
+        "phone-owner",
+        "owners-refine-drops",
+    ],
+)
+def test_unvouched_cues_find_a_name_refine_still_judges(text: str, found: list[str]) -> None:
+    from curate.pii.recognizers import PersonCueRecognizer
+
+    recognizer = PersonCueRecognizer()
+    results = [r for r in recognizer.analyze(text, ["PERSON"]) if not recognizer.vouches(r)]
+    assert [text[r.start : r.end] for r in results] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"It works," said Python.', "Google said no.", "Send it to Google's address.", "Print Python's email."],
+)
+def test_an_unvouched_cue_does_not_make_a_product_a_person(text: str) -> None:
+    assert scrubbed(conversation("c1", ("user", text)))[0][0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("The founders: Kovalev, Lee and Phillips.", ["Kovalev"]),
+        ("They had 6: Malon, Mark, Kaylee, Brandi, Miguel and Jenni.", ["Malon"]),
+        ("Competitors: Avigilon, Bosch, Dahua, Hanwha and Hikvision.", []),
+        ("Kovalev and Phillips", []),
+    ],
+    ids=["founders", "children", "companies", "two-only"],
+)
+def test_unlisted_words_in_a_list_of_listed_names(text: str, names: list[str]) -> None:
+    from curate.pii.names import CAPITALISED, _tokens, _unlisted_in_lists_of_names
+
+    found = _unlisted_in_lists_of_names(text, list(_tokens(text, CAPITALISED)))
+    assert [text[c.start : c.end] for c in found] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("my name is mieszko", "my name is <PERSON>"),
+        ("sometimes people call me philipp", "sometimes people call me <PERSON>"),
+        ("please call me back tomorrow", "please call me back tomorrow"),
+        ("She named him Mark.", "She named him <PERSON>."),
+    ],
+)
+def test_strong_cues_in_lower_case_text(text: str, out: str) -> None:
+    assert scrubbed(conversation("c1", ("user", text)))[0][0] == out

@@ -23,6 +23,11 @@ from tests.output_folders import PLANTED, default_stages, find_nothing, flag_pla
         ("Text me on +44 7700 900 123 tonight.", "PHONE_NUMBER"),
         ("WhatsApp \u202a+91\u00a098765\u00a043210\u202c", "PHONE_NUMBER"),
         ("Maestro 6304 0000 0000 0000 was declined.", "CREDIT_CARD"),
+        ("Ship it to 1234 Elm Street, Springfield IL 62704 by Friday.", "STREET_ADDRESS"),
+        ("Deliver to 29 rue de la Paix, Paris.", "STREET_ADDRESS"),
+        ("Follow me: https://twitter.com/ada_lovelace", "PROFILE_URL"),
+        ("My page is linkedin.com/in/ada-lovelace-1815, hire me", "PROFILE_URL"),
+        ("All my code is on github.com/adalovelace.", "PROFILE_URL"),
     ],
 )
 def test_publish_refuses_what_the_stage_would_have_removed(tmp_path: Path, text: str, entity: str) -> None:
@@ -32,10 +37,20 @@ def test_publish_refuses_what_the_stage_would_have_removed(tmp_path: Path, text:
     assert failed.name == "residual PII scan" and f"{entity} 1" in failed.message
 
 
-def test_code_and_decoys_do_not_block_publishing(tmp_path: Path) -> None:
-    text = "Run `curl 203.0.113.7:8080` on Python 3.11.7, released 2023-12-04 (build 22621.2428)."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Run `curl 203.0.113.7:8080` on Python 3.11.7, released 2023-12-04 (build 22621.2428).",
+        "pip install git+https://github.com/psf/requests and read github.com/org/repo/issues/42",
+        "Upgrade to version 2 Street Fighter 6 and numpy 1.26.4; see twitter.com/search?q=ai",
+        "```python\nroute = '/api/v2/users/42'\nsettings.STREET = 'Main Street'\n```",
+        "Chapter 3 The Long Road, sha 9f86d081884c7d65, port 5432, 3.5 km, 1,234,567 rows",
+    ],
+    ids=["versions-dates-ip", "repository-urls", "titles-site-paths", "code", "counts-hashes"],
+)
+def test_code_and_decoys_do_not_block_publishing(tmp_path: Path, text: str) -> None:
     folder = make_folder(tmp_path, splits={"train": [pair(1, text=text), pair(2)]})
-    assert scan_structured([text])["PHONE_NUMBER"] == 0
+    assert not any(scan_structured([text]).values())
     assert plan_publish(folder, "acme/tides", scanner=scan_structured).ok
 
 

@@ -260,7 +260,7 @@ class Scanner:
                 result.recognition_metadata = result.recognition_metadata or {}
                 result.recognition_metadata[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] = recognizer.id
             if recognizer is self._cue:
-                cues = {(result.start, result.end) for result in found}
+                cues = {(result.start, result.end) for result in found if self._cue.vouches(result)}
             raw += found
         if not raw:
             return [], cues
@@ -278,7 +278,8 @@ class Scanner:
         )
         if self._cue is None or "PERSON" not in entities:
             return results, set()
-        return results, {(cue.start, cue.end) for cue in self._cue.analyze(text, ["PERSON"], artifacts)}
+        found = self._cue.analyze(text, ["PERSON"], artifacts)
+        return results, {(cue.start, cue.end) for cue in found if self._cue.vouches(cue)}
 
     def _allowed(self, text: str, finding: Finding) -> bool:
         return " ".join(text[finding.start : finding.end].split()).casefold() in self.allow

@@ -68,10 +68,9 @@ def models_problem(models: dict[str, str]) -> str | None:
 CURATE_ENTITIES: Final = frozenset({"STREET_ADDRESS", "PROFILE_URL"})
 """Entities presidio does not know, found by the stage's own recognizers (``addresses``, ``profiles``)."""
 
-STRUCTURED_ENTITIES: Final = tuple(
-    entity for entity in DEFAULT_ENTITIES if entity not in NER_ENTITIES and entity not in CURATE_ENTITIES
-)
-"""Entities with a fixed shape, found by the stage's pattern recognizers alone (``scan_structured``)."""
+STRUCTURED_ENTITIES: Final = tuple(entity for entity in DEFAULT_ENTITIES if entity not in NER_ENTITIES)
+"""The default entities the stage finds by pattern alone, with no NER and no spaCy model: what
+the publish gate's residual scan (``scan_structured``) looks for, with the stage's recognizers."""
 
 PATTERN_ENTITIES: Final = frozenset(
     {

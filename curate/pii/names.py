@@ -8,7 +8,8 @@ tags technology, places and ordinary words (``Firefox``, ``Mykonos``, ``Format``
 shipped list (``curate.pii.words``), none of them a common English word or a listed
 non-person: a first name followed by another name-like word is a person in any language
 (0.85); in English text a run with any listed name (0.7) and a lone first name (0.6) are too.
-A text typed all in lower case is read the same way, for first name + name pairs (0.7).
+A text typed all in lower case is read the same way, for first name + name pairs (0.7), and
+for any uncommon word after "my name is" or "call me" (``LOWER_CUE``).
 
 ``refine`` applies to every PERSON candidate: a value that is a listed non-person, a single
 common word (unless a cue such as "my name is" announced it) or a lower-case or all-capital
@@ -49,6 +50,8 @@ CALENDAR: Final = word_set(
 )
 TITLES: Final = word_set("mr mrs ms miss mx dr prof sir madam dame lord lady st")
 MAX_RUN: Final = 4
+FOREIGN_REACH: Final = 16
+"""Characters either side of an accented run searched for other accented words (two or three words)."""
 PARTICLES: Final = regex.compile(
     r"^[ ](?:van|von|der|den|de|da|di|del|della|du|la|le|bin|ibn|al|el)(?:[ ](?:der|den|de|la))?[ ]$"
 )
@@ -66,6 +69,12 @@ WORD_SHAPE: Final = regex.compile(r"^\p{L}[\p{L}\p{M}]*(?:(?:-|['’](?=\p{Lu}))
 """Letters, with hyphens and ``O'Neil`` apostrophes: not ``I'm`` or ``don't``."""
 PLACE_BEFORE: Final = regex.compile(r"\b(?i:in|from|near|across|around|visit|visiting|visited)[ ]$")
 """A lone listed word after "in" or "from" is a place (``in Paris``), not a person."""
+LOWER_CUE: Final = regex.compile(
+    r"\b(?:my[ ]+name[ ]+is|my[ ]+name's|call[ ]+me|called[ ]+me|calls[ ]+me|goes[ ]+by)[ ]+"
+    r"(\p{Ll}[\p{Ll}\p{M}'’-]*\p{Ll})(?![\p{L}\p{N}_'’-])"
+)
+"""The cues that leave no doubt a name follows, in a text typed all in lower case
+(``my name is mieszko``): the name is any word that is not common English."""
 LIST_GAP: Final = regex.compile(r"^(?:,[ ]|[ ]and[ ]|,[ ]and[ ]|[ ]&[ ]|[ ]or[ ])$")
 
 
@@ -135,7 +144,9 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
     """PERSON candidates from the name list (see the module docstring for the scores)."""
     found = []
     capitalised = list(_tokens(text, CAPITALISED))
-    runs = [run for run in _runs(text, capitalised) if len(run) <= MAX_RUN]
+    runs = [
+        run for run in _runs(text, capitalised) if len(run) <= MAX_RUN and not _in_foreign_phrase(text, run)
+    ]
     chosen = [False] * len(runs)
     for index, run in enumerate(runs):
         words = [token.text for token in run]
@@ -159,13 +170,31 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
         found.append(_grown(text, NameCandidate(run[0].start, run[-1].end, score)))
     if english:
         found += _listed_with_names(text, capitalised, found)
+        found += _unlisted_in_lists_of_names(text, capitalised)
     if english and not any(char.isupper() for char in text):
         for run in _runs(text, list(_tokens(text, LOWER))):
             first, rest = run[0].text, run[1:]
             if len(run) > MAX_RUN or not first_name(first) or (not rest and len(first) < 3):
                 continue
             found.append(NameCandidate(run[0].start, run[-1].end, 0.7 if rest else 0.6))
+        found += [
+            NameCandidate(match.start(1), match.end(1), 0.7, cue=True)
+            for match in LOWER_CUE.finditer(text)
+            if name_like(match.group(1)) and len(match.group(1)) >= 3
+        ]
     return found
+
+
+def _in_foreign_phrase(text: str, run: list[Token]) -> bool:
+    """A run with accented words next to other accented words (``Tập đoàn Công nghiệp``,
+    ``Comunicação e Mídia``) is a phrase of another language, whose words the accent-blind
+    name list (``words.name_key``) would mistake for names (``Công`` for ``Cong``); an
+    accented name in plain prose (``Júlia spent a year``, ``says Lindström``) is not one."""
+    if all(token.text.isascii() for token in run):
+        return False
+    start, end = run[0].start, run[-1].end
+    near = text[max(0, start - FOREIGN_REACH) : start] + " " + text[end : end + FOREIGN_REACH]
+    return any(char.isalpha() and not char.isascii() for char in near)
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -212,6 +241,37 @@ def _listed_with_names(
         for token in tokens
         if token.start in members and not any(c.start <= token.start < c.end for c in found)
     ]
+
+
+def _unlisted_in_lists_of_names(text: str, capitalised: list[Token]) -> list[NameCandidate]:
+    """Name-like words outside the list in a list that is mostly listed names (``Kovalev, Lee
+    and Phillips``): three or more words, at least half of them and at least two listed names.
+    A list of products or places with a name among them (``Avigilon, Bosch, Dahua, Hanwha``)
+    is not one. Each such word must still pass ``refine`` (no vouching)."""
+    found: list[NameCandidate] = []
+    chain: list[Token] = []
+    for token in [*capitalised, None]:
+        if token is not None and chain and LIST_GAP.match(text[chain[-1].end : token.start]):
+            chain.append(token)
+            continue
+        people = [t for t in chain if _listed_person(t.text)]
+        if len(chain) >= 3 and len(people) >= 2 and 2 * len(people) >= len(chain):
+            found += [
+                NameCandidate(t.start, t.end, 0.6)
+                for t in chain
+                if t not in people and len(t.text) >= 3 and name_like(t.text)
+            ]
+        chain = [token] if token is not None else []
+    return found
+
+
+def _listed_person(word: str) -> bool:
+    return (
+        len(word) >= 3
+        and listed(word)
+        and not not_a_person(word)
+        and word.casefold() not in CALENDAR | TITLES
+    )
 
 
 def refine(text: str, candidates: list[NameCandidate]) -> list[NameCandidate]:

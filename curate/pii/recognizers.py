@@ -4,7 +4,9 @@ Where presidio falls short on chat logs, and what is here to close the gap (card
 phones have their own modules, ``cards`` and ``phones``):
 
 - people: the small spaCy model misses names after cues that leave no doubt (``Mr.``,
-  ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them.
+  ``my name is``, ``call me``, ``Dear``, a sign-off line); ``PersonCueRecognizer`` finds them,
+  and names that cues make likely without vouching for them (a speaker of a speech verb,
+  ``says Yudina``; the owner of personal data, ``Zlata's address``).
   It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
   keeps only spans shaped like a name.
 - IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
@@ -46,7 +48,7 @@ RELATIONS: Final = _words(
 CUES: Final = {
     "honorific": r"(?:(?i:\b(?:mr|mrs|ms|mx|dr|prof)\.)|\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Miss|Sir|Madam|Dame))[ ]+",
     "name is": r"(?i:\bname(?:[ ]+is|'s|’s|:))[ ]+",
-    "call me": r"(?i:\b(?:call|calls|called)[ ]+me|\bgoes[ ]+by|\bnamed)[ ]+",
+    "call me": r"(?i:\b(?:call|calls|called)[ ]+me|\bgoes[ ]+by|\bnamed(?:[ ]+(?:him|her))?)[ ]+",
     "greeting": r"(?i:\b(?:dear|hi|hello|hey))[ ]+",
     "credit": r"(?i:\b(?:(?:directed|written|produced|composed|painted|authored|narrated|illustrated)[ ]+by"
     r"|starring|featuring))[ ]+",
@@ -62,6 +64,14 @@ KIN: Final = "|".join(
         "uncle cousin"
     )
 )
+PERSONAL_DATA: Final = "|".join(
+    _words(
+        "address addresses phone number email e-mail mail birthday password passport account contact "
+        "contacts details ssn"
+    )
+)
+"""Nouns of personal data: whose they are (``Zlata's address``) is most often a person's."""
+OWNED: Final = rf"['’]s[ ]+(?:(?i:new|home|current|private|personal)[ ]+)?(?i:{PERSONAL_DATA})\b"
 REQUEST: Final = (
     r"(?:can|could|would|will)[ ]+(?:i|you|we)|please|i[ ]+(?:need|want|would)"
     r"|i'd[ ]+like|tell[ ]+me|help[ ]+me"
@@ -76,6 +86,24 @@ NOT_ADDRESSEES: Final = _words(
 )
 
 
+SPEECH_VERBS: Final = _words("said says asked asks replied replies shouted yelled whispered answered")
+SPEECH: Final = "|".join(SPEECH_VERBS)
+NOT_SPEAKERS: Final = _words(
+    "When Then And But If As So After Before While Because Since Once Until Where Who What How Why The "
+    "This That These Those It He She They We You There Here Everyone Someone Nobody Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December"
+)
+"""Capitalised words before or after a speech verb that are not a speaker (a sentence's first
+word, a pronoun, a date): ``When Christof said``, ``said Monday``."""
+SPEAKER_WORD: Final = r"\p{Lu}\p{Ll}[\p{L}-]*"
+"""A capital, then lower case (not ``I'd``, ``CMake``)."""
+SPEAKER: Final = rf"(?=\p{{Lu}})(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
+UNVOUCHED: Final = frozenset({"speaker", "addressed speaker", "data possessive"})
+"""Cues that find a name without vouching for it: the word must still pass the believability
+rules (``names.believable``: not a common word, not a listed non-person), since "Python said",
+"said Google" and "Google's address" read the same way as "Yudina said" and "Zlata's address"."""
+
 WORDS_OF: Final = {
     "honorific": _words("mr ms mx dr prof miss sir madam dame"),
     "name is": ("name",),
@@ -85,7 +113,10 @@ WORDS_OF: Final = {
     "sign-off": _words("regards sincerely thanks cheers best yours"),
     "relation": ("my",),
     "kin possessive": ("'s", "’s"),
+    "data possessive": ("'s", "’s"),
     "addressee": (",",),
+    "speaker": SPEECH_VERBS,
+    "addressed speaker": SPEECH_VERBS,
 }
 """Strings every match of a cue's trigger holds, in casefolded text: a look in C before any regex."""
 
@@ -93,7 +124,9 @@ WORDS_OF: Final = {
 class PersonCueRecognizer(PatternRecognizer):
     """A capitalised name right after a cue that announces one ("my name is", "Dr.", "Dear"),
     before a kinship possessive ("Sumaya's kid"), or addressed at the start of a request
-    ("Marisca, can I ...").
+    ("Marisca, can I ..."); and, without vouching for it (``UNVOUCHED``, ``vouches``), the
+    speaker of a speech verb ("says Yudina", "Aki shouted") and the owner of personal data
+    ("Zlata's address").
 
     Each pattern opens with a look-behind that the regex engine tries at every position of a
     text, so a pattern runs only where its cue is found first (a part every match of the
@@ -112,8 +145,13 @@ class PersonCueRecognizer(PatternRecognizer):
             for cue, cue_regex in CUES.items()
         ]
         patterns.append(Pattern("kin possessive", rf"(?<![\p{{L}}'’-]){NAME}(?=['’]s[ ]+(?i:{KIN})\b)", 0.7))
+        patterns.append(Pattern("data possessive", rf"(?<![\p{{L}}'’-]){SPEAKER}(?={OWNED})", 0.6))
         patterns.append(
             Pattern("addressee", rf"(?:^|(?<=[.!?][ ]+)){addressee}(?=,[ ]*(?i:{REQUEST})\b)", 0.6)
+        )
+        patterns.append(Pattern("speaker", rf"(?<![\p{{L}}'’-]){SPEAKER}(?=[ ]+(?:{SPEECH})\b)", 0.6))
+        patterns.append(
+            Pattern("addressed speaker", rf"(?<=\b(?:{SPEECH})[ ]+){SPEAKER}(?![\p{{L}}'’-])", 0.6)
         )
         super().__init__(
             supported_entity="PERSON",
@@ -124,7 +162,10 @@ class PersonCueRecognizer(PatternRecognizer):
         triggers = {
             **CUES,
             "kin possessive": rf"['’]s[ ]+(?i:{KIN})\b",
+            "data possessive": OWNED,
             "addressee": rf",[ ]*(?i:{REQUEST})\b",
+            "speaker": rf"\b(?:{SPEECH})\b",
+            "addressed speaker": rf"\b(?:{SPEECH})\b",
         }
         self._by_pattern = [
             (
@@ -153,6 +194,12 @@ class PersonCueRecognizer(PatternRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             }
         return EntityRecognizer.remove_duplicates(results)
+
+    @staticmethod
+    def vouches(result: RecognizerResult) -> bool:
+        """True when the cue that found ``result`` leaves no doubt it is a name (``UNVOUCHED``)."""
+        explanation = result.analysis_explanation
+        return explanation is None or explanation.pattern_name not in UNVOUCHED
 
 
 NAME_SHAPE: Final = regex.compile(r"^[\p{L}][\p{L}\p{M}'’.-]*(?:[ ][\p{L}\p{M}'’.-]+)*$")

