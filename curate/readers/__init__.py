@@ -2,6 +2,8 @@
 
 ``discovery``  which files a path, glob or folder names (the pipeline file checks paths with it)
 ``files``      raw records out of JSON, JSON Lines, Parquet and saved datasets, compressed or not
+``raw``        ``RawRecord`` (one record as a file holds it) and the checks every layout applies
+``ranges``     part of one file (a JSON Lines byte range, Parquet row groups), for Ray's pieces
 ``base``       ``Reader`` and the helpers formats share (roles, text, timestamps, signals)
 ``sharegpt`` ``wildchat`` ``lmsys`` ``arena`` ``oasst`` ``openai`` ``preference`` ``auto``
                one module per source format, each registered by name
