@@ -9,6 +9,7 @@
                one module per source format, each registered by name
 ``transcripts`` ``markup`` ``languages``   turn text shared by several formats
 ``load``       ``InputStream`` (an input as bounded shards), ``read_input`` and ``read``
+``rows``       a reader's rows made the input's (defaults, unique ids) and its read rejects
 
 Modules here import ``curate.errors``, ``curate.options``, ``curate.schema``,
 ``curate.registry`` and ``curate.licensing`` (an input's license); ``curate.config`` only for
