@@ -14,56 +14,30 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import polars as pl
-
-from curate import registry
 from curate.compose import InputEntry, StageEntry, compose, data_input, render, validate
 from curate.config import (
     DataInput,
-    ExecutorConfig,
     OutputConfig,
     PipelineConfig,
-    StageSpec,
     load_pipeline,
     parse_pipeline,
 )
 from curate.config_inputs import override_inputs
 from curate.errors import InputError
-from curate.executors.choice import executor_settings, make_executor
+from curate.executors.choice import executor_settings
 from curate.executors.local import DEFAULT_SHARD_ROWS
-from curate.executors.outputs import WorkOutputs
-from curate.executors.workdir import RunKey, WorkFolder
-from curate.manifest import build_manifest, package_versions
-from curate.progress import QuietReporter, Reporter, empty_inputs, reporter_for_stderr
+from curate.progress import QuietReporter, Reporter, reporter_for_stderr
 from curate.readers.locate import Located, locate
 from curate.readers.memory import InMemory
-from curate.readers.remote import file_version
-from curate.record import Manifest
 from curate.result import RunResult
-from curate.stages.base import RunContext, Stage
-from curate.writers.disk import check_space, check_writable, disk_faults
+from curate.running import RunSettings, execute
+from curate.writers.disk import check_space, check_writable
 from curate.writers.lock import OutputLock
-from curate.writers.streams import OutputFacts
 from curate.writers.target import Protected, absolute, check_target, paths_in, protected_folders
 from curate.yaml_source import load_yaml
-
-
-@dataclass(frozen=True)
-class _Settings:
-    strict: bool
-    workers: int | None
-    shard_rows: int
-    resume: bool
-    restart: bool
-    keep_work: bool
-    limit: int | None
-    force: bool
-    collect: bool
-    executor: ExecutorConfig
 
 
 class Pipeline:
@@ -302,20 +276,22 @@ class Pipeline:
             )
         chosen = executor_settings(self.config.executor, executor, ray_address, executor_options)
         target = absolute(Path(output_dir)) if output_dir else self.config.output_dir
-        settings = _Settings(
+        settings = RunSettings(
             strict, workers, shard_rows, resume, restart, keep_work, limit, force, collect, chosen
         )
         reporter = reporter or (QuietReporter() if quiet else reporter_for_stderr())
         if not write:
             located = self._locate()
             with tempfile.TemporaryDirectory(prefix="curate-work-") as scratch:
-                return self._run(target, Path(scratch) / "work", False, settings, reporter, located)
+                return execute(
+                    self.config, self.data, target, Path(scratch) / "work", False, settings, reporter, located
+                )
         self.check_output(target, overwrite=overwrite)
         located = self._locate()
         work = absolute(Path(work_dir)) if work_dir else target.with_name(f"{target.name}.work")
         self._check_disk(target, work, located, sample=limit is not None)
         with OutputLock(target), OutputLock(work):
-            return self._run(target, work, True, settings, reporter, located)
+            return execute(self.config, self.data, target, work, True, settings, reporter, located)
 
     def _locate(self) -> dict[str, Located]:
         """Every file input's files, resolved once (a Hub input to one commit) for the whole run."""
@@ -346,136 +322,10 @@ class Pipeline:
         if not sample:
             check_space(folders, sum(files.size() for files in located.values()))
 
-    def _run(
-        self,
-        target: Path,
-        work_path: Path,
-        write: bool,
-        settings: _Settings,
-        reporter: Reporter,
-        located: Mapping[str, Located],
-    ) -> RunResult:
-        config = self.config
-        context = RunContext(
-            pipeline_dir=config.base_dir,
-            output_dir=target,
-            seed=config.seed,
-            strict=settings.strict,
-            inputs=config.inputs,
-            workers=settings.workers or max(1, min(os.cpu_count() or 1, 8)),
-            format_variant=config.output.format_variant,
-        )
-        stages = [_build(spec, context) for spec in config.stages]
-        fingerprints = {
-            spec.name: located[spec.name].fingerprints() if spec.name in located else []
-            for spec in config.inputs
-        }
-        key = RunKey(
-            curate_version=package_versions().get("curate", "unknown"),
-            config_hash=config.config_hash,
-            inputs=tuple(
-                (name, _versions(files) or _held(name, self.data)) for name, files in fingerprints.items()
-            ),
-            shard_rows=settings.shard_rows,
-            limit=settings.limit,
-        )
-        work, resumed = WorkFolder.open(work_path, key, resume=settings.resume, restart=settings.restart)
-        if resumed:
-            reporter.message(f"resuming the run in {work_path}")
-        work.log("run_start", resumed=resumed, workers=context.workers, shard_rows=settings.shard_rows)
-        executor = make_executor(
-            settings.executor,
-            config,
-            stages,
-            context,
-            work,
-            reporter,
-            fingerprints=fingerprints,
-            located=located,
-            shard_rows=settings.shard_rows,
-            workers=context.workers,
-            limit=settings.limit,
-            force=settings.force,
-            data=self.data,
-        )
-        with disk_faults(work_path):
-            execution = executor.run()
-        outputs = WorkOutputs(
-            work, execution.output, execution.conversations, execution.rejects, config.output.format_variant
-        )
-        facts = outputs.facts()
-        manifest = build_manifest(
-            config, execution.inputs, execution.stats, facts, settings.limit, executor.record()
-        )
-        frames: dict[str, Any] = {}
-        if settings.collect or not write:
-            frames = {
-                "output": outputs.collect(execution.output),
-                "conversations": outputs.collect(execution.conversations),
-                "rejects_by_stage": {key: _concat(list(outputs.rejects(key)())) for key in execution.rejects},
-            }
-        result = RunResult(config=config, manifest=manifest, frames=frames)
-        if write:
-            work.log("write_start")
-            with disk_faults(target):
-                _write(config, manifest, outputs, facts, target, stages)
-            result.output_dir = target
-            work.log("run_done")
-            if not settings.keep_work:
-                work.remove()
-        if manifest.executor is not None:
-            reporter.summary(execution.stats, manifest.executor)
-        else:
-            reporter.summary(execution.stats)
-        for line in empty_inputs(execution.inputs):
-            reporter.message(line)
-        return result
-
 
 def run(path: str | Path, **options: Any) -> RunResult:
     """Load the pipeline file at ``path`` and run it (``Pipeline.run`` options apply)."""
     return Pipeline.from_yaml(path).run(**options)
-
-
-def _write(
-    config: PipelineConfig,
-    manifest: Manifest,
-    outputs: WorkOutputs,
-    facts: OutputFacts,
-    target: Path,
-    stages: list[Stage[Any]],
-) -> None:
-    from curate.card import write_card
-    from curate.writers.output import write_output
-
-    def artifacts(folder: Path) -> None:
-        for stage in stages:
-            stage.write_artifacts(folder, facts.rows)
-
-    write_output(
-        target,
-        manifest,
-        {name: (outputs.split(name), size) for name, size in facts.sizes.items()},
-        {key: outputs.rejects(key) for key in outputs.reject_parts},
-        shard_rows=config.output.shard_rows,
-        artifacts=artifacts,
-        card=write_card if config.output.card else None,
-    )
-
-
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
-
-
-def _versions(files: list[dict[str, Any]]) -> tuple[tuple[str, str | None], ...]:
-    """Each file of an input in the run's key: its path and what identifies its version
-    (a local file's SHA-256; a remote one's SHA-256, ETag, or size and time: ``file_version``)."""
-    return tuple((str(file["path"]), file_version(file)) for file in files)
-
-
-def _held(name: str, data: Mapping[str, InMemory]) -> tuple[tuple[str, str | None], ...]:
-    """An input held in memory in the run's key: what held it, and no fingerprint."""
-    return ((f"<{data[name].kind}>", None),) if name in data else ()
 
 
 def _read_by(config: PipelineConfig) -> list[Protected]:
@@ -489,8 +339,3 @@ def _read_by(config: PipelineConfig) -> list[Protected]:
         ],
         [path for spec in config.stages for path in paths_in(spec.options)],
     )
-
-
-def _build(spec: StageSpec, context: RunContext) -> Stage[Any]:
-    stage_class = registry.stages.get(spec.name)
-    return stage_class(spec.options, context)

@@ -172,9 +172,9 @@ def test_records_over_the_limit_are_rejected_and_limit_stops_reading(tmp_path: P
 def test_rows_built_in_chunks_keep_order_and_unique_ids(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from curate.readers import load
+    from curate.readers import rows
 
-    monkeypatch.setattr(load, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 2)
     write_jsonl(tmp_path / "x.jsonl", [RECORDS[0], RECORDS[1], RECORDS[0], RECORDS[2], RECORDS[0]])
     read = read_path(tmp_path, "x.jsonl", "openai")
     assert read.frame["id"].to_list() == ["c0", "c1", "c0#2", "c2", "c0#3"]

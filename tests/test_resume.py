@@ -85,7 +85,7 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory, pipelines: dict[str,
 
 
 KILLS = [
-    pytest.param("no-pii", ("curate.readers.load._RowBuilder.take", 3), "1", id="while-reading"),
+    pytest.param("no-pii", ("curate.readers.rows.RowBuilder.take", 3), "1", id="while-reading"),
     pytest.param("no-pii", ("curate.stages.normalize.Normalize.judge", 4), "1", id="in-a-record-stage"),
     pytest.param(
         "demo", ("curate.executors.workdir.WorkFolder.write_shard", 6), "2", id="pii-with-workers-busy"

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,26 +20,12 @@ from curate.errors import InputError
 from curate.readers.compression import open_binary, read_until_damage
 from curate.readers.discovery import is_saved_dataset, without_compression
 from curate.readers.jsonscan import value_end
+from curate.readers.ranges import jsonl_range as jsonl_range
+from curate.readers.ranges import parquet_row_groups as parquet_row_groups
+from curate.readers.raw import BOM, checked, json_problem, parse_line, preview, record_from_row, shown_text
+from curate.readers.raw import RawRecord as RawRecord
 from curate.readers.remote import RemoteFile
 from curate.readers.tables import DELIMITERS, table_rows
-
-BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One record as found in a file: a parsed value, or the reason it could not be parsed."""
-
-    file: str
-    line: int
-    raw: str | None
-    value: Any = None
-    reason: str | None = None
-    detail: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
 
 def layout_of(path: Path | RemoteFile) -> str:
@@ -116,54 +101,7 @@ def _lines(lines: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRe
         for empty in blank:
             yield RawRecord(label, empty, "", reason="empty_line", detail="blank line between records")
         blank.clear()
-        yield _parse_line(line, label, number, max_bytes)
-
-
-def jsonl_range(path: Path, label: str, start: int, end: int, max_bytes: int) -> Iterator[RawRecord]:
-    """The lines of bytes ``start`` to ``end`` of an uncompressed JSON Lines file (both at line
-    starts), numbered from 1 at ``start``: what ``iter_raw_records`` reads there, except that
-    every blank line is an ``empty_line`` reject where it stands (whether a record follows it
-    in the file is for the caller, who sees the ranges after this one, to decide)."""
-    with path.open("rb") as handle:
-        handle.seek(start)
-        position = start
-        for number, line in enumerate(iter(handle.readline, b""), start=1):
-            if position >= end:
-                return
-            position += len(line)
-            if start == 0 and number == 1:
-                line = line.removeprefix(BOM)
-            if not line.strip():
-                yield RawRecord(label, number, "", reason="empty_line", detail="blank line between records")
-            else:
-                yield _parse_line(line, label, number, max_bytes)
-
-
-def _parse_line(data: bytes, label: str, line: int, max_bytes: int) -> RawRecord:
-    data = data.rstrip(b"\r\n")
-    if len(data) > max_bytes:
-        return RawRecord(
-            label,
-            line,
-            _preview(data),
-            reason="too_large",
-            detail=f"{len(data)} bytes > max_record_bytes {max_bytes}",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return RawRecord(
-            label,
-            line,
-            data.decode("utf-8", "replace"),
-            reason="invalid_utf8",
-            detail=f"invalid UTF-8 at byte {exc.start}",
-        )
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        return RawRecord(label, line, text, reason="invalid_json", detail=_json_problem(exc))
-    return _checked(RawRecord(label, line, text, value))
+        yield parse_line(line, label, number, max_bytes)
 
 
 def _json(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[RawRecord]:
@@ -195,7 +133,7 @@ def _json_text(data: bytes, label: str, max_bytes: int, cut: bool) -> Iterator[R
         lines = data.split(b"\n")
         yield from _lines(lines[:-1] if cut else lines, label, max_bytes)
     elif not cut:
-        yield _parse_line(data, label, text.count("\n", 0, start) + 1, max_bytes)
+        yield parse_line(data, label, text.count("\n", 0, start) + 1, max_bytes)
 
 
 def _holds_lines(data: bytes) -> bool:
@@ -238,7 +176,7 @@ def _json_array(text: str, label: str, max_bytes: int, position: int, cut: bool)
                 yield RawRecord(
                     label,
                     line,
-                    _shown(text[after : after + 1000]),
+                    shown_text(text[after : after + 1000]),
                     reason="invalid_json",
                     detail="text after the closing ] of the JSON array (a second array or a cut copy?)",
                 )
@@ -257,7 +195,7 @@ def _json_array(text: str, label: str, max_bytes: int, position: int, cut: bool)
                     yield RawRecord(
                         label,
                         line,
-                        _preview(text[position : position + 1000].encode("utf-8", "replace")),
+                        preview(text[position : position + 1000].encode("utf-8", "replace")),
                         reason="invalid_json",
                         detail=f"{_decoder_problem(exc)}; nothing after it can be read",
                     )
@@ -282,7 +220,7 @@ def _sized_element(raw: str, label: str, line: int, max_bytes: int) -> RawRecord
         return RawRecord(
             label,
             line,
-            _shown(raw),
+            shown_text(raw),
             reason="invalid_utf8",
             detail=f"invalid UTF-8 at character {exc.start} of the element",
         )
@@ -290,7 +228,7 @@ def _sized_element(raw: str, label: str, line: int, max_bytes: int) -> RawRecord
         return RawRecord(
             label,
             line,
-            _preview(raw.encode()),
+            preview(raw.encode()),
             reason="too_large",
             detail=f"{size} bytes > max_record_bytes {max_bytes}",
         )
@@ -303,8 +241,8 @@ def _element(raw: str, label: str, line: int) -> RawRecord:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return RawRecord(label, line, raw, reason="invalid_json", detail=_json_problem(exc))
-    return _checked(RawRecord(label, line, raw, value))
+        return RawRecord(label, line, raw, reason="invalid_json", detail=json_problem(exc))
+    return checked(RawRecord(label, line, raw, value))
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -334,32 +272,16 @@ def _parquet(path: Path | RemoteFile, label: str, max_bytes: int) -> Iterator[Ra
         for batch in parquet.iter_batches(batch_size=4096):
             for value in batch.to_pylist():
                 row += 1
-                yield _record_from_row(value, label, row, max_bytes)
+                yield record_from_row(value, label, row, max_bytes)
     if damage is not None:  # a whole Parquet file with bytes after it that are not a stream
         yield _unreadable(label, damage)
-
-
-def parquet_row_groups(
-    path: Path, label: str, groups: range, first_row: int, max_bytes: int
-) -> Iterator[RawRecord]:
-    """The records of row groups ``groups`` of an uncompressed Parquet file, numbered on from
-    ``first_row`` (the rows of the groups before them): what ``iter_raw_records`` reads there."""
-    import pyarrow.parquet as pq
-
-    row = first_row
-    with path.open("rb") as handle:
-        parquet = pq.ParquetFile(handle)
-        for batch in parquet.iter_batches(batch_size=4096, row_groups=list(groups)):
-            for value in batch.to_pylist():
-                row += 1
-                yield _record_from_row(value, label, row, max_bytes)
 
 
 def _table(path: Path | RemoteFile, label: str, max_bytes: int, layout: str) -> Iterator[RawRecord]:
     with open_binary(path) as handle:
         for line, record, raw, error in table_rows(handle, layout, max_bytes):
             if error is not None:
-                shown = _preview(raw.encode()) if error.reason == "too_large" else raw
+                shown = preview(raw.encode()) if error.reason == "too_large" else raw
                 yield RawRecord(label, line, shown, reason=error.reason, detail=str(error))
             else:
                 yield RawRecord(label, line, raw, record)
@@ -376,48 +298,4 @@ def _saved_dataset(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord
         for batch in dataset.with_format("arrow").iter(batch_size=4096):
             for value in batch.to_pylist():
                 row += 1
-                yield _record_from_row(value, where, row, max_bytes)
-
-
-def _record_from_row(value: Any, label: str, row: int, max_bytes: int) -> RawRecord:
-    try:
-        raw = orjson.dumps(value, default=str).decode()
-    except orjson.JSONEncodeError as exc:  # nested beyond orjson's limit
-        detail = f"the row cannot be shown as JSON ({exc})"
-        return RawRecord(label, row, None, reason="invalid_value", detail=detail)
-    if len(raw) > max_bytes:
-        return RawRecord(
-            label,
-            row,
-            _preview(raw.encode()),
-            reason="too_large",
-            detail=f"record > max_record_bytes {max_bytes}",
-        )
-    return _checked(RawRecord(label, row, raw, value))
-
-
-def _checked(record: RawRecord) -> RawRecord:
-    if isinstance(record.value, dict):
-        return record
-    kind = type(record.value).__name__
-    return RawRecord(
-        record.file,
-        record.line,
-        record.raw,
-        reason="wrong_type",
-        detail=f"expected a JSON object, got {kind}",
-    )
-
-
-def _json_problem(exc: orjson.JSONDecodeError) -> str:
-    message = str(exc).split(":", 1)[0]
-    return f"{message} at column {exc.colno}" if getattr(exc, "colno", None) else message
-
-
-def _shown(text: str) -> str:
-    """Text decoded with ``surrogateescape``, with its undecodable bytes shown as U+FFFD."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _preview(data: bytes, limit: int = 1000) -> str:
-    return data[:limit].decode("utf-8", "replace") + " ...[truncated]"
+                yield record_from_row(value, where, row, max_bytes)

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from curate.errors import InputError
-from curate.readers.files import RawRecord, _parse_line, _record_from_row
+from curate.readers.raw import RawRecord, parse_line, record_from_row
 
 BATCH_ROWS = 4096
 TABLES = ("polars.DataFrame", "pandas.DataFrame", "pyarrow.Table")
@@ -94,7 +94,7 @@ class InMemory:
         for batch in batches:
             for value in batch:
                 row += 1
-                record = _record_from_row(value, label, row, max_bytes)
+                record = record_from_row(value, label, row, max_bytes)
                 whole = record.raw if record.reason != "too_large" else _json(value, 0).decode()
                 self._digest.update((whole or "").encode() + b"\n")
                 yield record
@@ -109,7 +109,7 @@ class InMemory:
                 yield RawRecord(label, line, None, reason="invalid_json", detail=detail)
                 continue
             self._digest.update(text + b"\n")
-            yield _parse_line(text, label, line, max_bytes)
+            yield parse_line(text, label, line, max_bytes)
 
 
 def _json_line(value: Any) -> bytes:

@@ -1,8 +1,9 @@
 """Stages: one module per stage, each registered by name with ``@register``.
 
-``curate.stages.base`` is the stage contract (options, reasons, report, lifecycle); each
-other module is one stage: its options, its report, its one method and its card section
-(``pii``, the largest, is a package with a module for each).
+``curate.stages.base`` is the stage contract (options, reasons, report, lifecycle), with
+``checks`` (what a stage's output is held to) and ``keywords`` (a stage built from keyword
+options); each other module is one stage: its options, its report, its one method and its
+card section (``pii``, the largest, is a package with a module for each).
 Stages may import the mechanics packages (``text``, ``dedup``, ``pii``, ``pairing``,
 ``splitting``, ``decontamination``, ``licensing``), ``record``, ``markdown``, ``schema``,
 ``errors``, ``registry``, ``options`` and ``config_issues`` (options given as keywords are

@@ -24,8 +24,8 @@ pairs) is given batches of whole parts. So no step holds every row at once.
 
 from __future__ import annotations
 
-from abc import ABCMeta, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
@@ -36,7 +36,6 @@ import polars as pl
 from typing_extensions import TypeVar
 
 from curate import registry, schema
-from curate.config_issues import validated
 from curate.errors import StageError
 from curate.markdown import report_tables
 from curate.options import StageOptions
@@ -44,6 +43,10 @@ from curate.record import CountsReport as CountsReport
 from curate.record import KeptDropped as KeptDropped
 from curate.record import StageReport as StageReport
 from curate.schema import FormatVariant, Kind
+from curate.stages.checks import check as check
+from curate.stages.checks import checked_report as checked_report
+from curate.stages.checks import tagged as tagged
+from curate.stages.keywords import StageMeta, options_of
 
 if TYPE_CHECKING:
     from curate.config import InputConfig
@@ -95,36 +98,6 @@ class StageResult(Generic[ReportT]):
     rejected: pl.DataFrame
     report: ReportT | None
     consumed: int | None = None
-
-
-class StageMeta(ABCMeta):
-    """Lets a stage class take its options as keywords: ``Dedup(threshold=0.8)``.
-
-    Called with an options model first (as the runner does), a class is built as any other.
-    Otherwise the keywords (and a mapping given first, as a pipeline file would hold them) are
-    validated by the stage's ``Options``, with the same messages a pipeline file gets
-    (``Dedup(): threshold: Input should be less than or equal to 1 (got 1.5)``), and kept as
-    ``keywords`` so that a pipeline can write them back as YAML. ``context=`` is the run context.
-    """
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if (args and isinstance(args[0], StageOptions)) or "options" in kwargs:
-            return super().__call__(*args, **kwargs)
-        if len(args) > 1 or (args and not isinstance(args[0], Mapping)):
-            raise TypeError(f"{cls.__name__}() takes its options as keywords, or as one mapping")
-        context = kwargs.pop("context", None)
-        given = {**(args[0] if args else {}), **kwargs}
-        options = options_of(cls, given)
-        stage = super().__call__(options) if context is None else super().__call__(options, context)
-        stage.keywords = given
-        return stage
-
-
-def options_of(stage_class: type, given: Mapping[str, Any]) -> StageOptions:
-    """``given`` validated by the options model of ``stage_class``, or a ``ConfigError`` naming
-    each bad option as a pipeline file's error does; relative paths start at the current folder."""
-    model: type[StageOptions] = getattr(stage_class, "Options", StageOptions)
-    return validated(model, dict(given), f"{stage_class.__name__}()", context={"base_dir": Path.cwd()})
 
 
 class Stage(Generic[OptionsT, ReportT], metaclass=StageMeta):
@@ -361,41 +334,6 @@ class FilterStage(Stage[OptionsT, ReportT]):
 
     def process(self, frame: pl.DataFrame) -> StageOutput:
         return split_by_reason(self.judge(frame))
-
-
-def check(stage: Stage[Any], frame: pl.DataFrame, output: StageOutput) -> None:
-    """A stage must account for every row and give only the reasons it declared."""
-    accounted = (
-        output.consumed if output.consumed is not None else output.kept.height
-    ) + output.rejected.height
-    if accounted != frame.height:
-        raise StageError(
-            f"stage {stage.name!r} lost rows: {frame.height} in, "
-            f"{output.kept.height} kept, {output.rejected.height} rejected"
-        )
-    if "reason" not in output.rejected.columns or output.rejected["reason"].null_count():
-        raise StageError(f"stage {stage.name!r} rejected rows without a reason")
-    codes = set(output.rejected["reason"].str.split(":").list.first().unique().to_list())
-    undeclared = codes - set(stage.reasons)
-    if undeclared:
-        raise StageError(f"stage {stage.name!r} gave undeclared reasons: {', '.join(sorted(undeclared))}")
-
-
-def tagged(rejected: pl.DataFrame, stage: str) -> pl.DataFrame:
-    """Rejected rows with their ``stage``, and ``stage``, ``reason``, ``detail`` last."""
-    columns = [c for c in rejected.columns if c not in ("reason", "detail")]
-    return rejected.with_columns(stage=pl.lit(stage)).select([*columns, "stage", "reason", "detail"])
-
-
-def checked_report(stage: Stage[OptionsT, ReportT]) -> ReportT | None:
-    """The stage's report, which must be the ``Report`` the stage declares (or None)."""
-    report = stage.report()
-    if report is not None and (stage.Report is None or not isinstance(report, stage.Report)):
-        declared = stage.Report.__name__ if stage.Report else "none (Report is not set)"
-        raise StageError(
-            f"stage {stage.name!r} reported a {type(report).__name__}; its declared Report is {declared}"
-        )
-    return report
 
 
 def split_by_reason(judged: pl.DataFrame) -> StageOutput:
