@@ -1,0 +1,37 @@
+"""Arrays that are views of a file's memory map: giving their resident pages back.
+
+A work folder's large arrays are mapped, not read (``curate.executors.states``). Pages of a
+map that have been read count in the process's resident memory until they are unmapped or
+given back; ``release`` gives them back, and the array stays readable (its pages come again
+from the kernel's page cache when touched). On an array that is not such a view it does
+nothing.
+"""
+
+from __future__ import annotations
+
+import mmap
+import pickle
+from typing import Any
+
+
+def release(array: Any) -> None:
+    """Give back the resident pages of the memory map ``array`` is a view of, if it is one."""
+    found = mapping(array)
+    if found is not None:
+        found.madvise(mmap.MADV_DONTNEED)
+
+
+def mapping(value: Any) -> mmap.mmap | None:
+    """The memory map under ``value`` (an array, a memoryview, a pickle buffer), or None."""
+    for _ in range(16):  # a view of a view ... of the map; never deeper in practice
+        if isinstance(value, mmap.mmap):
+            return value
+        if isinstance(value, pickle.PickleBuffer):
+            value = value.raw().obj
+        elif isinstance(value, memoryview):
+            value = value.obj
+        elif getattr(value, "base", None) is not None:
+            value = value.base
+        else:
+            return None
+    return None
