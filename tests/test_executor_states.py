@@ -17,7 +17,7 @@ from curate.executors.links import Links, part_of_rows
 from curate.executors.partitioned import batches
 from curate.executors.states import MAPPED_BYTES, read_state, write_state
 from curate.executors.workdir import WORK_MARK, RunKey, WorkFolder
-from curate.mapped import mapping, release
+from curate.memory import mapping, release
 from curate.splitting.clusters import components
 
 KEY = RunKey("0.1.0", "sha256:aa", (("chats", (("chats.jsonl", "ff"),)),), 100, None)

@@ -2,7 +2,7 @@
 
 A run's signatures (``4 * num_perm`` bytes a text) are mapped from the work folder, a shard's
 each (``curate.executors.states``): ``decide`` reads the rows it compares, never all of
-them at once, and gives each shard's pages back after reading (``curate.mapped.release``),
+them at once, and gives each shard's pages back after reading (``curate.memory.release``),
 so what it holds is the rows of one comparison chunk, whatever the input's size.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curate.dedup.arrays import U32, Int64s
-from curate.mapped import release
+from curate.memory import release
 
 
 class StackedRows:

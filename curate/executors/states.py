@@ -4,7 +4,7 @@ A state (dedup's summaries and decisions, pairs' links) is pickled with protocol
 contiguous array of at least ``MAPPED_BYTES`` goes out of band into ``<name>.bin`` (each at
 an offset aligned to ``ALIGN``), the rest into ``<name>.pickle`` with those offsets. Read
 back, the arrays are views of a read-only memory map of the ``.bin`` file, so a state as
-large as the input costs no memory until its rows are read (``curate.mapped.release`` gives
+large as the input costs no memory until its rows are read (``curate.memory.release`` gives
 their pages back after).
 """
 
@@ -15,7 +15,7 @@ import pickle
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
-from curate.mapped import release
+from curate.memory import release
 from curate.writers.atomic import atomic_path, write_bytes
 
 MAPPED_BYTES: Final = 1 << 16
