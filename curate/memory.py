@@ -21,8 +21,9 @@ from typing import Any
 def release(array: Any) -> None:
     """Give back the resident pages of the memory map ``array`` is a view of, if it is one."""
     found = mapping(array)
-    if found is not None:
-        found.madvise(mmap.MADV_DONTNEED)
+    advice = getattr(mmap, "MADV_DONTNEED", None)  # not on Windows: the pages stay until unmapped
+    if found is not None and advice is not None:
+        found.madvise(advice)
 
 
 def mapping(value: Any) -> mmap.mmap | None:
