@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import resource
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from curate.dedup.stacked import StackedRows
 from curate.errors import OutputError
+from curate.executors import states
 from curate.executors.links import Links, part_of_rows
 from curate.executors.partitioned import batches
 from curate.executors.states import MAPPED_BYTES, read_state, write_state
@@ -103,3 +105,23 @@ def test_mapped_state_costs_no_memory_until_read_and_released(tmp_path: Path) ->
     assert _resident() - before > 32 << 20  # read: its pages are resident...
     release(found)
     assert _resident() - before < 8 << 20  # ...until given back
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="maps keep no file open from Python 3.13 on")
+def test_many_mapped_states_are_not_stopped_by_a_low_open_files_limit(tmp_path: Path) -> None:
+    """Each map keeps its file open before Python 3.13: a step maps one state a shard."""
+    limit = resource.RLIMIT_NOFILE
+    soft, hard = resource.getrlimit(limit)
+    if hard != resource.RLIM_INFINITY and hard < 256:
+        pytest.skip("the hard limit of open files is too low to test")
+    paths = [tmp_path / f"{number}.state.pickle" for number in range(120)]
+    for path in paths:
+        write_state(path, np.zeros(MAPPED_BYTES // 8, dtype=np.int64))
+    resource.setrlimit(limit, (64, hard))
+    states._allow_open_files.cache_clear()
+    try:
+        found = [read_state(path) for path in paths]
+        assert len(found) == 120
+    finally:
+        del found
+        resource.setrlimit(limit, (soft, hard))

@@ -10,8 +10,10 @@ their pages back after).
 
 from __future__ import annotations
 
+import functools
 import mmap
 import pickle
+import sys
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -19,6 +21,8 @@ from curate.memory import release
 from curate.writers.atomic import atomic_path, write_bytes
 
 MAPPED_BYTES: Final = 1 << 16
+OPEN_FILES: Final = 10_240
+"""Open files asked for where the hard limit is none (macOS's most)."""
 ALIGN: Final = 64
 
 
@@ -46,8 +50,7 @@ def read_state(path: Path) -> object:
     mapped = [offset for offset in offsets if offset is not None]
     buffers: list[Any] = []
     if mapped:
-        with _data(path).open("rb") as handle:
-            whole = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        whole = memoryview(_map(_data(path)))
         buffers = [whole[start : start + size] for start, size in mapped]
     return pickle.loads(payload, buffers=buffers)
 
@@ -55,6 +58,32 @@ def read_state(path: Path) -> object:
 def remove_state(path: Path) -> None:
     path.unlink(missing_ok=True)
     _data(path).unlink(missing_ok=True)
+
+
+def _map(path: Path) -> mmap.mmap:
+    with path.open("rb") as handle:
+        if sys.version_info >= (3, 13):
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ, trackfd=False)
+        _allow_open_files()
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+@functools.cache
+def _allow_open_files() -> None:
+    """Before Python 3.13 a memory map keeps its file open, and a step's states are mapped one
+    file a shard (dedup's summaries: 200 at 1M rows): the soft limit of open files (1,024 on
+    many systems, 256 on macOS) is raised to the hard one, as far as the system allows."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return
 
 
 def _append(handle: BinaryIO, view: memoryview) -> tuple[int, int]:
