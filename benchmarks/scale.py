@@ -8,10 +8,11 @@ generator holds none of them, then runs
     normalize -> quality -> language -> dedup -> pii (pattern entities) -> pairs -> split
 
 as ``curate run`` in a child process while sampling the resident memory of that process and
-all its children (psutil) every 0.2 s. PERSON detection is off (pattern entities only) to
-keep the largest sizes to hours, not days. It prints, per size, wall seconds, conversations
-per second and peak RSS, and against the smallest size the ratios of time (per
-conversation) and of peak memory: flat memory and linear time show as ratios near 1.
+all its children (psutil) every 0.2 s. PERSON detection is off (pattern entities only), as
+issue 11 asks, to keep the largest sizes short. It prints, per size, wall seconds,
+conversations per second, peak RSS, each step's seconds and peak RSS, and against the
+smallest size the ratios of time (per conversation) and of peak memory: flat memory and
+linear time show as ratios near 1.
 
 Usage::
 
@@ -92,7 +93,8 @@ def write_pipeline(folder: Path, data: Path, pii: bool = True) -> Path:
 
 def run(pipeline: Path, workers: int) -> tuple[float, int, int]:
     """Wall seconds, peak RSS of the process tree (bytes), and the exit code of ``curate run``;
-    the run's events go to ``events.jsonl`` beside the pipeline (``step_times`` reads them)."""
+    the run's events go to ``events.jsonl`` beside the pipeline (``step_times`` reads them),
+    the samples (time, bytes) to ``rss.tsv`` (``step_peaks`` reads them)."""
     events = pipeline.with_name("events.jsonl")
     events.unlink(missing_ok=True)
     command = [
@@ -105,9 +107,12 @@ def run(pipeline: Path, workers: int) -> tuple[float, int, int]:
     root = psutil.Process(child.pid)
     peak = 0
     try:
-        while child.poll() is None:
-            peak = max(peak, _tree_rss(root))
-            time.sleep(0.2)
+        with pipeline.with_name("rss.tsv").open("w", encoding="utf-8") as samples:
+            while child.poll() is None:
+                rss = _tree_rss(root)
+                peak = max(peak, rss)
+                samples.write(f"{time.time():.2f}\t{rss}\n")
+                time.sleep(0.2)
     finally:
         if child.poll() is None:
             child.kill()
@@ -130,6 +135,25 @@ def step_times(events: Path) -> dict[str, float]:
         elif event.get("event") == "run_done":
             times["write"] = event["time"] - started["write"]
     return times
+
+
+def step_peaks(events: Path, samples: Path) -> dict[str, int]:
+    """Peak RSS of the process tree (bytes) during each step of the run (``write``: writing the
+    output folder), from the events and the samples."""
+    starts: list[tuple[float, str]] = []
+    for line in events.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("event") == "step_start":
+            starts.append((event["time"], event["step"]))
+        elif event.get("event") == "write_start":
+            starts.append((event["time"], "write"))
+    peaks: dict[str, int] = {}
+    for line in samples.read_text(encoding="utf-8").splitlines():
+        moment, rss = line.split("\t")
+        current = [step for started, step in starts if started <= float(moment)]
+        if current:
+            peaks[current[-1]] = max(peaks.get(current[-1], 0), int(rss))
+    return peaks
 
 
 def _tree_rss(root: psutil.Process) -> int:
@@ -177,8 +201,11 @@ def main() -> None:
                 f" (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
-            steps = step_times(pipeline.with_name("events.jsonl"))
+            events = pipeline.with_name("events.jsonl")
+            steps = step_times(events)
             print("   " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in steps.items()), flush=True)
+            peaks = step_peaks(events, pipeline.with_name("rss.tsv"))
+            print("   peak RSS: " + ", ".join(f"{step} {rss / 2**30:.2f} GiB" for step, rss in peaks.items()))
     first = rows[0]
     for count, _, seconds, peak in rows[1:]:
         time_ratio = (seconds / count) / (first[2] / first[0])

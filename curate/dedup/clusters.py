@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from curate.dedup.arrays import U32, U64, Bools, Floats, Int64s, sorted_distinct
 from curate.dedup.minhash import band_hashes
+from curate.dedup.stacked import Signatures
 
 if TYPE_CHECKING:
     from curate.dedup.exact import ExactSets
@@ -71,12 +72,12 @@ class Sketches:
     """
 
     keys: U64
-    parts: tuple[U32, ...]
+    parts: tuple[Signatures, ...]
     has_shingles: Bools
     groups: Int64s
     bands: U64
     reply_keys: U64 | None = None
-    reply_signatures: U32 | None = None
+    reply_signatures: Signatures | None = None
     exact: ExactSets | None = None
     """When given, candidates are verified on exact shingle sets instead of estimates..."""
     part: str = "whole"
@@ -86,11 +87,11 @@ class Sketches:
     def build(
         cls,
         keys: U64,
-        parts: tuple[U32, ...],
+        parts: tuple[Signatures, ...],
         has_shingles: Bools,
         groups: Int64s,
         lsh: tuple[int, int],
-        reply: tuple[U64, U32] | None = None,
+        reply: tuple[U64, Signatures] | None = None,
         exact: ExactSets | None = None,
         part: str = "whole",
     ) -> Sketches:
@@ -106,7 +107,7 @@ class Sketches:
         return _minimum(self.parts, rows)
 
 
-def _minimum(parts: tuple[U32, ...], rows: Int64s) -> U32:
+def _minimum(parts: tuple[Signatures, ...], rows: Int64s) -> U32:
     return reduce(np.minimum, [part[rows] for part in parts])
 
 

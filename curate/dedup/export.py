@@ -36,6 +36,7 @@ import numpy as np
 from curate.dedup.arrays import U32, Bools
 from curate.dedup.index import DedupIndexError, ReleaseIndex, locate, read_index
 from curate.dedup.minhash import VERIFIED_WEIGHTS, lsh_parameters, random_state_kept
+from curate.dedup.stacked import whole
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash, MinHashLSH
@@ -162,8 +163,8 @@ def _signatures(index: ReleaseIndex, which: Which) -> tuple[U32, Bools]:
     """Signatures of one part of every row, and which rows have shingles there."""
     prompt, reply = index.sketch.prompt, index.sketch.reply
     if which == "prompt":
-        return prompt.signatures, prompt.has_shingles
+        return whole(prompt.signatures), prompt.has_shingles
     if which == "reply":
-        return reply.signatures, reply.has_shingles
+        return whole(reply.signatures), reply.has_shingles
     # The MinHash of a union of shingle sets is the element-wise minimum of theirs.
-    return np.minimum(prompt.signatures, reply.signatures), index.sketch.has_shingles
+    return np.minimum(whole(prompt.signatures), whole(reply.signatures)), index.sketch.has_shingles

@@ -22,6 +22,7 @@ import polars as pl
 from curate.dedup.arrays import U64, Bools, Floats, Int64s, sorted_distinct
 from curate.dedup.clusters import Sketches, similar
 from curate.dedup.sketch import PARTS, ConversationSketch, Sketch, SketchSettings
+from curate.dedup.stacked import whole
 from curate.errors import CurateError
 from curate.writers.atomic import atomic_path
 
@@ -186,7 +187,7 @@ def write_index(
         found: Sketch = getattr(sketch, part)
         columns[f"{part}_key"] = pl.Series(found.keys, dtype=pl.UInt64)
         columns[f"{part}_signature"] = pl.Series(
-            found.signatures, dtype=pl.Array(pl.UInt32, settings.num_perm)
+            whole(found.signatures), dtype=pl.Array(pl.UInt32, settings.num_perm)
         )
         columns[f"{part}_has_shingles"] = pl.Series(found.has_shingles, dtype=pl.Boolean)
     # One chunk: the bytes written must not depend on how many shards the rows came from.

@@ -26,6 +26,7 @@ from curate.dedup.exact import SetTable
 from curate.dedup.hashing import PowerTable, mix64
 from curate.dedup.minhash import Permutations, signatures
 from curate.dedup.shingles import TextBatch, shingle_hashes
+from curate.dedup.stacked import Signatures, StackedRows
 
 CHUNK_ROWS: Final = 8_192
 BATCH_BYTES: Final = 1 << 20
@@ -48,7 +49,8 @@ class Sketch:
     """Exact keys, signatures and shingle modes of one text per row, in row order."""
 
     keys: U64
-    signatures: U32
+    signatures: Signatures
+    """An array, or (summaries of a run's shards together) each shard's, read by row."""
     has_shingles: Bools
     char_mode: Bools
 
@@ -66,10 +68,10 @@ class Sketch:
 
     @classmethod
     def concat(cls, sketches: Sequence[Sketch]) -> Sketch:
-        """The rows of ``sketches`` one after the other."""
+        """The rows of ``sketches`` one after the other; the signatures stay where they are."""
         return cls(
             keys=np.concatenate([sketch.keys for sketch in sketches]),
-            signatures=np.concatenate([sketch.signatures for sketch in sketches]),
+            signatures=StackedRows.of([sketch.signatures for sketch in sketches]),
             has_shingles=np.concatenate([sketch.has_shingles for sketch in sketches]),
             char_mode=np.concatenate([sketch.char_mode for sketch in sketches]),
         )
@@ -190,9 +192,11 @@ class Sketcher:
             pool.submit(self._signatures, _slice(batch, low, high), char_mode[low:high], ngram[low:high])
             for low, high in ranges
         ]
+        signatures = into.signatures
+        assert isinstance(signatures, np.ndarray)  # allocated by ``sketch``
         for (low, high), job in zip(ranges, jobs, strict=True):
             found, present = job.result()
-            into.signatures[base + low : base + high] = found
+            signatures[base + low : base + high] = found
             into.has_shingles[base + low : base + high] = present
 
     def _signatures(self, batch: TextBatch, char_mode: Bools, ngram: Int64s) -> tuple[U32, Bools]:

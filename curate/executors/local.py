@@ -29,6 +29,7 @@ from curate.executors.compact import ShardRows, run_compact_step
 from curate.executors.partitioned import run_partitioned_step
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
+from curate.memory import trim
 from curate.progress import Reporter
 from curate.readers.load import InputShard, InputStream
 from curate.readers.locate import Located
@@ -110,6 +111,7 @@ class LocalExecutor:
             self.work.log("step_done", step=step.key, shards=len(previous))
             if step.reads and not self.force:
                 self._check_pairs_possible(step, previous)
+            trim()  # what the step held, given back before the next one
         last = self.steps[-1].key
         return Execution(
             inputs=inputs,

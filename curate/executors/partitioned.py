@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from curate.executors.links import Links, part_of_rows
 from curate.executors.steps import Step, shard_facts, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
-from curate.splitting.clusters import components
 from curate.stages.base import ROW, PartitionedStage, tagged
 
 BATCH_ROWS: Final = 20_000
@@ -102,8 +102,8 @@ def link_shard(
     key: str,
     frame: pl.DataFrame,
 ) -> None:
-    """Pass 1 on one shard: its rows' links, kept as the shard's state."""
-    work.write_shard(names.links, key, {}, {"rows": frame.height}, state=stage.links(frame))
+    """Pass 1 on one shard: its rows' links, kept as the shard's state (as codes)."""
+    work.write_shard(names.links, key, {}, {"rows": frame.height}, state=Links.encode(stage.links(frame)))
 
 
 def plan_batches(work: WorkFolder, names: PartitionedNames, batch_rows: int | None) -> Ints:
@@ -112,15 +112,20 @@ def plan_batches(work: WorkFolder, names: PartitionedNames, batch_rows: int | No
         # The batch size is fixed for the step once its rows are scattered: a resumed
         # run keeps it, whatever its own setting.
         work.write_shard(names.plan, "all", {}, {"batch_rows": batch_rows or BATCH_ROWS})
-    links = [link for key in work.finished(names.links) for link in _links(work, names.links, key)]
-    return batches(links, work.facts(names.plan, "all")["batch_rows"])
+    links = Links.concat([_links(work, names.links, key) for key in work.finished(names.links)])
+    return batches_of(links, work.facts(names.plan, "all")["batch_rows"])
 
 
 def batches(links: list[list[str]], batch_rows: int) -> Ints:
     """The batch of each row: parts of rows tied by shared links, whole, packed in order of
     their first row into batches of at most ``batch_rows`` rows (a larger part goes alone)."""
-    part_of, _ = components(links) if links else ([], [])
-    sizes = np.bincount(np.asarray(part_of, dtype=np.int64)) if part_of else np.zeros(0, np.int64)
+    return batches_of(Links.encode(links), batch_rows)
+
+
+def batches_of(links: Links, batch_rows: int) -> Ints:
+    """``batches`` of links kept as codes."""
+    part_of = part_of_rows(links)
+    sizes = np.bincount(part_of)
     part_batch = np.zeros(sizes.size, dtype=np.int64)
     batch, filled = 0, 0
     for part, size in enumerate(sizes.tolist()):
@@ -128,7 +133,8 @@ def batches(links: list[list[str]], batch_rows: int) -> Ints:
             batch, filled = batch + 1, 0
         part_batch[part] = batch
         filled += size
-    return part_batch[np.asarray(part_of, dtype=np.int64)] if part_of else np.zeros(0, np.int64)
+    found: Ints = part_batch[part_of]
+    return found
 
 
 class PartitionedNames:
@@ -141,9 +147,11 @@ class PartitionedNames:
         self.batches = f"{step}.batches"
 
 
-def _links(work: WorkFolder, step: str, key: str) -> list[list[str]]:
+def _links(work: WorkFolder, step: str, key: str) -> Links:
     found = work.state(step, key)
-    return found if isinstance(found, list) else []
+    if not isinstance(found, Links):
+        raise TypeError(f"the links of shard {key} in {work.step(step)} are not curate's")
+    return found
 
 
 def scatter_shard(

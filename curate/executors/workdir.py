@@ -16,13 +16,15 @@ Layout::
         00-00003.kept.parquet        rows the step kept from shard 3 of input 0
         00-00003.rejects-<stage>.parquet
         00-00003.done.json           counts, reasons and reports of each stage on that shard
+      steps/02-dedup.summaries/      a whole-data step's passes (``curate.executors.compact``...)
+        00003.state.pickle           a stage's state for a shard (dedup's sketches)...
+        00003.state.pickle.bin       ...and its large arrays, memory-mapped when read back
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
 import shutil
 import time
 from collections.abc import Mapping
@@ -33,11 +35,13 @@ from typing import Any
 import polars as pl
 
 from curate.errors import OutputError
-from curate.writers.atomic import atomic_path, write_bytes, write_text
+from curate.executors.states import read_state, write_state
+from curate.writers.atomic import atomic_path, write_text
 
 LOG = logging.getLogger("curate.run")
 WORK_MARK = "curate_work"
-WORK_VERSION = 1
+WORK_VERSION = 2
+"""2: stage states keep their large arrays in ``<shard>.state.pickle.bin``."""
 DONE = ".done.json"
 
 
@@ -107,7 +111,12 @@ class WorkFolder:
         if path.is_symlink() or (path.exists() and not path.is_dir()):
             raise OutputError(f"refusing to use {path} as the work folder: it is not a folder")
         earlier = work._key() if path.exists() else None
-        if path.exists() and earlier is None and any(path.iterdir()):
+        layout = work._layout() if path.exists() else None
+        if earlier is None and layout not in (None, WORK_VERSION) and not restart:
+            raise OutputError(
+                f"the work folder {path} was left by another version of curate: pass --restart to start over"
+            )
+        if path.exists() and earlier is None and layout in (None, WORK_VERSION) and any(path.iterdir()):
             raise OutputError(
                 f"refusing to use {path} as the work folder: it is not one a curate run made"
                 " (no run.json); choose another with --work-dir"
@@ -129,6 +138,14 @@ class WorkFolder:
         path.mkdir(parents=True)
         write_text(path / "run.json", json.dumps({WORK_MARK: WORK_VERSION, "key": key.to_json()}, indent=2))
         return work, False
+
+    def _layout(self) -> object:
+        """The layout version a curate run wrote into ``run.json``, or None."""
+        try:
+            data = json.loads((self.path / "run.json").read_text(encoding="utf-8"))
+            return data.get(WORK_MARK) if isinstance(data, dict) else None
+        except (OSError, ValueError):
+            return None
 
     def _key(self) -> RunKey | None:
         try:
@@ -174,14 +191,14 @@ class WorkFolder:
                 )
         if state is not None:
             # Written and read back only by curate, in a folder only this run writes.
-            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-            write_bytes(folder / f"{shard}.state.pickle", data)
+            write_state(folder / f"{shard}.state.pickle", state)
         write_text(folder / f"{shard}{DONE}", json.dumps({"parts": sorted(frames), **facts}))
 
     def state(self, step: str, shard: str) -> object:
-        """The stage state written with a shard, or None."""
+        """The stage state written with a shard, or None; its large arrays are mapped from
+        the work folder, not read (``curate.executors.states``)."""
         path = self.step(step) / f"{shard}.state.pickle"
-        return pickle.loads(path.read_bytes()) if path.is_file() else None
+        return read_state(path) if path.is_file() else None
 
     def facts(self, step: str, shard: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.step(step) / f"{shard}{DONE}").read_text(encoding="utf-8"))

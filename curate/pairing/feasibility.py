@@ -32,7 +32,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
+import numpy as np
 import polars as pl
 
 from curate.pairing.base import Strategy
@@ -137,21 +139,26 @@ def estimate_in_batches(
     strategy decides a group, or after ``max_batches`` (then ``complete`` is False). With
     ``alone`` (a ``kto`` output) a reply alone can give a row: every group is looked at.
     """
-    keys: list[list[str | None]] = []
-    for frame in shards():
-        keys.append([_group_of(side) for side in read_sides(frame)])
-    sizes = Counter(key for shard in keys for key in shard if key is not None)
-    paired = [key for key, size in sizes.items() if alone or size > 1]  # in order of first row
+    codes = [
+        np.array([_code(_group_of(side)) for side in read_sides(frame)], np.uint64) for frame in shards()
+    ]
+    every = np.concatenate(codes) if codes else np.zeros(0, np.uint64)
+    # Groups as 64-bit codes (0: a row in no group), not a string a row: in order of first row.
+    distinct, first, counts = np.unique(every[every != 0], return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    distinct, counts = distinct[order], counts[order]
+    paired = np.ones(distinct.size, bool) if alone else counts > 1
+    keys, sizes = distinct[paired], counts[paired]
     decided: Counter[str] = Counter({strategy.name: 0 for strategy in strategies})
     with_replies = labelled = 0
-    batches = _batches(paired, sizes, batch_rows)
+    batches = _batches(sizes.tolist(), batch_rows)
     looked = 0
-    for batch in batches[:max_batches]:
+    for start, stop in batches[:max_batches]:
         looked += 1
-        wanted = set(batch)
+        wanted = keys[start:stop]
         rows = [
-            frame.filter(pl.Series([key in wanted for key in shard_keys], dtype=pl.Boolean))
-            for frame, shard_keys in zip(shards(), keys, strict=False)
+            frame.filter(pl.Series(np.isin(shard_codes, wanted), dtype=pl.Boolean))
+            for frame, shard_codes in zip(shards(), codes, strict=False)
         ]
         found = estimate_pairing(
             pl.concat(rows, how="vertical"), strategies, min_chars=min_chars, alone=alone
@@ -162,8 +169,8 @@ def estimate_in_batches(
         if found.can_pair:
             break
     return PairingEstimate(
-        conversations=sum(len(shard) for shard in keys),
-        groups=len(sizes),
+        conversations=int(every.size),
+        groups=int(distinct.size),
         groups_with_replies=with_replies,
         by_strategy=dict(decided),
         labelled_alone=labelled,
@@ -175,13 +182,22 @@ def _group_of(side: Side) -> str | None:
     return "\x1f".join(group_key(side)) if side.prompt and side.reply else None
 
 
-def _batches(keys: list[str], sizes: Counter[str], batch_rows: int) -> list[list[str]]:
-    batches: list[list[str]] = []
-    filled = 0
-    for key in keys:
-        if not batches or (filled and filled + sizes[key] > batch_rows):
-            batches.append([])
-            filled = 0
-        batches[-1].append(key)
-        filled += sizes[key]
+def _batches(sizes: list[int], batch_rows: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of groups (by position) of about ``batch_rows`` rows each."""
+    batches: list[tuple[int, int]] = []
+    start = filled = 0
+    for position, size in enumerate(sizes):
+        if filled and filled + size > batch_rows:
+            batches.append((start, position))
+            start, filled = position, 0
+        filled += size
+    if sizes:
+        batches.append((start, len(sizes)))
     return batches
+
+
+def _code(key: str | None) -> int:
+    """A 64-bit code of a group key, never 0 (which stands for no group)."""
+    if key is None:
+        return 0
+    return int.from_bytes(blake2b(key.encode("utf-8"), digest_size=8).digest(), "little") or 1

@@ -270,7 +270,8 @@ class CompactStage(Stage[OptionsT, ReportT]):
 
     @abstractmethod
     def summarize(self, frame: pl.DataFrame) -> Any:
-        """What ``decide`` needs of ``frame``'s rows, small and picklable (a shard at a time)."""
+        """What ``decide`` needs of ``frame``'s rows, picklable (a shard at a time); the
+        executor keeps its large numpy arrays on disk and gives them back memory-mapped."""
 
     @abstractmethod
     def decide(self, summaries: Sequence[Any], rows: RowFetcher) -> pl.DataFrame:

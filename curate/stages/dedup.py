@@ -187,7 +187,9 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         super().__init__(options, context)
         self._releases: list[index.ReleaseIndex] | None = None
         self._figures: DedupReport | None = None
-        self._kept: tuple[pl.DataFrame, ConversationSketch, npt.NDArray[np.int64]] | None = None
+        self._kept: tuple[pl.DataFrame, ConversationSketch] | None = None
+        """The kept rows' ids, sources and numbers, and every row's sketch (mapped from the work
+        folder once restored: the index reads the released rows' alone)."""
         self._check_releases()
 
     @property
@@ -234,7 +236,11 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         order = _ranking(facts, self.options.keep)
         decisions = decide(sketch, _group_codes(facts), order, releases, self.options.threshold, lsh, exact)
         self._figures = self._summary(decisions, sketch, lsh)
-        self._kept = (facts.select("id", "source"), sketch, np.flatnonzero(decisions.kept))
+        kept = np.flatnonzero(decisions.kept)
+        self._kept = (
+            facts.select("id", "source")[kept].with_columns(row=pl.Series(kept, dtype=pl.Int64)),
+            sketch,
+        )
         return _columns(facts, decisions, releases)
 
     def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
@@ -310,8 +316,7 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         run's ``against:``. Rows a later stage dropped, or no pair used, are left out."""
         if self._kept is None:
             return
-        rows, sketch, kept = self._kept
-        chosen = rows[kept].with_columns(row=pl.Series(kept, dtype=pl.Int64))
+        chosen, sketch = self._kept
         released_ids = index.released_ids(released)
         if released_ids is not None:
             chosen = chosen.join(released_ids, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
