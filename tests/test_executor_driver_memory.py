@@ -17,9 +17,9 @@ MIB = 2**20
     ("stage", "rows", "limit", "stops"),
     [
         (Dedup(), 1_000, 10 * MIB, False),
-        (Dedup(), 10_000, 10 * MIB, True),  # ~2.6 KB a row at num_perm 128
-        (Dedup(num_perm=64), 10_000, 20 * MIB, False),  # fewer permutations, smaller signatures
-        (Dedup(num_perm=512), 10_000, 20 * MIB, True),
+        (Dedup(), 100_000, 10 * MIB, True),  # ~530 bytes a row at num_perm 128
+        (Dedup(num_perm=64), 30_000, 15 * MIB, False),  # fewer permutations, fewer band hashes
+        (Dedup(num_perm=512), 30_000, 15 * MIB, True),
         (Split(test_size=0.1), 10_000, 4 * MIB, True),
         (Split(test_size=0.1), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 10_000, 8 * MIB, False),
@@ -43,7 +43,7 @@ def test_a_step_stops_when_its_decision_would_not_fit_the_limit(
 
 def test_without_a_limit_the_driver_s_available_memory_is_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(driver, "available_memory", lambda: 3 * 2**30)
-    driver.check_driver_memory(Dedup(), 1_000_000, None)  # ~2.3 GiB
+    driver.check_driver_memory(Dedup(), 1_000_000, None)  # ~0.5 GiB
     with pytest.raises(ExecutorError, match=r"more than the 3\.0 GiB the driver has available"):
         driver.check_driver_memory(Dedup(), 10_000_000, None)
 

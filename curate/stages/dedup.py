@@ -63,9 +63,10 @@ IN_PROSE = {
     "rows",
 }
 """Report fields the card section says in sentences; the others go into its table."""
-DECIDE_BYTES_PER_PERMUTATION = 18
-DECIDE_BYTES_PER_ROW = 300
-"""What ``decide`` holds per row besides the signatures (measured: ``driver_memory``)."""
+DECIDE_BYTES_PER_PERMUTATION = 1
+DECIDE_BYTES_PER_ROW = 400
+"""What ``decide`` holds per row (measured: ``driver_memory``); the signatures stay mapped
+from the work folder and are read by row."""
 
 
 class DedupOptions(StageOptions):
@@ -247,9 +248,9 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         return split_by_reason(frame.with_columns(decisions))
 
     def driver_memory(self, rows: int) -> int:
-        """The summaries' signatures twice (loaded, then joined: 16 bytes a permutation, 17.3
-        measured) and ids, keys and band hashes (~190 bytes measured): ``decide``'s peak per row
-        in ``benchmarks/decide_memory.py`` was 2,407 bytes at 128 permutations and 4,622 at 256;
+        """Ids, per-row keys, ranking, decisions and one band's hashes at a time; the signatures
+        stay mapped from the work folder, read by row and given back: ``decide``'s peak per row
+        in ``benchmarks/decide_memory.py`` was 326 bytes at 128 permutations and 351 at 256;
         this rounds up, for longer ids than the generated ones."""
         return rows * (DECIDE_BYTES_PER_PERMUTATION * self.options.num_perm + DECIDE_BYTES_PER_ROW)
 

@@ -43,7 +43,7 @@ from curate.stages.base import ROW, PartitionedStage, RunContext, StageOutput, S
 
 StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "given", "judge"]
 CONFIGURABLE = ("ranked", "rated", "model_rank", "given", "judge")
-LINKS_BYTES_PER_ROW = 600
+LINKS_BYTES_PER_ROW = 250
 """What the links of a row and the plan of the batches hold on the driver (measured: ``driver_memory``)."""
 
 
@@ -212,7 +212,7 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
         return links
 
     def driver_memory(self, rows: int) -> int:
-        """Each row's links (Python strings) and its part and batch: 548 bytes a row measured
+        """Each row's links (64-bit codes) and its part and batch: 174 bytes a row measured
         (``benchmarks/decide_memory.py``), rounded up."""
         return rows * LINKS_BYTES_PER_ROW
 
