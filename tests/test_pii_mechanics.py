@@ -73,7 +73,7 @@ def test_each_entity_is_found(scanner: Scanner, text: str, expected: list[tuple[
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8 and id 123e4567-e89b-12d3-a456-426614174000",
         "pointer 0x7ffeefbff5c8, epoch 1699195930",
         "def parse(user_name: str) -> None:\n    for i in range(10):\n        print(i)\n",
-        "server.listen(8080, '127.0.0.1'); ping 192.168.1.10",
+        "server.listen(8080, '127.0.0.1'); ping 169.254.1.10",
         "SELECT name FROM users WHERE id = 42 LIMIT 10;",
     ],
 )

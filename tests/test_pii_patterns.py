@@ -46,7 +46,7 @@ def test_phone_shapes_score_over_the_threshold_without_context(text: str, number
         "a distance of 120 000 km",
         "listen on localhost:8080 or :5432",
         "1.234.567 items and 12,345,678 rows",
-        "ping 8.8.8.8 or 192.168.1.10",
+        "ping 8.8.8.8 or 1.1.1.1 and 127.0.0.1",
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
         "pi is 3.14159265 and e is 2.718281828",
         "Apt. 338 32 216 Menzies Street",

@@ -9,9 +9,12 @@ phones have their own modules, ``cards`` and ``phones``):
   ``says Yudina``; the owner of personal data, ``Zlata's address``).
   It also flags numbers, street names and log fragments as people; ``ShapedSpacyRecognizer``
   keeps only spans shaped like a name.
-- IP addresses: loopback, private (RFC 1918), link-local, multicast and unspecified
-  addresses and public DNS resolvers (8.8.8.8, 1.1.1.1...) identify no one and fill code
-  samples; ``PublicIpRecognizer`` skips them.
+- IP addresses: loopback, link-local, multicast and unspecified addresses and public DNS
+  resolvers (8.8.8.8, 1.1.1.1...) point at no host of anyone's and fill networking answers;
+  ``PublicIpRecognizer`` skips them. Private (RFC 1918) addresses are found: users paste
+  their organisation's configs and logs (``"transport_address": "10.15.192.115:9300"`` of a
+  production cluster), which map a network nobody agreed to publish. Inside code they are
+  kept, like every finding but e-mail and IBAN (``curate.pii.code``).
 """
 
 from __future__ import annotations
@@ -253,8 +256,7 @@ class ShapedSpacyRecognizer(SpacyRecognizer):
 
 
 NOT_PERSONAL_V4: Final = tuple(
-    ipaddress.IPv4Network(net)
-    for net in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
+    ipaddress.IPv4Network(net) for net in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16")
 )
 
 PUBLIC_RESOLVERS: Final = frozenset(
