@@ -28,6 +28,25 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CHUNK_ROWS = 10_000
 
 
+class UniqueIds:
+    """Ids made unique within an input, in reading order: an id, or the first ``id#N`` (N
+    from 2) no earlier row of the input took."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.seen: Counter[str] = Counter()
+
+    def __call__(self, identifier: str) -> str:
+        if identifier in self.taken:
+            number = max(self.seen[identifier], 1) + 1
+            while f"{identifier}#{number}" in self.taken:
+                number += 1
+            self.seen[identifier] = number
+            identifier = f"{identifier}#{number}"
+        self.taken.add(identifier)
+        return identifier
+
+
 def reject_row(source: str, origin: Origin, reason: str, detail: str | None) -> dict[str, Any]:
     """One read reject as the rejects file holds it (``schema.READ_REJECT``)."""
     return {
@@ -95,8 +114,7 @@ class RowBuilder:
         self.rows: list[dict[str, Any]] = []
         self.records: list[tuple[Origin, int]] = []
         self.chunks: list[pl.DataFrame] = []
-        self.seen: Counter[str] = Counter()
-        self.taken: set[str] = set()
+        self.unique = UniqueIds()
         self.license = resolve_input_license(spec)
         path = spec.consent_field
         self.consent_keys = path.removeprefix("meta.").split(".") if path is not None else None
@@ -105,7 +123,7 @@ class RowBuilder:
         """Complete ``rows`` (all of one record, or none if one of them cannot be stored)."""
         done = self.completed(rows)
         for row in done:
-            row["id"] = self._unique(str(row["id"]))
+            row["id"] = self.unique(str(row["id"]))
             self.rows.append(row)
         self.records.append((Origin(origin.file, origin.line), len(done)))
         if len(self.rows) >= CHUNK_ROWS:
@@ -138,17 +156,6 @@ class RowBuilder:
                     self.refuse(origin, RecordError("invalid_value", "row", problem))
                 start += count
             return pl.concat(frames, how="vertical") if frames else schema.empty()
-
-    def _unique(self, identifier: str) -> str:
-        """``identifier``, or the first ``identifier#N`` (N from 2) no earlier row of the input took."""
-        if identifier in self.taken:
-            number = max(self.seen[identifier], 1) + 1
-            while f"{identifier}#{number}" in self.taken:
-                number += 1
-            self.seen[identifier] = number
-            identifier = f"{identifier}#{number}"
-        self.taken.add(identifier)
-        return identifier
 
     def _complete(self, row: dict[str, Any]) -> dict[str, Any]:
         row["source"] = self.spec.name

@@ -25,6 +25,7 @@ from curate.errors import InputError
 from curate.executors.ray.pieces import REJECT, ROWS, UNFIT, Piece, pieces_step
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import CHUNK_ROWS
+from curate.readers.rows import UniqueIds
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,7 @@ class _Cutter:
         self.number = number
         self.shard_rows = shard_rows
         self.strict = strict
-        self.taken: set[str] = set()
-        self.seen: Counter[str] = Counter()
+        self.unique = UniqueIds()
         self.shards = 0
         self._new_shard()
 
@@ -111,7 +111,7 @@ class _Cutter:
         self.kept = 0
         """Rows of the shard that fit, so far."""
         self.framed = 0
-        """Rows in the shard's frames (``_RowBuilder.chunks``)."""
+        """Rows in the shard's frames (``RowBuilder.chunks``)."""
         self.pending: list[tuple[str, int, int, str, int]] = []
         """Records whose rows are gathered but not framed: (piece, reject or -1, rows, reason,
         lines before the piece)."""
@@ -144,7 +144,7 @@ class _Cutter:
             else:
                 first = self.kept
                 for position, identifier in enumerate(ids[at_id : at_id + rows]):
-                    unique = self._unique(identifier)
+                    unique = self.unique(identifier)
                     if unique != identifier and kind == ROWS:
                         self.renamed.append((first + position, unique))
                 at_id += rows
@@ -190,17 +190,6 @@ class _Cutter:
             else:
                 self.framed += rows
         self.pending, self.pending_rows = [], 0
-
-    def _unique(self, identifier: str) -> str:
-        """As ``_RowBuilder._unique``: the id, or the first ``id#N`` no earlier row took."""
-        if identifier in self.taken:
-            number = max(self.seen[identifier], 1) + 1
-            while f"{identifier}#{number}" in self.taken:
-                number += 1
-            self.seen[identifier] = number
-            identifier = f"{identifier}#{number}"
-        self.taken.add(identifier)
-        return identifier
 
     def _cut(self) -> PieceShard:
         facts = {

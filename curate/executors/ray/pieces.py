@@ -226,7 +226,7 @@ class _Found:
 
     def frame(self) -> None:
         """The rows gathered since the last frame as one; a record whose rows do not fit the
-        columns becomes an ``UNFIT`` event with its reject (as ``_RowBuilder._frame`` does)."""
+        columns becomes an ``UNFIT`` event with its reject (as ``RowBuilder._frame`` does)."""
         pending, self._pending, self._pending_rows = self._pending, [], 0
         if not pending:
             return
