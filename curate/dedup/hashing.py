@@ -7,6 +7,7 @@ Arithmetic is modulo 2**64 (numpy's unsigned wrap-around).
 
 from __future__ import annotations
 
+from hashlib import blake2b
 from typing import Final
 
 import numpy as np
@@ -26,6 +27,11 @@ def mix64(values: U64) -> U64:
     x *= np.uint64(0x94D049BB133111EB)
     x ^= x >> np.uint64(31)
     return x
+
+
+def string_code(key: str) -> int:
+    """A 64-bit code of ``key`` (BLAKE2b of its UTF-8 bytes), equal on every run and machine."""
+    return int.from_bytes(blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def splitmix_stream(seed: int, count: int) -> U64:

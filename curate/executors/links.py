@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from hashlib import blake2b
 
 import numpy as np
 import numpy.typing as npt
 
 from curate.dedup.clusters import Edges, UnionFind
+from curate.dedup.hashing import string_code
 
 Ints = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -42,7 +42,7 @@ class Links:
         counts = [len(row) for row in links]
         if any(count == 0 for count in counts):
             raise ValueError("every row needs at least one link")
-        codes = [_code(key) for row in links for key in row]
+        codes = [string_code(key) for row in links for key in row]
         starts = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         return cls(np.asarray(codes, dtype=np.uint64).reshape(-1), starts)
@@ -77,7 +77,3 @@ def part_of_rows(links: Links) -> Ints:
     rank[np.argsort(first_rows, kind="stable")] = np.arange(roots.size, dtype=np.int64)
     found: Ints = rank[part.reshape(-1)]
     return found
-
-
-def _code(key: str) -> int:
-    return int.from_bytes(blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")

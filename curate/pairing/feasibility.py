@@ -32,11 +32,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from hashlib import blake2b
 
 import numpy as np
 import polars as pl
 
+from curate.dedup.hashing import string_code
 from curate.pairing.base import Strategy
 from curate.pairing.pairer import group_key
 from curate.pairing.sides import Side, read_sides
@@ -200,4 +200,4 @@ def _code(key: str | None) -> int:
     """A 64-bit code of a group key, never 0 (which stands for no group)."""
     if key is None:
         return 0
-    return int.from_bytes(blake2b(key.encode("utf-8"), digest_size=8).digest(), "little") or 1
+    return string_code(key) or 1
