@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,28 +35,6 @@ CHATS = 3_000
 """Conversations of the generated fixture (with near copies, personal data and battles)."""
 RANGE_BYTES = 256 * 2**10
 """Pieces of this size cut the generated fixture's chats.jsonl (2.6 MB) into line ranges."""
-
-
-@pytest.fixture(scope="session")
-def ray_address() -> Iterator[str]:
-    """A local Ray instance of 2 CPUs that the runs of this session join; its address. It is
-    shut down at the end whatever happens."""
-    from curate.executors.ray.cluster import init, quiet_ray
-
-    with quiet_ray():
-        init(
-            ray,
-            "local",
-            num_cpus=2,
-            object_store_memory=OBJECT_STORE,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-        )
-    try:
-        yield str(ray.get_runtime_context().gcs_address)
-    finally:
-        ray.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ union-find on random graphs.
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,32 +32,6 @@ pytestmark = pytest.mark.ray
 
 SHARD_ROWS = 15
 BATCH_ROWS = 40
-OBJECT_STORE = 200 * 2**20
-
-
-@pytest.fixture(scope="session")
-def ray_joined() -> Iterator[None]:
-    """The local Ray instance of 2 CPUs the session's Ray tests share (started here when no
-    other test module has started it)."""
-    if ray.is_initialized():
-        yield
-        return
-    from curate.executors.ray.cluster import init, quiet_ray
-
-    with quiet_ray():
-        init(
-            ray,
-            "local",
-            num_cpus=2,
-            object_store_memory=OBJECT_STORE,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-        )
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +61,7 @@ def events(work: Path, kind: str) -> list[dict[str, Any]]:
 
 def test_whole_data_passes_run_as_ray_calls_and_write_the_local_output(
     tmp_path: Path,
-    ray_joined: None,
+    ray_address: str,
     generated: Path,
     local_digest: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
@@ -120,7 +92,7 @@ def test_whole_data_passes_run_as_ray_calls_and_write_the_local_output(
 
 def test_passes_finishing_in_reverse_order_write_the_same_output(
     tmp_path: Path,
-    ray_joined: None,
+    ray_address: str,
     generated: Path,
     local_digest: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
@@ -163,7 +135,7 @@ stages:
 
 
 def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_actors(
-    tmp_path: Path, ray_joined: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ray_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The driver builds decontamination's index once and puts it in the object store; the
     evaluation file is moved away as soon as it is built, so an actor that built its own
@@ -213,7 +185,7 @@ def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_ac
 
 
 def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
-    tmp_path: Path, ray_joined: None, generated: Path
+    tmp_path: Path, ray_address: str, generated: Path
 ) -> None:
     """``executor.driver_memory`` below what dedup's decision takes: the run stops before the
     step's first pass, with one line saying what to do, and keeps the steps it finished."""
@@ -249,7 +221,7 @@ def graphs(draw: st.DrawFn) -> tuple[int, Any, Any]:
 @settings(max_examples=12, deadline=None)
 @given(graphs(), st.integers(1, 4))
 def test_components_over_actors_equal_the_local_union_find(
-    ray_joined: None, graph: tuple[int, Any, Any], actors: int
+    ray_address: str, graph: tuple[int, Any, Any], actors: int
 ) -> None:
     import numpy as np
 
@@ -277,7 +249,7 @@ def test_components_over_actors_equal_the_local_union_find(
     )
 )
 def test_candidate_pairs_grouped_on_band_keys_are_the_local_stars(
-    ray_joined: None, keys: list[list[int]]
+    ray_address: str, keys: list[list[int]]
 ) -> None:
     """Grouping (band, key) with ``ray.data`` joins each row to its group's smallest row, as
     ``star_edges`` does band by band in one process."""

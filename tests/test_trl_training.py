@@ -94,68 +94,36 @@ def tiny_model(tokenizer: Any) -> Any:
 
 def train_dpo(folder: Path, work: Path, steps: int = 2) -> dict[str, Any]:
     """Two DPO steps on ``folder``'s train split and an evaluation on its test split."""
-    import datasets
-    import torch
     from trl import DPOConfig, DPOTrainer
 
-    splits = datasets.load_dataset(str(folder), cache_dir=str(work / "cache"))
-    tokenizer = train_tokenizer(texts_of(splits["train"]))
-    model = tiny_model(tokenizer)
-    before = {name: parameter.detach().clone() for name, parameter in model.named_parameters()}
-    config = DPOConfig(
-        output_dir=str(work / "dpo"),
-        max_steps=steps,
-        per_device_train_batch_size=2,
-        per_device_eval_batch_size=2,
-        learning_rate=1e-2,
-        max_length=512,
-        logging_steps=1,
-        save_strategy="no",
-        report_to=[],
-        use_cpu=True,
-        seed=0,
-        dataloader_num_workers=0,
-        disable_tqdm=True,
-    )
-    trainer = DPOTrainer(
-        model=model,
-        # The reference is the untrained model; TRL would otherwise reload it from a Hub id.
-        ref_model=copy.deepcopy(model),
-        args=config,
-        train_dataset=splits["train"],
-        eval_dataset=splits.get("test"),
-        processing_class=tokenizer,
-    )
-    trainer.train()
-    changed = sum(
-        not torch.equal(before[name], parameter.detach()) for name, parameter in model.named_parameters()
-    )
-    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    evaluation = trainer.evaluate() if "test" in splits else {}
-    return {
-        "steps": trainer.state.global_step,
-        "losses": losses,
-        "parameters_changed": changed,
-        "eval_loss": evaluation.get("eval_loss"),
-        "rows": {name: split.num_rows for name, split in splits.items()},
-    }
+    return train_with(DPOConfig, DPOTrainer, folder, work / "dpo", steps, batch_size=2)
 
 
 def train_kto(folder: Path, work: Path, steps: int = 2) -> dict[str, Any]:
     """Two KTO steps on ``folder``'s train split (a ``kto`` output) and an evaluation on its test split."""
-    import datasets
-    import torch
     from trl import KTOConfig, KTOTrainer
 
-    splits = datasets.load_dataset(str(folder), cache_dir=str(work / "cache"))
+    # KTO's KL term pairs each prompt with another row's reply: batches of 4.
+    return train_with(KTOConfig, KTOTrainer, folder, work / "kto", steps, batch_size=4)
+
+
+def train_with(
+    config_class: Any, trainer_class: Any, folder: Path, work: Path, steps: int, batch_size: int
+) -> dict[str, Any]:
+    """``steps`` steps of a TRL trainer on ``folder``'s train split with a tiny model, and an
+    evaluation on its test split: what changed and what the losses were."""
+    import datasets
+    import torch
+
+    splits = datasets.load_dataset(str(folder), cache_dir=str(work.parent / "cache"))
     tokenizer = train_tokenizer(texts_of(splits["train"]))
     model = tiny_model(tokenizer)
     before = {name: parameter.detach().clone() for name, parameter in model.named_parameters()}
-    config = KTOConfig(
-        output_dir=str(work / "kto"),
+    config = config_class(
+        output_dir=str(work),
         max_steps=steps,
-        per_device_train_batch_size=4,  # KTO's KL term pairs each prompt with another row's reply
-        per_device_eval_batch_size=4,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=batch_size,
         learning_rate=1e-2,
         max_length=512,
         logging_steps=1,
@@ -166,8 +134,9 @@ def train_kto(folder: Path, work: Path, steps: int = 2) -> dict[str, Any]:
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
-    trainer = KTOTrainer(
+    trainer = trainer_class(
         model=model,
+        # The reference is the untrained model; TRL would otherwise reload it from a Hub id.
         ref_model=copy.deepcopy(model),
         args=config,
         train_dataset=splits["train"],
