@@ -18,6 +18,8 @@ from typing import Any, Final
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from curate.dedup.arrays import U64, Bools, Floats, Int64s, sorted_distinct
 from curate.dedup.clusters import Sketches, similar
@@ -29,6 +31,8 @@ from curate.writers.atomic import atomic_path
 INDEX_PATH: Final = Path("dedup") / "index.parquet"
 METADATA_KEY: Final = "curate.dedup"
 FORMAT_VERSION: Final = 1
+INDEX_ROW_GROUP: Final = 65_536
+"""Rows of the index written at once (a row group: ~70 MB with 128 permutations)."""
 BUCKET_LIMIT: Final = 64
 """Index rows compared per query row and band; an index bucket is rows that escaped dedup
 together (alternatives of one prompt), so it is small unless they are near-identical."""
@@ -181,7 +185,26 @@ def write_index(
     target: Path, rows: pl.DataFrame, sketch: ConversationSketch, settings: IndexSettings, release: str
 ) -> None:
     """Write ``rows`` (``id`` and ``source``) with their prompt and reply sketches; the
-    settings go into the file's metadata."""
+    settings go into the file's metadata.
+
+    Row ``i`` of ``rows`` has the sketch of row ``rows["row"][i]`` of ``sketch`` when ``rows``
+    has a ``row`` column, else row ``i``. The file is written ``INDEX_ROW_GROUP`` rows at a
+    time, each a row group read from ``sketch`` (mapped signatures stay on disk) and let go,
+    so writing holds one row group, not the release (~1 KB a row); the bytes depend on the
+    rows alone, never on the shards they came from.
+    """
+    positions = rows["row"].to_numpy() if "row" in rows.columns else np.arange(rows.height, dtype=np.int64)
+    metadata = json.dumps({**asdict(settings), "release": release}, sort_keys=True)
+    schema = _arrow_schema(settings.num_perm).with_metadata({METADATA_KEY: metadata})
+    with atomic_path(target) as temporary, pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+        for start in range(0, max(rows.height, 1), INDEX_ROW_GROUP):
+            stop = min(start + INDEX_ROW_GROUP, rows.height)
+            chunk = _index_rows(rows.slice(start, stop - start), sketch.take(positions[start:stop]), settings)
+            writer.write_table(chunk.to_arrow().cast(schema), row_group_size=INDEX_ROW_GROUP)
+
+
+def _index_rows(rows: pl.DataFrame, sketch: ConversationSketch, settings: IndexSettings) -> pl.DataFrame:
+    """The index file's columns for ``rows``, whose sketches ``sketch`` holds in row order."""
     columns = {}
     for part in PARTS:
         found: Sketch = getattr(sketch, part)
@@ -190,11 +213,19 @@ def write_index(
             whole(found.signatures), dtype=pl.Array(pl.UInt32, settings.num_perm)
         )
         columns[f"{part}_has_shingles"] = pl.Series(found.has_shingles, dtype=pl.Boolean)
-    # One chunk: the bytes written must not depend on how many shards the rows came from.
-    frame = rows.select("id", "source").with_columns(**columns).rechunk()
-    metadata = json.dumps({**asdict(settings), "release": release}, sort_keys=True)
-    with atomic_path(target) as temporary:
-        frame.write_parquet(temporary, compression="zstd", metadata={METADATA_KEY: metadata})
+    return rows.select("id", "source").with_columns(**columns)
+
+
+def _arrow_schema(num_perm: int) -> pa.Schema:
+    """The index file's columns as Arrow types, fixed, so every row group is written alike."""
+    fields = [pa.field("id", pa.large_string()), pa.field("source", pa.large_string())]
+    for part in PARTS:
+        fields += [
+            pa.field(f"{part}_key", pa.uint64()),
+            pa.field(f"{part}_signature", pa.list_(pa.uint32(), num_perm)),
+            pa.field(f"{part}_has_shingles", pa.bool_()),
+        ]
+    return pa.schema(fields)
 
 
 @dataclass(frozen=True)

@@ -323,7 +323,7 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
             chosen = chosen.join(released_ids, on=["source", "id"], how="semi", nulls_equal=True).sort("row")
         name = (self.context.output_dir or folder).name
         target = folder / index.INDEX_PATH
-        index.write_index(target, chosen, sketch.take(chosen["row"].to_numpy()), self.settings, release=name)
+        index.write_index(target, chosen, sketch, self.settings, release=name)
 
 
 @dataclass(frozen=True)
