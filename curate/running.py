@@ -29,6 +29,7 @@ from curate.record import Manifest
 from curate.result import RunResult
 from curate.stages.base import RunContext, Stage
 from curate.writers.disk import disk_faults
+from curate.writers.jobs import RunJobs
 from curate.writers.streams import OutputFacts
 
 
@@ -99,38 +100,40 @@ def execute(
         force=settings.force,
         data=data,
     )
-    with disk_faults(work_path):
-        execution = executor.run()
-    outputs = WorkOutputs(
-        work, execution.output, execution.conversations, execution.rejects, config.output.format_variant
-    )
-    facts = outputs.facts()
-    manifest = build_manifest(
-        config, execution.inputs, execution.stats, facts, settings.limit, executor.record()
-    )
-    frames: dict[str, Any] = {}
-    if settings.collect or not write:
-        frames = {
-            "output": outputs.collect(execution.output),
-            "conversations": outputs.collect(execution.conversations),
-            "rejects_by_stage": {key: _concat(list(outputs.rejects(key)())) for key in execution.rejects},
-        }
-    result = RunResult(config=config, manifest=manifest, frames=frames)
-    if write:
-        work.log("write_start")
-        with disk_faults(target):
-            _write(config, manifest, outputs, facts, target, stages)
-        result.output_dir = target
-        work.log("run_done")
-        if not settings.keep_work:
-            work.remove()
-    if manifest.executor is not None:
-        reporter.summary(execution.stats, manifest.executor)
-    else:
-        reporter.summary(execution.stats)
-    for line in empty_inputs(execution.inputs):
-        reporter.message(line)
-    return result
+    # The executor holds what it ran on (a Ray cluster) until the output files are written.
+    with executor:
+        with disk_faults(work_path):
+            execution = executor.run()
+        outputs = WorkOutputs(
+            work, execution.output, execution.conversations, execution.rejects, config.output.format_variant
+        )
+        facts = outputs.facts()
+        manifest = build_manifest(
+            config, execution.inputs, execution.stats, facts, settings.limit, executor.record()
+        )
+        frames: dict[str, Any] = {}
+        if settings.collect or not write:
+            frames = {
+                "output": outputs.collect(execution.output),
+                "conversations": outputs.collect(execution.conversations),
+                "rejects_by_stage": {key: _concat(list(outputs.rejects(key)())) for key in execution.rejects},
+            }
+        result = RunResult(config=config, manifest=manifest, frames=frames)
+        if write:
+            work.log("write_start")
+            with disk_faults(target):
+                _write(config, manifest, outputs, facts, target, stages, executor.write_files)
+            result.output_dir = target
+            work.log("run_done")
+            if not settings.keep_work:
+                work.remove()
+        if manifest.executor is not None:
+            reporter.summary(execution.stats, manifest.executor)
+        else:
+            reporter.summary(execution.stats)
+        for line in empty_inputs(execution.inputs):
+            reporter.message(line)
+        return result
 
 
 def _write(
@@ -140,6 +143,7 @@ def _write(
     facts: OutputFacts,
     target: Path,
     stages: list[Stage[Any]],
+    run: RunJobs,
 ) -> None:
     from curate.card import write_card
     from curate.writers.output import write_output
@@ -151,11 +155,12 @@ def _write(
     write_output(
         target,
         manifest,
-        {name: (outputs.split(name), size) for name, size in facts.sizes.items()},
+        {name: (outputs.split(name, facts.heights.get(name)), size) for name, size in facts.sizes.items()},
         {key: outputs.rejects(key) for key in outputs.reject_parts},
         shard_rows=config.output.shard_rows,
         artifacts=artifacts,
         card=write_card if config.output.card else None,
+        run=run,
     )
 
 

@@ -143,6 +143,10 @@ def test_ray_writes_the_local_executors_output(
     assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"
     read = [event for event in events(out.with_name("out.work")) if event["event"] == "piece_done"]
     assert name == "demo" or len(read) > 4, "the chats were read in pieces, a Ray task each"
+    written = [event for event in events(out.with_name("out.work")) if event["event"] == "file_written"]
+    data_and_rejects = [path for path in out.rglob("*.*") if path.parent.name in ("data", "rejects")]
+    assert sum(event["files"] for event in written) == len(data_and_rejects) > 1
+    assert all(event["node"] for event in written), "the output's files were written by Ray tasks"
 
 
 def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: str) -> None:

@@ -17,7 +17,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 import polars as pl
 
@@ -36,6 +37,7 @@ from curate.readers.locate import Located
 from curate.readers.memory import InMemory
 from curate.record import ExecutorRecord, InputData, InputFile, InputHub, InputRecord, StageStats
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
+from curate.writers.jobs import FileJob, write_in_process
 
 DEFAULT_SHARD_ROWS = 5_000
 
@@ -125,10 +127,15 @@ class LocalExecutor:
         """The manifest's ``executor`` block: none for the local executor."""
         return None
 
-    def rejects(self, parts: list[tuple[str, str, str]]) -> pl.DataFrame:
-        """One rejects frame from the shards' parts, in shard order."""
-        frames = [self.work.frame(step, shard, part) for step, shard, part in parts]
-        return _concat(frames) if frames else pl.DataFrame(schema=schema.READ_REJECT)
+    def write_files(self, jobs: Sequence[FileJob], folder: Path) -> None:
+        """Write the output folder's data and rejects files, one after the other, here."""
+        write_in_process(jobs, folder)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Let go of what the run held until its output was written (nothing, here)."""
 
     def frames(self, where: tuple[str, list[str]], part: str = "kept") -> pl.DataFrame:
         """The rows of ``part`` of the shards at ``where``, concatenated in shard order."""

@@ -7,7 +7,9 @@ compact columns (the license derivation's, the dedup index's), never all of them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +19,7 @@ from curate import schema
 from curate.executors.workdir import WorkFolder
 from curate.schema import FormatVariant, Kind
 from curate.writers.dataset import row_bytes
-from curate.writers.streams import Frames, OutputFacts, SplitSize
+from curate.writers.streams import OutputFacts, SplitSize
 from curate.writers.variants import export
 
 SPLIT = "_split"
@@ -55,34 +57,23 @@ class WorkOutputs:
         if not found:
             yield schema.empty()
 
-    def split(self, name: str) -> Frames:
+    def split(self, name: str, heights: Sequence[int] | None = None) -> SplitRows:
         """One split's rows as the data files hold them (published columns, in the format
-        variant), a shard at a time."""
+        variant), a shard at a time; with ``heights`` (the split's rows in each shard,
+        ``OutputFacts.heights``), readable from any row on without the shards before it."""
+        step, shards = self.output
+        return SplitRows(self.work.path, step, tuple(shards), name, self.variant, tuple(heights or ()))
 
-        def frames() -> Iterator[pl.DataFrame]:
-            for frame in self.shards(self.output):
-                chosen = frame.filter(pl.col(SPLIT) == name) if SPLIT in frame.columns else frame
-                yield export(chosen.select(schema.public_columns(chosen)), self.variant)
-
-        return frames
-
-    def rejects(self, key: str) -> Frames:
-        parts = self.reject_parts[key]
-
-        def frames() -> Iterator[pl.DataFrame]:
-            if not parts:
-                yield pl.DataFrame(schema=schema.READ_REJECT)
-            for step, shard, part in parts:
-                yield self.work.frame(step, shard, part)
-
-        return frames
+    def rejects(self, key: str) -> RejectRows:
+        return RejectRows(self.work.path, tuple(self.reject_parts[key]))
 
     def facts(self) -> OutputFacts:
         """Kind, split sizes and compact columns of the output, in one pass over its shards."""
         kind: Kind | None = None
         sizes: dict[str, list[npt.NDArray[np.int64]]] = {}
+        heights: dict[str, list[int]] = {}
         compact = []
-        for frame in self.shards(self.output):
+        for number, frame in enumerate(self.shards(self.output)):
             kind = kind or schema.kind_of(frame)
             splits = (
                 frame[SPLIT].unique(maintain_order=True).to_list() if SPLIT in frame.columns else ["train"]
@@ -91,12 +82,16 @@ class WorkOutputs:
                 rows = frame.filter(pl.col(SPLIT) == name) if SPLIT in frame.columns else frame
                 published = export(rows.select(schema.public_columns(rows)), self.variant)
                 sizes.setdefault(name, []).append(row_bytes(published))
+                shard_heights = heights.setdefault(name, [])
+                shard_heights.extend([0] * (number - len(shard_heights)))
+                shard_heights.append(rows.height)
             if self.output[1]:
                 compact.append(frame.select([name for name in COMPACT if name in frame.columns]))
         names = sorted(sizes, key=schema.split_order) or ["train"]
         return OutputFacts(
             kind=kind or "conversations",
             sizes={name: SplitSize(_joined(sizes.get(name, []))) for name in names},
+            heights={name: heights.get(name, []) for name in names},
             rows=_concat(compact),
             conversations=_concat(list(self._columns(self.conversations, CONVERSATION_COMPACT))),
         )
@@ -111,6 +106,63 @@ class WorkOutputs:
             path = self.work.path_of(step, shard, "kept")
             present = [name for name in wanted if name in pl.read_parquet_schema(path)]
             yield pl.read_parquet(path, columns=present)
+
+
+@dataclass(frozen=True)
+class SplitRows:
+    """Where one split's published rows are in the work folder: a ``Frames`` that can start
+    at any row, and be sent to another process."""
+
+    work: Path
+    step: str
+    shards: tuple[str, ...]
+    split: str
+    variant: FormatVariant
+    heights: tuple[int, ...] = ()
+    """The split's rows in each shard (shards past the end hold none); empty when unknown."""
+
+    def __call__(self) -> Iterator[pl.DataFrame]:
+        return self.starting_at(0)
+
+    def starting_at(self, row: int) -> Iterator[pl.DataFrame]:
+        """The rows from ``row`` on; with ``heights``, the shards wholly before it are not read."""
+        work = WorkFolder(self.work)
+        before = 0
+        given = False
+        for number, shard in enumerate(self.shards):
+            height = self.heights[number] if number < len(self.heights) else 0
+            if self.heights and row > 0 and before + height <= row:
+                before += height
+                continue
+            frame = self._published(work.frame(self.step, shard, "kept"))
+            if before < row:
+                cut = min(row - before, frame.height)
+                before += cut
+                frame = frame.slice(cut)
+            given = True
+            yield frame
+        if not given:  # no shard, or every row before ``row``: no rows, with their columns
+            last = work.frame(self.step, self.shards[-1], "kept") if self.shards else schema.empty()
+            yield self._published(last).clear()
+
+    def _published(self, frame: pl.DataFrame) -> pl.DataFrame:
+        chosen = frame.filter(pl.col(SPLIT) == self.split) if SPLIT in frame.columns else frame
+        return export(chosen.select(schema.public_columns(chosen)), self.variant)
+
+
+@dataclass(frozen=True)
+class RejectRows:
+    """Where one stage's rejected rows are in the work folder (picklable)."""
+
+    work: Path
+    parts: tuple[tuple[str, str, str], ...]
+
+    def __call__(self) -> Iterator[pl.DataFrame]:
+        if not self.parts:
+            yield pl.DataFrame(schema=schema.READ_REJECT)
+        work = WorkFolder(self.work)
+        for step, shard, part in self.parts:
+            yield work.frame(step, shard, part)
 
 
 def _joined(arrays: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from curate.record import MANIFEST_FILE, Manifest
 from curate.writers.atomic import staged_folder, write_text
-from curate.writers.streams import Frames, SplitSize, write_rejects, write_split
+from curate.writers.jobs import RunJobs, file_jobs, write_in_process
+from curate.writers.streams import Frames, SplitSize
 
 Writes = Callable[[Path], object]
 """Something that writes its files into the (staged) output folder it is given."""
@@ -26,19 +27,19 @@ def write_output(
     shard_rows: int,
     artifacts: Writes | None = None,
     card: Writes | None = None,
+    run: RunJobs = write_in_process,
 ) -> None:
     """Write a run into ``target``, replacing what a previous run left there.
 
     In order: the data files ``manifest`` lists (each split's rows streamed, with the sizes
-    that cut them into files), ``rejects/<key>.parquet``, the stages' ``artifacts``,
-    ``manifest.json``, then the ``card`` (which reads the manifest back).
+    that cut them into files) and ``rejects/<key>.parquet``, as jobs that ``run`` writes
+    (``curate.writers.jobs``: here, one after the other, unless an executor writes them),
+    then the stages' ``artifacts``, ``manifest.json``, then the ``card`` (which reads the
+    manifest back).
     """
     formats = list(manifest.output.formats)
     with staged_folder(target) as folder:
-        for name, (frames, size) in splits.items():
-            write_split(name, frames, size, folder, formats, shard_rows)
-        for key, rejected in rejects.items():
-            write_rejects(rejected, folder / "rejects" / f"{key}.parquet")
+        run(file_jobs(splits, rejects, formats, shard_rows), folder)
         if artifacts is not None:
             artifacts(folder)
         write_manifest(folder, manifest)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -80,6 +80,8 @@ class OutputFacts:
     """The output's ``COMPACT`` columns (those it has)."""
     conversations: pl.DataFrame
     """The conversations' ``CONVERSATION_COMPACT`` columns."""
+    heights: dict[str, list[int]] = field(default_factory=dict)
+    """Per split, its rows in each of the output's shards, in shard order (to the last that has some)."""
 
     @property
     def height(self) -> int:
@@ -91,31 +93,39 @@ def write_split(
 ) -> list[str]:
     """Write one split's rows, streamed, as ``dataset.write_splits`` would from one frame."""
     files = size.files(split, formats, shard_rows)
-    if size.rows == 0:
-        empty = next(iter(frames())).clear()
-        for file in files:
-            dataset.WRITERS[file.format](empty, folder / DATA_DIR / file.name)
-        return [file.path for file in files]
     chunks = _Rechunked(frames())
     for number, (_, groups) in enumerate(size.cuts(shard_rows)):
-        with ExitStack() as stack:
-            targets = {
-                file.format: stack.enter_context(atomic_path(folder / DATA_DIR / file.name))
-                for file in files
-                if file.index == number
-            }
-            parquet: pq.ParquetWriter | None = None
-            for rows in groups:
-                chunk = chunks.take(rows)
-                if "parquet" in targets:
-                    table = dataset.hub_table(chunk)
-                    if parquet is None:
-                        parquet = stack.enter_context(_parquet_writer(targets["parquet"], table.schema))
-                    parquet.write_table(table, row_group_size=rows)
-                if "jsonl" in targets:
-                    with targets["jsonl"].open("ab") as handle:
-                        chunk.write_ndjson(handle)
+        write_data_file([file for file in files if file.index == number], groups, chunks, folder)
     return [file.path for file in files]
+
+
+def write_data_file(
+    files: list[DataFile], groups: list[int], rows: Iterator[pl.DataFrame] | _Rechunked, folder: Path
+) -> None:
+    """One data file of a split, in each of its formats (``files``): row groups of the sizes
+    ``groups`` (``SplitSize.cuts``), taken from ``rows`` (the split's rows from the file's
+    first one on). No groups: the files of an empty split, with the columns ``rows`` has."""
+    chunks = rows if isinstance(rows, _Rechunked) else _Rechunked(rows)
+    if not groups:
+        empty = chunks.take(0)
+        for file in files:
+            dataset.WRITERS[file.format](empty, folder / DATA_DIR / file.name)
+        return
+    with ExitStack() as stack:
+        targets = {
+            file.format: stack.enter_context(atomic_path(folder / DATA_DIR / file.name)) for file in files
+        }
+        parquet: pq.ParquetWriter | None = None
+        for count in groups:
+            chunk = chunks.take(count)
+            if "parquet" in targets:
+                table = dataset.hub_table(chunk)
+                if parquet is None:
+                    parquet = stack.enter_context(_parquet_writer(targets["parquet"], table.schema))
+                parquet.write_table(table, row_group_size=count)
+            if "jsonl" in targets:
+                with targets["jsonl"].open("ab") as handle:
+                    chunk.write_ndjson(handle)
 
 
 def write_rejects(frames: Frames, target: Path) -> None:
@@ -149,7 +159,7 @@ class _Rechunked:
         self.empty: pl.DataFrame | None = None
 
     def take(self, rows: int) -> pl.DataFrame:
-        while self.held < rows:
+        while self.held < rows or self.empty is None:
             frame = next(self.frames, None)
             if frame is None:
                 break

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from curate.config import ExecutorConfig, PipelineConfig
@@ -40,12 +41,14 @@ from curate.executors.ray.tasks import (
     share,
 )
 from curate.executors.ray.whole import WholeOnRay
+from curate.executors.ray.writing import write_on_ray
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license
 from curate.progress import Reporter
 from curate.record import ExecutorRecord, InputData, InputRecord, RayStepRecord
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
+from curate.writers.jobs import FileJob
 
 
 class RayExecutor(LocalExecutor):
@@ -65,22 +68,35 @@ class RayExecutor(LocalExecutor):
         super().__init__(config, stages, context, work, reporter, **options)
         self.settings = settings
         self.cluster: Cluster | None = None
+        self._held = ExitStack()
+        """The cluster, joined by ``run`` and left on ``__exit__``, once the output is written."""
         self.figures: list[RayStepRecord] = []
         """Ray's figures of each record step this run gave it, in step order."""
 
     def run(self) -> Execution:
-        with ExitStack() as stack:
-            try:
-                cluster = stack.enter_context(ray_cluster(self.settings, self.reporter))
-            except ExecutorError:
-                # Nothing ran: a work folder without a finished shard would only make the next
-                # run (with the right address) ask for --resume.
-                if not any(self.work.finished(step.key) for step in self.steps):
-                    self.work.remove()
-                raise
-            self.cluster = cluster
-            self.work.log("ray_joined", cpus=cluster.cpus, nodes=cluster.nodes, ray=cluster.ray_version)
-            return super().run()
+        try:
+            cluster = self._held.enter_context(ray_cluster(self.settings, self.reporter))
+        except ExecutorError:
+            # Nothing ran: a work folder without a finished shard would only make the next
+            # run (with the right address) ask for --resume.
+            if not any(self.work.finished(step.key) for step in self.steps):
+                self.work.remove()
+            raise
+        self.cluster = cluster
+        self.work.log("ray_joined", cpus=cluster.cpus, nodes=cluster.nodes, ray=cluster.ray_version)
+        return super().run()
+
+    def write_files(self, jobs: Sequence[FileJob], folder: Path) -> None:
+        """The output's data and rejects files, written by the cluster's workers (``writing``)."""
+        if self.cluster is None:
+            super().write_files(jobs, folder)
+            return
+        write_on_ray(jobs, folder, self.work, self.reporter, self.settings.max_retries)
+
+    def __exit__(self, *exc: object) -> None:
+        """Leave the cluster (stopping a Ray instance the run started), whatever happened."""
+        self.cluster = None
+        self._held.close()
 
     def record(self) -> ExecutorRecord | None:
         if self.cluster is None:
