@@ -12,8 +12,6 @@ and load their models once.
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -28,14 +26,15 @@ from curate.errors import StageError
 from curate.executors import pool
 from curate.executors.compact import ShardRows, run_compact_step
 from curate.executors.partitioned import run_partitioned_step
+from curate.executors.reads import InputSeen, hub_record, read_facts, read_totals, timed
 from curate.executors.steps import Step, plan, run_stages, stage_stats
 from curate.executors.workdir import WorkFolder
 from curate.memory import trim
 from curate.progress import Reporter
-from curate.readers.load import InputShard, InputStream
+from curate.readers.load import InputStream
 from curate.readers.locate import Located
 from curate.readers.memory import InMemory
-from curate.record import ExecutorRecord, InputData, InputFile, InputHub, InputRecord, StageStats
+from curate.record import ExecutorRecord, InputFile, InputRecord, StageStats
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 from curate.writers.jobs import FileJob, write_in_process
 
@@ -284,7 +283,7 @@ class LocalExecutor:
 
     def _stats(self) -> list[StageStats]:
         reads = self._reads()
-        records, rows, rejected, reasons = _read_totals(reads)
+        records, rows, rejected, reasons = read_totals(reads)
         stats = [
             StageStats(
                 name="read",
@@ -323,7 +322,7 @@ class LocalExecutor:
         return found
 
     def _input_record(self, spec: Any, seen: InputSeen, reads: list[dict[str, Any]]) -> InputRecord:
-        records, rows, rejected, reasons = _read_totals(reads)
+        records, rows, rejected, reasons = read_totals(reads)
         return InputRecord(
             name=spec.name,
             format=seen.format,
@@ -336,73 +335,12 @@ class LocalExecutor:
             license=seen.license,
             consent=spec.consent,
             data=seen.data,
-            hub=_hub_record(self.located.get(spec.name)),
+            hub=hub_record(self.located.get(spec.name)),
         )
-
-
-@dataclass(frozen=True)
-class InputSeen:
-    """What reading an input found besides its rows: the format read, and the records' fingerprint
-    when they were held in memory."""
-
-    format: str
-    detected: bool
-    license: str
-    data: InputData | None
-
-    @classmethod
-    def of(cls, stream: InputStream) -> InputSeen:
-        """Once ``stream``'s shards are exhausted."""
-        data = InputData(type=stream.data.kind, sha256=stream.data.sha256) if stream.data else None
-        return cls(stream.format, stream.detected, stream.license, data)
-
-
-def _hub_record(located: Located | None) -> InputHub | None:
-    """The Hub commit an input was read at, when it came from the Hub."""
-    return InputHub.model_validate(located.hub.record()) if located and located.hub else None
-
-
-def read_facts(number: int, shard: InputShard, seconds: float) -> dict[str, Any]:
-    """What reading one shard of input ``number`` found, as its ``done.json`` keeps it."""
-    return {
-        "input": number,
-        "records": shard.records,
-        "rows": shard.frame.height,
-        "rejected": shard.rejects.height,
-        "reasons": _counts(shard.rejects),
-        "seconds": seconds,
-    }
-
-
-def timed(shards: Iterator[InputShard]) -> Iterator[tuple[InputShard, float]]:
-    """The shards of an input stream, each with the seconds spent reading it."""
-    while True:
-        started = time.perf_counter()
-        shard = next(shards, None)
-        if shard is None:
-            return
-        yield shard, time.perf_counter() - started
-
-
-def _read_totals(reads: list[dict[str, Any]]) -> tuple[int, int, int, dict[str, int]]:
-    """Records, rows and rejected records over shards' read facts, and the rejects by reason."""
-    reasons: Counter[str] = Counter()
-    for read in reads:
-        reasons.update(read["reasons"])
-    return (
-        sum(read["records"] for read in reads),
-        sum(read["rows"] for read in reads),
-        sum(read["rejected"] for read in reads),
-        dict(sorted(reasons.items())),
-    )
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
-
-
-def _counts(rejects: pl.DataFrame) -> dict[str, int]:
-    return dict(sorted(rejects.group_by("reason").len().iter_rows())) if rejects.height else {}
 
 
 def _unique_key(name: str, taken: dict[str, Any]) -> str:

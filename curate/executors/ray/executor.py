@@ -25,7 +25,7 @@ from typing import Any
 from curate.config import ExecutorConfig, PipelineConfig
 from curate.errors import ExecutorError, StageError
 from curate.executors.compact import CompactNames
-from curate.executors.local import Execution, InputSeen, LocalExecutor
+from curate.executors.local import Execution, LocalExecutor
 from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.driver import check_driver_memory
 from curate.executors.ray.figures import step_figures
@@ -42,6 +42,7 @@ from curate.executors.ray.tasks import (
 )
 from curate.executors.ray.whole import WholeOnRay
 from curate.executors.ray.writing import write_on_ray
+from curate.executors.reads import InputSeen
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license

@@ -28,10 +28,10 @@ from ray.data.datasource import Datasource, ReadTask
 from curate import registry
 from curate.config import InputConfig
 from curate.errors import CurateError
-from curate.executors.local import read_facts, timed
 from curate.executors.pool import Built, finish_shard
 from curate.executors.ray.pieces import Piece, read_piece
 from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, Failure, ShardInput, block
+from curate.executors.reads import read_facts, timed
 from curate.executors.workdir import WorkFolder
 from curate.readers.load import InputStream
 from curate.readers.memory import InMemory
