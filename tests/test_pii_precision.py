@@ -10,7 +10,8 @@ from curate.pii.code import code_regions, masked
 from curate.pii.density import warning
 from curate.pii.language import english_like
 from curate.pii.modes import NAMES, NAMES_NO_NER, PATTERNS, language_mode, mode_language, name_mode
-from curate.pii.names import believable, name_variants
+from curate.pii.name_rules import believable
+from curate.pii.names import name_variants
 from curate.pii.normalize import normalize
 from curate.stages.base import RunContext
 from curate.stages.pii import Pii

@@ -12,7 +12,7 @@ normalised (``curate.pii.normalize``; findings map back to the original characte
 a step needs them, code is located (``curate.pii.code``) and blanked in the copy NER reads,
 and English is checked (``curate.pii.language``). Findings inside code are dropped, except
 e-mail addresses and IBANs, which are personal wherever they appear. PERSON candidates from
-NER, cues and the name list pass ``curate.pii.names.refine``.
+NER, cues and the name list pass ``curate.pii.name_rules.refine``.
 
 NER reads, with ``nlp.pipe`` over all texts that need it (longest first, so batches are
 even), only the windows of a text that can hold a kept name (``curate.pii.name_windows``), and
@@ -54,8 +54,9 @@ from curate.pii.entities import Finding
 from curate.pii.gates import Glance, reach
 from curate.pii.language import english_like
 from curate.pii.modes import NAMES, PATTERNS, mode_language
+from curate.pii.name_rules import refine
 from curate.pii.name_windows import name_windows
-from curate.pii.names import NameCandidate, gazetteer, refine
+from curate.pii.names import NameCandidate, gazetteer
 from curate.pii.normalize import NormalizedText, normalize
 from curate.pii.recognizers import PersonCueRecognizer
 from curate.pii.windows import Window, windows
@@ -243,7 +244,7 @@ class Scanner:
     ) -> tuple[list[RecognizerResult], set[tuple[int, int]]]:
         """The recognizers' results at or above their thresholds, and the spans a name cue
         announced ("call me Mark"): presidio keeps NER's result for such a span, so the cue is
-        remembered apart and vouches for it (``names.believable``)."""
+        remembered apart and vouches for it (``name_rules.believable``)."""
         if self.plain:
             return self._presidio(text, entities, artifacts)
         glance = Glance(text)

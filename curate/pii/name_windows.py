@@ -1,7 +1,7 @@
 """Where NER reads: windows of a text around the words that can be part of a kept name.
 
 spaCy's NER is most of the stage's time, and most of what it reads cannot yield a PERSON
-the stage keeps: ``names.refine`` drops a span unless one of its words is neither a common
+the stage keeps: ``name_rules.refine`` drops a span unless one of its words is neither a common
 English word nor a listed non-person (or a cue vouches for it, and cues are found without
 NER). ``name_windows`` finds the words that pass that test and could be part of a name (code
 is already blanked): capitalised ones (not acronyms, months, titles, ``I'm``), and

@@ -11,10 +11,7 @@ non-person: a first name followed by another name-like word is a person in any l
 A text typed all in lower case is read the same way, for first name + name pairs (0.7), and
 for any uncommon word after "my name is" or "call me" (``LOWER_CUE``).
 
-``refine`` applies to every PERSON candidate: a value that is a listed non-person, a single
-common word (unless a cue such as "my name is" announced it) or a lower-case or all-capital
-word outside the name list is dropped; the rest grows over adjacent name-like words, so
-``Esteban Oyelaran`` is removed whole when NER saw only ``Oyelaran``.
+Every PERSON candidate then passes ``curate.pii.name_rules.refine``.
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ from curate.pii.words import (
     first_name,
     is_common_word,
     not_a_person,
-    phrase_regions,
     surname,
     word_set,
 )
@@ -167,7 +163,7 @@ def gazetteer(text: str, english: bool) -> list[NameCandidate]:
         else:
             continue
         chosen[index] = True
-        found.append(_grown(text, NameCandidate(run[0].start, run[-1].end, score)))
+        found.append(grown_name(text, NameCandidate(run[0].start, run[-1].end, score)))
     if english:
         found += _listed_with_names(text, capitalised, found)
         found += _unlisted_in_lists_of_names(text, capitalised)
@@ -274,67 +270,8 @@ def _listed_person(word: str) -> bool:
     )
 
 
-def refine(text: str, candidates: list[NameCandidate]) -> list[NameCandidate]:
-    """Drop unbelievable PERSON candidates, grow the rest over adjacent name-like words, and
-    merge the ones that overlap (keeping the highest score)."""
-    for candidate in candidates:
-        candidate.cue = candidate.cue or bool(
-            HONORIFIC_BEFORE.search(text[max(0, candidate.start - 8) : candidate.start])
-        )
-    listed_phrases = phrase_regions(text)
-    grown = sorted(
-        (
-            _grown(text, c)
-            for c in candidates
-            if believable(text[c.start : c.end], c.cue)
-            and (c.cue or not _in_address(text, c))
-            and not any(start <= c.start and c.end <= end for start, end in listed_phrases)
-        ),
-        key=lambda c: (c.start, -c.end),
-    )
-    merged: list[NameCandidate] = []
-    for candidate in grown:
-        if merged and candidate.start < merged[-1].end:
-            last = merged[-1]
-            last.end = max(last.end, candidate.end)
-            last.score = max(last.score, candidate.score)
-            last.cue = last.cue or candidate.cue
-        else:
-            merged.append(candidate)
-    return merged
-
-
-def _in_address(text: str, candidate: NameCandidate) -> bool:
-    """Between a house number and a street word, or after ``Rue``/``Via``: a street, not a person."""
-    before = text[max(0, candidate.start - 12) : candidate.start]
-    return bool(
-        ADDRESS_BEFORE.search(before)
-        or ADDRESS_AFTER.match(text[candidate.end : candidate.end + 3])
-        or _before_street(text, candidate.end)
-    )
-
-
-def believable(value: str, cue: bool) -> bool:
-    """False for listed non-persons, lone common words, and odd-cased words outside the list;
-    a cue ("my name is") vouches for any value."""
-    words = value.split()
-    if cue and words:
-        return True
-    if not words or not_a_person(value) or all(not_a_person(word) for word in words):
-        return False
-    if len(words) == 1:
-        word = words[0]
-        if is_common_word(word):
-            return False
-        if word.isupper() or CAMEL_INSIDE.search(word):
-            return False
-        return first_name(word) if word.islower() else True
-    if value.islower():
-        return all(name_like(word) for word in words) and any(listed(word) for word in words)
-    return not all(is_common_word(word) or not_a_person(word) for word in words)
-
-
-def _grown(text: str, candidate: NameCandidate) -> NameCandidate:
+def grown_name(text: str, candidate: NameCandidate) -> NameCandidate:
+    """``candidate`` widened over the name-like capitalised words next to it."""
     start, end = candidate.start, candidate.end
     while True:
         before = _neighbour(text, start, left=True)
@@ -370,7 +307,7 @@ def _neighbour(text: str, position: int, left: bool) -> int | None:
         return None
     word = POSSESSIVE.sub("", match.group(1))
     after = match.start(1) + len(word)
-    if _before_street(text, after):
+    if before_street(text, after):
         return None
     if not name_like(word) and not (
         surname(word) and not not_a_person(word) and word.casefold() not in TITLES
@@ -379,7 +316,7 @@ def _neighbour(text: str, position: int, left: bool) -> int | None:
     return int(after)
 
 
-def _before_street(text: str, end: int) -> bool:
+def before_street(text: str, end: int) -> bool:
     """True when the next word is a street word (``Nelson Mandela Drive``)."""
     match = NEXT_WORD.match(text[end : end + 20])
     return match is not None and match.group(1).casefold() in STREET_WORDS

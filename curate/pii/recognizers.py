@@ -104,7 +104,7 @@ SPEAKER_WORD: Final = r"\p{Lu}\p{Ll}[\p{L}-]*"
 SPEAKER: Final = rf"(?=\p{{Lu}})(?!(?:{'|'.join(NOT_SPEAKERS)})\b){SPEAKER_WORD}(?:[ ]{SPEAKER_WORD}){{0,2}}"
 UNVOUCHED: Final = frozenset({"speaker", "addressed speaker", "data possessive"})
 """Cues that find a name without vouching for it: the word must still pass the believability
-rules (``names.believable``: not a common word, not a listed non-person), since "Python said",
+rules (``name_rules.believable``: not a common word, not a listed non-person), since "Python said",
 "said Google" and "Google's address" read the same way as "Yudina said" and "Zlata's address"."""
 
 WORDS_OF: Final = {
