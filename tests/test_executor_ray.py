@@ -149,6 +149,36 @@ def test_ray_writes_the_local_executors_output(
     assert all(event["node"] for event in written), "the output's files were written by Ray tasks"
 
 
+def test_a_hub_inputs_files_are_read_by_a_task_each_as_the_local_executor_reads_them(
+    tmp_path: Path, ray_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hf://datasets/...`` from the Hub's cache layout (offline): each of the dataset's files is
+    a piece read by its own task, opened where the driver found it, and the output is the local one."""
+    from tests.hub_cache import HubCache
+
+    (tmp_path / "generated").mkdir()
+    pipeline = write_generated(tmp_path / "generated", chats=300, files=3)
+    parts = sorted((tmp_path / "generated" / "chats").iterdir())
+    HubCache(tmp_path / "hub").add(
+        "curate-test/chats", {f"data/{part.name}": part.read_bytes() for part in parts}
+    )
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    text = pipeline.read_text().replace("path: 'chats/'", "path: 'hf://datasets/curate-test/chats/data/*'")
+    assert "hf://" in text
+    pipeline.write_text(text)
+    outputs = {}
+    for executor in ("local", "ray"):
+        out = tmp_path / executor / "out"
+        curate.Pipeline.from_yaml(pipeline).run(
+            output_dir=out, shard_rows=50, executor=executor, keep_work=True, collect=False, workers=1
+        )
+        outputs[executor] = folder_digest(out, ignore=("executor",))
+    assert outputs["ray"] == outputs["local"]
+    read = [event for event in events(tmp_path / "ray" / "out.work") if event["event"] == "piece_done"]
+    assert len(read) == len(parts) == 3, "each file of the Hub input was read by a Ray task"
+
+
 def test_records_held_in_memory_are_read_in_ray_as_in_this_process(ray_address: str) -> None:
     from curate.stages import Dedup, Normalize, Quality
 

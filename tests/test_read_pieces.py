@@ -220,3 +220,61 @@ def test_row_groups_of_a_parquet_file_give_the_shards_of_one_pass(
     assert all(piece.groups is not None and not piece.ranged for piece in pieces)
     expected = one_pass(spec, folder, shard_rows)
     assert_same(expected, in_pieces(spec, folder, folder / "work", shard_rows, 1))
+
+
+def test_remote_files_of_a_hub_input_are_pieces_whole_and_give_the_shards_of_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Hub dataset's files, offline from the cache: each is a piece (never cut, whatever its
+    size), which travels to its task pickled as Ray sends it, and the shards are the one pass's."""
+    from ray import cloudpickle
+
+    from curate.readers.remote import RemoteFile
+    from tests.hub_cache import HubCache
+
+    write_folder(tmp_path / "chats")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    files = {f"data/{path.name}": path.read_bytes() for path in sorted((tmp_path / "chats").iterdir())}
+    HubCache(tmp_path / "hub").add("curate-test/chats", files, sha="3" * 40)
+    spec = spec_of("hf://datasets/curate-test/chats/data/*")
+    pieces = plan_pieces(0, locate(spec, tmp_path), piece_bytes=1)
+    assert len(pieces) == len(files) and all(isinstance(piece.file, RemoteFile) for piece in pieces)
+    assert all(piece.end is None and piece.groups is None for piece in pieces)
+    travelled = cloudpickle.loads(cloudpickle.dumps(pieces))
+    assert [piece.label for piece in travelled] == [
+        f"hf://datasets/curate-test/chats/{path}" for path in files
+    ]
+
+    folder = WorkFolder(tmp_path / "work")
+    reader = readers.get(spec.format)
+    for piece in travelled:
+        read_piece(piece, spec, reader, folder, "01-read")
+    found = []
+    for shard in assemble(folder, "01-read", travelled, 7, strict=False):
+        rows, rejects = shard.rows(folder), shard.parts_of(folder)["rejects-read"]
+        found.append({"rows": rows, "rejects": rejects, "records": shard.facts["read"]["records"]})
+    expected = one_pass(spec, tmp_path, 7)
+    assert any(shard["rejects"].height for shard in expected)
+    assert_same(expected, found)
+
+
+def test_one_remote_file_is_a_piece_its_task_opens_where_the_driver_listed_it(tmp_path: Path) -> None:
+    """A single URL is a piece too (a local file alone is not): its task reads the bytes the
+    driver listed, over a pickled opener, with the driver's settings rather than its own."""
+    from ray import cloudpickle
+
+    from tests.file_server import FileServer
+
+    write_folder(tmp_path / "chats")
+    data = (tmp_path / "chats" / "02.jsonl").read_bytes()
+    assert plan_pieces(0, locate(spec_of(str(tmp_path / "chats" / "02.jsonl")), tmp_path), 10**9) == []
+    with FileServer({"/02.jsonl": data}) as server:
+        spec = spec_of(f"{server.url}/02.jsonl")
+        [piece] = cloudpickle.loads(cloudpickle.dumps(plan_pieces(0, locate(spec, tmp_path), 10**9)))
+        folder = WorkFolder(tmp_path / "work")
+        read_piece(piece, spec, readers.get(spec.format), folder, "01-read")
+        [shard] = assemble(folder, "01-read", [piece], 1000, strict=False)
+        rows, rejects = shard.rows(folder), shard.parts_of(folder)["rejects-read"]
+        [expected] = one_pass(spec, tmp_path, 1000)
+    assert rows.equals(expected["rows"]) and rejects.equals(expected["rejects"]) and rows.height == 28

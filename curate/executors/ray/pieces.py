@@ -4,9 +4,9 @@ Reading an input in one pass, as the local executor does, decides four things in
 order: the ids made unique within the input (a later ``a`` becomes ``a#2``), where shards are
 cut (after the record that brings a shard to ``shard_rows``), the line numbers of rejects,
 and which blank lines are rejects (those a record follows in the same file). A **piece** is
-a file, a range of an uncompressed local JSON Lines file that starts and ends at line
-starts, or a run of row groups of a local Parquet file (its rows numbered on from the groups
-before it). A Ray task reads each piece with the input's reader (``read_piece``) and writes
+a file (local or remote), a range of an uncompressed local JSON Lines file that starts and
+ends at line starts, or a run of row groups of a local Parquet file (its rows numbered on from
+the groups before it). A Ray task reads each piece with the input's reader (``read_piece``) and writes
 into the work folder its rows (ids as read), its rejects (a range's lines counted from its
 start), and one event per record: rows that fit the columns, rows that do not, or a reject.
 The driver then walks the events of every piece in order (``curate.executors.ray.assemble``),
@@ -15,8 +15,10 @@ the pieces that hold its rows and rejects, so every shard is the local executor'
 byte.
 
 An input goes by pieces only when its reader converts each record alone (not ``oasst``'s flat
-layout, which links messages across records), it reads every record (no ``limit``), its files
-are local, and it makes at least two pieces; otherwise one task reads it in order.
+layout, which links messages across records), it reads every record (no ``limit``), it is not
+a saved dataset, and it makes at least two pieces or is remote; otherwise one task reads it
+in order. A remote file (a Hub dataset's shards, an ``s3://`` glob, one URL) is a piece whole,
+never cut, opened by its task at the version the driver listed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from curate.readers.discovery import without_compression
 from curate.readers.files import BROKEN_FILE_ERRORS, iter_raw_records, jsonl_range, parquet_row_groups
 from curate.readers.load import CHUNK_ROWS, reject_row, row_completer
 from curate.readers.locate import Located
+from curate.readers.remote import RemoteFile
 
 PIECE_BYTES: Final = 64 * 2**20
 """A JSON Lines file larger than this is read as ranges of about this size, one task each."""
@@ -55,11 +58,11 @@ EVENTS = {"kind": pl.Int8, "rows": pl.Int32, "reject": pl.Int32, "reason": pl.St
 
 @dataclass(frozen=True)
 class Piece:
-    """One file of an input, or bytes ``start`` to ``end`` of one (``end`` None: all of it)."""
+    """One file of an input, or bytes ``start`` to ``end`` of a local one (``end`` None: all of it)."""
 
     input: int
     number: int
-    file: Path
+    file: Path | RemoteFile
     label: str
     start: int = 0
     end: int | None = None
@@ -87,12 +90,18 @@ def defers(reader: type[Reader]) -> bool:
 
 
 def plan_pieces(number: int, located: Located, piece_bytes: int = PIECE_BYTES) -> list[Piece]:
-    """The pieces of input ``number``: each file, a large JSON Lines file by line ranges; none
-    when its files are not all local or make a single piece."""
+    """The pieces of input ``number``: each file, a large local JSON Lines file by line ranges
+    and a large local Parquet file by runs of row groups; none for a saved dataset or a single
+    local piece."""
     pieces: list[Piece] = []
     for file in located.files:
-        if not isinstance(file, Path) or not file.is_file():
-            return []  # remote files and saved datasets: read in one pass
+        if isinstance(file, RemoteFile):
+            # A remote file is a piece whole: its task opens it, pinned to the version listed
+            # here (a Hub file at the commit, from the cache when it is there).
+            pieces.append(Piece(number, len(pieces), file, located.label(file)))
+            continue
+        if not file.is_file():
+            return []  # a saved dataset: read in one pass
         label = located.label(file)
         name = file.name.lower()
         size = file.stat().st_size
@@ -108,7 +117,11 @@ def plan_pieces(number: int, located: Located, piece_bytes: int = PIECE_BYTES) -
                 pieces.append(Piece(number, len(pieces), file, label, first_row, groups=groups))
         else:
             pieces.append(Piece(number, len(pieces), file, label))
-    return pieces if len(pieces) > 1 else []
+    # One local piece is read as well by the one-pass task; a remote input always goes by
+    # pieces, so its task opens the very version the driver listed (not the latest at that
+    # moment) with the driver's settings, not the worker's environment.
+    remote = any(isinstance(piece.file, RemoteFile) for piece in pieces)
+    return pieces if len(pieces) > 1 or remote else []
 
 
 def line_ranges(path: Path, size: int, piece_bytes: int) -> list[tuple[int, int]]:
@@ -157,13 +170,14 @@ def read_piece(
     complete = row_completer(spec)
     found = _Found(spec.name)
     lines = 0
-    if piece.end is not None:
-        raws = jsonl_range(piece.file, piece.label, piece.start, piece.end, spec.max_record_bytes)
-    elif piece.groups is not None:
+    file = piece.file
+    if piece.end is not None and isinstance(file, Path):
+        raws = jsonl_range(file, piece.label, piece.start, piece.end, spec.max_record_bytes)
+    elif piece.groups is not None and isinstance(file, Path):
         groups = range(*piece.groups)
-        raws = parquet_row_groups(piece.file, piece.label, groups, piece.start, spec.max_record_bytes)
+        raws = parquet_row_groups(file, piece.label, groups, piece.start, spec.max_record_bytes)
     else:
-        raws = iter_raw_records(piece.file, piece.label, spec.max_record_bytes)
+        raws = iter_raw_records(file, piece.label, spec.max_record_bytes)
     for raw in raws:
         lines = raw.line
         origin = Origin(raw.file, raw.line, raw.raw)
