@@ -186,8 +186,9 @@ def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_ac
 def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
     tmp_path: Path, ray_address: str, generated: Path
 ) -> None:
-    """``executor.driver_memory`` below what dedup's decision takes: the run stops before the
-    step's first pass, with one line saying what to do, and keeps the steps it finished."""
+    """``executor.driver_memory`` below what dedup's decision takes even with its clusters
+    joined on the cluster (``executor.clusters: auto``): the run stops before the step's first
+    pass, with one line saying what to do, and keeps the steps it finished."""
     from curate.errors import ExecutorError
 
     pipeline = tmp_path / "small-driver.yaml"
@@ -198,6 +199,7 @@ def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
         curate.Pipeline.from_yaml(pipeline).run(output_dir=out, shard_rows=SHARD_ROWS, executor="ray")
     message = str(raised.value)
     assert message.startswith("dedup: deciding over ") and "\n" not in message
+    assert "on the driver with its clusters on Ray, more than" in message
     assert "executor.driver_memory" in message
     steps = out.with_name("out.work") / "steps"
     assert any(path.name.startswith("01-read") for path in steps.iterdir())

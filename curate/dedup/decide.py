@@ -19,11 +19,13 @@ KEPT = -1
 HELD_PER_PERMUTATION = 1
 HELD_PER_ROW = 400
 """What ``decide`` holds per row whoever joins the clusters: ids, keys, ranking, band hashes,
-roots and decisions (``benchmarks/decide_memory.py``); the signatures stay mapped from the
-work folder and are read by row."""
+roots and decisions; the signatures stay mapped from the work folder and are read by row.
+``benchmarks/decide_memory.py`` measured 278 bytes a row at 128 permutations with the clusters
+joined here and 397 with them joined on Ray (development-set figures, see its README)."""
 HELD_PER_EDGE = 48
-"""What an in-process candidate edge holds at the peak: its two ends, sorted and deduplicated
-(``benchmarks/decide_memory.py --edges``)."""
+"""What an in-process candidate edge holds at the peak: its ends, their pair codes sorted
+and deduplicated, then the verification's estimates (``decide_memory.py --edges``: 36 bytes a
+star edge while they are found)."""
 
 
 def held(rows: int, num_perm: int, bands: int) -> tuple[int, int]:
