@@ -260,3 +260,17 @@ def test_stars_and_joins_on_ray_are_the_in_process_ones(
     local = list(IN_PROCESS.stars(rows, keys, columns))
     assert pairs(found) == pairs(local)
     assert joined.tolist() == IN_PROCESS.join(41, local, roots).tolist()
+
+
+def test_a_run_context_with_the_cluster_joiner_pickles_for_the_workers() -> None:
+    """The Ray executor hands dedup ``OnRay`` in its run context; contexts travel to workers
+    pickled, so it holds settings only."""
+    import pickle
+    from dataclasses import replace
+
+    from curate.executors.ray.components import OnRay
+    from curate.stages.base import RunContext
+
+    context = replace(RunContext(), joiner=OnRay(actors=3, partitions=5))
+    assert pickle.loads(pickle.dumps(context)) == context
+    assert pickle.loads(pickle.dumps(RunContext())) == RunContext()

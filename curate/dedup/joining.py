@@ -83,6 +83,7 @@ class Joiner(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class InProcess:
     """Stars by sorting and joins by a numpy union-find, in this process; stars come as one
     block (so a caller can drop pairs repeated across columns before verifying any)."""
@@ -101,9 +102,6 @@ class InProcess:
         for block in edges:
             sets.union(block)
         return sets.roots()
-
-    def __repr__(self) -> str:
-        return "InProcess()"
 
 
 IN_PROCESS = InProcess()
