@@ -12,9 +12,27 @@ from curate.dedup.arrays import Bools, Floats, Int64s
 from curate.dedup.clusters import Sketches
 from curate.dedup.exact import ExactSets
 from curate.dedup.index import ReleaseIndex, match_release
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.dedup.sketch import ConversationSketch
 
 KEPT = -1
+HELD_PER_PERMUTATION = 1
+HELD_PER_ROW = 400
+"""What ``decide`` holds per row whoever joins the clusters: ids, keys, ranking, band hashes,
+roots and decisions; the signatures stay mapped from the work folder and are read by row.
+``benchmarks/decide_memory.py`` measured 278 bytes a row at 128 permutations with the clusters
+joined here and 397 with them joined on Ray (development-set figures, see its README)."""
+HELD_PER_EDGE = 48
+"""What an in-process candidate edge holds at the peak: its ends, their pair codes sorted
+and deduplicated, then the verification's estimates (``decide_memory.py --edges``: 36 bytes a
+star edge while they are found)."""
+
+
+def held(rows: int, num_perm: int, bands: int) -> tuple[int, int]:
+    """About the bytes ``decide`` holds over ``rows`` rows: whatever the joiner, and at most
+    for candidate edges in this process (every row with a candidate in every band: the
+    worst case), which a joiner elsewhere keeps off this process."""
+    return rows * (HELD_PER_PERMUTATION * num_perm + HELD_PER_ROW), rows * bands * HELD_PER_EDGE
 
 
 @dataclass(frozen=True)
@@ -68,11 +86,13 @@ def decide(
     threshold: float,
     lsh: tuple[int, int],
     shingle_sets: ExactSets | None = None,
+    joiner: Joiner = IN_PROCESS,
 ) -> Decisions:
     """Decide for every row; ``order`` lists rows best first by the keep policy.
 
     With ``shingle_sets``, candidates are verified on exact shingle sets; matches with an
-    earlier release, whose index holds signatures only, are always estimated.
+    earlier release, whose index holds signatures only, are always estimated. ``joiner``
+    finds the candidate pairs of the clusters and joins them (the same answer wherever).
     """
     size = order.size
     release = np.full(size, KEPT, dtype=np.int64)
@@ -93,7 +113,9 @@ def decide(
         del stored
 
     members = order[release[order] == KEPT]
-    remaining, sizes = _duplicates(whole, members, threshold, duplicate_of, similarity, measured, exact)
+    remaining, sizes = _duplicates(
+        whole, members, threshold, joiner, duplicate_of, similarity, measured, exact
+    )
     del whole  # its band hashes; the prompts' come next
 
     prompts = Sketches.build(
@@ -106,7 +128,7 @@ def decide(
         part="prompt",
     )
     prompt_root = np.full(size, KEPT, dtype=np.int64)
-    prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold)]
+    prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold, joiner)]
     return Decisions(
         release=release,
         release_match=release_match,
@@ -123,6 +145,7 @@ def _duplicates(
     whole: Sketches,
     members: Int64s,
     threshold: float,
+    joiner: Joiner,
     duplicate_of: Int64s,
     similarity: Floats,
     measured: Bools,
@@ -130,7 +153,7 @@ def _duplicates(
 ) -> tuple[Int64s, Int64s]:
     """Fill in the duplicates among ``members`` (best first); return the rows kept and the
     sizes of the clusters that lost rows."""
-    roots, kept = clusters.duplicate_roots(whole, members, threshold)
+    roots, kept = clusters.duplicate_roots(whole, members, threshold, joiner)
     dropped = np.flatnonzero(~kept)
     rows, targets = members[dropped], members[roots[dropped]]
     duplicate_of[rows] = targets

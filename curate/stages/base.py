@@ -36,6 +36,7 @@ import polars as pl
 from typing_extensions import TypeVar
 
 from curate import registry, schema
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.errors import StageError
 from curate.markdown import report_tables
 from curate.options import StageOptions
@@ -69,6 +70,9 @@ class RunContext:
     format_variant: FormatVariant = "conversational"
     """How the output's pairs will be written (``output.format_variant``): ``pairs`` makes one
     row per reply for ``kto`` and keeps prompts of one user turn for ``standard``."""
+    joiner: Joiner = IN_PROCESS
+    """Where a whole-data step finds rows tied by shared keys and joins them into components
+    (``curate.dedup.joining``): in this process unless the executor hands a step another."""
 
 
 @dataclass
@@ -291,6 +295,12 @@ class CompactStage(Stage[OptionsT, ReportT]):
         executor that decides on a driver checks it before the step."""
         return None
 
+    def edge_memory(self, rows: int) -> int | None:
+        """The part of ``driver_memory`` that is candidate edges, which an executor can keep off
+        the driver by finding and joining them elsewhere (``RunContext.joiner``); None when
+        ``decide`` joins nothing."""
+        return None
+
 
 ROW = "_row"
 """The column a ``PartitionedStage`` finds its rows' numbers (over every shard) in."""
@@ -323,6 +333,10 @@ class PartitionedStage(Stage[OptionsT, ReportT]):
     def driver_memory(self, rows: int) -> int | None:
         """About the bytes the links of ``rows`` rows and the plan of their batches hold, as
         ``CompactStage.driver_memory``; None when not known."""
+        return None
+
+    def edge_memory(self, rows: int) -> int | None:
+        """The part of ``driver_memory`` that is edges, as ``CompactStage.edge_memory``."""
         return None
 
 

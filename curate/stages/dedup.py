@@ -33,7 +33,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate.dedup import clusters, index, minhash
-from curate.dedup.decide import KEPT, Decisions, decide
+from curate.dedup.decide import KEPT, Decisions, decide, held
 from curate.dedup.exact import ExactSets
 from curate.dedup.sketch import ConversationSketch, Sketcher
 from curate.dedup.text import Shingle
@@ -63,10 +63,6 @@ IN_PROSE = {
     "rows",
 }
 """Report fields the card section says in sentences; the others go into its table."""
-DECIDE_BYTES_PER_PERMUTATION = 1
-DECIDE_BYTES_PER_ROW = 400
-"""What ``decide`` holds per row (measured: ``driver_memory``); the signatures stay mapped
-from the work folder and are read by row."""
 
 
 class DedupOptions(StageOptions):
@@ -229,13 +225,13 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         releases = self._releases
         if releases is None:
             raise self.not_set_up()
-        lsh = self.options.lsh()
+        threshold, lsh = self.options.threshold, self.options.lsh()
         sketcher = Sketcher(self.settings, workers=self.context.workers)
         summary = DedupSummary.concat(summaries)
         sketch, facts = summary.sketch, summary.rows
         exact = ExactSets(lambda wanted: sketcher.shingle_sets(rows(wanted)), facts.height)
-        order = _ranking(facts, self.options.keep)
-        decisions = decide(sketch, _group_codes(facts), order, releases, self.options.threshold, lsh, exact)
+        order, groups = _ranking(facts, self.options.keep), _group_codes(facts)
+        decisions = decide(sketch, groups, order, releases, threshold, lsh, exact, self.context.joiner)
         self._figures = self._summary(decisions, sketch, lsh)
         kept = np.flatnonzero(decisions.kept)
         self._kept = (
@@ -248,11 +244,11 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         return split_by_reason(frame.with_columns(decisions))
 
     def driver_memory(self, rows: int) -> int:
-        """Ids, per-row keys, ranking, decisions and one band's hashes at a time; the signatures
-        stay mapped from the work folder, read by row and given back: ``decide``'s peak per row
-        in ``benchmarks/decide_memory.py`` was 326 bytes at 128 permutations and 351 at 256;
-        this rounds up, for longer ids than the generated ones."""
-        return rows * (DECIDE_BYTES_PER_PERMUTATION * self.options.num_perm + DECIDE_BYTES_PER_ROW)
+        """What ``decide`` holds, candidate edges included (``curate.dedup.decide.held``)."""
+        return sum(held(rows, self.options.num_perm, self.options.lsh()[0]))
+
+    def edge_memory(self, rows: int) -> int:
+        return held(rows, self.options.num_perm, self.options.lsh()[0])[1]
 
     def _summary(self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]) -> DedupReport:
         dropped = decisions.duplicate_of != KEPT
