@@ -66,7 +66,7 @@ class RayExecutor(LocalExecutor):
         self.settings = settings
         self.cluster: Cluster | None = None
         self.figures: list[RayStepRecord] = []
-        """Ray's figures of each record step this run gave it, in step order."""
+        """Ray's figures of each step this run gave it, in step order."""
 
     def run(self) -> Execution:
         with ExitStack() as stack:
@@ -186,6 +186,9 @@ class RayExecutor(LocalExecutor):
             passes.run_compact(stage)
         else:
             passes.run_partitioned(stage, self.batch_rows)
+        figures = passes.figures()
+        if figures is not None:
+            self.figures.append(figures)
 
     def _run_step(self, step: Step, dataset: Any, total: int | None) -> None:
         """Run ``step``'s stages on every shard of ``dataset``, each written into the work folder."""
