@@ -13,15 +13,19 @@ threshold, by their exact Jaccard where it is not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from curate.dedup.arrays import U32, U64, Bools, Floats, Int64s, sorted_distinct
+from curate.dedup.joining import IN_PROCESS, Joiner
+from curate.dedup.joining import Edges as Edges
+from curate.dedup.joining import UnionFind as UnionFind
+from curate.dedup.joining import star_edges as star_edges
 from curate.dedup.minhash import band_hashes
 from curate.dedup.stacked import Signatures
 
@@ -31,35 +35,6 @@ if TYPE_CHECKING:
 NO_GROUP = -1
 CHUNK_ROWS = 16_384
 """Rows or pairs handled at once where each costs a signature or two (~1 KB)."""
-
-
-@dataclass(frozen=True)
-class Edges:
-    """Pairs ``(left[i], right[i])`` found similar, ``left`` the better placed."""
-
-    left: Int64s
-    right: Int64s
-
-    @classmethod
-    def none(cls) -> Edges:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64))
-
-    @classmethod
-    def join(cls, parts: list[Edges]) -> Edges:
-        if not parts:
-            return cls.none()
-        return cls(np.concatenate([p.left for p in parts]), np.concatenate([p.right for p in parts]))
-
-    @property
-    def size(self) -> int:
-        return int(self.left.size)
-
-    def where(self, mask: Bools) -> Edges:
-        return Edges(self.left[mask], self.right[mask])
-
-    def through(self, mapping: Int64s) -> Edges:
-        """The same edges with each end renamed by ``mapping``."""
-        return Edges(mapping[self.left], mapping[self.right])
 
 
 @dataclass(frozen=True)
@@ -178,19 +153,6 @@ def similar(
     return verified, whole, exact
 
 
-def star_edges(keys: npt.NDArray[np.generic]) -> Edges:
-    """Join every position to the first position with the same key."""
-    if keys.size < 2:
-        return Edges.none()
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    head = np.empty(keys.size, dtype=bool)
-    head[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=head[1:])
-    center = order[np.maximum.accumulate(np.where(head, np.arange(keys.size), 0))]
-    return Edges(center[~head].astype(np.int64), order[~head].astype(np.int64))
-
-
 def apart(edges: Edges, groups: Int64s) -> Edges:
     """Drop edges within one group: alternatives to one prompt are never duplicates."""
     left, right = groups[edges.left], groups[edges.right]
@@ -203,93 +165,84 @@ def group_edges(groups: Int64s) -> Edges:
     return star_edges(groups[grouped]).through(grouped)
 
 
-def similar_edges(sketches: Sketches, members: Int64s, threshold: float, keep_groups_apart: bool) -> Edges:
-    """Exact and verified near edges among ``members`` (rows, best first), as positions."""
+def similar_edges(
+    sketches: Sketches,
+    members: Int64s,
+    threshold: float,
+    keep_groups_apart: bool,
+    joiner: Joiner = IN_PROCESS,
+) -> Iterator[Edges]:
+    """Exact and verified near edges among ``members`` (rows, best first), as positions, in
+    blocks: the near candidates are verified block by block as ``joiner`` finds them."""
     groups = sketches.groups[members]
     exact = star_edges(sketches.keys[members])
     if keep_groups_apart:
         exact = apart(exact, groups)
+    yield exact
     # A row joined to an exact copy adds nothing to LSH: the copy has the same signature.
     distinct = np.setdiff1d(np.arange(members.size), exact.right, assume_unique=True)
     distinct = distinct[sketches.has_shingles[members[distinct]]]
-    rows = members[distinct]
-    found = Edges.join([star_edges(sketches.bands[rows, band]) for band in range(sketches.bands.shape[1])])
     width = max(members.size, 1)
-    unique = sorted_distinct(distinct[found.left] * width + distinct[found.right])
-    candidates = Edges(unique // width, unique % width)
-    verified, _, _ = similar(
-        sketches, members[candidates.left], sketches, members[candidates.right], threshold
-    )
-    near = candidates.where(verified)
-    if keep_groups_apart:
-        near = apart(near, groups)
-    return Edges.join([exact, near])
+    for found in joiner.stars(distinct, sketches.bands[members[distinct]]):
+        unique = sorted_distinct(found.left * width + found.right)
+        candidates = Edges(unique // width, unique % width)
+        del found, unique
+        verified, _, _ = similar(
+            sketches, members[candidates.left], sketches, members[candidates.right], threshold
+        )
+        near = candidates.where(verified)
+        yield apart(near, groups) if keep_groups_apart else near
 
 
-class UnionFind:
-    """Disjoint sets over ``0..size-1`` whose root is always the smallest member.
+class Counted:
+    """Blocks of edges passed through, counting the edges."""
 
-    Edges are merged in vectorised rounds (hook the larger root under the smaller, then
-    compress paths), not one Python call per edge.
-    """
+    def __init__(self, blocks: Iterable[Edges]) -> None:
+        self.blocks = blocks
+        self.size = 0
 
-    def __init__(self, size: int) -> None:
-        self.parent: Int64s = np.arange(size, dtype=np.int64)
-
-    def union(self, edges: Edges) -> None:
-        left, right = edges.left, edges.right
-        while left.size:
-            self._compress()
-            a, b = self.parent[left], self.parent[right]
-            open_ = a != b
-            left, right, a, b = left[open_], right[open_], a[open_], b[open_]
-            if left.size:
-                np.minimum.at(self.parent, np.maximum(a, b), np.minimum(a, b))
-        self._compress()
-
-    def _compress(self) -> None:
-        while True:
-            grand = self.parent[self.parent]
-            if np.array_equal(grand, self.parent):
-                return
-            self.parent = grand
-
-    def roots(self) -> Int64s:
-        return self.parent.copy()
+    def __iter__(self) -> Iterator[Edges]:
+        for block in self.blocks:
+            self.size += block.size
+            yield block
 
 
-def duplicate_roots(sketches: Sketches, members: Int64s, threshold: float) -> tuple[Int64s, Bools]:
+def duplicate_roots(
+    sketches: Sketches, members: Int64s, threshold: float, joiner: Joiner = IN_PROCESS
+) -> tuple[Int64s, Bools]:
     """Duplicate clusters among ``members`` (rows, best first), by position in ``members``:
     each one's root (the row kept for it), and which are kept.
 
     A row is kept when it is its cluster's root or shares the root's group. The search is
     repeated on the kept rows until it finds nothing, so that running it again on its own
     output finds nothing either (a star compares with one centre per key, and a centre that
-    is dropped can hide a pair that only shows once it is gone).
+    is dropped can hide a pair that only shows once it is gone). ``joiner`` finds the
+    candidates and joins each round's edges into the rounds' before.
     """
     size = members.size
-    sets = UnionFind(size)
+    roots = np.arange(size, dtype=np.int64)
     groups = sketches.groups[members]
     alive = np.arange(size, dtype=np.int64)
     kept = np.ones(size, dtype=bool)
     while True:
-        edges = similar_edges(sketches, members[alive], threshold, keep_groups_apart=True)
+        edges = Counted(
+            found.through(alive) for found in similar_edges(sketches, members[alive], threshold, True, joiner)
+        )
+        roots = joiner.join(size, edges, roots)
         if edges.size == 0:
             break
-        sets.union(edges.through(alive))
-        roots = sets.roots()
         kept = (roots == np.arange(size)) | ((groups != NO_GROUP) & (groups == groups[roots]))
         survivors = np.flatnonzero(kept).astype(np.int64)
         if survivors.size == alive.size:
             break
         alive = survivors
-    return sets.roots(), kept
+    return roots, kept
 
 
-def prompt_roots(sketches: Sketches, members: Int64s, threshold: float) -> Int64s:
+def prompt_roots(
+    sketches: Sketches, members: Int64s, threshold: float, joiner: Joiner = IN_PROCESS
+) -> Int64s:
     """Prompt clusters among ``members`` (rows, best first): near-duplicate prompts and rows
     of one group share a root, given as a position in ``members``."""
-    sets = UnionFind(members.size)
-    edges = similar_edges(sketches, members, threshold, keep_groups_apart=False)
-    sets.union(Edges.join([edges, group_edges(sketches.groups[members])]))
-    return sets.roots()
+    edges = similar_edges(sketches, members, threshold, False, joiner)
+    return joiner.join(members.size, chain(edges, [group_edges(sketches.groups[members])]))

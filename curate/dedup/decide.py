@@ -12,6 +12,7 @@ from curate.dedup.arrays import Bools, Floats, Int64s
 from curate.dedup.clusters import Sketches
 from curate.dedup.exact import ExactSets
 from curate.dedup.index import ReleaseIndex, match_release
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.dedup.sketch import ConversationSketch
 
 KEPT = -1
@@ -68,11 +69,13 @@ def decide(
     threshold: float,
     lsh: tuple[int, int],
     shingle_sets: ExactSets | None = None,
+    joiner: Joiner = IN_PROCESS,
 ) -> Decisions:
     """Decide for every row; ``order`` lists rows best first by the keep policy.
 
     With ``shingle_sets``, candidates are verified on exact shingle sets; matches with an
-    earlier release, whose index holds signatures only, are always estimated.
+    earlier release, whose index holds signatures only, are always estimated. ``joiner``
+    finds the candidate pairs of the clusters and joins them (the same answer wherever).
     """
     size = order.size
     release = np.full(size, KEPT, dtype=np.int64)
@@ -93,7 +96,9 @@ def decide(
         del stored
 
     members = order[release[order] == KEPT]
-    remaining, sizes = _duplicates(whole, members, threshold, duplicate_of, similarity, measured, exact)
+    remaining, sizes = _duplicates(
+        whole, members, threshold, joiner, duplicate_of, similarity, measured, exact
+    )
     del whole  # its band hashes; the prompts' come next
 
     prompts = Sketches.build(
@@ -106,7 +111,7 @@ def decide(
         part="prompt",
     )
     prompt_root = np.full(size, KEPT, dtype=np.int64)
-    prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold)]
+    prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold, joiner)]
     return Decisions(
         release=release,
         release_match=release_match,
@@ -123,6 +128,7 @@ def _duplicates(
     whole: Sketches,
     members: Int64s,
     threshold: float,
+    joiner: Joiner,
     duplicate_of: Int64s,
     similarity: Floats,
     measured: Bools,
@@ -130,7 +136,7 @@ def _duplicates(
 ) -> tuple[Int64s, Int64s]:
     """Fill in the duplicates among ``members`` (best first); return the rows kept and the
     sizes of the clusters that lost rows."""
-    roots, kept = clusters.duplicate_roots(whole, members, threshold)
+    roots, kept = clusters.duplicate_roots(whole, members, threshold, joiner)
     dropped = np.flatnonzero(~kept)
     rows, targets = members[dropped], members[roots[dropped]]
     duplicate_of[rows] = targets

@@ -36,6 +36,7 @@ import polars as pl
 from typing_extensions import TypeVar
 
 from curate import registry, schema
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.errors import StageError
 from curate.markdown import report_tables
 from curate.options import StageOptions
@@ -69,6 +70,9 @@ class RunContext:
     format_variant: FormatVariant = "conversational"
     """How the output's pairs will be written (``output.format_variant``): ``pairs`` makes one
     row per reply for ``kto`` and keeps prompts of one user turn for ``standard``."""
+    joiner: Joiner = IN_PROCESS
+    """Where a whole-data step finds rows tied by shared keys and joins them into components
+    (``curate.dedup.joining``): in this process unless the executor hands a step another."""
 
 
 @dataclass

@@ -229,13 +229,13 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         releases = self._releases
         if releases is None:
             raise self.not_set_up()
-        lsh = self.options.lsh()
+        threshold, lsh = self.options.threshold, self.options.lsh()
         sketcher = Sketcher(self.settings, workers=self.context.workers)
         summary = DedupSummary.concat(summaries)
         sketch, facts = summary.sketch, summary.rows
         exact = ExactSets(lambda wanted: sketcher.shingle_sets(rows(wanted)), facts.height)
-        order = _ranking(facts, self.options.keep)
-        decisions = decide(sketch, _group_codes(facts), order, releases, self.options.threshold, lsh, exact)
+        order, groups = _ranking(facts, self.options.keep), _group_codes(facts)
+        decisions = decide(sketch, groups, order, releases, threshold, lsh, exact, self.context.joiner)
         self._figures = self._summary(decisions, sketch, lsh)
         kept = np.flatnonzero(decisions.kept)
         self._kept = (
