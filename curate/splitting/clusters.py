@@ -7,54 +7,51 @@ so neither a prompt nor a near-duplicate of it can sit on both sides of a train/
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import cast
 
+import numpy as np
+
+from curate.dedup.hashing import string_code
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
 
 
-def components(keys_per_row: Sequence[Iterable[str]]) -> tuple[list[int], list[str]]:
-    """``(component of each row, name of each component)`` for rows linked by shared keys.
+def components(
+    keys_per_row: Sequence[Sequence[str]], joiner: Joiner = IN_PROCESS
+) -> tuple[list[int], list[str]]:
+    """``(component of each row, name of each component)`` for rows linked by shared keys,
+    numbered in the order of each component's first row.
 
-    A component's name is the smallest key in it, so it does not depend on row order.
+    A component's name is the smallest key in it, so it does not depend on row order. The
+    keys are joined as 64-bit codes (``string_code``, as pairs' links are) by ``joiner``: in
+    this process by default, on a cluster when the executor gives one. Two keys with one code
+    (about one chance in 10^7 at 10^6 distinct keys) join their components: a larger one,
+    still on one side, so no key is ever on both.
 
     >>> components([["a"], ["b", "c"], ["c"], ["a"]])
     ([0, 1, 1, 0], ['a', 'b'])
     """
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        root = key
-        while parent[root] != root:
-            root = parent[root]
-        while parent[key] != root:
-            parent[key], key = root, parent[key]
-        return root
-
-    firsts = []
-    for keys in keys_per_row:
-        row_keys = list(keys)
-        if not row_keys:
-            raise ValueError("every row needs at least one cluster key")
-        for key in row_keys:
-            parent.setdefault(key, key)
-        root = find(row_keys[0])
-        for key in row_keys[1:]:
-            other = find(key)
-            if other != root:
-                # The smaller key becomes the root, so a component is named by its smallest key.
-                root, other = min(root, other), max(root, other)
-                parent[other] = root
-        firsts.append(row_keys[0])
-    numbers: dict[str, int] = {}
-    names: list[str] = []
-    result = []
-    for first in firsts:
-        root = find(first)
-        if root not in numbers:
-            numbers[root] = len(names)
-            names.append(root)
-        result.append(numbers[root])
-    return result, names
+    counts = np.fromiter((len(keys) for keys in keys_per_row), dtype=np.int64, count=len(keys_per_row))
+    if counts.size and not counts.all():
+        raise ValueError("every row needs at least one cluster key")
+    codes = np.fromiter(
+        (string_code(key) for keys in keys_per_row for key in keys), dtype=np.uint64, count=int(counts.sum())
+    )
+    rows = np.arange(counts.size, dtype=np.int64)
+    roots = joiner.join(counts.size, joiner.stars(np.repeat(rows, counts), codes))
+    del codes
+    # A component's root is its first row: numbering the roots in row order numbers the
+    # components in the order of their first rows.
+    is_root = roots == rows
+    component = (np.cumsum(is_root, dtype=np.int64) - 1)[roots].tolist()
+    names: list[str | None] = [None] * int(is_root.sum())
+    for number, keys in zip(component, keys_per_row, strict=True):
+        smallest = min(keys)
+        named = names[number]
+        if named is None or smallest < named:
+            names[number] = smallest
+    return component, cast(list[str], names)
 
 
 def choose_test(sizes: Sequence[int], names: Sequence[str], target: int, seed: int) -> set[int]:

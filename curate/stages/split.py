@@ -93,7 +93,9 @@ class Split(CompactStage[SplitOptions, SplitReport]):
 
     def decide(self, summaries: Sequence[list[list[str]]], rows: RowFetcher) -> pl.DataFrame:
         """``_split`` of every row: whole components of linked rows, chosen by a seeded order."""
-        row_component, names = components([keys for summary in summaries for keys in summary])
+        keys = [keys for summary in summaries for keys in summary]
+        row_component, names = components(keys, self.context.joiner)
+        del keys
         sizes = [0] * len(names)
         for component in row_component:
             sizes[component] += 1

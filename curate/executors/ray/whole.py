@@ -140,7 +140,7 @@ class WholeOnRay:
         calls = [PassCall("link", key, shard) for key, shard, _ in shards if not self._done(names.links, key)]
         self._run(calls, f"{stage.name}: link", sum(self.heights))
         started = time.perf_counter()
-        batch_of = plan_batches(self.work, names, batch_rows)
+        batch_of = plan_batches(self.work, names, batch_rows, stage.context.joiner)
         self.driver_seconds += time.perf_counter() - started
         calls = []
         for key, shard, offset in shards:

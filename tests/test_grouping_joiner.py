@@ -1,0 +1,120 @@
+"""Pairs' parts and split's components through a ``Joiner`` equal what they were before it.
+
+The references are the functions the joiner replaced, kept here as they were: pairs'
+``part_of_rows`` (a numpy union-find over the distinct link codes) and split's
+``components`` (a dictionary union-find over the key strings, the smallest key the root).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curate.dedup.joining import IN_PROCESS, Edges, UnionFind
+from curate.executors.links import Ints, Links, part_of_rows
+from curate.executors.partitioned import batches_of
+from curate.splitting.clusters import components
+
+
+def reference_part_of_rows(links: Links) -> Ints:
+    """Pairs' parts before the joiner: a union-find over the distinct codes."""
+    if links.rows == 0:
+        return np.zeros(0, np.int64)
+    distinct, code = np.unique(links.codes, return_inverse=True)
+    code = code.astype(np.int64).reshape(-1)
+    row = np.repeat(np.arange(links.rows, dtype=np.int64), np.diff(links.starts))
+    first = code[links.starts[:-1]]
+    sets = UnionFind(distinct.size)
+    sets.union(Edges(first[row], code))
+    root = sets.roots()[first]
+    roots, first_rows, part = np.unique(root, return_index=True, return_inverse=True)
+    rank = np.empty(roots.size, dtype=np.int64)
+    rank[np.argsort(first_rows, kind="stable")] = np.arange(roots.size, dtype=np.int64)
+    found: Ints = rank[part.reshape(-1)]
+    return found
+
+
+def reference_components(keys_per_row: Sequence[Sequence[str]]) -> tuple[list[int], list[str]]:
+    """Split's components before the joiner: a dictionary union-find over the key strings."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        root = key
+        while parent[root] != root:
+            root = parent[root]
+        while parent[key] != root:
+            parent[key], key = root, parent[key]
+        return root
+
+    firsts = []
+    for row_keys in keys_per_row:
+        for key in row_keys:
+            parent.setdefault(key, key)
+        root = find(row_keys[0])
+        for key in row_keys[1:]:
+            other = find(key)
+            if other != root:
+                root, other = min(root, other), max(root, other)
+                parent[other] = root
+        firsts.append(row_keys[0])
+    numbers: dict[str, int] = {}
+    names: list[str] = []
+    result = []
+    for first in firsts:
+        root = find(first)
+        if root not in numbers:
+            numbers[root] = len(names)
+            names.append(root)
+        result.append(numbers[root])
+    return result, names
+
+
+keys_of_rows = st.lists(
+    st.lists(
+        st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "ab", "prompt:x", "group:s:1"]),
+        min_size=1,
+        max_size=4,
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys_of_rows, st.integers(1, 8))
+def test_pairs_parts_and_batches_through_the_joiner_are_the_old_ones(
+    rows: list[list[str]], batch_rows: int
+) -> None:
+    links = Links.encode(rows) if rows else Links.concat([])
+    expected = reference_part_of_rows(links)
+    assert part_of_rows(links, IN_PROCESS).tolist() == expected.tolist()
+    assert batches_of(links, batch_rows).tolist() == _reference_batches(expected, batch_rows).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys_of_rows)
+def test_split_components_through_the_joiner_are_the_old_ones(rows: list[list[str]]) -> None:
+    assert components(rows, IN_PROCESS) == reference_components(rows)
+
+
+def test_a_split_row_without_keys_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="at least one cluster key"):
+        components([["a"], []])
+
+
+def _reference_batches(part_of: Ints, batch_rows: int) -> Ints:
+    """Parts packed in order into batches of at most ``batch_rows`` (a larger part alone)."""
+    sizes = np.bincount(part_of) if part_of.size else np.zeros(0, np.int64)
+    part_batch = np.zeros(sizes.size, dtype=np.int64)
+    batch, filled = 0, 0
+    for part, size in enumerate(sizes.tolist()):
+        if filled and filled + size > batch_rows:
+            batch, filled = batch + 1, 0
+        part_batch[part] = batch
+        filled += size
+    found: Ints = part_batch[part_of]
+    return found
