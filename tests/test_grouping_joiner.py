@@ -7,16 +7,26 @@ The references are the functions the joiner replaced, kept here as they were: pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from random import Random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curate import registry
+from curate.dedup.arrays import U64, Int64s
 from curate.dedup.joining import IN_PROCESS, Edges, UnionFind
 from curate.executors.links import Ints, Links, part_of_rows
-from curate.executors.partitioned import batches_of
+from curate.executors.partitioned import batches_of, run_partitioned_step
+from curate.executors.steps import Step
+from curate.executors.workdir import RunKey, WorkFolder
+from curate.progress import QuietReporter
 from curate.splitting.clusters import components
+from curate.stages.base import RunContext
+from tests.helpers import conversation, frame
 
 
 def reference_part_of_rows(links: Links) -> Ints:
@@ -99,9 +109,67 @@ def test_split_components_through_the_joiner_are_the_old_ones(rows: list[list[st
     assert components(rows, IN_PROCESS) == reference_components(rows)
 
 
-def test_a_split_row_without_keys_is_refused() -> None:
-    import pytest
+class Scattered:
+    """A joiner that answers as a cluster's may: the stars in several blocks, shuffled, some
+    pairs twice; and that notes how many rows it was asked to join."""
 
+    def __init__(self, seed: int = 0) -> None:
+        self.random = Random(seed)
+        self.joined: list[int] = []
+
+    def stars(self, rows: Int64s, keys: U64, column: Int64s | None = None) -> Iterator[Edges]:
+        for found in IN_PROCESS.stars(rows, keys, column):
+            order = np.array(self.random.sample(range(found.size), found.size), dtype=np.int64)
+            again = order[: found.size // 3]
+            shuffled = np.concatenate([order, again])
+            for block in np.array_split(shuffled, 3):
+                yield Edges(found.left[block], found.right[block])
+
+    def join(self, size: int, edges: Iterable[Edges], roots: Int64s | None = None) -> Int64s:
+        self.joined.append(size)
+        return IN_PROCESS.join(size, edges, roots)
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys_of_rows, st.integers(0, 9))
+def test_stars_in_scattered_blocks_give_the_same_parts_and_components(
+    rows: list[list[str]], seed: int
+) -> None:
+    links = Links.encode(rows) if rows else Links.concat([])
+    assert part_of_rows(links, Scattered(seed)).tolist() == reference_part_of_rows(links).tolist()
+    assert components(rows, Scattered(seed)) == reference_components(rows)
+
+
+def test_split_decides_through_the_joiner_of_its_context() -> None:
+    """The joiner an executor puts in the stage's context is the one ``decide`` joins with."""
+    data = frame(*[conversation(f"r{i}", ("user", f"q{i % 4}"), ("assistant", "a")) for i in range(12)])
+    joiner = Scattered()
+    split = registry.stages.get("split").from_options(context=RunContext(joiner=joiner), test_size=0.25)
+    default = registry.stages.get("split").from_options(test_size=0.25)
+    assert split(data).kept.equals(default(data).kept)
+    assert joiner.joined == [12]
+
+
+def test_pairs_plans_its_batches_through_the_joiner_of_its_context(tmp_path: Path) -> None:
+    key = RunKey(curate_version="test", config_hash="", inputs=(), shard_rows=5, limit=None)
+    work, _ = WorkFolder.open(tmp_path / "work", key, resume=False, restart=False)
+    data = frame(
+        *[
+            conversation(f"r{i}", ("user", f"q{i % 3}"), ("assistant", f"a{i}"), model=f"gpt-{i % 2 + 3}")
+            for i in range(9)
+        ]
+    )
+    joiner = Scattered()
+    options = {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3*"]}}
+    stage = registry.stages.get("pairs").from_options(context=RunContext(joiner=joiner), **options)
+    step = Step(2, (0,), ("pairs",), reads=False, whole=True)
+    run_partitioned_step(
+        work, step, stage, lambda: iter([data.slice(0, 5), data.slice(5)]), 5, QuietReporter()
+    )
+    assert joiner.joined == [9]
+
+
+def test_a_split_row_without_keys_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one cluster key"):
         components([["a"], []])
 
