@@ -11,7 +11,7 @@ the imports and the first arrays cancels out).
 
 Usage::
 
-    .venv/bin/python benchmarks/decide_memory.py --rows 20000 80000 [--stages split pairs]
+    .venv/bin/python benchmarks/decide_memory.py --rows 20000 80000
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ STAGES = {
 its batches on the driver (``plan_batches``), the others decide."""
 
 
-def prepare(folder: Path, rows: int, measured: list[str]) -> None:
+def prepare(folder: Path, rows: int) -> None:
     """Normalized conversations in shards of the work folder, and each stage's summaries."""
     from scale import conversations
 
@@ -61,8 +61,7 @@ def prepare(folder: Path, rows: int, measured: list[str]) -> None:
     work = WorkFolder(folder / "work")
     for number, start in enumerate(range(0, frame.height, SHARD_ROWS)):
         work.write_shard("01-read", f"{number:05d}", {"kept": frame.slice(start, SHARD_ROWS)}, {})
-    for name in measured:
-        kind, options = STAGES[name]
+    for name, (kind, options) in STAGES.items():
         stage = registry.stages.get(kind).from_options(**options)
         stage.setup()
         for shard in work.finished("01-read"):
@@ -117,20 +116,19 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 80_000])
-    parser.add_argument("--stages", nargs="+", choices=list(STAGES), default=list(STAGES))
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(Path(args.measure[0]), args.measure[1])
         return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
-    found: dict[str, list[tuple[int, int]]] = {name: [] for name in args.stages}
+    found: dict[str, list[tuple[int, int]]] = {name: [] for name in STAGES}
     with tempfile.TemporaryDirectory() as scratch:
         for rows in sorted(args.rows):
             folder = Path(scratch) / str(rows)
             folder.mkdir()
-            prepare(folder, rows, args.stages)
-            for name in args.stages:
+            prepare(folder, rows)
+            for name in STAGES:
                 command = [sys.executable, __file__, "--measure", str(folder), name]
                 env = {**os.environ, "PYTHONPATH": str(ROOT)}
                 done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)

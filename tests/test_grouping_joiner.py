@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curate import registry
 from curate.dedup.arrays import U64, Int64s
 from curate.dedup.joining import IN_PROCESS, Edges, UnionFind
 from curate.executors.links import Ints, Links, part_of_rows
@@ -26,6 +25,8 @@ from curate.executors.workdir import RunKey, WorkFolder
 from curate.progress import QuietReporter
 from curate.splitting.clusters import components
 from curate.stages.base import RunContext
+from curate.stages.pairs import Pairs
+from curate.stages.split import Split
 from tests.helpers import conversation, frame
 
 
@@ -144,8 +145,8 @@ def test_split_decides_through_the_joiner_of_its_context() -> None:
     """The joiner an executor puts in the stage's context is the one ``decide`` joins with."""
     data = frame(*[conversation(f"r{i}", ("user", f"q{i % 4}"), ("assistant", "a")) for i in range(12)])
     joiner = Scattered()
-    split = registry.stages.get("split").from_options(context=RunContext(joiner=joiner), test_size=0.25)
-    default = registry.stages.get("split").from_options(test_size=0.25)
+    split = Split.from_options(context=RunContext(joiner=joiner), test_size=0.25)
+    default = Split.from_options(test_size=0.25)
     assert split(data).kept.equals(default(data).kept)
     assert joiner.joined == [12]
 
@@ -161,7 +162,7 @@ def test_pairs_plans_its_batches_through_the_joiner_of_its_context(tmp_path: Pat
     )
     joiner = Scattered()
     options = {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3*"]}}
-    stage = registry.stages.get("pairs").from_options(context=RunContext(joiner=joiner), **options)
+    stage = Pairs.from_options(context=RunContext(joiner=joiner), **options)
     step = Step(2, (0,), ("pairs",), reads=False, whole=True)
     run_partitioned_step(
         work, step, stage, lambda: iter([data.slice(0, 5), data.slice(5)]), 5, QuietReporter()
@@ -186,3 +187,15 @@ def _reference_batches(part_of: Ints, batch_rows: int) -> Ints:
         filled += size
     found: Ints = part_batch[part_of]
     return found
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [Split.from_options(test_size=0.1), Pairs.from_options(strategies=["battle"])],
+    ids=["split", "pairs"],
+)
+def test_pairs_and_split_state_what_joining_elsewhere_keeps_off_the_driver(stage: Split | Pairs) -> None:
+    """An executor that can join on a cluster is told how much of the driver's figure that
+    saves (``edge_memory``), so it hands these steps its joiner when the driver is short."""
+    rows = 1_000_000
+    assert 0 < stage.edge_memory(rows) < (stage.driver_memory(rows) or 0)

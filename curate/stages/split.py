@@ -73,6 +73,9 @@ class SplitReport(StageReport):
 
 DECIDE_BYTES_PER_ROW = 450
 """What ``decide`` holds per row (measured: ``driver_memory``)."""
+JOIN_BYTES_PER_ROW = 80
+"""Of ``DECIDE_BYTES_PER_ROW``, what joining the rows' key codes takes in process (the stars'
+sort and edges, the union-find): ``edge_memory``."""
 
 
 @register("split")
@@ -120,6 +123,11 @@ class Split(CompactStage[SplitOptions, SplitReport]):
         """Each row's keys (Python strings) and its component: 417 bytes a row measured
         (``benchmarks/decide_memory.py``), rounded up."""
         return rows * DECIDE_BYTES_PER_ROW
+
+    def edge_memory(self, rows: int) -> int:
+        """The part of ``driver_memory`` a joiner on a cluster keeps off the driver: 80 bytes a
+        row at 2.3 keys a row measured (tracemalloc over ``stars`` and ``join``)."""
+        return rows * JOIN_BYTES_PER_ROW
 
     def report(self) -> SplitReport | None:
         return self._report
