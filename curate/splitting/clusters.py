@@ -12,6 +12,7 @@ from typing import cast
 
 import numpy as np
 
+from curate.dedup.arrays import Int64s
 from curate.dedup.hashing import string_code
 from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
@@ -19,7 +20,7 @@ from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
 
 def components(
     keys_per_row: Sequence[Sequence[str]], joiner: Joiner = IN_PROCESS
-) -> tuple[list[int], list[str]]:
+) -> tuple[Int64s, list[str]]:
     """``(component of each row, name of each component)`` for rows linked by shared keys,
     numbered in the order of each component's first row.
 
@@ -29,7 +30,8 @@ def components(
     (about one chance in 10^7 at 10^6 distinct keys) join their components: a larger one,
     still on one side, so no key is ever on both.
 
-    >>> components([["a"], ["b", "c"], ["c"], ["a"]])
+    >>> component, names = components([["a"], ["b", "c"], ["c"], ["a"]])
+    >>> component.tolist(), names
     ([0, 1, 1, 0], ['a', 'b'])
     """
     counts = np.fromiter((len(keys) for keys in keys_per_row), dtype=np.int64, count=len(keys_per_row))
@@ -44,9 +46,9 @@ def components(
     # A component's root is its first row: numbering the roots in row order numbers the
     # components in the order of their first rows.
     is_root = roots == rows
-    component = (np.cumsum(is_root, dtype=np.int64) - 1)[roots].tolist()
+    component: Int64s = (np.cumsum(is_root, dtype=np.int64) - 1)[roots]
     names: list[str | None] = [None] * int(is_root.sum())
-    for number, keys in zip(component, keys_per_row, strict=True):
+    for number, keys in zip(component.tolist(), keys_per_row, strict=True):
         smallest = min(keys)
         named = names[number]
         if named is None or smallest < named:

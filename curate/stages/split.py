@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Self
 
+import numpy as np
 import polars as pl
 from pydantic import Field, model_validator
 
@@ -99,14 +100,14 @@ class Split(CompactStage[SplitOptions, SplitReport]):
         keys = [keys for summary in summaries for keys in summary]
         row_component, names = components(keys, self.context.joiner)
         del keys
-        sizes = [0] * len(names)
-        for component in row_component:
-            sizes[component] += 1
-        total = len(row_component)
+        sizes = np.bincount(row_component, minlength=len(names))
+        total = row_component.size
         target = self.options.target(total)
-        test = choose_test(sizes, names, target, self.seed)
-        labels = ["test" if component in test else "train" for component in row_component]
-        tested = labels.count("test")
+        test = choose_test(sizes.tolist(), names, target, self.seed)
+        chosen = np.zeros(len(names), dtype=bool)
+        chosen[sorted(test)] = True
+        is_test = chosen[row_component]
+        tested = int(is_test.sum())
         self._report = SplitReport(
             test_size=self.options.test_size,
             target_test_rows=target,
@@ -114,7 +115,8 @@ class Split(CompactStage[SplitOptions, SplitReport]):
             train=SplitSide(rows=total - tested, clusters=len(names) - len(test)),
             test=SplitSide(rows=tested, clusters=len(test)),
         )
-        return pl.DataFrame({"_split": labels}, schema={"_split": pl.String})
+        side = pl.when(pl.col("_split")).then(pl.lit("test")).otherwise(pl.lit("train"))
+        return pl.DataFrame({"_split": is_test}).select(side.cast(pl.String).alias("_split"))
 
     def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
         return StageOutput(kept=frame.with_columns(decisions), rejected=no_rejects(frame))
