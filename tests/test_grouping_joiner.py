@@ -23,6 +23,7 @@ from curate.executors.partitioned import batches_of, run_partitioned_step
 from curate.executors.steps import Step
 from curate.executors.workdir import RunKey, WorkFolder
 from curate.progress import QuietReporter
+from curate.splitting import clusters
 from curate.splitting.clusters import components
 from curate.stages.base import RunContext
 from curate.stages.pairs import Pairs
@@ -170,6 +171,39 @@ def test_pairs_plans_its_batches_through_the_joiner_of_its_context(tmp_path: Pat
         work, step, stage, lambda: iter([data.slice(0, 5), data.slice(5)]), 5, QuietReporter()
     )
     assert joiner.joined == [9]
+
+
+def reference_choose_test(sizes: Sequence[int], names: Sequence[str], target: int, seed: int) -> set[int]:
+    """Split's choice of the test components before it went through arrays."""
+    order = sorted(range(len(sizes)), key=lambda c: (clusters.seeded_order(seed, names[c]), names[c]))
+    chosen: set[int] = set()
+    rows = 0
+    for component in order:
+        if abs(rows + sizes[component] - target) < abs(rows - target):
+            chosen.add(component)
+            rows += sizes[component]
+    return chosen
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(1, 9), max_size=40),
+    st.integers(0, 200),
+    st.integers(0, 3),
+    st.booleans(),
+    st.integers(1, 4),
+)
+def test_split_chooses_the_test_components_it_chose_before(
+    sizes: list[int], target: int, seed: int, ties: bool, chunk: int
+) -> None:
+    """Also when two names share a rank (a coarse rank forces it) and over chunks of any size."""
+    names = [f"k{number * 7 % 41:03d}" for number in range(len(sizes))]  # not in index order
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clusters, "CHOICE_CHUNK", chunk)
+        if ties:
+            patch.setattr(clusters, "seeded_order", lambda seed, key: (seed + len(key) + ord(key[-1])) % 3)
+        expected = reference_choose_test(sizes, names, target, seed)
+        assert clusters.choose_test(np.array(sizes, dtype=np.int64), names, target, seed) == expected
 
 
 def test_a_split_row_without_keys_is_refused() -> None:

@@ -17,6 +17,9 @@ from curate.dedup.hashing import string_code
 from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
 
+CHOICE_CHUNK = 1 << 16
+"""Components ``choose_test`` walks as Python numbers at a time (the rest stay in arrays)."""
+
 
 def components(
     keys_per_row: Sequence[Sequence[str]], joiner: Joiner = IN_PROCESS
@@ -56,20 +59,28 @@ def components(
     return component, cast(list[str], names)
 
 
-def choose_test(sizes: Sequence[int], names: Sequence[str], target: int, seed: int) -> set[int]:
+def choose_test(sizes: Sequence[int] | Int64s, names: Sequence[str], target: int, seed: int) -> set[int]:
     """Components for the test split: a seeded order of components, each taken if it brings the
     test rows closer to ``target``.
 
     The order depends on the seed and the component names only, so adding data moves few
     clusters. The result misses ``target`` by at most the largest component.
     """
-    order = sorted(range(len(sizes)), key=lambda c: (seeded_order(seed, names[c]), names[c]))
+    ranks = np.fromiter((seeded_order(seed, name) for name in names), dtype=np.uint64, count=len(names))
+    order = np.argsort(ranks, kind="stable")
+    ranked = ranks[order]
+    if ranked.size > 1 and bool(np.any(ranked[1:] == ranked[:-1])):
+        # Two names with one rank go by name, as a sort on (rank, name) orders them.
+        order = np.array(sorted(range(len(names)), key=lambda c: (int(ranks[c]), names[c])), dtype=np.int64)
+    in_order = np.asarray(sizes, dtype=np.int64)[order]
     chosen: set[int] = set()
     rows = 0
-    for component in order:
-        if abs(rows + sizes[component] - target) < abs(rows - target):
-            chosen.add(component)
-            rows += sizes[component]
+    for start in range(0, order.size, CHOICE_CHUNK):
+        stop = start + CHOICE_CHUNK
+        for component, size in zip(order[start:stop].tolist(), in_order[start:stop].tolist(), strict=True):
+            if abs(rows + size - target) < abs(rows - target):
+                chosen.add(component)
+                rows += size
     return chosen
 
 

@@ -103,7 +103,7 @@ class Split(CompactStage[SplitOptions, SplitReport]):
         sizes = np.bincount(row_component, minlength=len(names))
         total = row_component.size
         target = self.options.target(total)
-        test = choose_test(sizes.tolist(), names, target, self.seed)
+        test = choose_test(sizes, names, target, self.seed)
         chosen = np.zeros(len(names), dtype=bool)
         chosen[sorted(test)] = True
         is_test = chosen[row_component]
