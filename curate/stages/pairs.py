@@ -215,8 +215,8 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
         return links
 
     def driver_memory(self, rows: int) -> int:
-        """Each row's links (64-bit codes) and its part and batch: 174 bytes a row measured
-        (``benchmarks/decide_memory.py``), rounded up."""
+        """Each row's links (64-bit codes) and its part and batch: 143 bytes a row measured
+        (``benchmarks/decide_memory.py``), rounded up generously (the figure varies by run)."""
         return rows * LINKS_BYTES_PER_ROW
 
     def edge_memory(self, rows: int) -> int:

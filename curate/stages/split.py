@@ -72,7 +72,7 @@ class SplitReport(StageReport):
     test: SplitSide
 
 
-DECIDE_BYTES_PER_ROW = 450
+DECIDE_BYTES_PER_ROW = 300
 """What ``decide`` holds per row (measured: ``driver_memory``)."""
 JOIN_BYTES_PER_ROW = 80
 """Of ``DECIDE_BYTES_PER_ROW``, what joining the rows' key codes takes in process (the stars'
@@ -122,8 +122,10 @@ class Split(CompactStage[SplitOptions, SplitReport]):
         return StageOutput(kept=frame.with_columns(decisions), rejected=no_rejects(frame))
 
     def driver_memory(self, rows: int) -> int:
-        """Each row's keys (Python strings) and its component: 417 bytes a row measured
-        (``benchmarks/decide_memory.py``), rounded up."""
+        """Each row's keys (Python strings, as the summaries load), their 64-bit codes while
+        they are joined, and its component: 268 bytes a row measured
+        (``benchmarks/decide_memory.py``; 417 when components were a dictionary union-find
+        over the strings and the test side a sort of Python tuples), rounded up."""
         return rows * DECIDE_BYTES_PER_ROW
 
     def edge_memory(self, rows: int) -> int:
