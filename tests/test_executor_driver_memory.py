@@ -20,7 +20,7 @@ MIB = 2**20
         (Dedup(), 100_000, 10 * MIB, True),  # ~530 bytes a row at num_perm 128
         (Dedup(num_perm=64), 30_000, 15 * MIB, False),  # fewer permutations, fewer band hashes
         (Dedup(num_perm=512), 30_000, 15 * MIB, True),
-        (Split(test_size=0.1), 15_000, 4 * MIB, True),  # ~300 bytes a row
+        (Split(test_size=0.1), 10_000, 4 * MIB, True),
         (Split(test_size=0.1), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 100_000, 8 * MIB, True),
