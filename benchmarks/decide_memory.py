@@ -6,12 +6,21 @@ folder, summarizes every shard as the executors do, then, in a fresh child proce
 measures the resident memory after imports, loads the summaries and runs ``decide`` as
 ``curate.executors.compact.decide_step`` does, sampling the resident memory every 5 ms, and
 reports the peak above that start, per row. The figure a Ray run checks a step against
-(``DECIDE_BYTES_PER_ROW`` of each stage) is the slope between two sizes (the fixed cost of
-the imports and the first arrays cancels out).
+(``HELD_PER_ROW`` of ``curate.dedup.decide``, ``DECIDE_BYTES_PER_ROW`` of split,
+``LINKS_BYTES_PER_ROW`` of pairs) is the slope between two sizes (the fixed cost of the
+imports and the first arrays cancels out).
+
+``dedup-cluster`` decides with the clusters joined on a local Ray instance of 2 CPUs
+(``OnRay``, what ``executor.clusters: cluster`` hands dedup): the driver's per-row figure
+without candidate edges. ``--edges`` measures instead what candidate edges cost in this
+process (``HELD_PER_EDGE``): rows sharing band keys in groups of four in every band (three
+star edges a row and band, the same pairs in every band), found and deduplicated as dedup's
+``similar_edges`` does before it verifies them.
 
 Usage::
 
     .venv/bin/python benchmarks/decide_memory.py --rows 20000 80000
+    .venv/bin/python benchmarks/decide_memory.py --edges 200000 800000
 """
 
 from __future__ import annotations
@@ -19,11 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -35,6 +46,7 @@ SHARD_ROWS = 5_000
 STAGES = {
     "dedup": ("dedup", {"threshold": 0.8}),
     "dedup-256": ("dedup", {"threshold": 0.8, "num_perm": 256}),
+    "dedup-cluster": ("dedup", {"threshold": 0.8}),
     "split": ("split", {"test_size": 0.05}),
     "pairs": ("pairs", {"strategies": ["model_rank"], "model_rank": {"ranking": ["gpt-4*", "gpt-3.5*"]}}),
 }
@@ -62,6 +74,10 @@ def prepare(folder: Path, rows: int) -> None:
     for number, start in enumerate(range(0, frame.height, SHARD_ROWS)):
         work.write_shard("01-read", f"{number:05d}", {"kept": frame.slice(start, SHARD_ROWS)}, {})
     for name, (kind, options) in STAGES.items():
+        if name == "dedup-cluster":
+            steps = folder / "work" / "steps"
+            shutil.copytree(steps / "dedup.summaries", steps / f"{name}.summaries")
+            continue
         stage = registry.stages.get(kind).from_options(**options)
         stage.setup()
         for shard in work.finished("01-read"):
@@ -83,6 +99,8 @@ def measure(folder: Path, name: str) -> None:
     work = WorkFolder(folder / "work")
     kind, options = STAGES[name]
     stage = registry.stages.get(kind).from_options(**options)
+    if name == "dedup-cluster":
+        stage.context = _on_ray()
     stage.setup()
     rows = ShardRows(work, "01-read", work.finished("01-read"))
     start = _rss()
@@ -107,8 +125,63 @@ def measure(folder: Path, name: str) -> None:
     print(json.dumps({"start": start, "peak": peak[0], "rows": count}))
 
 
+def _on_ray() -> Any:
+    """A run context whose joiner is ``OnRay`` on a local Ray instance started here."""
+    import dataclasses
+    import importlib
+    import logging
+
+    # This folder's ray.py (the Ray benchmark) would shadow the package.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    ray = importlib.import_module("ray")
+
+    from curate.executors.ray.components import OnRay
+    from curate.stages.base import RunContext
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    return dataclasses.replace(RunContext(), joiner=OnRay(actors=2, partitions=2))
+
+
+def measure_edges(rows: int) -> None:
+    """In a fresh process: the peak resident memory of finding and deduplicating the candidate
+    edges of ``rows`` rows of 14 bands sharing keys in groups of four, per star edge."""
+    import numpy as np
+
+    from curate.dedup.arrays import sorted_distinct
+    from curate.dedup.joining import IN_PROCESS, Edges
+
+    bands = 14
+    keys = (np.arange(rows, dtype=np.uint64) // 4)[:, None] + np.arange(bands, dtype=np.uint64) * rows
+    positions = np.arange(rows, dtype=np.int64)
+    start = _rss()
+    peak = [start]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.002):
+            peak[0] = max(peak[0], _rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    edges = 0
+    for found in IN_PROCESS.stars(positions, keys):
+        edges += found.size
+        unique = sorted_distinct(found.left * rows + found.right)
+        del found
+        candidates = Edges(unique // rows, unique % rows)
+        del unique, candidates
+    stop.set()
+    sampler.join()
+    print(json.dumps({"start": start, "peak": max(peak[0], _rss()), "rows": edges}))
+
+
 def _rss() -> int:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    """Resident memory of this process's own: its heap and the files it maps (``RssAnon`` and
+    ``RssFile``), not shared memory (``RssShmem``): the object store's pages a Ray driver
+    writes into or reads from are the store's (``executor.object_store_memory``), not its own."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return sum(int(fields[name].split()[0]) * 1024 for name in ("RssAnon", "RssFile"))
 
 
 def main() -> None:
@@ -116,22 +189,33 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 80_000])
+    parser.add_argument("--only", nargs="+", choices=list(STAGES), help="measure these alone")
+    parser.add_argument("--edges", type=int, nargs="+", help="rows of the candidate-edge measure")
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure(Path(args.measure[0]), args.measure[1])
+        if args.measure[0] == "edges":
+            measure_edges(int(args.measure[1]))
+        else:
+            measure(Path(args.measure[0]), args.measure[1])
+        return
+    if args.edges:
+        edge_figures(sorted(args.edges))
         return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
-    found: dict[str, list[tuple[int, int]]] = {name: [] for name in STAGES}
+    names = args.only or list(STAGES)
+    found: dict[str, list[tuple[int, int]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as scratch:
         for rows in sorted(args.rows):
             folder = Path(scratch) / str(rows)
             folder.mkdir()
             prepare(folder, rows)
-            for name in STAGES:
+            for name in names:
                 command = [sys.executable, __file__, "--measure", str(folder), name]
                 env = {**os.environ, "PYTHONPATH": str(ROOT)}
-                done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+                done = subprocess.run(command, capture_output=True, text=True, env=env)
+                if done.returncode:
+                    raise SystemExit(f"{name} at {rows:,} rows failed:\n{done.stderr[-3000:]}")
                 figures = json.loads(done.stdout.splitlines()[-1])
                 above = figures["peak"] - figures["start"]
                 found[name].append((figures["rows"], above))
@@ -146,6 +230,26 @@ def main() -> None:
             print(
                 f"{name}: {(high - low) / (large - small):.0f} B a row between {small:,} and {large:,} rows"
             )
+
+
+def edge_figures(sizes: list[int]) -> None:
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    points = []
+    for rows in sizes:
+        command = [sys.executable, __file__, "--measure", "edges", str(rows)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        figures = json.loads(done.stdout.splitlines()[-1])
+        above = figures["peak"] - figures["start"]
+        points.append((figures["rows"], above))
+        print(
+            f"edges of {rows:,} rows: {figures['rows']:,} star edges, peak {above / 2**20:.1f} MiB above"
+            f" the start, {above / figures['rows']:.0f} B an edge (load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    (small, low), (large, high) = points[0], points[-1]
+    if large > small:
+        print(f"{(high - low) / (large - small):.0f} B an edge between {small:,} and {large:,} edges")
 
 
 if __name__ == "__main__":

@@ -238,3 +238,10 @@ class ExecutorConfig(StrictModel):
         " `64GiB`; a step that would need more stops before it starts. Default: the driver's available"
         " memory when the step starts.",
     )
+    clusters: Literal["auto", "driver", "cluster"] = Field(
+        "auto",
+        description="Where dedup finds candidate pairs and joins them into clusters on Ray: `driver`"
+        " (in its memory), `cluster` (grouped and joined on the cluster: the driver holds no edges),"
+        " or `auto`: the driver while the step, edges included, fits executor.driver_memory, else the"
+        " cluster. The local executor always joins in its own process.",
+    )

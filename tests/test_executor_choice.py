@@ -241,14 +241,15 @@ def test_curate_run_sizes_a_ray_instance_from_its_options_and_refuses_them_for_a
 
     monkeypatch.setattr("curate.runner.executor_settings", settings)
     arguments = ["run", str(DEMO), "--out", str(tmp_path / "out"), "--ray-cpus", "3"]
-    options = ["--object-store-memory", "8GiB", "--spill-dir", "spill"]
+    options = ["--object-store-memory", "8GiB", "--spill-dir", "spill", "--clusters", "cluster"]
     result = CliRunner().invoke(cli, [*arguments, *options, "--executor", "ray"])
     assert result.exit_code == 2 and "stop here" in result.output
-    assert seen["options"] == {"num_cpus": 3, "object_store_memory": "8GiB", "spill_dir": "spill"}
+    given = {"num_cpus": 3, "object_store_memory": "8GiB", "spill_dir": "spill", "clusters": "cluster"}
+    assert seen["options"] == given
     monkeypatch.undo()
     refused = CliRunner().invoke(cli, [*arguments, *options])
     assert refused.exit_code == 2
-    assert "Ray settings (num_cpus, object_store_memory, spill_dir) were given" in refused.output
+    assert "Ray settings (num_cpus, object_store_memory, spill_dir, clusters) were given" in refused.output
     assert "Traceback" not in refused.output
 
 

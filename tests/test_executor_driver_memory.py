@@ -17,9 +17,9 @@ MIB = 2**20
     ("stage", "rows", "limit", "stops"),
     [
         (Dedup(), 1_000, 10 * MIB, False),
-        (Dedup(), 100_000, 10 * MIB, True),  # ~530 bytes a row at num_perm 128
-        (Dedup(num_perm=64), 30_000, 15 * MIB, False),  # fewer permutations, fewer band hashes
-        (Dedup(num_perm=512), 30_000, 15 * MIB, True),
+        (Dedup(), 100_000, 10 * MIB, True),  # ~1,200 bytes a row at num_perm 128, edges included
+        (Dedup(num_perm=64), 15_000, 15 * MIB, False),  # fewer permutations, fewer bands
+        (Dedup(num_perm=512), 15_000, 15 * MIB, True),
         (Split(test_size=0.1), 10_000, 4 * MIB, True),
         (Split(test_size=0.1), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 10_000, 8 * MIB, False),
@@ -50,3 +50,37 @@ def test_without_a_limit_the_driver_s_available_memory_is_the_limit(monkeypatch:
 
 def test_the_available_memory_is_read_from_this_machine() -> None:
     assert driver.available_memory() > 0
+
+
+@pytest.mark.parametrize(
+    ("stage", "rows", "clusters", "place"),
+    [
+        # dedup at num_perm 128: ~530 bytes a row, and at most ~670 more of candidate edges
+        (Dedup(), 10_000, "auto", "driver"),
+        (Dedup(), 20_000, "auto", "cluster"),  # edges included, over 16 MiB; without, under
+        (Dedup(), 40_000, "auto", "too large"),  # over 16 MiB even without the edges
+        (Dedup(), 10_000, "driver", "driver"),
+        (Dedup(), 20_000, "driver", "too large"),
+        (Dedup(), 1_000, "cluster", "cluster"),
+        (Dedup(), 40_000, "cluster", "too large"),
+        (Split(test_size=0.1), 1_000, "auto", "driver"),  # it joins nothing: always the driver
+        (Split(test_size=0.1), 1_000, "cluster", "driver"),
+        (Split(test_size=0.1), 100_000, "auto", "too large"),
+    ],
+)
+def test_clusters_are_joined_on_the_driver_while_they_fit_else_on_the_cluster(
+    stage: Any, rows: int, clusters: Any, place: str
+) -> None:
+    """``executor.clusters``: ``auto`` picks the driver while the whole figure fits the limit,
+    the cluster while the part without edges does; a step neither fits stops with one line."""
+    limit = 16 * MIB
+    if place != "too large":
+        assert driver.check_driver_memory(stage, rows, limit, clusters) == place
+        return
+    with pytest.raises(ExecutorError) as raised:
+        driver.check_driver_memory(stage, rows, limit, clusters)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"{stage.name}: deciding over {rows:,} rows")
+    joined = " with its clusters on Ray, more than" in message
+    assert joined == (stage.name == "dedup" and clusters != "driver")
+    assert ("executor.clusters: auto" in message) == (stage.name == "dedup" and clusters == "driver")

@@ -106,7 +106,10 @@ def test_the_generated_fixture_holds_near_copies_personal_data_and_battles(
     assert folder["read"]["reasons"] == {"empty_line": 1, "invalid_json": 1}
 
 
-@pytest.mark.parametrize("name", ["demo", "generated", "folder", "glob"])
+@pytest.mark.parametrize(
+    ("name", "clusters"),
+    [("demo", "driver"), ("generated", "driver"), ("folder", "driver"), ("glob", "cluster")],
+)
 def test_ray_writes_the_local_executors_output(
     tmp_path: Path,
     ray_address: str,
@@ -114,18 +117,28 @@ def test_ray_writes_the_local_executors_output(
     local_outputs: dict[str, dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
     name: str,
+    clusters: str,
 ) -> None:
     """The demo's inputs are read by one task each; the generated chats.jsonl in line ranges
-    and the folder's and the glob's files (JSON Lines, compressed, Parquet) by a task each."""
+    and the folder's and the glob's files (JSON Lines, compressed, Parquet) by a task each.
+    Dedup's clusters are joined on the driver, or (``executor.clusters: cluster``) its
+    candidate pairs grouped and joined on the cluster: the same output either way."""
     from curate.executors.ray import pieces
 
     monkeypatch.setattr(pieces, "PIECE_BYTES", RANGE_BYTES)
     pipeline, shard_rows = pipelines[name]
     out = tmp_path / "out"
     result = curate.Pipeline.from_yaml(pipeline).run(
-        output_dir=out, shard_rows=shard_rows, executor="ray", keep_work=True, collect=False
+        output_dir=out,
+        shard_rows=shard_rows,
+        executor="ray",
+        keep_work=True,
+        collect=False,
+        executor_options={"clusters": clusters},
     )
     assert folder_digest(out, ignore=("executor",)) == local_outputs[name]
+    joined = [event for event in events(out.with_name("out.work")) if event["event"] == "clusters_joined"]
+    assert [event["on"] for event in joined] == [clusters]
     assert result.manifest.executor is not None
     executor = result.manifest.executor.model_dump()
     steps = executor.pop("steps")

@@ -5,8 +5,8 @@ batches, are written by calls on the cluster; only the decisions (and pairs' pla
 are made on the driver. The runs here use more shards and batches than the cluster has
 CPUs, so calls finish out of order; and one run makes the passes finish in reverse order on
 purpose. The output folder must be the local executor's byte for byte either way. Last, the
-standalone distributed clusters (``curate.executors.ray.components``) against the local
-union-find on random graphs.
+joiner on the cluster (``curate.executors.ray.components.OnRay``) against the in-process one
+on random keys and graphs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -187,8 +186,9 @@ def test_the_evaluation_index_is_built_once_on_the_driver_and_shared_with_the_ac
 def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
     tmp_path: Path, ray_address: str, generated: Path
 ) -> None:
-    """``executor.driver_memory`` below what dedup's decision takes: the run stops before the
-    step's first pass, with one line saying what to do, and keeps the steps it finished."""
+    """``executor.driver_memory`` below what dedup's decision takes even with its clusters
+    joined on the cluster (``executor.clusters: auto``): the run stops before the step's first
+    pass, with one line saying what to do, and keeps the steps it finished."""
     from curate.errors import ExecutorError
 
     pipeline = tmp_path / "small-driver.yaml"
@@ -199,6 +199,7 @@ def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
         curate.Pipeline.from_yaml(pipeline).run(output_dir=out, shard_rows=SHARD_ROWS, executor="ray")
     message = str(raised.value)
     assert message.startswith("dedup: deciding over ") and "\n" not in message
+    assert "on the driver with its clusters on Ray, more than" in message
     assert "executor.driver_memory" in message
     steps = out.with_name("out.work") / "steps"
     assert any(path.name.startswith("01-read") for path in steps.iterdir())
@@ -206,61 +207,70 @@ def test_a_step_that_would_not_fit_the_driver_stops_before_it_starts(
 
 
 @st.composite
-def graphs(draw: st.DrawFn) -> tuple[int, Any, Any]:
-    """A number of rows and random edges between them (repeats, loops and chains included)."""
+def entries(draw: st.DrawFn) -> tuple[Any, Any, Any]:
+    """Rows with 1..3 keys each in up to 3 columns, the keys drawn from a few (heavy repeats)."""
     import numpy as np
 
-    size = draw(st.integers(1, 60))
-    ends = st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=120)
-    edges = draw(ends)
-    left = np.array([a for a, _ in edges], dtype=np.int64)
-    right = np.array([b for _, b in edges], dtype=np.int64)
-    return size, left, right
+    rows, keys, columns = [], [], []
+    for row in draw(st.lists(st.integers(0, 40), max_size=50)):
+        for _ in range(draw(st.integers(1, 3))):
+            rows.append(row)
+            keys.append(draw(st.sampled_from([0, 1, 2, 2**64 - 1])))
+            columns.append(draw(st.integers(0, 2)))
+    return np.array(rows, np.int64), np.array(keys, np.uint64), np.array(columns, np.int64)
 
 
-@settings(max_examples=12, deadline=None)
-@given(graphs(), st.integers(1, 4))
-def test_components_over_actors_equal_the_local_union_find(
-    ray_address: str, graph: tuple[int, Any, Any], actors: int
-) -> None:
+def pairs(blocks: Any) -> set[tuple[int, int]]:
+    from curate.dedup.joining import Edges
+
+    found = Edges.join(list(blocks))
+    assert (found.left < found.right).all()
+    return set(zip(found.left.tolist(), found.right.tolist(), strict=True))
+
+
+@st.composite
+def earlier_edges(draw: st.DrawFn) -> Any:
+    """Edges of an earlier join among rows 0..40 (repeats, loops and chains included)."""
     import numpy as np
 
-    from curate.dedup.clusters import Edges, UnionFind
-    from curate.executors.ray.components import components
-
-    size, left, right = graph
-    local = UnionFind(size)
-    local.union(Edges(left, right))
-    blocks = np.array_split(np.arange(left.size), 3)
-    with quiet_ray():
-        edges = ray.data.from_arrow(
-            [pa.table({"left": left[part], "right": right[part]}) for part in blocks]
-        ).materialize()
-        assert components(edges, size, actors).tolist() == local.roots().tolist()
+    ends = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=30)
+    return np.array(draw(ends), dtype=np.int64).reshape(-1, 2)
 
 
-@pytest.mark.slow
 @settings(max_examples=4, deadline=None)
-@given(
-    st.integers(1, 40).flatmap(
-        lambda rows: st.lists(
-            st.lists(st.integers(0, 5), min_size=3, max_size=3), min_size=rows, max_size=rows
-        )
-    )
-)
-def test_candidate_pairs_grouped_on_band_keys_are_the_local_stars(
-    ray_address: str, keys: list[list[int]]
+@given(entries(), st.booleans(), earlier_edges(), st.integers(1, 3))
+def test_stars_and_joins_on_ray_are_the_in_process_ones(
+    ray_address: str, case: tuple[Any, Any, Any], matrix: bool, earlier: Any, actors: int
 ) -> None:
-    """Grouping (band, key) with ``ray.data`` joins each row to its group's smallest row, as
-    ``star_edges`` does band by band in one process."""
-    import numpy as np
+    """Grouping (column, key) with ``ray.data`` joins each row to its group's smallest row, as
+    the in-process joiner does (rows of many keys, or a key matrix), in blocks of any size;
+    union-find actors join those blocks, extending an earlier join's roots, into the roots
+    the in-process union-find gives."""
+    from curate.dedup.joining import IN_PROCESS, Edges
+    from curate.executors.ray.components import OnRay
 
-    from curate.dedup.clusters import Edges, star_edges
-    from curate.executors.ray.components import band_edges
-
-    bands = np.array(keys, dtype=np.uint64)
-    local = Edges.join([star_edges(bands[:, band]) for band in range(bands.shape[1])])
+    rows, keys, columns = case
+    if matrix:
+        rows, keys, columns = rows[: rows.size // 3 * 3 : 3], keys[: keys.size // 3 * 3].reshape(-1, 3), None
+    joiner = OnRay(actors=actors, partitions=2, block_edges=4)
+    roots = IN_PROCESS.join(41, [Edges(earlier[:, 0], earlier[:, 1])])
     with quiet_ray():
-        found = band_edges(bands, blocks=2).take_all()
-    pairs = sorted((row["left"], row["right"]) for row in found)
-    assert pairs == sorted(zip(local.left.tolist(), local.right.tolist(), strict=True))
+        found = list(joiner.stars(rows, keys, columns))
+        joined = joiner.join(41, iter(found), roots)
+    local = list(IN_PROCESS.stars(rows, keys, columns))
+    assert pairs(found) == pairs(local)
+    assert joined.tolist() == IN_PROCESS.join(41, local, roots).tolist()
+
+
+def test_a_run_context_with_the_cluster_joiner_pickles_for_the_workers() -> None:
+    """The Ray executor hands dedup ``OnRay`` in its run context; contexts travel to workers
+    pickled, so it holds settings only."""
+    import pickle
+    from dataclasses import replace
+
+    from curate.executors.ray.components import OnRay
+    from curate.stages.base import RunContext
+
+    context = replace(RunContext(), joiner=OnRay(actors=3, partitions=5))
+    assert pickle.loads(pickle.dumps(context)) == context
+    assert pickle.loads(pickle.dumps(RunContext())) == RunContext()

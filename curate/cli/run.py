@@ -71,6 +71,12 @@ import click
     help="Where a Ray instance curate starts spills its object store (executor.spill_dir).",
 )
 @click.option(
+    "--clusters",
+    type=click.Choice(["auto", "driver", "cluster"]),
+    help="Where dedup joins its clusters on Ray (executor.clusters): the driver's memory, the cluster,"
+    " or auto (the driver while they fit).",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Append structured events (JSON lines: steps, shards, counts, resume decisions) to this file.",
@@ -95,6 +101,7 @@ def run(
     ray_cpus: int | None,
     object_store_memory: str | None,
     spill_dir: str | None,
+    clusters: str | None,
     log_file: str | None,
 ) -> None:
     """Run a pipeline file and write its output folder.
@@ -141,6 +148,7 @@ def run(
             "num_cpus": ray_cpus,
             "object_store_memory": object_store_memory,
             "spill_dir": spill_dir,
+            "clusters": clusters,
         },
     )
     published = result.manifest.output.rows

@@ -8,7 +8,9 @@ Candidate pairs come from rows that share a key: an exact key, or the hash of on
 Within a run of equal keys every row is paired with the run's best row only (a star, not
 all pairs: 100,000 copies of "hi" make 99,999 edges, not 5e9). LSH candidates are then
 verified (``similar``): by their estimated Jaccard where it is clearly on one side of the
-threshold, by their exact Jaccard where it is not.
+threshold, by their exact Jaccard where it is not. A ``Joiner`` (``curate.dedup.joining``)
+finds the band stars and joins the edges into components, in this process or elsewhere; the
+candidates are verified block by block as it yields them.
 """
 
 from __future__ import annotations

@@ -16,6 +16,23 @@ from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.dedup.sketch import ConversationSketch
 
 KEPT = -1
+HELD_PER_PERMUTATION = 1
+HELD_PER_ROW = 400
+"""What ``decide`` holds per row whoever joins the clusters: ids, keys, ranking, band hashes,
+roots and decisions; the signatures stay mapped from the work folder and are read by row.
+``benchmarks/decide_memory.py`` measured 278 bytes a row at 128 permutations with the clusters
+joined here and 397 with them joined on Ray (development-set figures, see its README)."""
+HELD_PER_EDGE = 48
+"""What an in-process candidate edge holds at the peak: its ends, their pair codes sorted
+and deduplicated, then the verification's estimates (``decide_memory.py --edges``: 36 bytes a
+star edge while they are found)."""
+
+
+def held(rows: int, num_perm: int, bands: int) -> tuple[int, int]:
+    """About the bytes ``decide`` holds over ``rows`` rows: whatever the joiner, and at most
+    for candidate edges in this process (every row with a candidate in every band: the
+    worst case), which a joiner elsewhere keeps off this process."""
+    return rows * (HELD_PER_PERMUTATION * num_perm + HELD_PER_ROW), rows * bands * HELD_PER_EDGE
 
 
 @dataclass(frozen=True)

@@ -83,13 +83,16 @@ class Joiner(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class InProcess:
     """Stars by sorting and joins by a numpy union-find, in this process; stars come as one
     block (so a caller can drop pairs repeated across columns before verifying any)."""
 
     def stars(self, rows: Int64s, keys: U64, column: Int64s | None = None) -> Iterator[Edges]:
+        increasing = rows.size < 2 or bool(np.all(rows[1:] > rows[:-1]))
         found = Edges.join(
-            star_edges(column_keys, column_rows) for column_rows, column_keys in by_column(rows, keys, column)
+            star_edges(column_keys, column_rows, increasing and column_rows is rows)
+            for column_rows, column_keys in by_column(rows, keys, column)
         )
         if found.size:
             yield found
@@ -99,9 +102,6 @@ class InProcess:
         for block in edges:
             sets.union(block)
         return sets.roots()
-
-    def __repr__(self) -> str:
-        return "InProcess()"
 
 
 IN_PROCESS = InProcess()
@@ -126,12 +126,14 @@ def by_column(rows: Int64s, keys: U64, column: Int64s | None) -> Iterator[tuple[
         yield rows[start:stop], keys[start:stop]
 
 
-def star_edges(keys: npt.NDArray[np.generic], rows: Int64s | None = None) -> Edges:
+def star_edges(keys: npt.NDArray[np.generic], rows: Int64s | None = None, increasing: bool = False) -> Edges:
     """Join every row to the smallest row with the same key; ``rows`` defaults to the
-    positions of ``keys`` (every position joined to the first with its key)."""
+    positions of ``keys`` (every position joined to the first with its key). ``increasing``
+    says ``rows`` is strictly increasing (so a stable sort of the keys orders each key's rows,
+    and no row repeats)."""
     if keys.size < 2:
         return Edges.none()
-    if rows is None or (rows.size > 1 and bool(np.all(rows[1:] >= rows[:-1]))):
+    if rows is None or increasing or bool(np.all(rows[1:] >= rows[:-1])):
         order = np.argsort(keys, kind="stable")
     else:
         order = np.lexsort((rows, keys))
@@ -144,7 +146,7 @@ def star_edges(keys: npt.NDArray[np.generic], rows: Int64s | None = None) -> Edg
     if rows is None:
         return Edges(left, right)
     found = Edges(rows[left], rows[right])
-    return found.where(found.left != found.right)
+    return found if increasing else found.where(found.left != found.right)
 
 
 class UnionFind:

@@ -18,9 +18,17 @@ from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.stages.base import RunContext, Stage
 
-RAY_OPTIONS = ("num_cpus", "object_store_memory", "spill_dir", "actor_cpus", "max_retries")
+RAY_OPTIONS = (
+    "num_cpus",
+    "object_store_memory",
+    "spill_dir",
+    "actor_cpus",
+    "max_retries",
+    "driver_memory",
+    "clusters",
+)
 """Settings of the ``executor`` block a run may give over the file's (``curate run --ray-cpus``,
-``--object-store-memory``, ``--spill-dir``; ``Pipeline.run(executor_options=...)``)."""
+``--object-store-memory``, ``--spill-dir``, ``--clusters``; ``Pipeline.run(executor_options=...)``)."""
 
 
 def executor_settings(

@@ -295,6 +295,12 @@ class CompactStage(Stage[OptionsT, ReportT]):
         executor that decides on a driver checks it before the step."""
         return None
 
+    def edge_memory(self, rows: int) -> int | None:
+        """The part of ``driver_memory`` that is candidate edges, which an executor can keep off
+        the driver by finding and joining them elsewhere (``RunContext.joiner``); None when
+        ``decide`` joins nothing."""
+        return None
+
 
 ROW = "_row"
 """The column a ``PartitionedStage`` finds its rows' numbers (over every shard) in."""
@@ -327,6 +333,10 @@ class PartitionedStage(Stage[OptionsT, ReportT]):
     def driver_memory(self, rows: int) -> int | None:
         """About the bytes the links of ``rows`` rows and the plan of their batches hold, as
         ``CompactStage.driver_memory``; None when not known."""
+        return None
+
+    def edge_memory(self, rows: int) -> int | None:
+        """The part of ``driver_memory`` that is edges, as ``CompactStage.edge_memory``."""
         return None
 
 

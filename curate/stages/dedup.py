@@ -33,7 +33,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate.dedup import clusters, index, minhash
-from curate.dedup.decide import KEPT, Decisions, decide
+from curate.dedup.decide import KEPT, Decisions, decide, held
 from curate.dedup.exact import ExactSets
 from curate.dedup.sketch import ConversationSketch, Sketcher
 from curate.dedup.text import Shingle
@@ -63,10 +63,6 @@ IN_PROSE = {
     "rows",
 }
 """Report fields the card section says in sentences; the others go into its table."""
-DECIDE_BYTES_PER_PERMUTATION = 1
-DECIDE_BYTES_PER_ROW = 400
-"""What ``decide`` holds per row (measured: ``driver_memory``); the signatures stay mapped
-from the work folder and are read by row."""
 
 
 class DedupOptions(StageOptions):
@@ -248,11 +244,11 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         return split_by_reason(frame.with_columns(decisions))
 
     def driver_memory(self, rows: int) -> int:
-        """Ids, per-row keys, ranking, decisions and one band's hashes at a time; the signatures
-        stay mapped from the work folder, read by row and given back: ``decide``'s peak per row
-        in ``benchmarks/decide_memory.py`` was 326 bytes at 128 permutations and 351 at 256;
-        this rounds up, for longer ids than the generated ones."""
-        return rows * (DECIDE_BYTES_PER_PERMUTATION * self.options.num_perm + DECIDE_BYTES_PER_ROW)
+        """What ``decide`` holds, candidate edges included (``curate.dedup.decide.held``)."""
+        return sum(held(rows, self.options.num_perm, self.options.lsh()[0]))
+
+    def edge_memory(self, rows: int) -> int:
+        return held(rows, self.options.num_perm, self.options.lsh()[0])[1]
 
     def _summary(self, decisions: Decisions, sketch: ConversationSketch, lsh: tuple[int, int]) -> DedupReport:
         dropped = decisions.duplicate_of != KEPT

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
 
 from curate.config import ExecutorConfig, PipelineConfig
+from curate.dedup.joining import Joiner
 from curate.errors import ExecutorError, StageError
 from curate.executors.compact import CompactNames
 from curate.executors.local import Execution, InputSeen, LocalExecutor
@@ -167,7 +169,12 @@ class RayExecutor(LocalExecutor):
         source = self.steps[step.number - 2].key
         heights = [self.work.rows(source, key) for key in previous]
         if not self.work.done(CompactNames(step.key).decisions, "all"):
-            check_driver_memory(stage, sum(heights), self.settings.driver_memory)
+            limit, clusters = self.settings.driver_memory, self.settings.clusters
+            place = check_driver_memory(stage, sum(heights), limit, clusters)
+            if stage.edge_memory(sum(heights)) is not None:
+                self.work.log("clusters_joined", step=step.key, on=place, setting=clusters)
+            if place == "cluster":
+                stage.context = replace(stage.context, joiner=self._joiner())
         passes = WholeOnRay(
             self.work,
             step,
@@ -189,6 +196,13 @@ class RayExecutor(LocalExecutor):
         figures = passes.figures()
         if figures is not None:
             self.figures.append(figures)
+
+    def _joiner(self) -> Joiner:
+        """Stars grouped and clusters joined on the cluster: the driver holds no edges."""
+        from curate.executors.ray.components import OnRay
+
+        assert self.cluster is not None
+        return OnRay(actors=min(4, self.cluster.cpus), partitions=max(2, self.cluster.cpus))
 
     def _run_step(self, step: Step, dataset: Any, total: int | None) -> None:
         """Run ``step``'s stages on every shard of ``dataset``, each written into the work folder."""
