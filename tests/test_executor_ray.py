@@ -121,8 +121,9 @@ def test_ray_writes_the_local_executors_output(
 ) -> None:
     """The demo's inputs are read by one task each; the generated chats.jsonl in line ranges
     and the folder's and the glob's files (JSON Lines, compressed, Parquet) by a task each.
-    Dedup's clusters are joined on the driver, or (``executor.clusters: cluster``) its
-    candidate pairs grouped and joined on the cluster: the same output either way."""
+    Dedup's clusters, pairs' parts and split's components are joined on the driver, or
+    (``executor.clusters: cluster``) grouped and joined on the cluster: the same output
+    either way."""
     from curate.executors.ray import pieces
 
     monkeypatch.setattr(pieces, "PIECE_BYTES", RANGE_BYTES)
@@ -138,7 +139,11 @@ def test_ray_writes_the_local_executors_output(
     )
     assert folder_digest(out, ignore=("executor",)) == local_outputs[name]
     joined = [event for event in events(out.with_name("out.work")) if event["event"] == "clusters_joined"]
-    assert [event["on"] for event in joined] == [clusters]
+    assert {event["step"].split("-", 1)[1]: event["on"] for event in joined} == {
+        "dedup": clusters,
+        "pairs": clusters,
+        "split": clusters,
+    }
     assert result.manifest.executor is not None
     executor = result.manifest.executor.model_dump()
     steps = executor.pop("steps")
