@@ -240,7 +240,8 @@ class ExecutorConfig(StrictModel):
     )
     clusters: Literal["auto", "driver", "cluster"] = Field(
         "auto",
-        description="Where dedup finds candidate pairs and joins them into clusters on Ray: `driver`"
+        description="Where dedup finds candidate pairs and joins them into clusters on Ray (and pairs and"
+        " split join their linked rows): `driver`"
         " (in its memory), `cluster` (grouped and joined on the cluster: the driver holds no edges),"
         " or `auto`: the driver while the step, edges included, fits executor.driver_memory, else the"
         " cluster. The local executor always joins in its own process.",

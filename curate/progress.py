@@ -217,7 +217,8 @@ class RichReporter:
 def ray_column(stats: list[StageStats], executor: ExecutorRecord) -> list[str]:
     """Per row of the table, what Ray's statistics say of the step the stage ran in: its
     tasks, nodes and CPU time on the step's first stage, a mark on the stages fused with it,
-    nothing on the stages that ran on the driver (or in an earlier run a resumed one continues)."""
+    nothing on the stages that ran on the driver (or in an earlier run a resumed one continues).
+    A whole-data step's cell splits its tasks by pass and adds its time on the driver."""
     cells = [""] * len(stats)
     taken = 0
     for step in executor.steps or []:
@@ -226,7 +227,12 @@ def ray_column(stats: list[StageStats], executor: ExecutorRecord) -> list[str]:
             continue
         tasks = ("actor task" if step.pool == "actors" else "task") + ("" if step.tasks == 1 else "s")
         nodes = "node" if step.nodes == 1 else "nodes"
-        cells[first] = f"{step.tasks:,} {tasks}, {step.nodes} {nodes}, {step.cpu_seconds:.1f} CPU s"
+        passes = ", ".join(f"{found.name} {found.tasks:,}" for found in step.passes or [])
+        cell = f"{step.tasks:,} {tasks}" + (f" ({passes})" if passes else "")
+        cell += f", {step.nodes} {nodes}, {step.cpu_seconds:.1f} CPU s"
+        if step.driver_seconds is not None:
+            cell += f"; driver {step.driver_seconds:.1f} s"
+        cells[first] = cell
         for at in range(first + 1, min(first + len(step.stages), len(stats))):
             cells[at] = "  (same tasks)"
         taken = first + len(step.stages)

@@ -268,9 +268,28 @@ class OutputRecord(Record):
     files: list[str] = Field(default_factory=list, description="Data files, relative to the folder.")
 
 
+class RayPassRecord(Record):
+    """What Ray's statistics say one pass of a whole-data step took (`summarize`, `link`, ...)."""
+
+    name: Literal["summarize", "apply", "link", "scatter", "batch"] = Field(description="The pass.")
+    tasks: int = Field(description="Ray tasks run (one per shard, or per batch), retries included.")
+    blocks: int = Field(description="Blocks the tasks produced.")
+    nodes: int = Field(description="Nodes the pass's busiest operator ran on.")
+    task_seconds: float = Field(description="Wall time of the tasks, added up.")
+    cpu_seconds: float = Field(description="CPU time of the tasks, added up.")
+
+    @field_serializer("task_seconds", "cpu_seconds")
+    def _milliseconds(self, seconds: float) -> float:
+        return round(seconds, 3)
+
+
 class RayStepRecord(Record):
-    """What Ray's own statistics say one record step took on the cluster (timings: they differ
-    from run to run, as ``seconds`` do)."""
+    """What Ray's own statistics say one step took on the cluster (timings: they differ
+    from run to run, as ``seconds`` do). A whole-data step's figures add up its passes, which
+    ``passes`` lists, and ``driver_seconds`` is what its decision (or plan and merge) took on
+    the driver."""
+
+    optional_keys = frozenset({"passes", "driver_seconds"})
 
     step: str = Field(description="The step, as the work folder names it (`01-read+normalize`).")
     stages: list[str] = Field(description="Its stages (`read` first for the step that reads).")
@@ -280,10 +299,20 @@ class RayStepRecord(Record):
     nodes: int = Field(description="Nodes the step's busiest operator ran on.")
     task_seconds: float = Field(description="Wall time of the tasks, added up.")
     cpu_seconds: float = Field(description="CPU time of the tasks, added up.")
+    passes: list[RayPassRecord] | None = Field(
+        None, description="A whole-data step's passes that ran on Ray, in order; absent for a record step."
+    )
+    driver_seconds: float | None = Field(
+        None,
+        description=(
+            "A whole-data step's time on the driver between its passes (`decide`; pairs' plan and"
+            " merge); absent for a record step."
+        ),
+    )
 
-    @field_serializer("task_seconds", "cpu_seconds")
-    def _milliseconds(self, seconds: float) -> float:
-        return round(seconds, 3)
+    @field_serializer("task_seconds", "cpu_seconds", "driver_seconds")
+    def _milliseconds(self, seconds: float | None) -> float | None:
+        return round(seconds, 3) if seconds is not None else None
 
 
 class ExecutorRecord(Record):
@@ -299,7 +328,11 @@ class ExecutorRecord(Record):
         None, description="Times a task whose worker died was run again (and an actor restarted)."
     )
     steps: list[RayStepRecord] | None = Field(
-        None, description="The record steps this run gave Ray, with Ray's figures for each."
+        None,
+        description=(
+            "The steps this run gave Ray (record steps, and whole-data steps' passes), with Ray's"
+            " figures for each."
+        ),
     )
 
 

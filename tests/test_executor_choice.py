@@ -253,9 +253,11 @@ def test_curate_run_sizes_a_ray_instance_from_its_options_and_refuses_them_for_a
     assert "Traceback" not in refused.output
 
 
-def test_the_summary_table_shows_what_ray_says_each_record_step_took() -> None:
+def test_the_summary_table_shows_what_ray_says_each_step_took() -> None:
+    """Record steps on their first stage; a whole-data step's tasks split by pass, with its
+    time on the driver."""
     from curate.progress import ray_column
-    from curate.record import ExecutorRecord, RayStepRecord, StageStats
+    from curate.record import ExecutorRecord, RayPassRecord, RayStepRecord, StageStats
 
     names = ["read", "normalize", "quality", "dedup", "pii", "pairs"]
     stats = [StageStats(name=name, rows_in=1, rows_out=1, rows_rejected=0, seconds=0.0) for name in names]
@@ -269,6 +271,21 @@ def test_the_summary_table_shows_what_ray_says_each_record_step_took() -> None:
             nodes=2,
             task_seconds=3.0,
             cpu_seconds=2.5,
+        ),
+        RayStepRecord(
+            step="02-dedup",
+            stages=["dedup"],
+            pool="actors",
+            tasks=8,
+            blocks=8,
+            nodes=2,
+            task_seconds=4.0,
+            cpu_seconds=3.5,
+            passes=[
+                RayPassRecord(name=name, tasks=4, blocks=4, nodes=2, task_seconds=2.0, cpu_seconds=1.75)
+                for name in ("summarize", "apply")
+            ],
+            driver_seconds=0.25,
         ),
         RayStepRecord(
             step="03-pii",
@@ -286,7 +303,7 @@ def test_the_summary_table_shows_what_ray_says_each_record_step_took() -> None:
         "6 tasks, 2 nodes, 2.5 CPU s",
         "  (same tasks)",
         "  (same tasks)",
-        "",
+        "8 actor tasks (summarize 4, apply 4), 2 nodes, 3.5 CPU s; driver 0.2 s",
         "1 actor task, 1 node, 8.0 CPU s",
         "",
     ]

@@ -20,7 +20,7 @@ MIB = 2**20
         (Dedup(), 100_000, 10 * MIB, True),  # ~1,200 bytes a row at num_perm 128, edges included
         (Dedup(num_perm=64), 15_000, 15 * MIB, False),  # fewer permutations, fewer bands
         (Dedup(num_perm=512), 15_000, 15 * MIB, True),
-        (Split(test_size=0.1), 10_000, 4 * MIB, True),
+        (Split(test_size=0.1), 15_000, 4 * MIB, True),  # ~300 bytes a row
         (Split(test_size=0.1), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 10_000, 8 * MIB, False),
         (Pairs(strategies=["battle"]), 100_000, 8 * MIB, True),
@@ -63,8 +63,11 @@ def test_the_available_memory_is_read_from_this_machine() -> None:
         (Dedup(), 20_000, "driver", "too large"),
         (Dedup(), 1_000, "cluster", "cluster"),
         (Dedup(), 40_000, "cluster", "too large"),
-        (Split(test_size=0.1), 1_000, "auto", "driver"),  # it joins nothing: always the driver
-        (Split(test_size=0.1), 1_000, "cluster", "driver"),
+        # split and pairs join their rows through the joiner too (~80 and ~70 bytes a row)
+        (Split(test_size=0.1), 1_000, "auto", "driver"),
+        (Split(test_size=0.1), 1_000, "cluster", "cluster"),
+        (Pairs(strategies=["battle"]), 1_000, "cluster", "cluster"),
+        (Pairs(strategies=["battle"]), 70_000, "auto", "cluster"),  # 16.7 MiB, 12.0 without joining
         (Split(test_size=0.1), 100_000, "auto", "too large"),
     ],
 )
@@ -82,5 +85,5 @@ def test_clusters_are_joined_on_the_driver_while_they_fit_else_on_the_cluster(
     message = str(raised.value)
     assert "\n" not in message and message.startswith(f"{stage.name}: deciding over {rows:,} rows")
     joined = " with its clusters on Ray, more than" in message
-    assert joined == (stage.name == "dedup" and clusters != "driver")
-    assert ("executor.clusters: auto" in message) == (stage.name == "dedup" and clusters == "driver")
+    assert joined == (clusters != "driver")
+    assert ("executor.clusters: auto" in message) == (clusters == "driver")

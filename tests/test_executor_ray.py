@@ -121,8 +121,9 @@ def test_ray_writes_the_local_executors_output(
 ) -> None:
     """The demo's inputs are read by one task each; the generated chats.jsonl in line ranges
     and the folder's and the glob's files (JSON Lines, compressed, Parquet) by a task each.
-    Dedup's clusters are joined on the driver, or (``executor.clusters: cluster``) its
-    candidate pairs grouped and joined on the cluster: the same output either way."""
+    Dedup's clusters, pairs' parts and split's components are joined on the driver, or
+    (``executor.clusters: cluster``) grouped and joined on the cluster: the same output
+    either way."""
     from curate.executors.ray import pieces
 
     monkeypatch.setattr(pieces, "PIECE_BYTES", RANGE_BYTES)
@@ -138,7 +139,11 @@ def test_ray_writes_the_local_executors_output(
     )
     assert folder_digest(out, ignore=("executor",)) == local_outputs[name]
     joined = [event for event in events(out.with_name("out.work")) if event["event"] == "clusters_joined"]
-    assert [event["on"] for event in joined] == [clusters]
+    assert {event["step"].split("-", 1)[1]: event["on"] for event in joined} == {
+        "dedup": clusters,
+        "pairs": clusters,
+        "split": clusters,
+    }
     assert result.manifest.executor is not None
     executor = result.manifest.executor.model_dump()
     steps = executor.pop("steps")
@@ -151,6 +156,19 @@ def test_ray_writes_the_local_executors_output(
     }
     assert steps[0]["step"].startswith("01-read+") and steps[0]["stages"][0] == "read"
     assert all(step["tasks"] >= step["blocks"] > 0 and step["nodes"] == 1 for step in steps)
+    # whole-data steps: their passes' figures added up, each kept, and their time on the driver
+    whole = {step["stages"][0]: step for step in steps if "passes" in step}
+    assert sorted(whole) == ["dedup", "pairs", "split"]
+    assert [[found["name"] for found in whole[name]["passes"]] for name in ("dedup", "split", "pairs")] == [
+        ["summarize", "apply"],
+        ["summarize", "apply"],
+        ["link", "scatter", "batch"],
+    ]
+    for step in whole.values():
+        assert step["tasks"] == sum(found["tasks"] for found in step["passes"])
+        assert all(found["tasks"] >= found["blocks"] > 0 for found in step["passes"])
+        assert step["driver_seconds"] >= 0.0
+    assert not any("driver_seconds" in step for step in steps if "passes" not in step)
     assert ray.is_initialized(), "a Ray instance the process had joined is left as it was"
     first = [event for event in shards_done(out.with_name("out.work")) if event["step"].startswith("01-")]
     assert first and all(event["node"] for event in first), "each shard of a Ray step names its node"

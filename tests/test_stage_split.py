@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -80,7 +81,7 @@ def test_no_prompt_cluster_group_or_prompt_is_in_both_splits(
 def _component_sizes(rows: list[tuple[str, str | None, str | None]]) -> tuple[list[int], list[str]]:
     keys = [[f"p:{p}", *([f"c:{c}"] if c else []), *([f"g:{g}"] if g else [])] for p, c, g in rows]
     members, names = components(keys)
-    return [members.count(c) for c in range(len(names))], names
+    return np.bincount(members, minlength=len(names)).tolist(), names
 
 
 def test_pairs_split_by_their_prompt_cluster() -> None:

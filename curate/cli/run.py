@@ -73,7 +73,8 @@ import click
 @click.option(
     "--clusters",
     type=click.Choice(["auto", "driver", "cluster"]),
-    help="Where dedup joins its clusters on Ray (executor.clusters): the driver's memory, the cluster,"
+    help="Where dedup joins its clusters (and pairs and split their linked rows) on Ray"
+    " (executor.clusters): the driver's memory, the cluster,"
     " or auto (the driver while they fit).",
 )
 @click.option(

@@ -4,7 +4,9 @@ A ``PartitionedStage`` gives each row's links as strings (a group, a prompt clus
 Python strings for a million rows they cost hundreds of megabytes and a dictionary union-find
 over them as much again. Each shard's links are kept instead as 64-bit codes of the strings
 (BLAKE2b, so equal on every run and machine) with each row's first position (``Links``), and
-the parts are found by a union-find over the distinct codes, in numpy arrays.
+the parts are found by a ``Joiner`` (``curate.dedup.joining``): rows sharing a code joined
+as stars to the smallest, then components whose root is their first row; in numpy arrays
+in this process, or on the Ray cluster when the Ray executor gives its joiner.
 
 Two different strings with one code (about one chance in 10^7 at 10^6 distinct links) tie
 their rows into one part: a larger batch, never another output, since the output does not
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from curate.dedup.clusters import Edges, UnionFind
 from curate.dedup.hashing import string_code
+from curate.dedup.joining import IN_PROCESS, Joiner
 
 Ints = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -59,21 +61,17 @@ class Links:
         return cls(codes, starts)
 
 
-def part_of_rows(links: Links) -> Ints:
+def part_of_rows(links: Links, joiner: Joiner = IN_PROCESS) -> Ints:
     """The part of each row (rows tied by a shared code, directly or not), numbered in the
-    order of each part's first row."""
+    order of each part's first row; ``joiner`` finds the rows sharing a code and joins them
+    (in this process by default, on a cluster if an executor gives one)."""
     if links.rows == 0:
         return np.zeros(0, np.int64)
-    distinct, code = np.unique(links.codes, return_inverse=True)
-    code = code.astype(np.int64).reshape(-1)
     row = np.repeat(np.arange(links.rows, dtype=np.int64), np.diff(links.starts))
-    first = code[links.starts[:-1]]
-    sets = UnionFind(distinct.size)
-    sets.union(Edges(first[row], code))
-    root = sets.roots()[first]
-    # Number the parts by their first row: ``np.unique`` gives each root's first row.
-    roots, first_rows, part = np.unique(root, return_index=True, return_inverse=True)
-    rank = np.empty(roots.size, dtype=np.int64)
-    rank[np.argsort(first_rows, kind="stable")] = np.arange(roots.size, dtype=np.int64)
-    found: Ints = rank[part.reshape(-1)]
+    roots = joiner.join(links.rows, joiner.stars(row, links.codes))
+    # A part's root is its first row, so numbering the roots in row order numbers the parts
+    # in the order of their first rows, without a sort.
+    is_root = roots == np.arange(links.rows, dtype=np.int64)
+    rank = np.cumsum(is_root, dtype=np.int64) - 1
+    found: Ints = rank[roots]
     return found

@@ -13,7 +13,9 @@ Every pass writes its shards as it finishes them, so a killed run resumes in the
 was in. Batches depend on the rows, never on the shard size or the number of workers, and
 the merge restores one order whatever the batches: the output is the same either way.
 Passes 1, 3 and 4 are functions of one shard or batch (``link_shard``, ``scatter_shard``,
-``process_batch``), which the Ray executor runs as tasks; 2 and 5 run where the step is run.
+``process_batch``), which the Ray executor runs as tasks; 2 and 5 run where the step is run,
+2 joining the linked rows through the stage's ``RunContext.joiner`` (in this process, or on
+the cluster when the Ray executor gives its own).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.executors.links import Links, part_of_rows
 from curate.executors.steps import Step, shard_facts, stage_stats
 from curate.executors.workdir import WorkFolder
@@ -74,7 +77,7 @@ def run_partitioned_step(
                 link_shard(work, names, stage, key, frame)
             reporter.advance(frame.height)
         reporter.finish()
-        batch_of = plan_batches(work, names, batch_rows)
+        batch_of = plan_batches(work, names, batch_rows, stage.context.joiner)
         offset = 0
         for number, frame in enumerate(shards()):
             key = f"{number:05d}"
@@ -106,14 +109,17 @@ def link_shard(
     work.write_shard(names.links, key, {}, {"rows": frame.height}, state=Links.encode(stage.links(frame)))
 
 
-def plan_batches(work: WorkFolder, names: PartitionedNames, batch_rows: int | None) -> Ints:
-    """Pass 2, here: the batch of every row, from every shard's links in shard order."""
+def plan_batches(
+    work: WorkFolder, names: PartitionedNames, batch_rows: int | None, joiner: Joiner = IN_PROCESS
+) -> Ints:
+    """Pass 2, here: the batch of every row, from every shard's links in shard order, the
+    rows sharing a link joined by ``joiner`` (the stage's: ``RunContext.joiner``)."""
     if not work.done(names.plan, "all"):
         # The batch size is fixed for the step once its rows are scattered: a resumed
         # run keeps it, whatever its own setting.
         work.write_shard(names.plan, "all", {}, {"batch_rows": batch_rows or BATCH_ROWS})
     links = Links.concat([_links(work, names.links, key) for key in work.finished(names.links)])
-    return batches_of(links, work.facts(names.plan, "all")["batch_rows"])
+    return batches_of(links, work.facts(names.plan, "all")["batch_rows"], joiner)
 
 
 def batches(links: list[list[str]], batch_rows: int) -> Ints:
@@ -122,9 +128,9 @@ def batches(links: list[list[str]], batch_rows: int) -> Ints:
     return batches_of(Links.encode(links), batch_rows)
 
 
-def batches_of(links: Links, batch_rows: int) -> Ints:
-    """``batches`` of links kept as codes."""
-    part_of = part_of_rows(links)
+def batches_of(links: Links, batch_rows: int, joiner: Joiner = IN_PROCESS) -> Ints:
+    """``batches`` of links kept as codes, their parts found by ``joiner``."""
+    part_of = part_of_rows(links, joiner)
     sizes = np.bincount(part_of)
     part_batch = np.zeros(sizes.size, dtype=np.int64)
     batch, filled = 0, 0

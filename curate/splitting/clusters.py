@@ -7,70 +7,80 @@ so neither a prompt nor a near-duplicate of it can sit on both sides of a train/
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import cast
 
+import numpy as np
+
+from curate.dedup.arrays import Int64s
+from curate.dedup.hashing import string_code
+from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
 
+CHOICE_CHUNK = 1 << 16
+"""Components ``choose_test`` walks as Python numbers at a time (the rest stay in arrays)."""
 
-def components(keys_per_row: Sequence[Iterable[str]]) -> tuple[list[int], list[str]]:
-    """``(component of each row, name of each component)`` for rows linked by shared keys.
 
-    A component's name is the smallest key in it, so it does not depend on row order.
+def components(
+    keys_per_row: Sequence[Sequence[str]], joiner: Joiner = IN_PROCESS
+) -> tuple[Int64s, list[str]]:
+    """``(component of each row, name of each component)`` for rows linked by shared keys,
+    numbered in the order of each component's first row.
 
-    >>> components([["a"], ["b", "c"], ["c"], ["a"]])
+    A component's name is the smallest key in it, so it does not depend on row order. The
+    keys are joined as 64-bit codes (``string_code``, as pairs' links are) by ``joiner``: in
+    this process by default, on a cluster when the executor gives one. Two keys with one code
+    (about one chance in 10^7 at 10^6 distinct keys) join their components: a larger one,
+    still on one side, so no key is ever on both.
+
+    >>> component, names = components([["a"], ["b", "c"], ["c"], ["a"]])
+    >>> component.tolist(), names
     ([0, 1, 1, 0], ['a', 'b'])
     """
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        root = key
-        while parent[root] != root:
-            root = parent[root]
-        while parent[key] != root:
-            parent[key], key = root, parent[key]
-        return root
-
-    firsts = []
-    for keys in keys_per_row:
-        row_keys = list(keys)
-        if not row_keys:
-            raise ValueError("every row needs at least one cluster key")
-        for key in row_keys:
-            parent.setdefault(key, key)
-        root = find(row_keys[0])
-        for key in row_keys[1:]:
-            other = find(key)
-            if other != root:
-                # The smaller key becomes the root, so a component is named by its smallest key.
-                root, other = min(root, other), max(root, other)
-                parent[other] = root
-        firsts.append(row_keys[0])
-    numbers: dict[str, int] = {}
-    names: list[str] = []
-    result = []
-    for first in firsts:
-        root = find(first)
-        if root not in numbers:
-            numbers[root] = len(names)
-            names.append(root)
-        result.append(numbers[root])
-    return result, names
+    counts = np.fromiter((len(keys) for keys in keys_per_row), dtype=np.int64, count=len(keys_per_row))
+    if counts.size and not counts.all():
+        raise ValueError("every row needs at least one cluster key")
+    codes = np.fromiter(
+        (string_code(key) for keys in keys_per_row for key in keys), dtype=np.uint64, count=int(counts.sum())
+    )
+    rows = np.arange(counts.size, dtype=np.int64)
+    roots = joiner.join(counts.size, joiner.stars(np.repeat(rows, counts), codes))
+    del codes
+    # A component's root is its first row: numbering the roots in row order numbers the
+    # components in the order of their first rows.
+    is_root = roots == rows
+    component: Int64s = (np.cumsum(is_root, dtype=np.int64) - 1)[roots]
+    names: list[str | None] = [None] * int(is_root.sum())
+    for number, keys in zip(component.tolist(), keys_per_row, strict=True):
+        smallest = min(keys)
+        named = names[number]
+        if named is None or smallest < named:
+            names[number] = smallest
+    return component, cast(list[str], names)
 
 
-def choose_test(sizes: Sequence[int], names: Sequence[str], target: int, seed: int) -> set[int]:
+def choose_test(sizes: Sequence[int] | Int64s, names: Sequence[str], target: int, seed: int) -> set[int]:
     """Components for the test split: a seeded order of components, each taken if it brings the
     test rows closer to ``target``.
 
     The order depends on the seed and the component names only, so adding data moves few
     clusters. The result misses ``target`` by at most the largest component.
     """
-    order = sorted(range(len(sizes)), key=lambda c: (seeded_order(seed, names[c]), names[c]))
+    ranks = np.fromiter((seeded_order(seed, name) for name in names), dtype=np.uint64, count=len(names))
+    order = np.argsort(ranks, kind="stable")
+    ranked = ranks[order]
+    if ranked.size > 1 and bool(np.any(ranked[1:] == ranked[:-1])):
+        # Two names with one rank go by name, as a sort on (rank, name) orders them.
+        order = np.array(sorted(range(len(names)), key=lambda c: (int(ranks[c]), names[c])), dtype=np.int64)
+    in_order = np.asarray(sizes, dtype=np.int64)[order]
     chosen: set[int] = set()
     rows = 0
-    for component in order:
-        if abs(rows + sizes[component] - target) < abs(rows - target):
-            chosen.add(component)
-            rows += sizes[component]
+    for start in range(0, order.size, CHOICE_CHUNK):
+        stop = start + CHOICE_CHUNK
+        for component, size in zip(order[start:stop].tolist(), in_order[start:stop].tolist(), strict=True):
+            if abs(rows + size - target) < abs(rows - target):
+                chosen.add(component)
+                rows += size
     return chosen
 
 

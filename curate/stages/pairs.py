@@ -45,6 +45,9 @@ StrategyName = Literal["battle", "ranked", "rated", "thumbs", "model_rank", "giv
 CONFIGURABLE = ("ranked", "rated", "model_rank", "given", "judge")
 LINKS_BYTES_PER_ROW = 250
 """What the links of a row and the plan of the batches hold on the driver (measured: ``driver_memory``)."""
+JOIN_BYTES_PER_ROW = 70
+"""Of ``LINKS_BYTES_PER_ROW``, what joining the rows that share a link takes in process (the
+stars' sort and edges, the union-find): ``edge_memory``."""
 
 
 class PairsOptions(StageOptions):
@@ -212,9 +215,14 @@ class Pairs(PartitionedStage[PairsOptions, PairsReport]):
         return links
 
     def driver_memory(self, rows: int) -> int:
-        """Each row's links (64-bit codes) and its part and batch: 174 bytes a row measured
-        (``benchmarks/decide_memory.py``), rounded up."""
+        """Each row's links (64-bit codes) and its part and batch: 143 bytes a row measured
+        (``benchmarks/decide_memory.py``), rounded up generously (the figure varies by run)."""
         return rows * LINKS_BYTES_PER_ROW
+
+    def edge_memory(self, rows: int) -> int:
+        """The part of ``driver_memory`` a joiner on a cluster keeps off the driver: 67 bytes a
+        row at two links a row measured (tracemalloc over ``stars`` and ``join``), rounded up."""
+        return rows * JOIN_BYTES_PER_ROW
 
     def final_report(self, merged: PairsReport | None, kept: pl.LazyFrame) -> PairsReport | None:
         if merged is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Self
 
+import numpy as np
 import polars as pl
 from pydantic import Field, model_validator
 
@@ -71,8 +72,11 @@ class SplitReport(StageReport):
     test: SplitSide
 
 
-DECIDE_BYTES_PER_ROW = 450
+DECIDE_BYTES_PER_ROW = 300
 """What ``decide`` holds per row (measured: ``driver_memory``)."""
+JOIN_BYTES_PER_ROW = 80
+"""Of ``DECIDE_BYTES_PER_ROW``, what joining the rows' key codes takes in process (the stars'
+sort and edges, the union-find): ``edge_memory``."""
 
 
 @register("split")
@@ -93,15 +97,17 @@ class Split(CompactStage[SplitOptions, SplitReport]):
 
     def decide(self, summaries: Sequence[list[list[str]]], rows: RowFetcher) -> pl.DataFrame:
         """``_split`` of every row: whole components of linked rows, chosen by a seeded order."""
-        row_component, names = components([keys for summary in summaries for keys in summary])
-        sizes = [0] * len(names)
-        for component in row_component:
-            sizes[component] += 1
-        total = len(row_component)
+        keys = [keys for summary in summaries for keys in summary]
+        row_component, names = components(keys, self.context.joiner)
+        del keys
+        sizes = np.bincount(row_component, minlength=len(names))
+        total = row_component.size
         target = self.options.target(total)
         test = choose_test(sizes, names, target, self.seed)
-        labels = ["test" if component in test else "train" for component in row_component]
-        tested = labels.count("test")
+        chosen = np.zeros(len(names), dtype=bool)
+        chosen[sorted(test)] = True
+        is_test = chosen[row_component]
+        tested = int(is_test.sum())
         self._report = SplitReport(
             test_size=self.options.test_size,
             target_test_rows=target,
@@ -109,15 +115,23 @@ class Split(CompactStage[SplitOptions, SplitReport]):
             train=SplitSide(rows=total - tested, clusters=len(names) - len(test)),
             test=SplitSide(rows=tested, clusters=len(test)),
         )
-        return pl.DataFrame({"_split": labels}, schema={"_split": pl.String})
+        side = pl.when(pl.col("_split")).then(pl.lit("test")).otherwise(pl.lit("train"))
+        return pl.DataFrame({"_split": is_test}).select(side.cast(pl.String).alias("_split"))
 
     def apply(self, frame: pl.DataFrame, decisions: pl.DataFrame) -> StageOutput:
         return StageOutput(kept=frame.with_columns(decisions), rejected=no_rejects(frame))
 
     def driver_memory(self, rows: int) -> int:
-        """Each row's keys (Python strings) and its component: 417 bytes a row measured
-        (``benchmarks/decide_memory.py``), rounded up."""
+        """Each row's keys (Python strings, as the summaries load), their 64-bit codes while
+        they are joined, and its component: 268 bytes a row measured
+        (``benchmarks/decide_memory.py``; 417 when components were a dictionary union-find
+        over the strings and the test side a sort of Python tuples), rounded up."""
         return rows * DECIDE_BYTES_PER_ROW
+
+    def edge_memory(self, rows: int) -> int:
+        """The part of ``driver_memory`` a joiner on a cluster keeps off the driver: 80 bytes a
+        row at 2.3 keys a row measured (tracemalloc over ``stars`` and ``join``)."""
+        return rows * JOIN_BYTES_PER_ROW
 
     def report(self) -> SplitReport | None:
         return self._report

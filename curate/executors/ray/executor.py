@@ -74,7 +74,7 @@ class RayExecutor(LocalExecutor):
         self._held = ExitStack()
         """The cluster, joined by ``run`` and left on ``__exit__``, once the output is written."""
         self.figures: list[RayStepRecord] = []
-        """Ray's figures of each record step this run gave it, in step order."""
+        """Ray's figures of each step this run gave it, in step order."""
 
     def run(self) -> Execution:
         try:
@@ -210,6 +210,9 @@ class RayExecutor(LocalExecutor):
             passes.run_compact(stage)
         else:
             passes.run_partitioned(stage, self.batch_rows)
+        figures = passes.figures()
+        if figures is not None:
+            self.figures.append(figures)
 
     def _joiner(self) -> Joiner:
         """Stars grouped and clusters joined on the cluster: the driver holds no edges."""

@@ -18,7 +18,8 @@ is given its shard as slices of the step before in the work folder, never the ro
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,11 +44,13 @@ from curate.executors.partitioned import (
     scatter_shard,
 )
 from curate.executors.pool import Built
+from curate.executors.ray.figures import pass_figures, whole_figures
 from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, SHARD, Failure, ShardInput, slices
 from curate.executors.ray.tasks import build, loads_models
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
+from curate.record import RayPassRecord, RayStepRecord
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 from curate.writers.disk import disk_faults
 
@@ -95,6 +98,15 @@ class WholeOnRay:
     shard_rows: int
     retries: int
     """``executor.max_retries``: runs of a call whose worker died, restarts of an actor."""
+    passes: list[RayPassRecord] = field(default_factory=list)
+    """Ray's figures of each pass that ran calls, in order."""
+    driver_seconds: float = 0.0
+    """The time spent here between the passes: ``decide``, or pairs' plan and merge."""
+
+    def figures(self) -> RayStepRecord | None:
+        """The step's figures on Ray (None when no pass ran a call)."""
+        pool = "actors" if loads_models([(self.step.stages[0], self.stage)]) else "tasks"
+        return whole_figures(self.step.key, self.stage.name, pool, self.passes, self.driver_seconds)
 
     def run_compact(self, stage: CompactStage[Any, Any]) -> None:
         names = CompactNames(self.step.key)
@@ -105,6 +117,7 @@ class WholeOnRay:
             if not self._done(names.summaries, key)
         ]
         self._run(calls, f"{stage.name}: summarize", sum(self.heights))
+        started = time.perf_counter()
         stage.setup()
         try:
             decide_step(
@@ -112,6 +125,7 @@ class WholeOnRay:
             )
         finally:
             stage.teardown()
+        self.driver_seconds += time.perf_counter() - started
         whole = self.work.facts(names.decisions, "all")
         calls = [
             PassCall("apply", key, shard, offset, whole=whole if number == 0 else None)
@@ -125,7 +139,9 @@ class WholeOnRay:
         shards = self._shards()
         calls = [PassCall("link", key, shard) for key, shard, _ in shards if not self._done(names.links, key)]
         self._run(calls, f"{stage.name}: link", sum(self.heights))
-        batch_of = plan_batches(self.work, names, batch_rows)
+        started = time.perf_counter()
+        batch_of = plan_batches(self.work, names, batch_rows, stage.context.joiner)
+        self.driver_seconds += time.perf_counter() - started
         calls = []
         for key, shard, offset in shards:
             if not self._done(names.scatter, key):
@@ -139,11 +155,13 @@ class WholeOnRay:
         keys = [f"{batch:05d}" for batch in range(count)]
         calls = [PassCall("batch", key) for key in keys if not self._done(names.batches, key)]
         self._run(calls, stage.name, None, log=names.batches)
+        started = time.perf_counter()
         stage.setup()
         try:
             merge(self.work, names, self.step, stage, self.shard_rows)
         finally:
             stage.teardown()
+        self.driver_seconds += time.perf_counter() - started
 
     def _shards(self) -> list[tuple[str, ShardInput, int]]:
         """The shards the local executor re-cuts the step before into: key, slices, first row."""
@@ -208,6 +226,9 @@ class WholeOnRay:
                 " are kept: rerun with --resume to continue from them"
             ) from exc
         self.reporter.finish()
+        figures = pass_figures(mapped, calls[0].kind)
+        if figures is not None:
+            self.passes.append(figures)
 
 
 def run_pass(batch: pa.Table, work: str, step: Step, built: Built, context: RunContext) -> pa.Table:
