@@ -12,13 +12,13 @@ from curate.licensing import summarize_output
 from curate.record import (
     MANIFEST_VERSION,
     SCHEMA_VERSION,
-    ExecutorRecord,
     InputRecord,
     LicenseSummary,
     Manifest,
     OutputRecord,
     StageStats,
 )
+from curate.record_executor import ExecutorRecord
 
 if TYPE_CHECKING:
     from curate.config import PipelineConfig

@@ -7,7 +7,8 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from curate.record import ExecutorRecord, InputRecord
+    from curate.record import InputRecord
+    from curate.record_executor import ExecutorRecord
     from curate.result import StageStats
 
 

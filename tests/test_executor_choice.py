@@ -257,7 +257,8 @@ def test_the_summary_table_shows_what_ray_says_each_step_took() -> None:
     """Record steps on their first stage; a whole-data step's tasks split by pass, with its
     time on the driver."""
     from curate.progress import ray_column
-    from curate.record import ExecutorRecord, RayPassRecord, RayStepRecord, StageStats
+    from curate.record import StageStats
+    from curate.record_executor import ExecutorRecord, RayPassRecord, RayStepRecord
 
     names = ["read", "normalize", "quality", "dedup", "pii", "pairs"]
     stats = [StageStats(name=name, rows_in=1, rows_out=1, rows_rejected=0, seconds=0.0) for name in names]

@@ -34,7 +34,8 @@ from curate.progress import Reporter
 from curate.readers.load import InputStream
 from curate.readers.locate import Located
 from curate.readers.memory import InMemory
-from curate.record import ExecutorRecord, InputFile, InputRecord, StageStats
+from curate.record import InputFile, InputRecord, StageStats
+from curate.record_executor import ExecutorRecord
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 from curate.writers.jobs import FileJob, write_in_process
 

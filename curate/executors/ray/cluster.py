@@ -25,7 +25,7 @@ from typing import Any
 from curate.config import ExecutorConfig
 from curate.errors import ExecutorError
 from curate.progress import Reporter
-from curate.record import ExecutorRecord
+from curate.record_executor import ExecutorRecord
 
 INSTALL = "pip install 'curate[ray]'"
 LOCAL = "local"

@@ -49,7 +49,8 @@ from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.licensing import resolve_input_license
 from curate.progress import Reporter
-from curate.record import ExecutorRecord, InputData, InputRecord, RayStepRecord
+from curate.record import InputData, InputRecord
+from curate.record_executor import ExecutorRecord, RayStepRecord
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 from curate.writers.jobs import FileJob
 

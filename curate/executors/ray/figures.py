@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from curate.record import RayPassRecord, RayStepRecord
+from curate.record_executor import RayPassRecord, RayStepRecord
 
 
 def step_figures(dataset: Any, step: str, stages: tuple[str, ...], pool: str) -> RayStepRecord | None:

@@ -26,7 +26,7 @@ from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.readers.load import reader_class_of
 from curate.readers.locate import Located
-from curate.record import RayStepRecord
+from curate.record_executor import RayStepRecord
 
 Pieced = dict[int, tuple[list[Piece], str]]
 """Inputs read in pieces, by number: their pieces and their format."""

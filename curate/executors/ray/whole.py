@@ -50,7 +50,7 @@ from curate.executors.ray.tasks import build, loads_models
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
-from curate.record import RayPassRecord, RayStepRecord
+from curate.record_executor import RayPassRecord, RayStepRecord
 from curate.stages.base import CompactStage, PartitionedStage, RunContext, Stage
 from curate.writers.disk import disk_faults
 
