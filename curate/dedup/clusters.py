@@ -71,17 +71,28 @@ class Sketches:
         reply: tuple[U64, Signatures] | None = None,
         exact: ExactSets | None = None,
         part: str = "whole",
+        hashes: U64 | None = None,
     ) -> Sketches:
-        bands, rows = lsh
-        hashes = np.empty((keys.size, bands), dtype=np.uint64)
-        for start in range(0, keys.size, CHUNK_ROWS):
-            chunk = np.arange(start, min(start + CHUNK_ROWS, keys.size))
-            hashes[chunk] = band_hashes(_minimum(parts, chunk), bands, rows)
+        """``hashes``: the rows' LSH band keys when they were computed already (``band_keys``,
+        where the shards were summarized); else they are computed here from ``parts``."""
+        if hashes is None:
+            hashes = band_keys(parts, lsh)
         reply_keys, reply_signatures = reply if reply is not None else (None, None)
         return cls(keys, parts, has_shingles, groups, hashes, reply_keys, reply_signatures, exact, part)
 
     def signatures(self, rows: Int64s) -> U32:
         return _minimum(self.parts, rows)
+
+
+def band_keys(parts: tuple[Signatures, ...], lsh: tuple[int, int]) -> U64:
+    """The LSH band keys (rows x bands) of the rows whose signature is the minimum of ``parts``."""
+    bands, rows = lsh
+    size = len(parts[0])
+    hashes = np.empty((size, bands), dtype=np.uint64)
+    for start in range(0, size, CHUNK_ROWS):
+        chunk = np.arange(start, min(start + CHUNK_ROWS, size))
+        hashes[chunk] = band_hashes(_minimum(parts, chunk), bands, rows)
+    return hashes
 
 
 def _minimum(parts: tuple[Signatures, ...], rows: Int64s) -> U32:

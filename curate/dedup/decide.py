@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curate.dedup import clusters
-from curate.dedup.arrays import Bools, Floats, Int64s
+from curate.dedup.arrays import U64, Bools, Floats, Int64s
 from curate.dedup.clusters import Sketches
 from curate.dedup.exact import ExactSets
 from curate.dedup.index import ReleaseIndex, match_release
@@ -62,8 +62,41 @@ class Decisions:
         return kept
 
 
+@dataclass(frozen=True)
+class BandKeys:
+    """The LSH band keys of some rows, computed where their shard was summarized (so the driver
+    does not read every signature again to hash them): of the whole conversation (prompt and
+    reply) and of the prompt, each rows x bands, one array per shard."""
+
+    lsh: tuple[int, int]
+    whole: tuple[U64, ...]
+    prompt: tuple[U64, ...]
+
+    @classmethod
+    def of(cls, sketch: ConversationSketch, lsh: tuple[int, int]) -> BandKeys:
+        whole = clusters.band_keys((sketch.prompt.signatures, sketch.reply.signatures), lsh)
+        return cls(lsh, (whole,), (clusters.band_keys((sketch.prompt.signatures,), lsh),))
+
+    @classmethod
+    def concat(cls, parts: Sequence[BandKeys | None]) -> BandKeys | None:
+        """Every shard's keys one after the other; None unless every shard has them, made
+        alike (a work folder summarized before they were kept: ``decide`` computes them)."""
+        found = [part for part in parts if part is not None]
+        if not found or len(found) < len(parts) or any(part.lsh != found[0].lsh for part in found):
+            return None
+        return cls(found[0].lsh, sum((p.whole for p in found), ()), sum((p.prompt for p in found), ()))
+
+    def made_with(self, lsh: tuple[int, int]) -> BandKeys | None:
+        """These keys, if they were made with ``lsh``."""
+        return self if self.lsh == lsh else None
+
+
 def conversation_sketches(
-    sketch: ConversationSketch, groups: Int64s, lsh: tuple[int, int], exact: ExactSets | None = None
+    sketch: ConversationSketch,
+    groups: Int64s,
+    lsh: tuple[int, int],
+    exact: ExactSets | None = None,
+    hashes: U64 | None = None,
 ) -> Sketches:
     """Whole conversations: keys and signatures combined from prompt and reply, the reply
     kept as a guard (answers to one prompt are alternatives, not duplicates)."""
@@ -75,7 +108,14 @@ def conversation_sketches(
         lsh=lsh,
         reply=(sketch.reply.keys, sketch.reply.signatures),
         exact=exact,
+        hashes=hashes,
     )
+
+
+def _joined(arrays: tuple[U64, ...] | None) -> U64 | None:
+    if arrays is None:
+        return None
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def decide(
@@ -87,12 +127,15 @@ def decide(
     lsh: tuple[int, int],
     shingle_sets: ExactSets | None = None,
     joiner: Joiner = IN_PROCESS,
+    band_keys: BandKeys | None = None,
 ) -> Decisions:
     """Decide for every row; ``order`` lists rows best first by the keep policy.
 
     With ``shingle_sets``, candidates are verified on exact shingle sets; matches with an
     earlier release, whose index holds signatures only, are always estimated. ``joiner``
     finds the candidate pairs of the clusters and joins them (the same answer wherever).
+    ``band_keys`` are the rows' LSH band keys when the shards' summaries hold them (else
+    they are computed here, the same).
     """
     size = order.size
     release = np.full(size, KEPT, dtype=np.int64)
@@ -101,7 +144,9 @@ def decide(
     similarity = np.ones(size, dtype=np.float64)
     measured = np.zeros(size, dtype=bool)
     exact = np.zeros(size, dtype=bool)
-    whole = conversation_sketches(sketch, groups, lsh, shingle_sets)
+    whole = conversation_sketches(
+        sketch, groups, lsh, shingle_sets, _joined(band_keys.whole if band_keys else None)
+    )
 
     for number, earlier in enumerate(releases):
         stored = conversation_sketches(earlier.sketch, np.full(earlier.size, clusters.NO_GROUP), lsh)
@@ -126,6 +171,7 @@ def decide(
         lsh=lsh,
         exact=shingle_sets,
         part="prompt",
+        hashes=_joined(band_keys.prompt if band_keys else None),
     )
     prompt_root = np.full(size, KEPT, dtype=np.int64)
     prompt_root[remaining] = remaining[clusters.prompt_roots(prompts, remaining, threshold, joiner)]

@@ -34,7 +34,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curate.dedup import clusters, index, minhash
 from curate.dedup.columns import decision_columns
-from curate.dedup.decide import KEPT, Decisions, decide, held
+from curate.dedup.decide import KEPT, BandKeys, Decisions, decide, held
 from curate.dedup.exact import ExactSets
 from curate.dedup.sketch import ConversationSketch, Sketcher
 from curate.dedup.text import Shingle
@@ -218,7 +218,8 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         """Sketches of ``frame``'s rows, and what ranking and grouping them takes."""
         sketcher = Sketcher(self.settings, workers=self.context.workers)
         rows = frame.select(_summary_columns(frame, self.options.keep))
-        return DedupSummary(rows=rows, sketch=sketcher.sketch(frame))
+        sketch = sketcher.sketch(frame)
+        return DedupSummary(rows=rows, sketch=sketch, band_keys=BandKeys.of(sketch, self.options.lsh()))
 
     def decide(self, summaries: Sequence[DedupSummary], rows: RowFetcher) -> pl.DataFrame:
         """``reason``, ``detail`` and ``prompt_cluster`` of every row, from the rows' sketches;
@@ -232,7 +233,10 @@ class Dedup(CompactStage[DedupOptions, DedupReport]):
         sketch, facts = summary.sketch, summary.rows
         exact = ExactSets(lambda wanted: sketcher.shingle_sets(rows(wanted)), facts.height)
         order, groups = _ranking(facts, self.options.keep), _group_codes(facts)
-        decisions = decide(sketch, groups, order, releases, threshold, lsh, exact, self.context.joiner)
+        band_keys = summary.band_keys.made_with(lsh) if summary.band_keys else None
+        decisions = decide(
+            sketch, groups, order, releases, threshold, lsh, exact, self.context.joiner, band_keys
+        )
         self._figures = self._summary(decisions, sketch, lsh)
         kept = np.flatnonzero(decisions.kept)
         self._kept = (
@@ -329,6 +333,8 @@ class DedupSummary:
 
     rows: pl.DataFrame
     sketch: ConversationSketch
+    band_keys: BandKeys | None = None
+    """Computed with the rest (None in a work folder summarized before they were kept)."""
 
     @classmethod
     def concat(cls, summaries: Sequence[DedupSummary]) -> DedupSummary:
@@ -337,6 +343,7 @@ class DedupSummary:
         return cls(
             rows=pl.concat([summary.rows for summary in summaries], how="vertical"),
             sketch=ConversationSketch.concat([summary.sketch for summary in summaries]),
+            band_keys=BandKeys.concat([summary.band_keys for summary in summaries]),
         )
 
 
