@@ -39,10 +39,10 @@ WHERE = {
     "normalize": "Ray actors (fused with language)",
     "quality": "Ray actors (fused with language)",
     "language": "Ray actors (a model: its own teardown)",
-    "dedup": "driver",
+    "dedup": "Ray actors per shard (signatures, band keys, apply); decide on the driver",
     "pii": "Ray actors (presidio per actor)",
-    "pairs": "driver",
-    "split": "driver",
+    "pairs": "Ray tasks per shard and batch; the plan and merge on the driver",
+    "split": "Ray tasks per shard (keys, apply); decide on the driver",
 }
 
 
@@ -104,7 +104,7 @@ def main() -> None:
         print(f"{'stage':<10} {'local s':>9} {'ray s':>9}  where on Ray")
         for name, seconds in here.items():
             print(f"{name:<10} {seconds:9.1f} {there.get(name, 0.0):9.1f}  {WHERE.get(name, '')}")
-        print("Ray's own figures per record step (from the manifest's executor block):")
+        print("Ray's own figures per step (from the manifest's executor block):")
         for step in ray_steps(folder / "ray"):
             print(
                 f"  {step['step']:<40} {step['pool']:<6} {step['tasks']:5d} tasks {step['nodes']} node(s)"
