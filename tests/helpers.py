@@ -96,3 +96,18 @@ def load_sentences(folder: Path) -> list[tuple[str, str]]:
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+
+
+def pairs_of(count: int) -> pl.DataFrame:
+    """``count`` pairs whose prompts and chosen replies differ in length (for file cuts)."""
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": f"question {i} " + "x" * (i * 7 % 50)}],
+            "chosen": [{"role": "assistant", "content": "good " * (1 + i % 9)}],
+            "rejected": [{"role": "assistant", "content": "bad"}],
+            "id": f"p{i}",
+            "source": "s",
+        }
+        for i in range(count)
+    ]
+    return schema.pairs(rows)

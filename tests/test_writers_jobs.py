@@ -14,26 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curate import schema
 from curate.executors.outputs import SplitRows
 from curate.executors.workdir import WorkFolder
 from curate.writers import dataset
 from curate.writers.jobs import DataFileJob, RejectsJob, file_jobs, rows_from
 from curate.writers.streams import SplitSize, write_rejects, write_split
+from tests.helpers import pairs_of
 
 
 def _pairs(count: int, split: str | None = None) -> pl.DataFrame:
-    rows = [
-        {
-            "prompt": [{"role": "user", "content": f"question {i} " + "x" * (i * 7 % 50)}],
-            "chosen": [{"role": "assistant", "content": "good " * (1 + i % 9)}],
-            "rejected": [{"role": "assistant", "content": "bad"}],
-            "id": f"p{i}",
-            "source": "s",
-        }
-        for i in range(count)
-    ]
-    frame = schema.pairs(rows)
+    frame = pairs_of(count)
     return frame if split is None else frame.with_columns(_split=pl.lit(split))
 
 

@@ -11,23 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curate import schema
 from curate.writers import dataset, streams
 from curate.writers.streams import SplitSize, write_rejects, write_split
-
-
-def _pairs(count: int) -> pl.DataFrame:
-    rows = [
-        {
-            "prompt": [{"role": "user", "content": f"question {i} " + "x" * (i * 7 % 50)}],
-            "chosen": [{"role": "assistant", "content": "good " * (1 + i % 9)}],
-            "rejected": [{"role": "assistant", "content": "bad"}],
-            "id": f"p{i}",
-            "source": "s",
-        }
-        for i in range(count)
-    ]
-    return schema.pairs(rows)
+from tests.helpers import pairs_of
 
 
 def _slices(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
@@ -40,7 +26,7 @@ def test_streamed_files_are_the_bytes_of_files_written_whole(
     tmp_path_factory: pytest.TempPathFactory, rows: int, piece: int, shard_rows: int
 ) -> None:
     """Whatever the sizes the rows arrive in, the files and their row groups are the same."""
-    frame = _pairs(rows)
+    frame = pairs_of(rows)
     whole, streamed = tmp_path_factory.mktemp("whole"), tmp_path_factory.mktemp("streamed")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(dataset, "MAX_SHARD_BYTES", 3_000)
