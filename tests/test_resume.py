@@ -96,7 +96,7 @@ KILLS = [
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 1), "1", id="inside-pairs"),
     pytest.param("no-pii", ("curate.stages.pairs.Pairs.process", 4), "1", id="pairs-between-batches"),
     pytest.param("no-pii", ("curate.executors.partitioned._Merged.rows", 3), "1", id="merging-pairs"),
-    pytest.param("no-pii", ("curate.writers.output.write_rejects", 3), "1", id="while-writing"),
+    pytest.param("no-pii", ("curate.writers.jobs.write_rejects", 3), "1", id="while-writing"),
 ]
 
 
