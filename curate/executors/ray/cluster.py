@@ -24,6 +24,7 @@ from typing import Any
 
 from curate.config import ExecutorConfig
 from curate.errors import ExecutorError
+from curate.executors.ray.shards import first_line
 from curate.progress import Reporter
 from curate.record_executor import ExecutorRecord
 
@@ -121,8 +122,7 @@ def _join(ray: Any, settings: ExecutorConfig, reporter: Reporter) -> None:
         init(ray, address, **options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = "start a Ray instance here" if address == LOCAL else f"reach the Ray cluster at {address}"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExecutorError(f"cannot {where}: {reason}") from exc
+        raise ExecutorError(f"cannot {where}: {first_line(exc)}") from exc
 
 
 def _check_reachable(address: str) -> None:

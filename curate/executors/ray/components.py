@@ -33,6 +33,7 @@ import ray
 from curate.dedup.arrays import U64, Int64s
 from curate.dedup.joining import Edges, UnionFind
 from curate.errors import ExecutorError
+from curate.executors.ray.shards import first_line
 
 REDUCE_EDGES = 1 << 22
 """Edges an actor lets wait before it reduces them into its forest (64 MiB)."""
@@ -168,11 +169,9 @@ def _ray_errors(doing: str) -> Iterator[None]:
     try:
         yield
     except RayError as error:
-        text = str(error).strip()
-        first = text.splitlines()[0] if text else type(error).__name__
         raise ExecutorError(
-            f"{doing} on the Ray cluster failed ({first}); rerun with --resume (the finished steps"
-            " are kept), or set executor.clusters: driver if the driver can hold the edges"
+            f"{doing} on the Ray cluster failed ({first_line(error)}); rerun with --resume (the finished"
+            " steps are kept), or set executor.clusters: driver if the driver can hold the edges"
         ) from error
 
 

@@ -32,7 +32,7 @@ from curate.executors.ray.cluster import Cluster, ray_cluster
 from curate.executors.ray.driver import check_driver_memory
 from curate.executors.ray.figures import step_figures
 from curate.executors.ray.reading import merged, piece_shards, plan, read_pieces
-from curate.executors.ray.shards import Failure, ShardInput, slices
+from curate.executors.ray.shards import Failure, ShardInput, first_line, slices
 from curate.executors.ray.tasks import (
     InputsSource,
     ReadInput,
@@ -263,7 +263,7 @@ class RayExecutor(LocalExecutor):
                 )
         except RayError as exc:
             raise StageError(
-                f"a Ray task of step {step.key} failed ({_first_line(exc)}; one whose worker dies is run"
+                f"a Ray task of step {step.key} failed ({first_line(exc)}; one whose worker dies is run"
                 f" again up to {retries} times, executor.max_retries); the finished shards are kept:"
                 " rerun with --resume to continue from them"
             ) from exc
@@ -283,8 +283,3 @@ class RayExecutor(LocalExecutor):
         self.reporter.finish()
         self.work.log("shared_built", step=step.key, stages=sorted(shared))
         return shared
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -20,7 +20,7 @@ from curate.executors.ray import pieces as piece_sizes
 from curate.executors.ray.assemble import assemble
 from curate.executors.ray.figures import step_figures
 from curate.executors.ray.pieces import Piece, defers, pieces_step, plan_pieces
-from curate.executors.ray.shards import Failure, block
+from curate.executors.ray.shards import Failure, block, first_line
 from curate.executors.ray.tasks import PiecesSource, ReadPiece
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
@@ -75,9 +75,8 @@ def read_pieces(
             reporter.advance(1)
             work.log("piece_done", step=pieces_step(step), piece=done["shard"], node=done["node"])
     except RayError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StageError(
-            f"a Ray task reading the inputs of step {step} failed ({reason}); the pieces read are"
+            f"a Ray task reading the inputs of step {step} failed ({first_line(exc)}); the pieces read are"
             " kept: rerun with --resume to continue from them"
         ) from exc
     reporter.finish()

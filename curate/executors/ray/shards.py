@@ -123,3 +123,9 @@ def block(key: str, item: object) -> pa.Table:
     """A one-row block of ``ray.data``: ``key`` and ``item`` (a shard, a ``Failure``) pickled."""
     payload = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
     return pa.table({SHARD: pa.array([key], pa.string()), PAYLOAD: pa.array([payload], pa.large_binary())})
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of what ``error`` says (Ray's errors carry a traceback), else its class."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -121,7 +121,7 @@ class PiecesSource(Datasource):
 
 
 def _done(key: str, error: bytes | None) -> pa.Table:
-    row = {"shard": key, "rows": 0, "node": _node(), "error": error}
+    row = {"shard": key, "rows": 0, "node": node_id(), "error": error}
     return pa.Table.from_pylist([row], schema=DONE_SCHEMA)
 
 
@@ -218,18 +218,19 @@ def _finish(work: WorkFolder, step: str, stages: list[tuple[int, Stage[Any]]], b
     for payload in batch.column(PAYLOAD).to_pylist():
         item = pickle.loads(payload)
         if isinstance(item, Failure):
-            done.append({"shard": "", "rows": 0, "node": _node(), "error": payload})
+            done.append({"shard": "", "rows": 0, "node": node_id(), "error": payload})
             continue
         try:
             with disk_faults(work.path):
                 frame = item.rows(work)
                 finish_shard(work, step, stages, item.key, frame, item.parts_of(work), item.facts)
         except CurateError as error:
-            done.append({"shard": item.key, "rows": 0, "node": _node(), "error": Failure.of(error).dumps()})
+            done.append({"shard": item.key, "rows": 0, "node": node_id(), "error": Failure.of(error).dumps()})
             continue
-        done.append({"shard": item.key, "rows": frame.height, "node": _node(), "error": None})
+        done.append({"shard": item.key, "rows": frame.height, "node": node_id(), "error": None})
     return pa.Table.from_pylist(done, schema=DONE_SCHEMA)
 
 
-def _node() -> str:
+def node_id() -> str:
+    """The Ray node this task or actor runs on (the ledger names it)."""
     return str(ray.get_runtime_context().get_node_id())

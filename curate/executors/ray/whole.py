@@ -45,8 +45,8 @@ from curate.executors.partitioned import (
 )
 from curate.executors.pool import Built
 from curate.executors.ray.figures import pass_figures, whole_figures
-from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, SHARD, Failure, ShardInput, slices
-from curate.executors.ray.tasks import build, loads_models
+from curate.executors.ray.shards import DONE_SCHEMA, PAYLOAD, SHARD, Failure, ShardInput, first_line, slices
+from curate.executors.ray.tasks import build, loads_models, node_id
 from curate.executors.steps import Step
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
@@ -219,10 +219,9 @@ class WholeOnRay:
                     where = {"step": log, kind: done["shard"], "rows": done["rows"], "node": done["node"]}
                     self.work.log(f"{kind}_done", **where)
         except RayError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StageError(
-                f"a Ray task of step {self.step.key} ({label}) failed ({first}; one whose worker dies is"
-                f" run again up to {self.retries} times, executor.max_retries); the finished shards"
+                f"a Ray task of step {self.step.key} ({label}) failed ({first_line(exc)}; one whose worker"
+                f" dies is run again up to {self.retries} times, executor.max_retries); the finished shards"
                 " are kept: rerun with --resume to continue from them"
             ) from exc
         self.reporter.finish()
@@ -267,9 +266,9 @@ def _calls(work: WorkFolder, step: Step, stage: Stage[Any], batch: pa.Table) -> 
             with disk_faults(work.path):
                 rows = _one(work, step, stage, call)
         except CurateError as error:
-            done.append({"shard": call.key, "rows": 0, "node": _node(), "error": Failure.of(error).dumps()})
+            done.append({"shard": call.key, "rows": 0, "node": node_id(), "error": Failure.of(error).dumps()})
             continue
-        done.append({"shard": call.key, "rows": rows, "node": _node(), "error": None})
+        done.append({"shard": call.key, "rows": rows, "node": node_id(), "error": None})
     return pa.Table.from_pylist(done, schema=DONE_SCHEMA)
 
 
@@ -295,9 +294,3 @@ def _one(work: WorkFolder, step: Step, stage: Stage[Any], call: PassCall) -> int
             assert call.batches is not None
             scatter_shard(work, parts, call.key, frame, call.offset, call.batches)
     return frame.height
-
-
-def _node() -> str:
-    import ray
-
-    return str(ray.get_runtime_context().get_node_id())

@@ -20,7 +20,8 @@ from typing import Any
 import pyarrow as pa
 
 from curate.errors import CurateError, StageError
-from curate.executors.ray.shards import DONE_SCHEMA, Failure, block
+from curate.executors.ray.shards import DONE_SCHEMA, Failure, block, first_line
+from curate.executors.ray.tasks import node_id
 from curate.executors.workdir import WorkFolder
 from curate.progress import Reporter
 from curate.writers.disk import disk_faults
@@ -61,11 +62,10 @@ def write_on_ray(
             work.log("file_written", job=done["shard"], files=done["rows"], node=done["node"])
             reporter.advance(1)
     except RayError as exc:
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
         raise StageError(
-            f"a Ray task writing the output files failed ({first}; one whose worker dies is run again up to"
-            f" {retries} times, executor.max_retries); rerun with --resume: the finished steps are kept"
+            f"a Ray task writing the output files failed ({first_line(exc)}; one whose worker dies is run"
+            f" again up to {retries} times, executor.max_retries); rerun with --resume: the finished steps"
+            " are kept"
         ) from exc
     reporter.finish()
     for key in sorted(paths):
@@ -80,9 +80,7 @@ WRITTEN_SCHEMA = DONE_SCHEMA.append(pa.field("paths", pa.large_binary()))
 
 def write_jobs(batch: pa.Table, folder: str) -> pa.Table:
     """``map_batches`` function: write each job of ``batch`` into ``folder``."""
-    import ray
-
-    node = str(ray.get_runtime_context().get_node_id())
+    node = node_id()
     done: list[dict[str, Any]] = []
     for key, payload in zip(
         batch.column("shard").to_pylist(), batch.column("payload").to_pylist(), strict=True
