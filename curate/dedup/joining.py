@@ -105,6 +105,17 @@ class InProcess:
 IN_PROCESS = InProcess()
 
 
+def parts_by_first_row(size: int, rows: Int64s, keys: U64, joiner: Joiner = IN_PROCESS) -> Int64s:
+    """The part of each of the rows ``0..size-1`` tied by shared keys (row ``rows[i]`` has key
+    ``keys[i]``; a row may have several), numbered in the order of each part's first row."""
+    roots = joiner.join(size, joiner.stars(rows, keys))
+    # A part's root is its first row, so numbering the roots in row order numbers the parts
+    # in the order of their first rows, without a sort.
+    is_root = roots == np.arange(size, dtype=np.int64)
+    part: Int64s = (np.cumsum(is_root, dtype=np.int64) - 1)[roots]
+    return part
+
+
 def by_column(rows: Int64s, keys: U64, column: Int64s | None) -> Iterator[tuple[Int64s, U64]]:
     """The (rows, keys) of each key column, the columns in ascending order."""
     if keys.ndim == 2:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curate.dedup.hashing import string_code
-from curate.dedup.joining import IN_PROCESS, Joiner
+from curate.dedup.joining import IN_PROCESS, Joiner, parts_by_first_row
 
 Ints = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -68,10 +68,4 @@ def part_of_rows(links: Links, joiner: Joiner = IN_PROCESS) -> Ints:
     if links.rows == 0:
         return np.zeros(0, np.int64)
     row = np.repeat(np.arange(links.rows, dtype=np.int64), np.diff(links.starts))
-    roots = joiner.join(links.rows, joiner.stars(row, links.codes))
-    # A part's root is its first row, so numbering the roots in row order numbers the parts
-    # in the order of their first rows, without a sort.
-    is_root = roots == np.arange(links.rows, dtype=np.int64)
-    rank = np.cumsum(is_root, dtype=np.int64) - 1
-    found: Ints = rank[roots]
-    return found
+    return parts_by_first_row(links.rows, row, links.codes, joiner)

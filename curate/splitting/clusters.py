@@ -14,7 +14,7 @@ import numpy as np
 
 from curate.dedup.arrays import Int64s
 from curate.dedup.hashing import string_code
-from curate.dedup.joining import IN_PROCESS, Joiner
+from curate.dedup.joining import IN_PROCESS, Joiner, parts_by_first_row
 from curate.pairing.sides import prompt_key, seeded_order, split_reply, turns_of
 
 CHOICE_CHUNK = 1 << 16
@@ -43,14 +43,10 @@ def components(
     codes = np.fromiter(
         (string_code(key) for keys in keys_per_row for key in keys), dtype=np.uint64, count=int(counts.sum())
     )
-    rows = np.arange(counts.size, dtype=np.int64)
-    roots = joiner.join(counts.size, joiner.stars(np.repeat(rows, counts), codes))
-    del codes
-    # A component's root is its first row: numbering the roots in row order numbers the
-    # components in the order of their first rows.
-    is_root = roots == rows
-    component: Int64s = (np.cumsum(is_root, dtype=np.int64) - 1)[roots]
-    names: list[str | None] = [None] * int(is_root.sum())
+    rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    component = parts_by_first_row(counts.size, rows, codes, joiner)
+    del rows, codes
+    names: list[str | None] = [None] * (int(component.max()) + 1 if component.size else 0)
     for number, keys in zip(component.tolist(), keys_per_row, strict=True):
         smallest = min(keys)
         named = names[number]
