@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import pickle
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -117,15 +119,10 @@ class WholeOnRay:
             if not self._done(names.summaries, key)
         ]
         self._run(calls, f"{stage.name}: summarize", sum(self.heights))
-        started = time.perf_counter()
-        stage.setup()
-        try:
+        with self._on_driver(stage):
             decide_step(
                 self.work, names, stage, ShardRows(self.work, self.source, self.previous), self.reporter
             )
-        finally:
-            stage.teardown()
-        self.driver_seconds += time.perf_counter() - started
         whole = self.work.facts(names.decisions, "all")
         calls = [
             PassCall("apply", key, shard, offset, whole=whole if number == 0 else None)
@@ -139,9 +136,8 @@ class WholeOnRay:
         shards = self._shards()
         calls = [PassCall("link", key, shard) for key, shard, _ in shards if not self._done(names.links, key)]
         self._run(calls, f"{stage.name}: link", sum(self.heights))
-        started = time.perf_counter()
-        batch_of = plan_batches(self.work, names, batch_rows, stage.context.joiner)
-        self.driver_seconds += time.perf_counter() - started
+        with self._on_driver():
+            batch_of = plan_batches(self.work, names, batch_rows, stage.context.joiner)
         calls = []
         for key, shard, offset in shards:
             if not self._done(names.scatter, key):
@@ -155,13 +151,22 @@ class WholeOnRay:
         keys = [f"{batch:05d}" for batch in range(count)]
         calls = [PassCall("batch", key) for key in keys if not self._done(names.batches, key)]
         self._run(calls, stage.name, None, log=names.batches)
-        started = time.perf_counter()
-        stage.setup()
-        try:
+        with self._on_driver(stage):
             merge(self.work, names, self.step, stage, self.shard_rows)
+
+    @contextmanager
+    def _on_driver(self, stage: Stage[Any] | None = None) -> Iterator[None]:
+        """Work here, between the passes, counted in ``driver_seconds``; with ``stage`` set up
+        for it and torn down after."""
+        started = time.perf_counter()
+        if stage is not None:
+            stage.setup()
+        try:
+            yield
         finally:
-            stage.teardown()
-        self.driver_seconds += time.perf_counter() - started
+            if stage is not None:
+                stage.teardown()
+            self.driver_seconds += time.perf_counter() - started
 
     def _shards(self) -> list[tuple[str, ShardInput, int]]:
         """The shards the local executor re-cuts the step before into: key, slices, first row."""
