@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from curate.dedup.arrays import U64, Int64s
 from curate.dedup.joining import IN_PROCESS, Edges, UnionFind
-from curate.executors.links import Ints, Links, part_of_rows
+from curate.executors.links import Links, part_of_rows
 from curate.executors.partitioned import batches_of, run_partitioned_step
 from curate.executors.steps import Step
 from curate.executors.workdir import RunKey, WorkFolder
@@ -31,7 +31,7 @@ from curate.stages.split import Split
 from tests.helpers import conversation, frame
 
 
-def reference_part_of_rows(links: Links) -> Ints:
+def reference_part_of_rows(links: Links) -> Int64s:
     """Pairs' parts before the joiner: a union-find over the distinct codes."""
     if links.rows == 0:
         return np.zeros(0, np.int64)
@@ -45,7 +45,7 @@ def reference_part_of_rows(links: Links) -> Ints:
     roots, first_rows, part = np.unique(root, return_index=True, return_inverse=True)
     rank = np.empty(roots.size, dtype=np.int64)
     rank[np.argsort(first_rows, kind="stable")] = np.arange(roots.size, dtype=np.int64)
-    found: Ints = rank[part.reshape(-1)]
+    found: Int64s = rank[part.reshape(-1)]
     return found
 
 
@@ -211,7 +211,7 @@ def test_a_split_row_without_keys_is_refused() -> None:
         components([["a"], []])
 
 
-def _reference_batches(part_of: Ints, batch_rows: int) -> Ints:
+def _reference_batches(part_of: Int64s, batch_rows: int) -> Int64s:
     """Parts packed in order into batches of at most ``batch_rows`` (a larger part alone)."""
     sizes = np.bincount(part_of) if part_of.size else np.zeros(0, np.int64)
     part_batch = np.zeros(sizes.size, dtype=np.int64)
@@ -221,7 +221,7 @@ def _reference_batches(part_of: Ints, batch_rows: int) -> Ints:
             batch, filled = batch + 1, 0
         part_batch[part] = batch
         filled += size
-    found: Ints = part_batch[part_of]
+    found: Int64s = part_batch[part_of]
     return found
 
 

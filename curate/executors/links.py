@@ -19,13 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from curate.dedup.arrays import U64, Int64s
 from curate.dedup.hashing import string_code
 from curate.dedup.joining import IN_PROCESS, Joiner, parts_by_first_row
-
-Ints = npt.NDArray[np.int64]
-U64 = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,7 @@ class Links:
     """Per row, one or more codes: row ``i``'s are ``codes[starts[i]:starts[i + 1]]``."""
 
     codes: U64
-    starts: Ints
+    starts: Int64s
 
     @property
     def rows(self) -> int:
@@ -61,7 +58,7 @@ class Links:
         return cls(codes, starts)
 
 
-def part_of_rows(links: Links, joiner: Joiner = IN_PROCESS) -> Ints:
+def part_of_rows(links: Links, joiner: Joiner = IN_PROCESS) -> Int64s:
     """The part of each row (rows tied by a shared code, directly or not), numbered in the
     order of each part's first row; ``joiner`` finds the rows sharing a code and joins them
     (in this process by default, on a cluster if an executor gives one)."""

@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
+from curate.dedup.arrays import Int64s
 from curate.dedup.joining import IN_PROCESS, Joiner
 from curate.executors.links import Links, part_of_rows
 from curate.executors.steps import Step, shard_facts, stage_stats
@@ -53,7 +53,6 @@ FACTS: Final = {
 }
 
 Shards = Callable[[], Iterator[pl.DataFrame]]
-Ints = npt.NDArray[np.int64]
 
 
 def run_partitioned_step(
@@ -111,7 +110,7 @@ def link_shard(
 
 def plan_batches(
     work: WorkFolder, names: PartitionedNames, batch_rows: int | None, joiner: Joiner = IN_PROCESS
-) -> Ints:
+) -> Int64s:
     """Pass 2, here: the batch of every row, from every shard's links in shard order, the
     rows sharing a link joined by ``joiner`` (the stage's: ``RunContext.joiner``)."""
     if not work.done(names.plan, "all"):
@@ -122,13 +121,13 @@ def plan_batches(
     return batches_of(links, work.facts(names.plan, "all")["batch_rows"], joiner)
 
 
-def batches(links: list[list[str]], batch_rows: int) -> Ints:
+def batches(links: list[list[str]], batch_rows: int) -> Int64s:
     """The batch of each row: parts of rows tied by shared links, whole, packed in order of
     their first row into batches of at most ``batch_rows`` rows (a larger part goes alone)."""
     return batches_of(Links.encode(links), batch_rows)
 
 
-def batches_of(links: Links, batch_rows: int, joiner: Joiner = IN_PROCESS) -> Ints:
+def batches_of(links: Links, batch_rows: int, joiner: Joiner = IN_PROCESS) -> Int64s:
     """``batches`` of links kept as codes, their parts found by ``joiner``."""
     part_of = part_of_rows(links, joiner)
     sizes = np.bincount(part_of)
@@ -139,7 +138,7 @@ def batches_of(links: Links, batch_rows: int, joiner: Joiner = IN_PROCESS) -> In
             batch, filled = batch + 1, 0
         part_batch[part] = batch
         filled += size
-    found: Ints = part_batch[part_of]
+    found: Int64s = part_batch[part_of]
     return found
 
 
@@ -161,7 +160,7 @@ def _links(work: WorkFolder, step: str, key: str) -> Links:
 
 
 def scatter_shard(
-    work: WorkFolder, names: PartitionedNames, key: str, frame: pl.DataFrame, offset: int, batch_of: Ints
+    work: WorkFolder, names: PartitionedNames, key: str, frame: pl.DataFrame, offset: int, batch_of: Int64s
 ) -> None:
     """Pass 3 on one shard (its first row is row ``offset`` of the step): its rows with ``ROW``
     and their batch (``batch_of``, one per row), sorted by batch, in small row groups."""
