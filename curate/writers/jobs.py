@@ -47,10 +47,14 @@ class DataFileJob:
     """Rows of each of its row groups; none for an empty split."""
     rows: Frames
 
-    def write(self, folder: Path) -> list[str]:
-        """Write the files into ``folder``; their paths relative to it."""
-        write_data_file(list(self.files), list(self.groups), rows_from(self.rows, self.start), folder)
+    @property
+    def paths(self) -> list[str]:
+        """Its files, relative to the output folder."""
         return [file.path for file in self.files]
+
+    def write(self, folder: Path) -> None:
+        """Write the files into ``folder``."""
+        write_data_file(list(self.files), list(self.groups), rows_from(self.rows, self.start), folder)
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,12 @@ class RejectsJob:
     key: str
     rows: Frames
 
-    def write(self, folder: Path) -> list[str]:
-        path = f"rejects/{self.key}.parquet"
-        write_rejects(self.rows, folder / path)
-        return [path]
+    @property
+    def paths(self) -> list[str]:
+        return [f"rejects/{self.key}.parquet"]
+
+    def write(self, folder: Path) -> None:
+        write_rejects(self.rows, folder / self.paths[0])
 
 
 FileJob = DataFileJob | RejectsJob

@@ -52,13 +52,11 @@ def write_on_ray(
         batch_format="pyarrow",
         max_retries=retries,
     )
-    paths: dict[str, list[str]] = {}
     reporter.start("write", len(jobs))
     try:
         for done in mapped.iter_rows():
             if done["error"] is not None:
                 raise Failure.loads(done["error"]).error()
-            paths[done["shard"]] = pickle.loads(done["paths"])
             work.log("file_written", job=done["shard"], files=done["rows"], node=done["node"])
             reporter.advance(1)
     except RayError as exc:
@@ -68,14 +66,11 @@ def write_on_ray(
             " are kept"
         ) from exc
     reporter.finish()
-    for key in sorted(paths):
-        for path in paths[key]:
+    for job in jobs:
+        for path in job.paths:
             (folder / path).parent.mkdir(parents=True, exist_ok=True)
             shutil.move(written / path, folder / path)
     shutil.rmtree(written, ignore_errors=True)
-
-
-WRITTEN_SCHEMA = DONE_SCHEMA.append(pa.field("paths", pa.large_binary()))
 
 
 def write_jobs(batch: pa.Table, folder: str) -> pa.Table:
@@ -88,13 +83,9 @@ def write_jobs(batch: pa.Table, folder: str) -> pa.Table:
         job: FileJob = pickle.loads(payload)
         try:
             with disk_faults(Path(folder)):
-                paths = job.write(Path(folder))
+                job.write(Path(folder))
         except CurateError as error:
-            done.append(
-                {"shard": key, "rows": 0, "node": node, "error": Failure.of(error).dumps(), "paths": None}
-            )
+            done.append({"shard": key, "rows": 0, "node": node, "error": Failure.of(error).dumps()})
             continue
-        done.append(
-            {"shard": key, "rows": len(paths), "node": node, "error": None, "paths": pickle.dumps(paths)}
-        )
-    return pa.Table.from_pylist(done, schema=WRITTEN_SCHEMA)
+        done.append({"shard": key, "rows": len(job.paths), "node": node, "error": None})
+    return pa.Table.from_pylist(done, schema=DONE_SCHEMA)
