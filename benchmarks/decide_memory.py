@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from peak import sampled  # noqa: E402  (this folder's helper, found once the path is set)
 
 SHARD_ROWS = 5_000
 STAGES = {
@@ -103,26 +104,14 @@ def measure(folder: Path, name: str) -> None:
         stage.context = _on_ray()
     stage.setup()
     rows = ShardRows(work, "01-read", work.finished("01-read"))
-    start = _rss()
-    peak = [start]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.005):
-            peak[0] = max(peak[0], _rss())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    if kind == "pairs":
-        count = plan_batches(work, PartitionedNames(name), None).size
-    else:
-        summaries = name + ".summaries"
-        found = [work.state(summaries, key) for key in work.finished(summaries)]
-        count = stage.decide(found, rows).height
-    stop.set()
-    sampler.join()
-    peak[0] = max(peak[0], _rss())
-    print(json.dumps({"start": start, "peak": peak[0], "rows": count}))
+    with sampled(_rss) as memory:
+        if kind == "pairs":
+            count = plan_batches(work, PartitionedNames(name), None).size
+        else:
+            summaries = name + ".summaries"
+            found = [work.state(summaries, key) for key in work.finished(summaries)]
+            count = stage.decide(found, rows).height
+    print(json.dumps({"start": memory.start, "peak": memory.peak, "rows": count}))
 
 
 def _on_ray() -> Any:
@@ -154,26 +143,15 @@ def measure_edges(rows: int) -> None:
     bands = 14
     keys = (np.arange(rows, dtype=np.uint64) // 4)[:, None] + np.arange(bands, dtype=np.uint64) * rows
     positions = np.arange(rows, dtype=np.int64)
-    start = _rss()
-    peak = [start]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.002):
-            peak[0] = max(peak[0], _rss())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     edges = 0
-    for found in IN_PROCESS.stars(positions, keys):
-        edges += found.size
-        unique = sorted_distinct(found.left * rows + found.right)
-        del found
-        candidates = Edges(unique // rows, unique % rows)
-        del unique, candidates
-    stop.set()
-    sampler.join()
-    print(json.dumps({"start": start, "peak": max(peak[0], _rss()), "rows": edges}))
+    with sampled(_rss, every=0.002) as memory:
+        for found in IN_PROCESS.stars(positions, keys):
+            edges += found.size
+            unique = sorted_distinct(found.left * rows + found.right)
+            del found
+            candidates = Edges(unique // rows, unique % rows)
+            del unique, candidates
+    print(json.dumps({"start": memory.start, "peak": memory.peak, "rows": edges}))
 
 
 def _rss() -> int:

@@ -20,13 +20,15 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peak import sampled  # noqa: E402  (this folder's helper, found once the path is set)
 
 SHARD_ROWS = 5_000
 NUM_PERM = 128
@@ -89,25 +91,13 @@ def measure(folder: Path, way: str) -> None:
             "row": np.arange(size, dtype=np.int64),
         }
     )
-    start = _rss()
-    peak = [start]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.005):
-            peak[0] = max(peak[0], _rss())
-
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
     target = folder / f"{way}.parquet"
-    if way == "row groups":
-        write_index(target, rows, found, settings, "bench")  # type: ignore[arg-type]
-    else:
-        write_in_one_frame(target, rows, found, settings)
-    done.set()
-    watcher.join()
-    peak[0] = max(peak[0], _rss())
-    print(json.dumps({"start": start, "peak": peak[0], "rows": size}))
+    with sampled(_rss) as memory:
+        if way == "row groups":
+            write_index(target, rows, found, settings, "bench")  # type: ignore[arg-type]
+        else:
+            write_in_one_frame(target, rows, found, settings)
+    print(json.dumps({"start": memory.start, "peak": memory.peak, "rows": size}))
 
 
 def _rss() -> int:
