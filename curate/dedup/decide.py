@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -84,7 +85,11 @@ class BandKeys:
         found = [part for part in parts if part is not None]
         if not found or len(found) < len(parts) or any(part.lsh != found[0].lsh for part in found):
             return None
-        return cls(found[0].lsh, sum((p.whole for p in found), ()), sum((p.prompt for p in found), ()))
+        whole, prompt = (
+            chain.from_iterable(p.whole for p in found),
+            chain.from_iterable(p.prompt for p in found),
+        )
+        return cls(found[0].lsh, tuple(whole), tuple(prompt))
 
     def made_with(self, lsh: tuple[int, int]) -> BandKeys | None:
         """These keys, if they were made with ``lsh``."""
